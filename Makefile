@@ -1,0 +1,109 @@
+# vfioctl — plain Makefile (see README.md).
+#   make                      build build/vfioctl
+#   make check                unit tests, host bats suite on fixture trees, VM lab guests
+#   make check-host           unit + fixture tests only (no guests)
+#   make check-vm [GUEST=x]   guests only (tests/vm/run)
+#   make SANITIZE=address,undefined check
+#   make install DESTDIR=... PREFIX=/usr
+# Cross builds for the lab's foreign guests:
+#   make BUILDDIR=build/aarch64 CROSS_COMPILE=aarch64-linux-gnu- SYSROOT=/path/to/root
+
+VERSION    := 0.1.0
+PREFIX     ?= /usr
+SBINDIR    ?= $(PREFIX)/sbin
+MANDIR     ?= $(PREFIX)/share/man
+BUILDDIR   ?= build
+CROSS_COMPILE ?=
+CC         := $(if $(filter default,$(origin CC)),$(CROSS_COMPILE)gcc,$(CC))
+PKG_CONFIG ?= pkg-config
+
+PKGS := libudev libpci libcap-ng popt smartcols
+
+ifneq ($(SYSROOT),)
+  SYSROOT_TRIPLET := $(patsubst %-,%,$(CROSS_COMPILE))
+  PKG_ENV := PKG_CONFIG_SYSROOT_DIR=$(SYSROOT) \
+             PKG_CONFIG_LIBDIR=$(SYSROOT)/usr/lib/$(SYSROOT_TRIPLET)/pkgconfig:$(SYSROOT)/usr/share/pkgconfig
+  ARCH_FLAGS := --sysroot=$(SYSROOT)
+endif
+
+PKG_CFLAGS := $(shell $(PKG_ENV) $(PKG_CONFIG) --cflags $(PKGS))
+PKG_LIBS   := $(shell $(PKG_ENV) $(PKG_CONFIG) --libs $(PKGS))
+ifeq ($(PKG_LIBS),)
+  $(error pkg-config found none of: $(PKGS); install their -dev packages (see .ci/run))
+endif
+
+WARN := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+        -Wpointer-arith -Wcast-align -Wwrite-strings -Wundef -Wvla -Wno-unused-parameter
+ifneq ($(CI),)
+  WARN += -Werror
+endif
+ifneq ($(SANITIZE),)
+  SAN_FLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
+  OPT := -O1 -g
+else
+  OPT := -O2 -g -D_FORTIFY_SOURCE=3
+endif
+
+# User CFLAGS/LDFLAGS come last so distro flags win but warnings survive.
+ALL_CFLAGS  := -std=gnu11 -D_GNU_SOURCE $(OPT) $(WARN) $(ARCH_FLAGS) $(SAN_FLAGS) -Isrc -MMD -MP \
+               -DVFIOCTL_VERSION='"$(VERSION)"' $(PKG_CFLAGS) $(CFLAGS) $(CPPFLAGS)
+ALL_LDFLAGS := $(ARCH_FLAGS) $(SAN_FLAGS) $(LDFLAGS)
+
+CORE_SRC := $(wildcard src/core/*.c)
+OUT_SRC  := $(wildcard src/out/*.c)
+CMD_SRC  := $(wildcard src/cmd/*.c)
+MAIN_SRC := src/vfioctl.c
+LIB_OBJ  := $(patsubst %.c,$(BUILDDIR)/%.o,$(CORE_SRC) $(OUT_SRC))
+CMD_OBJ  := $(patsubst %.c,$(BUILDDIR)/%.o,$(CMD_SRC) $(MAIN_SRC))
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILDDIR)/tests/unit/%,$(UNIT_SRC))
+
+EDU_BIN := $(if $(wildcard tests/helpers/edu_dma.c),$(BUILDDIR)/tests/edu_dma)
+
+all: $(BUILDDIR)/vfioctl $(EDU_BIN)
+
+$(BUILDDIR)/vfioctl: $(LIB_OBJ) $(CMD_OBJ)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILDDIR)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILDDIR)/libvfc.a: $(LIB_OBJ)
+	$(AR) rcs $@ $^
+
+$(BUILDDIR)/tests/unit/%: tests/unit/%.c $(BUILDDIR)/libvfc.a tests/unit/tap.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(BUILDDIR)/libvfc.a $(ALL_LDFLAGS) $(PKG_LIBS)
+
+# The lab's edu DMA helper is a test program: kernel uAPI headers and libc only.
+$(BUILDDIR)/tests/edu_dma: tests/helpers/edu_dma.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O2 $(WARN) -Werror $(ARCH_FLAGS) $(SAN_FLAGS) -o $@ $<
+
+unit: $(UNIT_BIN)
+
+check: all unit
+	tests/run
+
+check-host: all unit
+	tests/run --host
+
+check-vm: all
+	tests/run --vm $(GUEST)
+
+demo: all
+	tests/vm/demo
+
+install: $(BUILDDIR)/vfioctl
+	install -D -m 0755 $(BUILDDIR)/vfioctl $(DESTDIR)$(SBINDIR)/vfioctl
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/vfioctl
+
+clean:
+	rm -rf $(BUILDDIR)
+
+.PHONY: all unit check check-host check-vm demo install uninstall clean
+.SECONDARY:
+-include $(shell find $(BUILDDIR) -name '*.d' 2>/dev/null)

@@ -1,0 +1,537 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Discovery: `list` (groups, or devices with --devices) and `show TARGET...`.
+ * Read-only and unprivileged. Columns are declared once here; every format renders them.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/host.h"
+#include "core/names.h"
+#include "core/pciaddr.h"
+#include "core/topology.h"
+#include "vfioctl.h"
+
+/* ---- columns ---- */
+
+enum {
+	D_BDF, D_GROUP, D_CLASS, D_VENDOR_ID, D_DEVICE_ID, D_SVENDOR_ID, D_SDEVICE_ID, D_IDS,
+	D_VENDOR, D_DEVICE, D_NAME, D_DRIVER, D_OVERRIDE, D_RESET, D_NUMA, D_KIND, D_PCIE,
+	D_PARENT, D_PHYSFN, D_TOTALVFS, D_NUMVFS, D_FLR, D_PM_NOSOFTRST, D_ACS, D_GROUP_VIABLE,
+	D_BLOCKS,
+};
+
+static const struct out_col dev_cols[] = {
+	[D_BDF] = { "BDF", OUT_STR, 12, OUT_DEFAULT, "PCI address (domain:bus:device.function)" },
+	[D_GROUP] = { "GROUP", OUT_NUM, 5, OUT_RIGHT, "IOMMU group (null: none)" },
+	[D_CLASS] = { "CLASS", OUT_STR, 6, OUT_DEFAULT, "class code, 6 hex digits" },
+	[D_VENDOR_ID] = { "VENDOR_ID", OUT_STR, 4, 0, "vendor id, 4 hex digits" },
+	[D_DEVICE_ID] = { "DEVICE_ID", OUT_STR, 4, 0, "device id, 4 hex digits" },
+	[D_SVENDOR_ID] = { "SUBSYSTEM_VENDOR_ID", OUT_STR, 4, 0, "subsystem vendor id" },
+	[D_SDEVICE_ID] = { "SUBSYSTEM_DEVICE_ID", OUT_STR, 4, 0, "subsystem device id" },
+	[D_IDS] = { "IDS", OUT_STR, 9, OUT_DEFAULT | OUT_TEXT, "vendor:device ids" },
+	[D_VENDOR] = { "VENDOR", OUT_STR, 0.2, OUT_TRUNC, "vendor name (pci.ids)" },
+	[D_DEVICE] = { "DEVICE", OUT_STR, 0.3, OUT_TRUNC, "device name (pci.ids)" },
+	[D_NAME] = { "NAME", OUT_STR, 0.4, OUT_DEFAULT | OUT_TRUNC | OUT_TEXT,
+		     "vendor and device name" },
+	[D_DRIVER] = { "DRIVER", OUT_STR, 10, OUT_DEFAULT, "bound driver (null: none)" },
+	[D_OVERRIDE] = { "DRIVER_OVERRIDE", OUT_STR, 10, 0, "driver_override (null: unset)" },
+	[D_RESET] = { "RESET_METHODS", OUT_STRV, 8, 0,
+		      "reset methods the kernel offers ([]: none; null: kernel does not say)" },
+	[D_NUMA] = { "NUMA_NODE", OUT_NUM, 4, OUT_RIGHT, "NUMA node (null: none)" },
+	[D_KIND] = { "KIND", OUT_STR, 8, 0, "endpoint, bridge, host-bridge, or non-pci (group member)" },
+	[D_PCIE] = { "PCIE_TYPE", OUT_STR, 10, 0, "PCIe port type (null: conventional/unknown)" },
+	[D_PARENT] = { "PARENT", OUT_STR, 12, 0, "upstream bridge (null: on a root bus)" },
+	[D_PHYSFN] = { "PHYSFN", OUT_STR, 12, 0, "SR-IOV physical function of a VF" },
+	[D_TOTALVFS] = { "SRIOV_TOTALVFS", OUT_NUM, 3, OUT_RIGHT, "VFs the PF supports" },
+	[D_NUMVFS] = { "SRIOV_NUMVFS", OUT_NUM, 3, OUT_RIGHT, "VFs enabled on the PF" },
+	[D_FLR] = { "FLR", OUT_BOOL, 3, 0, "function level reset capable (config space)" },
+	[D_PM_NOSOFTRST] = { "PM_NOSOFTRST", OUT_BOOL, 3, 0,
+			     "PM No_Soft_Reset set: D3hot->D0 does not reset (null: no PM cap)" },
+	[D_ACS] = { "ACS", OUT_BOOL, 3, 0, "ACS capability present (config space)" },
+	[D_GROUP_VIABLE] = { "GROUP_VIABLE", OUT_BOOL, 3, 0, "the device's group is viable" },
+	[D_BLOCKS] = { "BLOCKS", OUT_BOOL, 3, 0, "this device keeps its group from being viable" },
+};
+
+static const struct out_schema dev_schema = { "devices", dev_cols, VFC_ARRAY_SIZE(dev_cols) };
+static const struct out_schema ungrouped_schema = { "ungrouped", dev_cols,
+						    VFC_ARRAY_SIZE(dev_cols) };
+
+enum { B_BDF, B_DRIVER, B_REASON, B_FIX };
+static const struct out_col blocker_cols[] = {
+	[B_BDF] = { "BDF", OUT_STR, 12, OUT_DEFAULT, "device that blocks viability" },
+	[B_DRIVER] = { "DRIVER", OUT_STR, 10, OUT_DEFAULT, "its driver" },
+	[B_REASON] = { "REASON", OUT_STR, 0.4, OUT_DEFAULT, "why it blocks" },
+	[B_FIX] = { "FIX", OUT_STR, 0.4, OUT_DEFAULT, "what makes the group viable" },
+};
+static const struct out_schema blocker_schema = { "blockers", blocker_cols,
+						  VFC_ARRAY_SIZE(blocker_cols) };
+
+enum { H_PID, H_COMM, H_PATH };
+static const struct out_col holder_cols[] = {
+	[H_PID] = { "PID", OUT_NUM, 6, OUT_DEFAULT | OUT_RIGHT, "process id" },
+	[H_COMM] = { "COMM", OUT_STR, 16, OUT_DEFAULT, "process name" },
+	[H_PATH] = { "PATH", OUT_STR, 20, OUT_DEFAULT, "the open VFIO node" },
+};
+static const struct out_schema holder_schema = { "holders", holder_cols,
+						 VFC_ARRAY_SIZE(holder_cols) };
+
+enum { R_START, R_END, R_TYPE };
+static const struct out_col resv_cols[] = {
+	[R_START] = { "START", OUT_STR, 18, OUT_DEFAULT, "first address (hex string)" },
+	[R_END] = { "END", OUT_STR, 18, OUT_DEFAULT, "last address, inclusive (hex string)" },
+	[R_TYPE] = { "TYPE", OUT_STR, 8, OUT_DEFAULT, "msi, direct, reserved, ..." },
+};
+static const struct out_schema resv_schema = { "reserved_regions", resv_cols,
+					       VFC_ARRAY_SIZE(resv_cols) };
+
+enum { G_GROUP, G_TYPE, G_VIABLE, G_NOIOMMU, G_NDEVS, G_DEVICES, G_BLOCKERS, G_HOLDERS, G_RESV };
+static const struct out_col group_cols[] = {
+	[G_GROUP] = { "GROUP", OUT_NUM, 5, OUT_DEFAULT | OUT_RIGHT, "IOMMU group number" },
+	[G_TYPE] = { "TYPE", OUT_STR, 8, OUT_DEFAULT, "default domain type (DMA, DMA-FQ, ...)" },
+	[G_VIABLE] = { "VIABLE", OUT_BOOL, 3, OUT_DEFAULT, "usable by VFIO as bound now" },
+	[G_NOIOMMU] = { "NOIOMMU", OUT_BOOL, 3, 0, "a no-IOMMU group (unsafe, no isolation)" },
+	[G_NDEVS] = { "NDEVS", OUT_NUM, 3, OUT_RIGHT | OUT_TEXT, "number of devices" },
+	[G_DEVICES] = { "DEVICES", OUT_SUB, 0, OUT_EXPAND, "member devices", &dev_schema },
+	[G_BLOCKERS] = { "BLOCKERS", OUT_SUB, 0, 0, "devices that keep it from being viable",
+			 &blocker_schema },
+	[G_HOLDERS] = { "HOLDERS", OUT_SUB, 0, 0, "processes that have it open", &holder_schema },
+	[G_RESV] = { "RESERVED_REGIONS", OUT_SUB, 0, 0, "IOVA ranges the IOMMU reserves",
+		     &resv_schema },
+};
+static const struct out_schema group_schema = { "groups", group_cols, VFC_ARRAY_SIZE(group_cols) };
+
+enum { I_ENABLED, I_GROUPS, I_UNGROUPED, I_UNITS, I_CMDLINE, I_DIAG, I_HOLDERS_COMPLETE };
+static const struct out_col iommu_cols[] = {
+	[I_ENABLED] = { "ENABLED", OUT_BOOL, 3, 0, "an IOMMU is active" },
+	[I_GROUPS] = { "GROUPS", OUT_NUM, 4, 0, "number of IOMMU groups" },
+	[I_UNGROUPED] = { "UNGROUPED", OUT_NUM, 4, 0, "PCI devices without a group" },
+	[I_UNITS] = { "UNITS", OUT_STRV, 8, 0, "/sys/class/iommu entries" },
+	[I_CMDLINE] = { "CMDLINE", OUT_STR, 8, 0, "IOMMU words on the kernel command line" },
+	[I_DIAG] = { "DIAGNOSIS", OUT_STR, 8, 0, "why there are no groups (null when fine)" },
+	[I_HOLDERS_COMPLETE] = { "HOLDERS_COMPLETE", OUT_BOOL, 3, 0,
+				 "every process could be checked for open VFIO nodes" },
+};
+static const struct out_schema iommu_schema = { "iommu", iommu_cols, VFC_ARRAY_SIZE(iommu_cols) };
+
+/* ---- rows ---- */
+
+static void set_hex(struct out_row *r, int col, int64_t v, int width)
+{
+	if (v < 0)
+		out_set_null(r, col);
+	else
+		out_set_strf(r, col, "%0*llx", width, (long long)v);
+}
+
+static void set_tri(struct out_row *r, int col, enum vfc_tri v)
+{
+	if (v == VFC_UNKNOWN)
+		out_set_null(r, col);
+	else
+		out_set_bool(r, col, v == VFC_YES);
+}
+
+static void set_num_or_null(struct out_row *r, int col, int64_t v)
+{
+	if (v < 0)
+		out_set_null(r, col);
+	else
+		out_set_num(r, col, v);
+}
+
+static void fill_device(struct out_row *r, const struct vfc_topology *t, const struct vfc_device *d)
+{
+	const struct vfc_group *g = d->group != VFC_NO_GROUP ? vfc_topology_group(t, d->group) : NULL;
+
+	out_set_str(r, D_BDF, d->name);
+	set_num_or_null(r, D_GROUP, d->group);
+	set_hex(r, D_CLASS, d->class_code, 6);
+	set_hex(r, D_VENDOR_ID, d->vendor, 4);
+	set_hex(r, D_DEVICE_ID, d->device, 4);
+	set_hex(r, D_SVENDOR_ID, d->subsys_vendor, 4);
+	set_hex(r, D_SDEVICE_ID, d->subsys_device, 4);
+	if (d->is_pci)
+		out_set_strf(r, D_IDS, "%s:%s", d->vendor >= 0 ? "" : "????",
+			     d->device >= 0 ? "" : "????");
+	if (d->vendor >= 0 && d->device >= 0)
+		out_set_strf(r, D_IDS, "%04x:%04x", (unsigned)d->vendor, (unsigned)d->device);
+	out_set_str(r, D_VENDOR, d->vendor_name);
+	out_set_str(r, D_DEVICE, d->device_name);
+	if (d->vendor_name || d->device_name)
+		out_set_strf(r, D_NAME, "%s%s%s", d->vendor_name ? d->vendor_name : "",
+			     d->vendor_name && d->device_name ? " " : "",
+			     d->device_name ? d->device_name : "");
+	else if (d->is_pci)
+		out_set_str(r, D_NAME, "(unknown ids)");
+	out_set_str(r, D_DRIVER, d->driver);
+	out_set_str(r, D_OVERRIDE, d->driver_override);
+	if (d->is_pci && d->has_reset_attr)
+		out_set_strv(r, D_RESET, d->reset_methods);
+	set_num_or_null(r, D_NUMA, d->numa_node);
+	out_set_str(r, D_KIND, !d->is_pci ? "non-pci" : d->is_bridge ? "bridge"
+				     : d->is_host_bridge ? "host-bridge" : "endpoint");
+	out_set_str(r, D_PCIE, vfc_pcie_type_name(d->cfg.pcie_type));
+	out_set_str(r, D_PARENT, d->parent[0] ? d->parent : NULL);
+	out_set_str(r, D_PHYSFN, d->physfn[0] ? d->physfn : NULL);
+	set_num_or_null(r, D_TOTALVFS, d->sriov_totalvfs);
+	set_num_or_null(r, D_NUMVFS, d->sriov_numvfs);
+	set_tri(r, D_FLR, d->cfg.flr);
+	set_tri(r, D_PM_NOSOFTRST, d->cfg.pm_nosoftrst);
+	set_tri(r, D_ACS, d->cfg.acs);
+	if (g) {
+		out_set_bool(r, D_GROUP_VIABLE, g->viable);
+		out_set_bool(r, D_BLOCKS, !vfc_driver_dma_safe(d->driver));
+	}
+}
+
+static void fill_group(struct out_row *r, const struct vfc_topology *t, const struct vfc_group *g)
+{
+	struct out_table *sub;
+
+	out_set_num(r, G_GROUP, g->id);
+	out_set_str(r, G_TYPE, g->type);
+	out_set_bool(r, G_VIABLE, g->viable);
+	out_set_bool(r, G_NOIOMMU, g->noiommu);
+	out_set_num(r, G_NDEVS, (int64_t)g->ndevs);
+	sub = out_sub(r, G_DEVICES);
+	for (size_t i = 0; i < g->ndevs; i++)
+		fill_device(out_row_add(sub), t, g->devs[i]);
+	sub = out_sub(r, G_BLOCKERS);
+	for (size_t i = 0; i < g->nblockers; i++) {
+		struct out_row *b = out_row_add(sub);
+
+		out_set_str(b, B_BDF, g->blockers[i].dev->name);
+		out_set_str(b, B_DRIVER, g->blockers[i].dev->driver);
+		out_set_str(b, B_REASON, g->blockers[i].reason);
+		out_set_str(b, B_FIX, g->blockers[i].fix);
+	}
+	sub = out_sub(r, G_HOLDERS);
+	for (size_t i = 0; i < g->nholders; i++) {
+		struct out_row *h = out_row_add(sub);
+
+		out_set_num(h, H_PID, g->holders[i].pid);
+		out_set_str(h, H_COMM, g->holders[i].comm);
+		out_set_str(h, H_PATH, g->holders[i].path);
+	}
+	sub = out_sub(r, G_RESV);
+	for (size_t i = 0; i < g->nresv; i++) {
+		struct out_row *x = out_row_add(sub);
+
+		out_set_strf(x, R_START, "0x%016llx", (unsigned long long)g->resv[i].start);
+		out_set_strf(x, R_END, "0x%016llx", (unsigned long long)g->resv[i].end);
+		out_set_str(x, R_TYPE, g->resv[i].type);
+	}
+}
+
+static int scan(struct vfc_cli *cli, struct vfc_topology **t)
+{
+	int rc = vfc_topology_scan(&cli->ctx, VFC_SCAN_HOLDERS, t);
+
+	if (rc) {
+		vfc_err(vfc_ctx_root(&cli->ctx), rc, "cannot read the PCI and IOMMU topology");
+		return vfc_exit_for_errno(rc);
+	}
+	/* Names are a nicety: pci.ids missing must not fail discovery. */
+	vfc_names_fill(&cli->ctx, *t, cli->ids_path);
+	return 0;
+}
+
+/* ---- list ---- */
+
+static struct {
+	int devices, viable, not_viable;
+	char *class, *id, *driver;
+} lo;
+
+static const struct poptOption list_options[] = {
+	{ "devices", 'd', POPT_ARG_NONE, &lo.devices, 0, "list devices instead of groups", NULL },
+	{ "class", 0, POPT_ARG_STRING, &lo.class, 0, "only class codes starting with HEX (03: display)",
+	  "HEX" },
+	{ "id", 0, POPT_ARG_STRING, &lo.id, 0, "only devices with these ids (VVVV or VVVV:DDDD)",
+	  "VVVV:DDDD" },
+	{ "driver", 0, POPT_ARG_STRING, &lo.driver, 0, "only devices on DRIVER ('none': unbound)",
+	  "DRIVER" },
+	{ "viable", 0, POPT_ARG_NONE, &lo.viable, 0, "only viable groups", NULL },
+	{ "not-viable", 0, POPT_ARG_NONE, &lo.not_viable, 0, "only groups that are not viable",
+	  NULL },
+	POPT_TABLEEND
+};
+
+struct filter {
+	const char *class;
+	int64_t vendor, device;
+	const char *driver;
+	int viable;		/* -1 any */
+};
+
+static int parse_filter(struct filter *f)
+{
+	uint64_t v;
+
+	memset(f, 0, sizeof(*f));
+	f->vendor = f->device = -1;
+	f->viable = lo.viable ? 1 : lo.not_viable ? 0 : -1;
+	if (lo.viable && lo.not_viable)
+		return vfc_usage_error("--viable and --not-viable are mutually exclusive");
+	if (lo.class) {
+		const char *c = lo.class + (strncmp(lo.class, "0x", 2) ? 0 : 2);
+
+		if (!*c || strlen(c) > 6 || strspn(c, "0123456789abcdefABCDEF") != strlen(c))
+			return vfc_usage_error("--class: '%s' is not a hex class prefix", lo.class);
+		f->class = c;
+	}
+	if (lo.id) {
+		char ven[8] = "", dev[8] = "";
+		const char *colon = strchr(lo.id, ':');
+		size_t vl = colon ? (size_t)(colon - lo.id) : strlen(lo.id);
+
+		if (vl == 0 || vl > 4 || (colon && (strlen(colon + 1) == 0 || strlen(colon + 1) > 4)))
+			return vfc_usage_error("--id: '%s' is not VVVV[:DDDD]", lo.id);
+		memcpy(ven, lo.id, vl);
+		if (colon)
+			strcpy(dev, colon + 1);
+		if (vfc_parse_hex_u64(ven, &v))
+			return vfc_usage_error("--id: '%s' is not VVVV[:DDDD]", lo.id);
+		f->vendor = (int64_t)v;
+		if (colon) {
+			if (vfc_parse_hex_u64(dev, &v))
+				return vfc_usage_error("--id: '%s' is not VVVV[:DDDD]", lo.id);
+			f->device = (int64_t)v;
+		}
+	}
+	f->driver = lo.driver;
+	return 0;
+}
+
+static bool device_matches(const struct filter *f, const struct vfc_device *d)
+{
+	if (f->class) {
+		char hex[20];
+
+		if (d->class_code < 0)
+			return false;
+		snprintf(hex, sizeof(hex), "%06llx", (unsigned long long)d->class_code);
+		if (strncasecmp(hex, f->class, strlen(f->class)))
+			return false;
+	}
+	if (f->vendor >= 0 && d->vendor != f->vendor)
+		return false;
+	if (f->device >= 0 && d->device != f->device)
+		return false;
+	if (f->driver) {
+		if (!strcmp(f->driver, "none") ? d->driver != NULL
+					       : (!d->driver || strcmp(d->driver, f->driver)))
+			return false;
+	}
+	return true;
+}
+
+static bool group_matches(const struct filter *f, const struct vfc_group *g)
+{
+	bool devfilter = f->class || f->vendor >= 0 || f->driver;
+
+	if (f->viable >= 0 && g->viable != (f->viable == 1))
+		return false;
+	if (!devfilter)
+		return true;
+	for (size_t i = 0; i < g->ndevs; i++)
+		if (device_matches(f, g->devs[i]))
+			return true;
+	return false;
+}
+
+static void add_iommu_object(struct out_doc *doc, const struct vfc_topology *t,
+			     const struct vfc_iommu_state *st)
+{
+	struct out_table *it = out_table_new(&iommu_schema);
+	struct out_row *r = out_row_add(it);
+
+	out_set_bool(r, I_ENABLED, st->enabled);
+	out_set_num(r, I_GROUPS, (int64_t)st->ngroups);
+	out_set_num(r, I_UNGROUPED, (int64_t)st->nungrouped);
+	out_set_strv(r, I_UNITS, st->units.v ? st->units.v : (char *[]){ NULL });
+	out_set_str(r, I_CMDLINE, st->cmdline_iommu);
+	out_set_str(r, I_DIAG, st->diagnosis[0] ? st->diagnosis : NULL);
+	out_set_bool(r, I_HOLDERS_COMPLETE, t->holders_complete);
+	out_doc_add_object(doc, "iommu", it);
+}
+
+static int cmd_list(struct vfc_cli *cli, poptContext pc, int argc, const char **argv)
+{
+	const struct out_schema *schema = lo.devices ? &dev_schema : &group_schema;
+	struct vfc_iommu_state st;
+	struct vfc_topology *t;
+	struct out_doc *doc;
+	struct filter f;
+	int rc;
+
+	if (cli->list_columns) {
+		out_list_columns(schema, stdout);
+		return VFC_EXIT_OK;
+	}
+	if (argc > 0)
+		return vfc_usage_error("list: unexpected argument '%s'", argv[0]);
+	rc = parse_filter(&f);
+	if (rc)
+		return rc;
+	rc = vfc_check_columns(cli, schema);
+	if (rc)
+		return rc;
+	rc = scan(cli, &t);
+	if (rc)
+		return rc;
+	rc = vfc_iommu_state_read(&cli->ctx, t, &st);
+	if (rc) {
+		vfc_topology_free(t);
+		vfc_err(vfc_ctx_root(&cli->ctx), rc, "cannot read the IOMMU state");
+		return vfc_exit_for_errno(rc);
+	}
+	doc = out_doc_new(&cli->out);
+	if (lo.devices) {
+		struct out_table *dt = out_table_new(&dev_schema);
+
+		for (size_t i = 0; i < t->ndevs; i++) {
+			const struct vfc_device *d = t->devs[i];
+			const struct vfc_group *g = vfc_topology_group(t, d->group);
+
+			if (!device_matches(&f, d))
+				continue;
+			if (f.viable >= 0 && (!g || g->viable != (f.viable == 1)))
+				continue;
+			fill_device(out_row_add(dt), t, d);
+		}
+		out_doc_add_table(doc, dt);
+	} else {
+		struct out_table *gt = out_table_new(&group_schema);
+		struct out_table *ut = out_table_new(&ungrouped_schema);
+
+		add_iommu_object(doc, t, &st);
+		for (size_t i = 0; i < t->ngroups; i++)
+			if (group_matches(&f, &t->groups[i]))
+				fill_group(out_row_add(gt), t, &t->groups[i]);
+		/* Devices without a group are listed, never dropped (ARM before probe, IOMMU off). */
+		for (size_t i = 0; i < t->ndevs; i++) {
+			const struct vfc_device *d = t->devs[i];
+
+			if (d->group == VFC_NO_GROUP && f.viable < 0 && device_matches(&f, d))
+				fill_device(out_row_add(ut), t, d);
+		}
+		if (out_table_nrows(gt) || cli->out.format == OUT_FMT_JSON ||
+		    !out_table_nrows(ut))
+			out_doc_add_table(doc, gt);
+		else
+			out_table_free(gt);
+		if (cli->out.format == OUT_FMT_JSON)
+			out_doc_add_table(doc, ut);
+		else if (out_table_nrows(ut))
+			out_doc_add_table_titled(doc, ut, "PCI devices without an IOMMU group:");
+		else
+			out_table_free(ut);
+	}
+	if (st.diagnosis[0] && !cli->quiet)
+		vfc_err(NULL, 0, "%s", st.diagnosis);
+	rc = vfc_print_doc(doc);
+	out_doc_free(doc);
+	vfc_iommu_state_free(&st);
+	vfc_topology_free(t);
+	return rc;
+}
+
+const struct vfc_cmd vfc_cmd_list = {
+	.name = "list",
+	.args = "[--devices] [FILTERS]",
+	.summary = "IOMMU groups (or devices) with viability and drivers",
+	.options = list_options,
+	.run = cmd_list,
+};
+
+/* ---- show ---- */
+
+static int cmd_show(struct vfc_cli *cli, poptContext pc, int argc, const char **argv)
+{
+	struct out_table *gt, *dt;
+	struct vfc_topology *t;
+	struct out_doc *doc;
+	struct out_opts o = cli->out;
+	int rc, failed = 0;
+
+	if (cli->list_columns) {
+		out_list_columns(&group_schema, stdout);
+		return VFC_EXIT_OK;
+	}
+	if (argc < 1)
+		return vfc_usage_error("show: a TARGET is required");
+	for (int i = 0; i < argc; i++) {
+		struct vfc_target tg;
+		const char *why = vfc_target_parse(argv[i], &tg);
+
+		if (why)
+			return vfc_usage_error("%s: %s", argv[i], why);
+	}
+	if (vfc_check_columns(cli, &group_schema) && vfc_check_columns(cli, &dev_schema))
+		return VFC_EXIT_USAGE;
+	rc = scan(cli, &t);
+	if (rc)
+		return rc;
+	if (o.format == OUT_FMT_TABLE)
+		o.format = OUT_FMT_RECORD;
+	doc = out_doc_new(&o);
+	gt = out_table_new(&group_schema);
+	dt = out_table_new(&dev_schema);
+	for (int i = 0; i < argc; i++) {
+		struct vfc_device **devs;
+		struct vfc_target tg;
+		size_t n;
+
+		vfc_target_parse(argv[i], &tg);
+		if (tg.kind == VFC_TARGET_GROUP) {
+			const struct vfc_group *g = vfc_topology_group(t, tg.group);
+
+			if (!g) {
+				vfc_err(argv[i], 0, "no such IOMMU group");
+				failed++;
+				continue;
+			}
+			fill_group(out_row_add(gt), t, g);
+			continue;
+		}
+		rc = vfc_topology_resolve(t, &tg, &devs, &n);
+		if (rc) {
+			vfc_err(argv[i], 0, "no such PCI device");
+			failed++;
+			continue;
+		}
+		for (size_t k = 0; k < n; k++)
+			fill_device(out_row_add(dt), t, devs[k]);
+		free(devs);
+	}
+	if (out_table_nrows(gt))
+		out_doc_add_table(doc, gt);
+	else
+		out_table_free(gt);
+	if (out_table_nrows(dt))
+		out_doc_add_table(doc, dt);
+	else
+		out_table_free(dt);
+	rc = VFC_EXIT_OK;
+	if (failed < argc)
+		rc = vfc_print_doc(doc);
+	out_doc_free(doc);
+	vfc_topology_free(t);
+	if (rc)
+		return rc;
+	if (failed)
+		return failed == argc ? VFC_EXIT_NODEV : VFC_EXIT_PARTIAL;
+	return VFC_EXIT_OK;
+}
+
+const struct vfc_cmd vfc_cmd_show = {
+	.name = "show",
+	.args = "TARGET...",
+	.summary = "everything about a group or device, and why it is (not) viable",
+	.options = NULL,
+	.run = cmd_show,
+};

@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <pci/pci.h>
+
+#include "core/names.h"
+
+/*
+ * Names come from pci.ids only, never from udev's hwdb: the answer must be the same for a
+ * fixture tree as for the host, and must not depend on the host's udev database.
+ */
+#define LOOKUP_FLAGS (PCI_LOOKUP_NO_NUMBERS | PCI_LOOKUP_NO_HWDB)
+
+/* libpci reports through callbacks; the core never prints, so they stay silent. */
+static void quiet(char *msg, ...)
+{
+	(void)msg;
+}
+
+int vfc_names_fill(const struct vfc_ctx *ctx, struct vfc_topology *t, const char *ids_path)
+{
+	char sysfs[PATH_MAX], buf[512];
+	struct pci_access *pacc;
+	int rc;
+
+	pacc = pci_alloc();
+	if (!pacc)
+		return -ENOMEM;
+	pacc->warning = quiet;
+	pacc->debug = quiet;
+	rc = vfc_path(ctx, sysfs, sizeof(sysfs), "/sys/bus/pci");
+	if (!rc)
+		pci_set_param(pacc, (char *)"sysfs.path", sysfs);
+	if (ids_path)
+		pci_set_name_list_path(pacc, (char *)ids_path, 0);
+	for (size_t i = 0; i < t->ndevs; i++) {
+		struct vfc_device *d = t->devs[i];
+		char *s;
+
+		if (!d->is_pci || d->vendor < 0)
+			continue;
+		s = pci_lookup_name(pacc, buf, sizeof(buf), PCI_LOOKUP_VENDOR | LOOKUP_FLAGS,
+				    d->vendor);
+		if (s)
+			d->vendor_name = strdup(s);
+		if (d->device < 0)
+			continue;
+		s = pci_lookup_name(pacc, buf, sizeof(buf), PCI_LOOKUP_DEVICE | LOOKUP_FLAGS,
+				    d->vendor, d->device);
+		if (s)
+			d->device_name = strdup(s);
+	}
+	pci_cleanup(pacc);
+	return 0;
+}

@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/pciaddr.h"
+
+/* Parse exactly [min,max] hex digits; returns pointer after them or NULL. */
+static const char *hexfield(const char *s, size_t min, size_t max, unsigned long *val)
+{
+	size_t n = 0;
+	unsigned long v = 0;
+
+	while (isxdigit((unsigned char)s[n])) {
+		if (n == max)
+			return NULL;
+		v = v * 16 + (unsigned long)(isdigit((unsigned char)s[n]) ? s[n] - '0'
+							: (tolower((unsigned char)s[n]) - 'a' + 10));
+		n++;
+	}
+	if (n < min)
+		return NULL;
+	*val = v;
+	return s + n;
+}
+
+const char *vfc_pciaddr_parse(const char *s, struct vfc_pciaddr *out)
+{
+	unsigned long f1, f2, dev, fn;
+	const char *p, *q;
+	struct vfc_pciaddr a = { 0 };
+
+	if (!s || !*s)
+		return "empty PCI address";
+	/* Either DOMAIN:BUS:DEV.FN or BUS:DEV.FN. */
+	p = hexfield(s, 1, 8, &f1);
+	if (!p || *p != ':')
+		return "not a PCI address (expected [DOMAIN:]BUS:DEV.FN)";
+	q = hexfield(p + 1, 1, 2, &f2);
+	if (q && *q == ':') {
+		if (f1 > 0xffffffffUL)
+			return "domain out of range";
+		a.domain = (uint32_t)f1;
+		if (f2 > 0xff)
+			return "bus out of range";
+		a.bus = (uint8_t)f2;
+		p = q + 1;
+	} else {
+		if (f1 > 0xff || (size_t)(p - s) > 2)
+			return "not a PCI address (expected [DOMAIN:]BUS:DEV.FN)";
+		a.bus = (uint8_t)f1;
+		p = p + 1;
+	}
+	q = hexfield(p, 1, 2, &dev);
+	if (!q || *q != '.')
+		return "not a PCI address (expected [DOMAIN:]BUS:DEV.FN)";
+	if (dev > 0x1f)
+		return "device number out of range (0-1f)";
+	p = hexfield(q + 1, 1, 1, &fn);
+	if (!p || *p)
+		return "not a PCI address (expected [DOMAIN:]BUS:DEV.FN)";
+	if (fn > 7)
+		return "function number out of range (0-7)";
+	a.dev = (uint8_t)dev;
+	a.fn = (uint8_t)fn;
+	*out = a;
+	return NULL;
+}
+
+const char *vfc_pciaddr_format(const struct vfc_pciaddr *a, char *buf, size_t len)
+{
+	snprintf(buf, len, "%04x:%02x:%02x.%x", a->domain, a->bus, a->dev, a->fn);
+	return buf;
+}
+
+int vfc_pciaddr_cmp(const struct vfc_pciaddr *a, const struct vfc_pciaddr *b)
+{
+	if (a->domain != b->domain)
+		return a->domain < b->domain ? -1 : 1;
+	if (a->bus != b->bus)
+		return a->bus < b->bus ? -1 : 1;
+	if (a->dev != b->dev)
+		return a->dev < b->dev ? -1 : 1;
+	if (a->fn != b->fn)
+		return a->fn < b->fn ? -1 : 1;
+	return 0;
+}
+
+static const char *parse_group(const char *s, struct vfc_target *out)
+{
+	char *end;
+	long v;
+
+	if (!isdigit((unsigned char)*s))
+		return "not a group number";
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || v < 0 || v > 0x7fffffff)
+		return "not a group number";
+	out->kind = VFC_TARGET_GROUP;
+	out->group = (int)v;
+	return NULL;
+}
+
+const char *vfc_target_parse(const char *s, struct vfc_target *out)
+{
+	unsigned long v, d;
+	const char *p;
+
+	memset(out, 0, sizeof(*out));
+	if (!s || !*s)
+		return "empty target";
+	if (!strncmp(s, "group:", 6))
+		return parse_group(s + 6, out);
+	if (strchr(s, '.')) {
+		out->kind = VFC_TARGET_DEVICE;
+		return vfc_pciaddr_parse(s, &out->addr);
+	}
+	/* VVVV:DDDD — exactly four hex digits each side, so "01:00" never matches. */
+	p = hexfield(s, 4, 4, &v);
+	if (p && *p == ':') {
+		p = hexfield(p + 1, 4, 4, &d);
+		if (p && !*p) {
+			out->kind = VFC_TARGET_ID;
+			out->vendor = (uint16_t)v;
+			out->device = (uint16_t)d;
+			return NULL;
+		}
+	}
+	if (isdigit((unsigned char)*s) && strspn(s, "0123456789") == strlen(s))
+		return parse_group(s, out);
+	return "not a target (expected a PCI address, a group number, group:N or VVVV:DDDD)";
+}

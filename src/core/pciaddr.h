@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* PCI addresses and command-line targets. Pure functions, unit tested. */
+#ifndef VFC_PCIADDR_H
+#define VFC_PCIADDR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct vfc_pciaddr {
+	uint32_t domain;	/* 16 bits usually; VMD domains use 17+ (e.g. 10000) */
+	uint8_t bus;
+	uint8_t dev;		/* 0..31 */
+	uint8_t fn;		/* 0..7 */
+};
+
+#define VFC_BDF_LEN 24		/* "ffffffff:ff:1f.7" + NUL fits with room */
+
+/* Parse "0000:01:00.0" or "01:00.0" (domain 0). NULL on success, else a reason. */
+const char *vfc_pciaddr_parse(const char *s, struct vfc_pciaddr *out);
+/* Canonical sysfs form: "%04x:%02x:%02x.%x". */
+const char *vfc_pciaddr_format(const struct vfc_pciaddr *a, char *buf, size_t len);
+int vfc_pciaddr_cmp(const struct vfc_pciaddr *a, const struct vfc_pciaddr *b);
+
+enum vfc_target_kind {
+	VFC_TARGET_DEVICE,	/* a BDF */
+	VFC_TARGET_GROUP,	/* "12" or "group:12" */
+	VFC_TARGET_ID,		/* "8086:10d3": every device with that vendor:device */
+};
+
+struct vfc_target {
+	enum vfc_target_kind kind;
+	struct vfc_pciaddr addr;
+	int group;
+	uint16_t vendor, device;
+};
+
+/* NULL on success, else a human reason ("bad device number 32"). */
+const char *vfc_target_parse(const char *s, struct vfc_target *out);
+
+#endif

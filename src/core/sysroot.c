@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/sysroot.h"
+#include "core/util.h"
+
+int vfc_ctx_init(struct vfc_ctx *ctx, const char *sysroot)
+{
+	size_t len;
+
+	memset(ctx, 0, sizeof(*ctx));
+	if (!sysroot || !*sysroot)
+		return 0;
+	len = strlen(sysroot);
+	while (len > 1 && sysroot[len - 1] == '/')
+		len--;
+	if (len == 1 && sysroot[0] == '/')
+		return 0;
+	if (len >= sizeof(ctx->root) - 64)
+		return -ENAMETOOLONG;
+	memcpy(ctx->root, sysroot, len);
+	ctx->root[len] = '\0';
+	ctx->rootlen = len;
+	return 0;
+}
+
+const char *vfc_ctx_root(const struct vfc_ctx *ctx)
+{
+	return ctx->rootlen ? ctx->root : "/";
+}
+
+static int vpath(const struct vfc_ctx *ctx, char *buf, size_t len, const char *fmt, va_list ap)
+{
+	int n;
+
+	if (ctx->rootlen >= len)
+		return -ENAMETOOLONG;
+	memcpy(buf, ctx->root, ctx->rootlen);
+	n = vsnprintf(buf + ctx->rootlen, len - ctx->rootlen, fmt, ap);
+	if (n < 0 || (size_t)n >= len - ctx->rootlen)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+int vfc_path(const struct vfc_ctx *ctx, char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = vpath(ctx, buf, len, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+#define VPATH_OR_RETURN(ctx, path, fmt)                                                      \
+	do {                                                                                 \
+		va_list ap_;                                                                 \
+		int rc_;                                                                     \
+		va_start(ap_, fmt);                                                          \
+		rc_ = vpath(ctx, path, sizeof(path), fmt, ap_);                              \
+		va_end(ap_);                                                                 \
+		if (rc_)                                                                     \
+			return rc_;                                                          \
+	} while (0)
+
+static ssize_t read_fd_all(int fd, void *buf, size_t len)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t r = read(fd, (char *)buf + done, len - done);
+
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (r == 0)
+			break;
+		done += (size_t)r;
+	}
+	return (ssize_t)done;
+}
+
+static ssize_t read_path(const char *path, void *buf, size_t len)
+{
+	ssize_t r;
+	int fd;
+
+	/* O_NONBLOCK: a fixture or a hostile tree may put a FIFO where an attribute should be. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	r = read_fd_all(fd, buf, len);
+	close(fd);
+	return r;
+}
+
+ssize_t vfc_read_attr(const struct vfc_ctx *ctx, char *buf, size_t len, const char *fmt, ...)
+{
+	char path[PATH_MAX];
+	ssize_t r;
+
+	if (len == 0)
+		return -EINVAL;
+	VPATH_OR_RETURN(ctx, path, fmt);
+	r = read_path(path, buf, len - 1);
+	if (r < 0) {
+		buf[0] = '\0';
+		return r;
+	}
+	buf[r] = '\0';
+	/* An attribute with a NUL inside is garbage; keep what precedes it. */
+	r = (ssize_t)strlen(buf);
+	while (r > 0 && (buf[r - 1] == '\n' || buf[r - 1] == ' '))
+		buf[--r] = '\0';
+	return r;
+}
+
+ssize_t vfc_read_bin(const struct vfc_ctx *ctx, void *buf, size_t len, const char *fmt, ...)
+{
+	char path[PATH_MAX];
+
+	VPATH_OR_RETURN(ctx, path, fmt);
+	return read_path(path, buf, len);
+}
+
+int vfc_read_s64(const struct vfc_ctx *ctx, int64_t *val, const char *fmt, ...)
+{
+	char path[PATH_MAX], buf[64];
+	ssize_t r;
+
+	VPATH_OR_RETURN(ctx, path, fmt);
+	r = read_path(path, buf, sizeof(buf) - 1);
+	if (r < 0)
+		return (int)r;
+	buf[r] = '\0';
+	return vfc_parse_s64(buf, val);
+}
+
+ssize_t vfc_read_link(const struct vfc_ctx *ctx, char *buf, size_t len, const char *fmt, ...)
+{
+	char path[PATH_MAX];
+	ssize_t r;
+
+	if (len == 0)
+		return -EINVAL;
+	VPATH_OR_RETURN(ctx, path, fmt);
+	r = readlink(path, buf, len - 1);
+	if (r < 0) {
+		buf[0] = '\0';
+		return -errno;
+	}
+	buf[r] = '\0';
+	return r;
+}
+
+ssize_t vfc_read_link_base(const struct vfc_ctx *ctx, char *buf, size_t len, const char *fmt, ...)
+{
+	char path[PATH_MAX], target[PATH_MAX];
+	const char *base;
+	ssize_t r;
+	size_t n;
+
+	if (len == 0)
+		return -EINVAL;
+	buf[0] = '\0';
+	VPATH_OR_RETURN(ctx, path, fmt);
+	r = readlink(path, target, sizeof(target) - 1);
+	if (r < 0)
+		return -errno;
+	target[r] = '\0';
+	base = strrchr(target, '/');
+	base = base ? base + 1 : target;
+	n = strlen(base);
+	if (n == 0)
+		return -EINVAL;
+	if (n >= len)
+		return -ENAMETOOLONG;
+	memcpy(buf, base, n + 1);
+	return (ssize_t)n;
+}
+
+int vfc_exists(const struct vfc_ctx *ctx, const char *fmt, ...)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	VPATH_OR_RETURN(ctx, path, fmt);
+	return stat(path, &st) == 0 ? 1 : 0;
+}
+
+DIR *vfc_opendir(const struct vfc_ctx *ctx, const char *fmt, ...)
+{
+	char path[PATH_MAX];
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = vpath(ctx, path, sizeof(path), fmt, ap);
+	va_end(ap);
+	if (rc) {
+		errno = -rc;
+		return NULL;
+	}
+	return opendir(path);
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int vfc_list_dir(const struct vfc_ctx *ctx, struct vfc_names *out, const char *fmt, ...)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	size_t cap = 0;
+	DIR *dir;
+
+	out->v = NULL;
+	out->n = 0;
+	VPATH_OR_RETURN(ctx, path, fmt);
+	dir = opendir(path);
+	if (!dir)
+		return -errno;
+	while ((de = readdir(dir))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (out->n == cap) {
+			size_t ncap = cap ? cap * 2 : 32;
+			char **nv = reallocarray(out->v, ncap, sizeof(*nv));
+
+			if (!nv)
+				goto nomem;
+			out->v = nv;
+			cap = ncap;
+		}
+		out->v[out->n] = strdup(de->d_name);
+		if (!out->v[out->n])
+			goto nomem;
+		out->n++;
+	}
+	closedir(dir);
+	/* readdir order is the filesystem's: sort so every output is deterministic. */
+	if (out->n)
+		qsort(out->v, out->n, sizeof(*out->v), cmp_names);
+	return 0;
+nomem:
+	closedir(dir);
+	vfc_names_free(out);
+	return -ENOMEM;
+}
+
+void vfc_names_free(struct vfc_names *n)
+{
+	for (size_t i = 0; i < n->n; i++)
+		free(n->v[i]);
+	free(n->v);
+	n->v = NULL;
+	n->n = 0;
+}

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The one root-prefix context. Every /sys, /dev and /proc path the tool touches is
+ * formed here, so `--sysroot DIR` points the whole tool at a fixture tree.
+ */
+#ifndef VFC_SYSROOT_H
+#define VFC_SYSROOT_H
+
+#include <dirent.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct vfc_ctx {
+	char root[PATH_MAX];	/* "" means the real root */
+	size_t rootlen;
+};
+
+int vfc_ctx_init(struct vfc_ctx *ctx, const char *sysroot);
+const char *vfc_ctx_root(const struct vfc_ctx *ctx);	/* "/" for the real root */
+
+/* Format ROOT + path. Returns 0 or -ENAMETOOLONG. */
+int vfc_path(const struct vfc_ctx *ctx, char *buf, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/*
+ * Read a sysfs attribute into buf (NUL terminated, trailing newlines stripped).
+ * Returns the length read or -errno.
+ */
+ssize_t vfc_read_attr(const struct vfc_ctx *ctx, char *buf, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* Read raw bytes (config space). Returns bytes read or -errno. */
+ssize_t vfc_read_bin(const struct vfc_ctx *ctx, void *buf, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* Read a number attribute ("0x10de", "-1", "12"). Returns 0 or -errno (-EINVAL: garbage). */
+int vfc_read_s64(const struct vfc_ctx *ctx, int64_t *val, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* readlink; returns length or -errno. */
+ssize_t vfc_read_link(const struct vfc_ctx *ctx, char *buf, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* Basename of a symlink's target ("../../bus/pci/drivers/nvme" -> "nvme"). */
+ssize_t vfc_read_link_base(const struct vfc_ctx *ctx, char *buf, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+int vfc_exists(const struct vfc_ctx *ctx, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* opendir on ROOT + path; NULL with errno set. */
+DIR *vfc_opendir(const struct vfc_ctx *ctx, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Sorted, owned list of directory entry names (no "." or ".."). */
+struct vfc_names {
+	char **v;
+	size_t n;
+};
+int vfc_list_dir(const struct vfc_ctx *ctx, struct vfc_names *out, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void vfc_names_free(struct vfc_names *n);
+
+#endif

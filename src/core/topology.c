@@ -1,0 +1,519 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/topology.h"
+
+#define PCI_DEVICES "/sys/bus/pci/devices"
+#define IOMMU_GROUPS "/sys/kernel/iommu_groups"
+
+/* Longest attribute we keep; a longer driver_override is truncated rather than failing. */
+#define ATTR_MAX 4096
+
+static char *read_str(const struct vfc_ctx *ctx, const char *dir, const char *name, const char *attr)
+{
+	char buf[ATTR_MAX];
+
+	if (vfc_read_attr(ctx, buf, sizeof(buf), "%s/%s/%s", dir, name, attr) < 0)
+		return NULL;
+	return strdup(buf);
+}
+
+static int32_t read_id(const struct vfc_ctx *ctx, const char *name, const char *attr, int64_t max)
+{
+	int64_t v;
+
+	if (vfc_read_s64(ctx, &v, PCI_DEVICES "/%s/%s", name, attr) < 0 || v < 0 || v > max)
+		return -1;
+	return (int32_t)v;
+}
+
+static char *read_driver(const struct vfc_ctx *ctx, const char *devpath)
+{
+	char buf[512];
+
+	if (vfc_read_link_base(ctx, buf, sizeof(buf), "%s/driver", devpath) < 0)
+		return NULL;
+	return strdup(buf);
+}
+
+/* "../../../devices/pci0000:00/0000:00:1c.0/0000:01:00.0" -> parent "0000:00:1c.0" */
+static void find_parent(const struct vfc_ctx *ctx, struct vfc_device *d)
+{
+	char target[1024], *slash, *prev;
+	struct vfc_pciaddr a;
+
+	if (vfc_read_link(ctx, target, sizeof(target), PCI_DEVICES "/%s", d->name) < 0)
+		return;
+	slash = strrchr(target, '/');
+	if (!slash)
+		return;
+	*slash = '\0';
+	prev = strrchr(target, '/');
+	prev = prev ? prev + 1 : target;
+	if (!vfc_pciaddr_parse(prev, &a))
+		vfc_pciaddr_format(&a, d->parent, sizeof(d->parent));
+}
+
+static void read_reset(const struct vfc_ctx *ctx, struct vfc_device *d)
+{
+	char buf[256];
+	ssize_t r;
+
+	r = vfc_read_attr(ctx, buf, sizeof(buf), PCI_DEVICES "/%s/reset_method", d->name);
+	d->has_reset_attr = r >= 0;
+	if (r < 0 || vfc_split_words(buf, &d->reset_methods) < 0)
+		vfc_split_words("", &d->reset_methods);
+	/* Keep only well-formed method names; the kernel's are short lowercase words. */
+	if (d->reset_methods) {
+		size_t w = 0;
+
+		for (size_t i = 0; d->reset_methods[i]; i++) {
+			if (vfc_name_is_sane(d->reset_methods[i], 32))
+				d->reset_methods[w++] = d->reset_methods[i];
+			else
+				free(d->reset_methods[i]);
+		}
+		d->reset_methods[w] = NULL;
+	}
+}
+
+static void read_config(const struct vfc_ctx *ctx, struct vfc_device *d)
+{
+	uint8_t cfg[4096];
+	ssize_t r;
+
+	r = vfc_read_bin(ctx, cfg, sizeof(cfg), PCI_DEVICES "/%s/config", d->name);
+	d->cfg_len = r > 0 ? (size_t)r : 0;
+	vfc_cfg_parse(r > 0 ? cfg : NULL, d->cfg_len, &d->cfg);
+}
+
+static struct vfc_device *device_new(const char *name)
+{
+	struct vfc_device *d = calloc(1, sizeof(*d));
+
+	if (!d)
+		return NULL;
+	snprintf(d->name, sizeof(d->name), "%s", name);
+	d->group = VFC_NO_GROUP;
+	d->vendor = d->device = d->subsys_vendor = d->subsys_device = -1;
+	d->class_code = -1;
+	d->numa_node = -1;
+	d->sriov_totalvfs = d->sriov_numvfs = -1;
+	vfc_cfg_parse(NULL, 0, &d->cfg);
+	return d;
+}
+
+static void device_free(struct vfc_device *d)
+{
+	if (!d)
+		return;
+	free(d->driver);
+	free(d->driver_override);
+	vfc_strv_free(d->reset_methods);
+	free(d->vendor_name);
+	free(d->device_name);
+	free(d);
+}
+
+static int pci_device_read(const struct vfc_ctx *ctx, const char *name, struct vfc_device **out)
+{
+	char path[300], buf[ATTR_MAX];
+	struct vfc_device *d;
+	int64_t v;
+
+	d = device_new(name);
+	if (!d)
+		return -ENOMEM;
+	d->is_pci = true;
+	vfc_pciaddr_parse(name, &d->addr);
+	snprintf(path, sizeof(path), PCI_DEVICES "/%s", name);
+
+	d->vendor = read_id(ctx, name, "vendor", 0xffff);
+	d->device = read_id(ctx, name, "device", 0xffff);
+	d->subsys_vendor = read_id(ctx, name, "subsystem_vendor", 0xffff);
+	d->subsys_device = read_id(ctx, name, "subsystem_device", 0xffff);
+	if (vfc_read_s64(ctx, &v, "%s/class", path) == 0 && v >= 0 && v <= 0xffffff)
+		d->class_code = v;
+	d->driver = read_driver(ctx, path);
+	d->driver_override = read_str(ctx, PCI_DEVICES, name, "driver_override");
+	if (d->driver_override && (!strcmp(d->driver_override, "(null)") || !*d->driver_override)) {
+		free(d->driver_override);
+		d->driver_override = NULL;
+	}
+	if (vfc_read_s64(ctx, &v, "%s/numa_node", path) == 0 && v >= 0)
+		d->numa_node = v;
+	read_reset(ctx, d);
+	read_config(ctx, d);
+	d->is_bridge = d->cfg.header_type == 1 || d->cfg.header_type == 2 ||
+		       (d->class_code >= 0 &&
+			((d->class_code >> 8) == 0x0604 || (d->class_code >> 8) == 0x0609));
+	d->is_host_bridge = d->class_code >= 0 && (d->class_code >> 8) == 0x0600;
+
+	if (vfc_read_link_base(ctx, buf, sizeof(buf), "%s/physfn", path) > 0) {
+		struct vfc_pciaddr pf;
+
+		if (!vfc_pciaddr_parse(buf, &pf))
+			vfc_pciaddr_format(&pf, d->physfn, sizeof(d->physfn));
+	}
+	if (vfc_read_s64(ctx, &v, "%s/sriov_totalvfs", path) == 0 && v >= 0 && v < 65536)
+		d->sriov_totalvfs = (int32_t)v;
+	if (vfc_read_s64(ctx, &v, "%s/sriov_numvfs", path) == 0 && v >= 0 && v < 65536)
+		d->sriov_numvfs = (int32_t)v;
+	if (vfc_read_link_base(ctx, buf, sizeof(buf), "%s/iommu_group", path) > 0) {
+		int64_t g;
+
+		if (vfc_parse_s64(buf, &g) == 0 && g >= 0 && g <= 0x7fffffff)
+			d->group = (int)g;
+	}
+	find_parent(ctx, d);
+	*out = d;
+	return 0;
+}
+
+static int cmp_dev(const void *a, const void *b)
+{
+	const struct vfc_device *x = *(struct vfc_device *const *)a;
+	const struct vfc_device *y = *(struct vfc_device *const *)b;
+
+	if (x->is_pci != y->is_pci)
+		return x->is_pci ? -1 : 1;
+	if (x->is_pci)
+		return vfc_pciaddr_cmp(&x->addr, &y->addr);
+	return strcmp(x->name, y->name);
+}
+
+static int cmp_group(const void *a, const void *b)
+{
+	const struct vfc_group *x = a, *y = b;
+
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+static int add_device(struct vfc_topology *t, struct vfc_device *d, size_t *cap)
+{
+	if (t->ndevs == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 64;
+		struct vfc_device **nv = reallocarray(t->devs, ncap, sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		t->devs = nv;
+		*cap = ncap;
+	}
+	t->devs[t->ndevs++] = d;
+	return 0;
+}
+
+static int cmp_key_addr(const void *key, const void *elem)
+{
+	const struct vfc_device *d = *(struct vfc_device *const *)elem;
+
+	if (!d->is_pci)
+		return -1;	/* PCI devices sort first */
+	return vfc_pciaddr_cmp(key, &d->addr);
+}
+
+/* Devices are sorted by address when groups are read: bsearch keeps 4096-device trees fast. */
+static struct vfc_device *find_by_name(const struct vfc_topology *t, const char *name)
+{
+	struct vfc_device **hit;
+	struct vfc_pciaddr a;
+
+	if (!vfc_pciaddr_parse(name, &a)) {
+		hit = bsearch(&a, t->devs, t->ndevs, sizeof(*t->devs), cmp_key_addr);
+		return hit && !strcmp((*hit)->name, name) ? *hit : NULL;
+	}
+	for (size_t i = 0; i < t->ndevs; i++)
+		if (!t->devs[i]->is_pci && !strcmp(t->devs[i]->name, name))
+			return t->devs[i];
+	return NULL;
+}
+
+static void read_resv(const struct vfc_ctx *ctx, struct vfc_group *g)
+{
+	char buf[8192], *line, *save = NULL;
+	size_t cap = 0;
+
+	if (vfc_read_attr(ctx, buf, sizeof(buf), IOMMU_GROUPS "/%d/reserved_regions", g->id) < 0)
+		return;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		struct vfc_resv r;
+
+		if (vfc_parse_resv_line(line, &r)) {
+			g->resv_bad_lines++;
+			continue;
+		}
+		if (g->nresv == cap) {
+			size_t ncap = cap ? cap * 2 : 4;
+			struct vfc_resv *nv = reallocarray(g->resv, ncap, sizeof(*nv));
+
+			if (!nv)
+				return;
+			g->resv = nv;
+			cap = ncap;
+		}
+		g->resv[g->nresv++] = r;
+	}
+}
+
+/* Members of a group that are not PCI devices (platform devices on ARM, for example). */
+static struct vfc_device *other_member(const struct vfc_ctx *ctx, struct vfc_topology *t,
+				       int gid, const char *name, size_t *cap)
+{
+	char path[300];
+	struct vfc_device *d = device_new(name);
+
+	if (!d)
+		return NULL;
+	snprintf(path, sizeof(path), IOMMU_GROUPS "/%d/devices/%s", gid, name);
+	d->driver = read_driver(ctx, path);
+	vfc_split_words("", &d->reset_methods);
+	if (add_device(t, d, cap)) {
+		device_free(d);
+		return NULL;
+	}
+	return d;
+}
+
+static int scan_groups(const struct vfc_ctx *ctx, struct vfc_topology *t, size_t *devcap)
+{
+	struct vfc_names gn;
+	int rc;
+
+	rc = vfc_list_dir(ctx, &gn, IOMMU_GROUPS);
+	if (rc == -ENOENT || rc == -ENOTDIR)
+		return 0;
+	if (rc)
+		return rc;
+	t->groups_dir = true;
+	t->groups = calloc(gn.n ? gn.n : 1, sizeof(*t->groups));
+	if (!t->groups) {
+		vfc_names_free(&gn);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < gn.n; i++) {
+		struct vfc_group *g = &t->groups[t->ngroups];
+		struct vfc_names members;
+		int64_t id;
+		char buf[64];
+
+		if (vfc_parse_s64(gn.v[i], &id) || id < 0 || id > 0x7fffffff ||
+		    strspn(gn.v[i], "0123456789") != strlen(gn.v[i])) {
+			t->nbad_groups++;
+			continue;
+		}
+		g->id = (int)id;
+		t->ngroups++;
+		if (vfc_read_attr(ctx, buf, sizeof(buf), IOMMU_GROUPS "/%d/type", g->id) > 0)
+			g->type = strdup(buf);
+		read_resv(ctx, g);
+		if (vfc_list_dir(ctx, &members, IOMMU_GROUPS "/%d/devices", g->id))
+			continue;
+		g->devs = calloc(members.n ? members.n : 1, sizeof(*g->devs));
+		if (!g->devs) {
+			vfc_names_free(&members);
+			vfc_names_free(&gn);
+			return -ENOMEM;
+		}
+		for (size_t m = 0; m < members.n; m++) {
+			struct vfc_device *d = find_by_name(t, members.v[m]);
+
+			if (!d) {
+				/* A dangling link is a device that went away: not a member. */
+				if (!vfc_exists(ctx, IOMMU_GROUPS "/%d/devices/%s", g->id,
+						members.v[m]))
+					continue;
+				d = other_member(ctx, t, g->id, members.v[m], devcap);
+				if (!d)
+					continue;
+			}
+			d->group = g->id;	/* the group directory is authoritative */
+			g->devs[g->ndevs++] = d;
+		}
+		vfc_names_free(&members);
+	}
+	vfc_names_free(&gn);
+	return 0;
+}
+
+/* A device whose iommu_group link names a group that has no directory entry for it. */
+static int adopt_orphans(struct vfc_topology *t)
+{
+	for (size_t i = 0; i < t->ndevs; i++) {
+		struct vfc_device *d = t->devs[i];
+		struct vfc_group *g;
+		bool member = false;
+
+		if (d->group == VFC_NO_GROUP)
+			continue;
+		g = NULL;
+		for (size_t k = 0; k < t->ngroups; k++)
+			if (t->groups[k].id == d->group)
+				g = &t->groups[k];
+		if (g) {
+			for (size_t k = 0; k < g->ndevs; k++)
+				member |= g->devs[k] == d;
+			if (member)
+				continue;
+		} else {
+			struct vfc_group *ng = reallocarray(t->groups, t->ngroups + 1, sizeof(*ng));
+
+			if (!ng)
+				return -ENOMEM;
+			t->groups = ng;
+			g = &t->groups[t->ngroups++];
+			memset(g, 0, sizeof(*g));
+			g->id = d->group;
+		}
+		{
+			struct vfc_device **nd = reallocarray(g->devs, g->ndevs + 1, sizeof(*nd));
+
+			if (!nd)
+				return -ENOMEM;
+			g->devs = nd;
+			g->devs[g->ndevs++] = d;
+		}
+	}
+	return 0;
+}
+
+int vfc_topology_scan(const struct vfc_ctx *ctx, unsigned flags, struct vfc_topology **out)
+{
+	struct vfc_topology *t;
+	struct vfc_names names;
+	size_t cap = 0;
+	int rc;
+
+	*out = NULL;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	t->holders_complete = true;
+	rc = vfc_list_dir(ctx, &names, PCI_DEVICES);
+	if (rc && rc != -ENOENT && rc != -ENOTDIR)
+		goto fail;
+	for (size_t i = 0; i < names.n; i++) {
+		struct vfc_pciaddr a;
+		struct vfc_device *d;
+
+		if (vfc_pciaddr_parse(names.v[i], &a))
+			continue;	/* not a PCI address: not a PCI device */
+		rc = pci_device_read(ctx, names.v[i], &d);
+		if (!rc)
+			rc = add_device(t, d, &cap);
+		if (rc) {
+			device_free(d);
+			vfc_names_free(&names);
+			goto fail;
+		}
+	}
+	vfc_names_free(&names);
+	/* Sort first so groups (which keep pointers) see the final order of members. */
+	if (t->ndevs)
+		qsort(t->devs, t->ndevs, sizeof(*t->devs), cmp_dev);
+	rc = scan_groups(ctx, t, &cap);
+	if (!rc)
+		rc = adopt_orphans(t);
+	if (rc)
+		goto fail;
+	if (t->ndevs)
+		qsort(t->devs, t->ndevs, sizeof(*t->devs), cmp_dev);
+	if (t->ngroups)
+		qsort(t->groups, t->ngroups, sizeof(*t->groups), cmp_group);
+	for (size_t i = 0; i < t->ngroups; i++) {
+		struct vfc_group *g = &t->groups[i];
+
+		if (g->ndevs)
+			qsort(g->devs, g->ndevs, sizeof(*g->devs), cmp_dev);
+		g->noiommu = vfc_exists(ctx, "/dev/vfio/noiommu-%d", g->id) == 1;
+		rc = vfc_group_eval(g);
+		if (rc)
+			goto fail;
+	}
+	if (flags & VFC_SCAN_HOLDERS) {
+		rc = vfc_holders_scan(ctx, t);
+		if (rc)
+			goto fail;
+	}
+	*out = t;
+	return 0;
+fail:
+	vfc_topology_free(t);
+	return rc;
+}
+
+void vfc_topology_free(struct vfc_topology *t)
+{
+	if (!t)
+		return;
+	for (size_t i = 0; i < t->ngroups; i++) {
+		struct vfc_group *g = &t->groups[i];
+
+		free(g->type);
+		free(g->devs);
+		free(g->resv);
+		free(g->blockers);
+		free(g->holders);
+	}
+	free(t->groups);
+	for (size_t i = 0; i < t->ndevs; i++)
+		device_free(t->devs[i]);
+	free(t->devs);
+	free(t);
+}
+
+struct vfc_device *vfc_topology_device(const struct vfc_topology *t, const struct vfc_pciaddr *a)
+{
+	for (size_t i = 0; i < t->ndevs; i++)
+		if (t->devs[i]->is_pci && !vfc_pciaddr_cmp(&t->devs[i]->addr, a))
+			return t->devs[i];
+	return NULL;
+}
+
+struct vfc_group *vfc_topology_group(const struct vfc_topology *t, int id)
+{
+	for (size_t i = 0; i < t->ngroups; i++)
+		if (t->groups[i].id == id)
+			return &t->groups[i];
+	return NULL;
+}
+
+int vfc_topology_resolve(const struct vfc_topology *t, const struct vfc_target *tg,
+			 struct vfc_device ***out, size_t *n)
+{
+	struct vfc_device **v = calloc(t->ndevs ? t->ndevs : 1, sizeof(*v));
+	size_t k = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < t->ndevs; i++) {
+		struct vfc_device *d = t->devs[i];
+		bool hit = false;
+
+		switch (tg->kind) {
+		case VFC_TARGET_DEVICE:
+			hit = d->is_pci && !vfc_pciaddr_cmp(&d->addr, &tg->addr);
+			break;
+		case VFC_TARGET_ID:
+			hit = d->vendor == tg->vendor && d->device == tg->device;
+			break;
+		case VFC_TARGET_GROUP:
+			hit = d->group == tg->group;
+			break;
+		}
+		if (hit)
+			v[k++] = d;
+	}
+	if (!k) {
+		free(v);
+		return -ENODEV;
+	}
+	*out = v;
+	*n = k;
+	return 0;
+}

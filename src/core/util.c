@@ -1,0 +1,237 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/util.h"
+
+static const char *skip_ws(const char *s)
+{
+	while (*s && isspace((unsigned char)*s))
+		s++;
+	return s;
+}
+
+static bool only_ws(const char *s)
+{
+	return *skip_ws(s) == '\0';
+}
+
+int vfc_parse_u64(const char *s, uint64_t *val)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!s)
+		return -EINVAL;
+	s = skip_ws(s);
+	if (*s == '-' || *s == '+' || *s == '\0')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno == ERANGE)
+		return -ERANGE;
+	if (end == s || !only_ws(end))
+		return -EINVAL;
+	*val = v;
+	return 0;
+}
+
+int vfc_parse_s64(const char *s, int64_t *val)
+{
+	long long v;
+	char *end;
+
+	if (!s)
+		return -EINVAL;
+	s = skip_ws(s);
+	if (*s == '\0')
+		return -EINVAL;
+	errno = 0;
+	v = strtoll(s, &end, 0);
+	if (errno == ERANGE)
+		return -ERANGE;
+	if (end == s || !only_ws(end))
+		return -EINVAL;
+	*val = v;
+	return 0;
+}
+
+int vfc_parse_hex_u64(const char *s, uint64_t *val)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!s)
+		return -EINVAL;
+	s = skip_ws(s);
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		s += 2;
+	if (!isxdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 16);
+	if (errno == ERANGE)
+		return -ERANGE;
+	if (!only_ws(end))
+		return -EINVAL;
+	*val = v;
+	return 0;
+}
+
+int vfc_parse_size(const char *s, uint64_t *val)
+{
+	unsigned long long v;
+	unsigned shift = 0;
+	char *end;
+
+	if (!s)
+		return -EINVAL;
+	s = skip_ws(s);
+	if (!isdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno == ERANGE)
+		return -ERANGE;
+	if (end == s)
+		return -EINVAL;
+	switch (*end) {
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	case 't': case 'T': shift = 40; end++; break;
+	case 'p': case 'P': shift = 50; end++; break;
+	case 'e': case 'E': shift = 60; end++; break;
+	default: break;
+	}
+	if (shift) {
+		if (!strcmp(end, "iB") || !strcmp(end, "B"))
+			end += strlen(end);
+	} else if (!strcmp(end, "B")) {
+		end++;
+	}
+	if (!only_ws(end))
+		return -EINVAL;
+	if (shift && v > (UINT64_MAX >> shift))
+		return -ERANGE;
+	*val = (uint64_t)v << shift;
+	return 0;
+}
+
+const char *vfc_format_size(uint64_t v, char *buf, size_t len)
+{
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+	unsigned u = 0;
+
+	while (u + 1 < VFC_ARRAY_SIZE(units) && v && (v & 1023) == 0) {
+		v >>= 10;
+		u++;
+	}
+	snprintf(buf, len, "%" PRIu64 " %s", v, units[u]);
+	return buf;
+}
+
+int vfc_parse_resv_line(const char *line, struct vfc_resv *out)
+{
+	char a[40], b[40], t[sizeof(out->type)];
+	int n, consumed = 0;
+
+	if (!line)
+		return -EINVAL;
+	n = sscanf(line, " %39s %39s %23s %n", a, b, t, &consumed);
+	if (n != 3 || line[consumed] != '\0')
+		return -EINVAL;
+	if (vfc_parse_hex_u64(a, &out->start) || vfc_parse_hex_u64(b, &out->end))
+		return -EINVAL;
+	if (out->end < out->start)
+		return -EINVAL;
+	for (const char *p = t; *p; p++)
+		if (!islower((unsigned char)*p) && *p != '-')
+			return -EINVAL;
+	memcpy(out->type, t, sizeof(out->type));
+	return 0;
+}
+
+void vfc_strv_free(char **v)
+{
+	if (!v)
+		return;
+	for (char **p = v; *p; p++)
+		free(*p);
+	free(v);
+}
+
+size_t vfc_strv_len(char *const *v)
+{
+	size_t n = 0;
+
+	while (v && v[n])
+		n++;
+	return n;
+}
+
+bool vfc_strv_contains(char *const *v, const char *s)
+{
+	for (; v && *v; v++)
+		if (!strcmp(*v, s))
+			return true;
+	return false;
+}
+
+int vfc_split_words(const char *s, char ***out)
+{
+	char **v = NULL;
+	size_t n = 0;
+
+	*out = NULL;
+	if (!s)
+		return -EINVAL;
+	for (;;) {
+		const char *start;
+		char **nv;
+
+		s = skip_ws(s);
+		if (!*s)
+			break;
+		start = s;
+		while (*s && !isspace((unsigned char)*s))
+			s++;
+		nv = reallocarray(v, n + 2, sizeof(*v));
+		if (!nv)
+			goto nomem;
+		v = nv;
+		v[n] = strndup(start, (size_t)(s - start));
+		if (!v[n])
+			goto nomem;
+		v[++n] = NULL;
+	}
+	if (!v) {
+		v = calloc(1, sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+	}
+	*out = v;
+	return (int)n;
+nomem:
+	if (v)
+		v[n] = NULL;
+	vfc_strv_free(v);
+	return -ENOMEM;
+}
+
+bool vfc_name_is_sane(const char *s, size_t maxlen)
+{
+	size_t n = 0;
+
+	if (!s || !*s)
+		return false;
+	for (; *s; s++, n++) {
+		if (n >= maxlen || *s == '/' || !isgraph((unsigned char)*s))
+			return false;
+	}
+	return true;
+}

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Pure parsers and small helpers: no I/O, no globals; unit tested in tests/unit. */
+#ifndef VFC_UTIL_H
+#define VFC_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define VFC_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Whole-string numbers; surrounding white space allowed; 0x prefix means hex. */
+int vfc_parse_s64(const char *s, int64_t *val);
+int vfc_parse_u64(const char *s, uint64_t *val);
+/* Plain hex without prefix required ("10de" or "0x10de"). */
+int vfc_parse_hex_u64(const char *s, uint64_t *val);
+
+/*
+ * Sizes as users write them: "4096", "0x1000", "4K", "4k", "4KiB", "2M", "1G", "1T".
+ * Binary multiples. Overflow -> -ERANGE, garbage -> -EINVAL.
+ */
+int vfc_parse_size(const char *s, uint64_t *val);
+/* "1 GiB", "64 KiB", "4096 B" into buf; exact (largest unit that divides evenly). */
+const char *vfc_format_size(uint64_t v, char *buf, size_t len);
+
+/* One line of /sys/kernel/iommu_groups/N/reserved_regions: "START END TYPE". */
+struct vfc_resv {
+	uint64_t start;
+	uint64_t end;		/* inclusive, as the kernel prints it */
+	char type[24];		/* direct, direct-relaxable, reserved, msi, sw-msi */
+};
+int vfc_parse_resv_line(const char *line, struct vfc_resv *out);
+
+/* Split on white space into a NULL-terminated vector; returns count or -errno. */
+int vfc_split_words(const char *s, char ***out);
+void vfc_strv_free(char **v);
+size_t vfc_strv_len(char *const *v);
+bool vfc_strv_contains(char *const *v, const char *s);
+
+/* Is this attribute value a valid kernel driver/device name (printable, no '/', short)? */
+bool vfc_name_is_sane(const char *s, size_t maxlen);
+
+#endif

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The one JSON writer: correct escaping and nesting; nothing else in vfioctl writes JSON. */
+#ifndef VFC_JSON_H
+#define VFC_JSON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define JW_MAX_DEPTH 32
+
+struct jw {
+	FILE *f;
+	int depth;
+	bool need_comma[JW_MAX_DEPTH];
+	bool compact;		/* one line (JSON lines for batch mode) */
+};
+
+void jw_init(struct jw *w, FILE *f, bool compact);
+/* key is NULL inside arrays and for the top-level value. */
+void jw_object_open(struct jw *w, const char *key);
+void jw_object_close(struct jw *w);
+void jw_array_open(struct jw *w, const char *key);
+void jw_array_close(struct jw *w);
+void jw_string(struct jw *w, const char *key, const char *val);	/* NULL -> null */
+void jw_int(struct jw *w, const char *key, int64_t val);
+void jw_uint(struct jw *w, const char *key, uint64_t val);
+void jw_bool(struct jw *w, const char *key, bool val);
+void jw_null(struct jw *w, const char *key);
+void jw_end(struct jw *w);	/* final newline */
+
+#endif
