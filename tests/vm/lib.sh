@@ -1,0 +1,284 @@
+# shellcheck shell=bash
+# Shared helpers of the real-kernel lab (sourced by tests/vm/run, fetch-kernel, build-kernel,
+# mkinitramfs, demo). Nothing here runs on source; callers `set -euo pipefail` themselves.
+#
+# Layout of the cache (${VFIOCTL_LAB_CACHE:-/var/cache/vfioctl-lab}), safe to delete at any time:
+#   dl/                      downloaded .deb files (apt-get download)
+#   apt-ARCH/                private apt state for a Debian architecture (lists, sources, cache)
+#   kernel/ID/               one kernel: vmlinuz, VERSION (uname -r), lib/modules/VERSION/
+#                            (depmod'ed, decompressed .ko) and .complete when finished
+#   initramfs/HASH.cpio.gz   initramfs built from (busybox, init, module list)
+#   build/                   scratch space of the custom kernel build
+
+LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+TOP=$(cd "$LAB_DIR/../.." && pwd)
+LAB_CACHE=${VFIOCTL_LAB_CACHE:-/var/cache/vfioctl-lab}
+export LAB_DIR TOP LAB_CACHE
+
+lab_log() { printf 'vm: %s\n' "$*" >&2; }
+lab_die() { printf 'vm: error: %s\n' "$*" >&2; exit 1; }
+
+# Seconds since the epoch with a fraction, for stage timings.
+lab_now() { date +%s.%N; }
+# lab_elapsed START -> "12.3"
+lab_elapsed() { awk -v s="$1" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }'; }
+
+# Serialise cache writers (two `run`s on one machine, or run + demo) per cache item.
+# lab_lock NAME runs the rest of the calling (sub)shell under an flock on LAB_CACHE/locks/NAME.
+lab_lock() {
+	mkdir -p "$LAB_CACHE/locks"
+	exec {LAB_LOCK_FD}>"$LAB_CACHE/locks/$1.lock"
+	flock "$LAB_LOCK_FD"
+}
+
+# Debian architecture for a kernel id or a GUEST_ARCH value.
+#   debian-6.12-amd64 -> amd64, debian-6.12-ppc64el-64k -> ppc64el, x86_64 -> amd64 ...
+lab_debarch() {
+	case "$1" in
+	*-amd64 | *-amd64-* | x86_64) echo amd64 ;;
+	*-arm64 | *-arm64-* | aarch64) echo arm64 ;;
+	*-ppc64el | *-ppc64el-* | ppc64le) echo ppc64el ;;
+	*) lab_die "cannot tell the Debian architecture of '$1'" ;;
+	esac
+}
+
+# APT for any Debian architecture without touching the host's dpkg: the host's own apt
+# configuration for the host architecture, a private state dir (lists, cache, sources with
+# bookworm, -updates, -security and -backports) for any other. Usage: lab_apt ARCH apt-get ARGS...
+# Foreign guests reuse this (fetch-kernel is generic over the id's architecture suffix).
+lab_apt() {
+	local arch=$1 tool=$2
+	shift 2
+	if [ "$arch" = "$(dpkg --print-architecture)" ]; then
+		"$tool" "$@"
+		return
+	fi
+	local st="$LAB_CACHE/apt-$arch"
+	"$tool" -o APT::Architecture="$arch" -o APT::Architectures="$arch" \
+		-o Dir::State="$st/state" -o Dir::State::Lists="$st/lists" \
+		-o Dir::State::status="$st/status" -o Dir::Cache="$st/cache" \
+		-o Dir::Etc::SourceList="$st/sources.list" -o Dir::Etc::SourceParts=/nonexistent \
+		-o Debug::NoLocking=1 "$@"
+}
+
+# Make sure the private apt state of ARCH exists and has lists younger than a day.
+lab_apt_prepare() {
+	local arch=$1
+	[ "$arch" = "$(dpkg --print-architecture)" ] && return 0
+	local st="$LAB_CACHE/apt-$arch"
+	mkdir -p "$st/state" "$st/lists/partial" "$st/cache/archives/partial"
+	[ -e "$st/status" ] || : >"$st/status"
+	if [ ! -s "$st/sources.list" ]; then
+		local m=http://deb.debian.org/debian
+		cat >"$st/sources.list" <<-EOF
+			deb [arch=$arch] $m bookworm main
+			deb [arch=$arch] $m bookworm-updates main
+			deb [arch=$arch] $m bookworm-backports main
+			deb [arch=$arch] http://deb.debian.org/debian-security bookworm-security main
+		EOF
+	fi
+	if [ -z "$(find "$st/lists" -maxdepth 1 -name '*Packages*' -mmin -1440 2>/dev/null)" ]; then
+		lab_log "apt-get update for $arch (private state $st)"
+		lab_apt "$arch" apt-get -q update >/dev/null
+	fi
+}
+
+# Highest-versioned package name matching the extended regex $2 for Debian arch $1.
+lab_apt_newest() {
+	local arch=$1 re=$2 name
+	name=$(lab_apt "$arch" apt-cache search --names-only "$re" | awk '{ print $1 }' |
+		grep -E "$re" | sort -V | tail -n 1)
+	[ -n "$name" ] || lab_die "no package matches '$re' for $arch (apt-get update?)"
+	echo "$name"
+}
+
+# Download package $2 (a name, optionally name=version) of Debian arch $1 into dl/, print the path.
+lab_apt_download() {
+	local arch=$1 pkg=$2 dir="$LAB_CACHE/dl" before after f
+	mkdir -p "$dir"
+	# apt-get download drops privileges to _apt for the fetch; a root-owned cache dir is
+	# not writable for it and apt warns, so give the download a private world-writable dir.
+	local tmp
+	tmp=$(mktemp -d "$dir/.dl.XXXXXX")
+	chmod 0777 "$tmp"
+	(cd "$tmp" && lab_apt "$arch" apt-get -q download "$pkg" >/dev/null) ||
+		{ rm -rf "$tmp"; lab_die "apt-get download $pkg ($arch) failed"; }
+	before=$(ls "$tmp"/*.deb)
+	f="$dir/$(basename "$before")"
+	mv -f "$before" "$f"
+	rm -rf "$tmp"
+	after=$f
+	echo "$after"
+}
+
+# Finish a kernel directory: modules.dep and friends (Debian's packages ship none). Modules stay
+# compressed here; mkinitramfs decompresses the few it packs (busybox insmod reads plain .ko).
+lab_kernel_finish_modules() {
+	local kdir=$1 ver
+	ver=$(cat "$kdir/VERSION")
+	[ -d "$kdir/lib/modules/$ver" ] || return 0
+	depmod -b "$kdir" "$ver"
+}
+
+# Print the load order (absolute .ko paths inside KDIR) for the modules "$@" of kernel KDIR,
+# dependencies first, each once; builtin modules print nothing.
+lab_module_order() {
+	local kdir=$1 ver m
+	shift
+	ver=$(cat "$kdir/VERSION")
+	for m in "$@"; do
+		modprobe -d "$kdir" -S "$ver" --show-depends "$m" ||
+			lab_die "module $m not found for kernel $ver in $kdir"
+	done | awk '$1 == "insmod" && !seen[$2]++ { print $2 }'
+}
+
+# Source a guest definition into the caller's scope, with defaults and checks.
+lab_guest_load() {
+	local name=$1 conf="$LAB_DIR/guests/$1.conf"
+	[ -f "$conf" ] || lab_die "no guest '$name' ($conf)"
+	GUEST_NAME=$name
+	# Everything a .conf sets is read by the callers (run, demo), hence the SC2034 disables.
+	# shellcheck disable=SC2034
+	{
+		GUEST_ARCH='' GUEST_KERNEL='' GUEST_APPEND='' GUEST_CONSOLE=ttyS0 GUEST_9P_BUS=''
+		GUEST_ROOT=host GUEST_TESTS='' GUEST_TIMEOUT=600 GUEST_MODULES='' GUEST_HUGEPAGES=''
+		GUEST_BUSYBOX='' GUEST_QEMU=()
+	}
+	# shellcheck disable=SC1090
+	source "$conf"
+	[ -n "$GUEST_ARCH" ] || lab_die "$conf: GUEST_ARCH not set"
+	[ -n "$GUEST_KERNEL" ] || lab_die "$conf: GUEST_KERNEL not set"
+	[ "${#GUEST_QEMU[@]}" -gt 0 ] || lab_die "$conf: GUEST_QEMU not set"
+}
+
+# ---------------------------------------------------------------------------------------------
+# Preparing and booting one guest (used by tests/vm/run and tests/vm/demo).
+#
+# What a guest .conf gives (see guests/README.md) and what the framework adds to GUEST_QEMU:
+#   -kernel -initrd -append "console=$GUEST_CONSOLE panic=-1 rdinit=/init [hugepages=N] $GUEST_APPEND"
+#   -fsdev/-device virtio-9p-pci (tags root, results, and work for foreign roots; bus=$GUEST_9P_BUS)
+#   -nographic -no-reboot -serial stdio -monitor none -qmp unix:RESULTS/qmp.sock,server=on,wait=off
+
+# Bats files of the guest, binaries, kernel, initramfs and root for guest $GUEST_NAME (loaded).
+# Sets LAB_KDIR LAB_INITRD LAB_ROOT LAB_BIN LAB_EDU; prints stage times to stderr.
+lab_guest_prepare() {
+	local t busybox
+	t=$(lab_now)
+	LAB_KDIR=$("$LAB_DIR/fetch-kernel" "$GUEST_KERNEL")
+	case "$GUEST_KERNEL" in
+	custom-*) lab_log "$GUEST_NAME: stage kernel build/lookup $GUEST_KERNEL: $(lab_elapsed "$t")s" ;;
+	*) lab_log "$GUEST_NAME: stage fetch $GUEST_KERNEL: $(lab_elapsed "$t")s" ;;
+	esac
+
+	t=$(lab_now)
+	case "$GUEST_ROOT" in
+	host)
+		LAB_ROOT=/
+		LAB_BIN=$TOP/build/vfioctl
+		LAB_EDU=$TOP/build/tests/edu_dma
+		;;
+	foreign:*)
+		[ -x "$LAB_DIR/foreign/prepare" ] ||
+			lab_die "$GUEST_NAME: $LAB_DIR/foreign/prepare is missing"
+		LAB_ROOT=$("$LAB_DIR/foreign/prepare" "${GUEST_ROOT#foreign:}" | tail -n 1)
+		[ -d "$LAB_ROOT" ] || lab_die "$GUEST_NAME: foreign/prepare gave no root directory"
+		LAB_BIN=$TOP/build/$GUEST_ARCH/vfioctl
+		LAB_EDU=$TOP/build/$GUEST_ARCH/tests/edu_dma
+		lab_log "$GUEST_NAME: stage foreign root $LAB_ROOT: $(lab_elapsed "$t")s"
+		;;
+	*) lab_die "$GUEST_NAME: GUEST_ROOT must be host or foreign:ARCH, not '$GUEST_ROOT'" ;;
+	esac
+
+	t=$(lab_now)
+	if [ -n "${GUEST_BUSYBOX:-}" ]; then
+		busybox=$GUEST_BUSYBOX
+	elif [ "$GUEST_ARCH" = "$(uname -m)" ]; then
+		busybox=/bin/busybox
+		[ -x "$busybox" ] || lab_die "no /bin/busybox: apt-get install busybox-static"
+	else
+		busybox=$("$LAB_DIR/foreign/fetch-busybox" "$GUEST_ARCH" | tail -n 1)
+	fi
+	local infra=(virtio_pci 9pnet_virtio 9p overlay)
+	# shellcheck disable=SC2086 # GUEST_MODULES is a word list
+	LAB_INITRD=$("$LAB_DIR/mkinitramfs" "$busybox" "$LAB_KDIR" "${infra[@]}" $GUEST_MODULES)
+	lab_log "$GUEST_NAME: stage initramfs: $(lab_elapsed "$t")s"
+}
+
+# lab_guest_boot RESULTS-DIR CMD-FILE [--tee]
+# Boot the prepared guest; inside, CMD-FILE (copied to RESULTS-DIR/cmd.sh) runs under bash in
+# the chroot with the test environment exported. The console goes to RESULTS-DIR/console.log
+# (and to stdout with --tee). Returns qemu's status (124 on timeout); never fails the caller.
+lab_guest_boot() {
+	local res=$1 cmd=$2 tee=${3:-} append
+	rm -rf "$res"
+	mkdir -p "$res"
+	{
+		printf 'LAB_WORK=%s\n' "$([ "$LAB_ROOT" = / ] || echo "$TOP")"
+	} >"$res/lab.env"
+	{
+		echo '# generated by tests/vm (lib.sh lab_guest_boot)'
+		echo 'export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
+		echo 'export HOME=/root LANG=C.UTF-8 TMPDIR=/tmp'
+		printf 'export TOP=%q\n' "$TOP"
+		printf 'export VFIOCTL=%q\n' "$LAB_BIN"
+		printf 'export VFIOCTL_EDU_DMA=%q\n' "$LAB_EDU"
+		printf 'export VFIOCTL_GUEST=%q\n' "$GUEST_NAME"
+		printf 'export VFIOCTL_GUEST_ARCH=%q\n' "$GUEST_ARCH"
+		printf 'export VFIOCTL_GUEST_KERNEL=%q\n' "$GUEST_KERNEL"
+		echo 'export VFIOCTL_LAB_RESULTS=/run/lab'
+		cat "$cmd"
+	} >"$res/cmd.sh"
+
+	append="console=$GUEST_CONSOLE panic=-1 rdinit=/init"
+	[ -n "${GUEST_HUGEPAGES:-}" ] && append+=" hugepages=$GUEST_HUGEPAGES"
+	append+=" $GUEST_APPEND"
+	local bus=${GUEST_9P_BUS:+,bus=$GUEST_9P_BUS}
+	local q=("${GUEST_QEMU[@]}"
+		-kernel "$LAB_KDIR/vmlinuz" -initrd "$LAB_INITRD" -append "$append"
+		-nographic -no-reboot -serial stdio -monitor none
+		-qmp "unix:$res/qmp.sock,server=on,wait=off"
+		-fsdev "local,id=fsroot,path=$LAB_ROOT,security_model=none,readonly=on,multidevs=remap"
+		-device "virtio-9p-pci,fsdev=fsroot,mount_tag=root$bus"
+		-fsdev "local,id=fsres,path=$res,security_model=none"
+		-device "virtio-9p-pci,fsdev=fsres,mount_tag=results$bus")
+	if [ "$LAB_ROOT" != / ]; then
+		q+=(-fsdev "local,id=fswork,path=$TOP,security_model=none,readonly=on,multidevs=remap"
+			-device "virtio-9p-pci,fsdev=fswork,mount_tag=work$bus")
+	fi
+	printf '%q ' "${q[@]}" >"$res/qemu-cmdline"
+	echo >>"$res/qemu-cmdline"
+	local rc=0
+	if [ "$tee" = --tee ]; then
+		timeout -k 10 "$GUEST_TIMEOUT" "${q[@]}" </dev/null 2>&1 | tee "$res/console.log" ||
+			rc=${PIPESTATUS[0]}
+	else
+		timeout -k 10 "$GUEST_TIMEOUT" "${q[@]}" </dev/null >"$res/console.log" 2>&1 || rc=$?
+	fi
+	return "$rc"
+}
+
+# Why the boot in RESULTS-DIR (qemu status $2) must not count as a test result; empty if fine.
+lab_guest_infra_problem() {
+	local res=$1 qrc=$2 log=$1/console.log pat
+	if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
+		echo "timed out after ${GUEST_TIMEOUT}s"
+		return
+	fi
+	for pat in 'Kernel panic' 'Oops' 'BUG:' 'Call Trace'; do
+		if grep -qF "$pat" "$log" "$res/dmesg.txt" 2>/dev/null; then
+			echo "kernel reported '$pat': $(grep -hF -m1 "$pat" "$log" "$res/dmesg.txt" 2>/dev/null |
+				head -n 1 | tr -d '\r')"
+			return
+		fi
+	done
+	if grep -q 'VFIOCTL-LAB-INIT-FAILED' "$log"; then
+		echo "guest init: $(grep -m1 'VFIOCTL-LAB-INIT-FAILED' "$log" | tr -d '\r' |
+			sed 's/.*VFIOCTL-LAB-INIT-FAILED: //')"
+		return
+	fi
+	if ! grep -q 'VFIOCTL-LAB-EXIT=' "$log"; then
+		echo "no exit marker on the console (qemu status $qrc)"
+		return
+	fi
+	[ "$qrc" = 0 ] || echo "qemu exited with status $qrc"
+}
