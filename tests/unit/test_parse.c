@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Pure parsers: PCI addresses, targets, sizes, reserved_regions lines, word splitting. */
+#include <errno.h>
+#include <stdint.h>
+
+#include "core/pciaddr.h"
+#include "core/util.h"
+#include "tap.h"
+
+static void test_pciaddr(void)
+{
+	struct vfc_pciaddr a;
+	char buf[VFC_BDF_LEN];
+
+	OK(!vfc_pciaddr_parse("0000:01:00.0", &a) && a.domain == 0 && a.bus == 1 && a.dev == 0 &&
+	   a.fn == 0, "full BDF");
+	OK(!vfc_pciaddr_parse("01:00.1", &a) && a.domain == 0 && a.bus == 1 && a.fn == 1,
+	   "short BDF means domain 0");
+	OK(!vfc_pciaddr_parse("10000:e1:1f.7", &a) && a.domain == 0x10000 && a.bus == 0xe1 &&
+	   a.dev == 0x1f && a.fn == 7, "VMD 5-digit domain");
+	IS_STR(vfc_pciaddr_format(&a, buf, sizeof(buf)), "10000:e1:1f.7", "format keeps 5 digits");
+	OK(!vfc_pciaddr_parse("0000:AB:0c.3", &a) && a.bus == 0xab && a.dev == 0xc,
+	   "upper-case hex accepted");
+	IS_STR(vfc_pciaddr_format(&a, buf, sizeof(buf)), "0000:ab:0c.3", "canonical lower case");
+	OK(vfc_pciaddr_parse("0000:01:20.0", &a) != NULL, "device 0x20 refused");
+	OK(vfc_pciaddr_parse("0000:01:00.8", &a) != NULL, "function 8 refused");
+	OK(vfc_pciaddr_parse("0000:100:00.0", &a) != NULL, "3-digit bus refused");
+	OK(vfc_pciaddr_parse("01:00", &a) != NULL, "missing function refused");
+	OK(vfc_pciaddr_parse("01:00.0x", &a) != NULL, "trailing garbage refused");
+	OK(vfc_pciaddr_parse("", &a) != NULL, "empty refused");
+	OK(vfc_pciaddr_parse("../../00:01.0", &a) != NULL, "path tricks refused");
+	OK(vfc_pciaddr_parse("123456789:00:00.0", &a) != NULL, "9-digit domain refused");
+}
+
+static void test_target(void)
+{
+	struct vfc_target t;
+
+	OK(!vfc_target_parse("12", &t) && t.kind == VFC_TARGET_GROUP && t.group == 12, "group 12");
+	OK(!vfc_target_parse("group:7", &t) && t.kind == VFC_TARGET_GROUP && t.group == 7,
+	   "group:7");
+	OK(!vfc_target_parse("01:00.0", &t) && t.kind == VFC_TARGET_DEVICE && t.addr.bus == 1,
+	   "BDF target");
+	OK(!vfc_target_parse("10de:2204", &t) && t.kind == VFC_TARGET_ID && t.vendor == 0x10de &&
+	   t.device == 0x2204, "vendor:device target");
+	OK(vfc_target_parse("group:", &t) != NULL, "group: without number refused");
+	OK(vfc_target_parse("group:-1", &t) != NULL, "negative group refused");
+	OK(vfc_target_parse("99999999999", &t) != NULL, "group overflow refused");
+	OK(vfc_target_parse("01:00", &t) != NULL, "bus:dev without function is not an id");
+	OK(vfc_target_parse("nvme0", &t) != NULL, "names refused");
+}
+
+static void test_size(void)
+{
+	uint64_t v;
+
+	OK(!vfc_parse_size("4096", &v) && v == 4096, "plain bytes");
+	OK(!vfc_parse_size("0x1000", &v) && v == 4096, "hex bytes");
+	OK(!vfc_parse_size("4K", &v) && v == 4096, "4K");
+	OK(!vfc_parse_size("4k", &v) && v == 4096, "4k");
+	OK(!vfc_parse_size("2M", &v) && v == 2u << 20, "2M");
+	OK(!vfc_parse_size("2MiB", &v) && v == 2u << 20, "2MiB");
+	OK(!vfc_parse_size("1G", &v) && v == 1u << 30, "1G");
+	OK(vfc_parse_size("16E", &v) == -ERANGE, "16E is -ERANGE");
+	OK(vfc_parse_size("18446744073709551616", &v) == -ERANGE, "2^64 is -ERANGE");
+	OK(vfc_parse_size("-4K", &v) == -EINVAL, "negative refused");
+	OK(vfc_parse_size("4X", &v) == -EINVAL, "unknown suffix refused");
+	OK(vfc_parse_size("", &v) == -EINVAL, "empty refused");
+	OK(vfc_parse_size("K", &v) == -EINVAL, "suffix alone refused");
+}
+
+static void test_format_size(void)
+{
+	char buf[32];
+
+	IS_STR(vfc_format_size(1u << 30, buf, sizeof(buf)), "1 GiB", "1 GiB");
+	IS_STR(vfc_format_size(3u << 20, buf, sizeof(buf)), "3 MiB", "3 MiB");
+	IS_STR(vfc_format_size(4097, buf, sizeof(buf)), "4097 B", "odd bytes stay bytes");
+	IS_STR(vfc_format_size(0, buf, sizeof(buf)), "0 B", "zero");
+}
+
+static void test_resv(void)
+{
+	struct vfc_resv r;
+
+	OK(!vfc_parse_resv_line("0x00000000fee00000 0x00000000feefffff msi", &r) &&
+	   r.start == 0xfee00000 && r.end == 0xfeefffff && !strcmp(r.type, "msi"), "x86 MSI");
+	OK(!vfc_parse_resv_line("0x0000000008000000 0x00000000080fffff msi\n", &r) &&
+	   r.start == 0x8000000, "ARM MSI with newline");
+	OK(!vfc_parse_resv_line("0x00000000000a0000 0x00000000000bffff direct-relaxable", &r) &&
+	   !strcmp(r.type, "direct-relaxable"), "direct-relaxable");
+	OK(vfc_parse_resv_line("0x2000 0x1000 msi", &r) == -EINVAL, "end before start refused");
+	OK(vfc_parse_resv_line("garbage", &r) == -EINVAL, "garbage refused");
+	OK(vfc_parse_resv_line("0x1 0x2 msi extra", &r) == -EINVAL, "extra field refused");
+	OK(vfc_parse_resv_line("0x1 0x2 MSI!", &r) == -EINVAL, "odd type refused");
+	OK(vfc_parse_resv_line("0xzz 0x2 msi", &r) == -EINVAL, "bad hex refused");
+}
+
+static void test_words(void)
+{
+	char **v;
+
+	OK(vfc_split_words("flr pm  bus\n", &v) == 3 && !strcmp(v[0], "flr") &&
+	   !strcmp(v[2], "bus") && v[3] == NULL, "reset_method words");
+	OK(vfc_strv_contains(v, "pm") && !vfc_strv_contains(v, "d3cold"), "contains");
+	vfc_strv_free(v);
+	OK(vfc_split_words("", &v) == 0 && v && v[0] == NULL, "empty gives empty vector");
+	vfc_strv_free(v);
+	OK(vfc_name_is_sane("vfio-pci", 64), "sane driver name");
+	OK(!vfc_name_is_sane("../evil", 64), "slash refused");
+	OK(!vfc_name_is_sane("a b", 64), "space refused");
+	OK(!vfc_name_is_sane("", 64), "empty refused");
+}
+
+static void test_numbers(void)
+{
+	int64_t s;
+	uint64_t u;
+
+	OK(!vfc_parse_s64("-1\n", &s) && s == -1, "numa -1");
+	OK(!vfc_parse_s64("0x10de\n", &s) && s == 0x10de, "hex id");
+	OK(vfc_parse_s64("12abc", &s) == -EINVAL, "trailing garbage");
+	OK(!vfc_parse_hex_u64("10de", &u) && u == 0x10de, "bare hex");
+	OK(vfc_parse_u64("-5", &u) == -EINVAL, "negative unsigned refused");
+}
+
+int main(void)
+{
+	test_pciaddr();
+	test_target();
+	test_size();
+	test_format_size();
+	test_resv();
+	test_words();
+	test_numbers();
+	return tap_done();
+}
