@@ -1,0 +1,99 @@
+# Shared setup for the host suite: the real binary against mkfixture trees.
+# shellcheck shell=bash
+
+bats_require_minimum_version 1.5.0
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+VFIOCTL=${VFIOCTL:-$TOP/build/vfioctl}
+MKFIXTURE=$TOP/tests/fixtures/mkfixture
+CONTRACT=$TOP/tests/host/contract.py
+EXPECTED=$TOP/tests/host/expected
+export TOP VFIOCTL MKFIXTURE CONTRACT EXPECTED
+
+# make_fixture NAME: writes $BATS_FILE_TMPDIR/NAME and its facts (call from setup_file)
+make_fixture() {
+	local name=$1
+	rm -rf "${BATS_FILE_TMPDIR:?}/$name"
+	"$MKFIXTURE" "$name" "$BATS_FILE_TMPDIR/$name"
+	"$MKFIXTURE" --facts "$name" >"$BATS_FILE_TMPDIR/$name.facts.json"
+}
+
+# require_binary: a missing binary is a failure, not a skip (the suite exists to test it)
+require_binary() {
+	if [ ! -x "$VFIOCTL" ]; then
+		echo "vfioctl binary not found at $VFIOCTL (run make, or set VFIOCTL=)" >&2
+		return 1
+	fi
+}
+
+# vf NAME ARGS...: run the binary against fixture NAME; sets $status, $output, $stderr
+vf() {
+	local name=$1
+	shift
+	require_binary
+	run --separate-stderr "$VFIOCTL" --sysroot "$BATS_FILE_TMPDIR/$name" "$@"
+}
+
+# show what happened when an assertion fails
+dump() {
+	echo "status=$status"
+	echo "--- stdout"
+	printf '%s\n' "$output"
+	echo "--- stderr"
+	printf '%s\n' "$stderr"
+}
+
+# jqe FILTER: evaluate a jq -e filter against $output; print both on failure
+jqe() {
+	if ! jq -e "$@" >/dev/null <<<"$output"; then
+		echo "jq -e $* failed on:"
+		dump
+		return 1
+	fi
+}
+
+# expect_status N: fail with the whole run printed when $status differs
+expect_status() {
+	if [ "$status" -ne "$1" ]; then
+		echo "expected exit status $1"
+		dump
+		return 1
+	fi
+}
+
+# contract MODE NAME: compare $output with the fixture's facts (see contract.py)
+contract() {
+	local res
+	if ! res=$(python3 "$CONTRACT" "$1" "$BATS_FILE_TMPDIR/$2.facts.json" <<<"$output"); then
+		echo "$res"
+		echo "--- stderr of vfioctl"
+		printf '%s\n' "$stderr"
+		return 1
+	fi
+}
+
+# stderr_is_error TARGET: one-line "vfioctl: TARGET: ..." message
+stderr_names() {
+	local subject=$1
+	if ! grep -qF "vfioctl: $subject: " <<<"$stderr"; then
+		echo "stderr does not start a line with 'vfioctl: $subject: '"
+		dump
+		return 1
+	fi
+}
+
+# golden NAME FILE ARGS...: diff the human output with tests/host/expected/FILE
+golden() {
+	local name=$1 file=$2
+	shift 2
+	vf "$name" "$@"
+	if [ ! -f "$EXPECTED/$file" ]; then
+		echo "no golden file $EXPECTED/$file (tests/host/update-expected writes it; review it by hand)"
+		return 1
+	fi
+	if ! diff -u "$EXPECTED/$file" - <<<"$output"; then
+		echo "--- stderr"
+		printf '%s\n' "$stderr"
+		return 1
+	fi
+}
