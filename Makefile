@@ -83,10 +83,15 @@ $(BUILDDIR)/tests/edu_dma: tests/helpers/edu_dma.c
 
 unit: $(UNIT_BIN)
 
-check: all unit
+# The sanitizer build is part of every check: unit and host tests run against it too.
+asan:
+	$(MAKE) --no-print-directory BUILDDIR=build/asan SANITIZE=address,undefined \
+		build/asan/vfioctl unit
+
+check: all unit asan
 	tests/run
 
-check-host: all unit
+check-host: all unit asan
 	tests/run --host
 
 check-vm: all
@@ -95,15 +100,12 @@ check-vm: all
 demo: all
 	tests/vm/demo
 
-install: $(BUILDDIR)/vfioctl
-	install -D -m 0755 $(BUILDDIR)/vfioctl $(DESTDIR)$(SBINDIR)/vfioctl
-
-uninstall:
-	rm -f $(DESTDIR)$(SBINDIR)/vfioctl
+# install, uninstall, dist, docs and completions: mk/install.mk (packaging).
+-include mk/*.mk
 
 clean:
 	rm -rf $(BUILDDIR)
 
-.PHONY: all unit check check-host check-vm demo install uninstall clean
+.PHONY: all unit asan check check-host check-vm demo clean
 .SECONDARY:
 -include $(shell find $(BUILDDIR) -name '*.d' 2>/dev/null)

@@ -12,13 +12,36 @@
 
 #include "vfioctl.h"
 
-static const struct vfc_cmd *const commands[] = {
-	&vfc_cmd_list,
-	&vfc_cmd_show,
-};
+/* Filled by the linker from every VFC_COMMAND() in src/cmd/. */
+extern const struct vfc_cmd *const __start_vfc_cmds[];
+extern const struct vfc_cmd *const __stop_vfc_cmds[];
+
+static const struct vfc_cmd **commands;
+static size_t ncommands;
+
+static int cmp_cmd(const void *a, const void *b)
+{
+	const struct vfc_cmd *x = *(const struct vfc_cmd *const *)a;
+	const struct vfc_cmd *y = *(const struct vfc_cmd *const *)b;
+
+	if (x->order != y->order)
+		return x->order < y->order ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+static int load_commands(void)
+{
+	ncommands = (size_t)(__stop_vfc_cmds - __start_vfc_cmds);
+	commands = calloc(ncommands ? ncommands : 1, sizeof(*commands));
+	if (!commands)
+		return -ENOMEM;
+	memcpy(commands, __start_vfc_cmds, ncommands * sizeof(*commands));
+	qsort(commands, ncommands, sizeof(*commands), cmp_cmd);
+	return 0;
+}
 
 static struct {
-	int json, raw, noheadings, list_columns, verbose, quiet, help, version;
+	int json, raw, noheadings, list_columns, verbose, quiet, help, version, dump;
 	char *columns, *sysroot;
 } g;
 
@@ -35,6 +58,8 @@ const struct poptOption vfc_global_options[] = {
 	{ "quiet", 'q', POPT_ARG_NONE, &g.quiet, 0, "say less", NULL },
 	{ "help", 'h', POPT_ARG_NONE, &g.help, 0, "show help and exit", NULL },
 	{ "version", 'V', POPT_ARG_NONE, &g.version, 0, "show the version and exit", NULL },
+	{ "dump-commands", 0, POPT_ARG_NONE | POPT_ARGFLAG_DOC_HIDDEN, &g.dump, 0,
+	  "machine-readable command table (completions and docs are generated from it)", NULL },
 	POPT_TABLEEND
 };
 
@@ -118,7 +143,7 @@ int vfc_check_columns(const struct vfc_cli *cli, const struct out_schema *s)
 
 static const struct vfc_cmd *find_command(const char *name)
 {
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+	for (size_t i = 0; i < ncommands; i++)
 		if (!strcmp(commands[i]->name, name))
 			return commands[i];
 	return NULL;
@@ -129,7 +154,7 @@ static void usage(FILE *f)
 	fputs("Usage: vfioctl [OPTIONS] COMMAND [ARGS]\n\n"
 	      "Discover, bind and exercise Linux VFIO devices, IOMMU groups and DMA domains.\n\n"
 	      "Commands:\n", f);
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+	for (size_t i = 0; i < ncommands; i++)
 		fprintf(f, "  %-8s %-34s %s\n", commands[i]->name, commands[i]->args,
 			commands[i]->summary);
 	fputs("\nTARGET: a PCI address (0000:01:00.0 or 01:00.0), a group (12 or group:12),\n"
@@ -148,6 +173,40 @@ static void usage(FILE *f)
 	      "Exit status: 0 ok, 1 failed, 2 usage, 3 no such device or group, 4 permission,\n"
 	      "5 busy, 6 unsupported, 7 some targets failed, 8 not viable or problems found.\n"
 	      "See vfioctl(8).\n", f);
+}
+
+static void dump_options(const char *owner, const struct poptOption *o)
+{
+	for (; o && (o->longName || o->shortName || o->argInfo); o++) {
+		unsigned type = o->argInfo & POPT_ARG_MASK;
+
+		if (type == POPT_ARG_INCLUDE_TABLE) {
+			dump_options(owner, o->arg);
+			continue;
+		}
+		if (!o->longName || (o->argInfo & POPT_ARGFLAG_DOC_HIDDEN))
+			continue;
+		printf("option\t%s\t--%s\t%s%c\t%s\t%s\n", owner, o->longName,
+		       o->shortName ? "-" : "", o->shortName ? o->shortName : '-',
+		       type == POPT_ARG_NONE || type == POPT_ARG_VAL ? "-"
+		       : o->argDescrip ? o->argDescrip : "ARG",
+		       o->descrip ? o->descrip : "");
+	}
+}
+
+/*
+ * --dump-commands: tab-separated records, one per line, for generators:
+ *	command	NAME	ARGS	SUMMARY
+ *	option	OWNER	--LONG	-S|--	ARG|-	DESCRIPTION	(OWNER is a command or "global")
+ */
+static void dump_commands(void)
+{
+	for (size_t i = 0; i < ncommands; i++)
+		printf("command\t%s\t%s\t%s\n", commands[i]->name, commands[i]->args,
+		       commands[i]->summary);
+	dump_options("global", vfc_global_options);
+	for (size_t i = 0; i < ncommands; i++)
+		dump_options(commands[i]->name, commands[i]->options);
 }
 
 static void apply_globals(struct vfc_cli *cli)
@@ -218,6 +277,10 @@ int main(int argc, const char **argv)
 	int rc, n = 0;
 
 	setlocale(LC_ALL, "");
+	if (load_commands()) {
+		vfc_err(NULL, -ENOMEM, "cannot start");
+		return VFC_EXIT_FAILED;
+	}
 	cli.ids_path = getenv("VFIOCTL_PCI_IDS");
 	/* POSIXMEHARDER: global options end at the command name; the command parses the rest. */
 	pc = poptGetContext("vfioctl", argc, argv, vfc_global_options, POPT_CONTEXT_POSIXMEHARDER);
@@ -231,6 +294,12 @@ int main(int argc, const char **argv)
 	rest = poptGetArgs(pc);
 	while (rest && rest[n])
 		n++;
+	if (g.dump) {
+		dump_commands();
+		poptFreeContext(pc);
+		free(commands);
+		return VFC_EXIT_OK;
+	}
 	if (g.version) {
 		printf("vfioctl %s\n", VFIOCTL_VERSION);
 		poptFreeContext(pc);

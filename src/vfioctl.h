@@ -33,6 +33,7 @@ struct vfc_cli {
 
 struct vfc_cmd {
 	const char *name;
+	int order;			/* position in --help (lower first) */
 	const char *args;		/* synopsis after the name: "[--devices] [FILTER...]" */
 	const char *summary;
 	const struct poptOption *options;	/* the command's own; globals are added */
@@ -42,9 +43,14 @@ struct vfc_cmd {
 
 extern const struct poptOption vfc_global_options[];
 
-/* Command records, one per file under src/cmd/. */
-extern const struct vfc_cmd vfc_cmd_list;
-extern const struct vfc_cmd vfc_cmd_show;
+/*
+ * Command records live in their own files under src/cmd/ and register themselves into a
+ * linker section, so adding a command touches no shared table:
+ *	VFC_COMMAND(vfc_cmd_list);
+ */
+#define VFC_COMMAND(rec)                                                                   \
+	static const struct vfc_cmd *const vfc_cmd_ptr_##rec                               \
+		__attribute__((used, section("vfc_cmds"), aligned(sizeof(void *)))) = &(rec)
 
 /* "vfioctl: SUBJECT: MESSAGE[: strerror(-err)]" on one line. err 0: no strerror. */
 void vfc_err(const char *subject, int err, const char *fmt, ...)

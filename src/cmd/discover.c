@@ -440,13 +440,15 @@ static int cmd_list(struct vfc_cli *cli, poptContext pc, int argc, const char **
 	return rc;
 }
 
-const struct vfc_cmd vfc_cmd_list = {
+static const struct vfc_cmd vfc_cmd_list = {
 	.name = "list",
+	.order = 10,
 	.args = "[--devices] [FILTERS]",
 	.summary = "IOMMU groups (or devices) with viability and drivers",
 	.options = list_options,
 	.run = cmd_list,
 };
+VFC_COMMAND(vfc_cmd_list);
 
 /* ---- show ---- */
 
@@ -528,10 +530,12 @@ static int cmd_show(struct vfc_cli *cli, poptContext pc, int argc, const char **
 	return VFC_EXIT_OK;
 }
 
-const struct vfc_cmd vfc_cmd_show = {
+static const struct vfc_cmd vfc_cmd_show = {
 	.name = "show",
+	.order = 20,
 	.args = "TARGET...",
 	.summary = "everything about a group or device, and why it is (not) viable",
 	.options = NULL,
 	.run = cmd_show,
 };
+VFC_COMMAND(vfc_cmd_show);

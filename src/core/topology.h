@@ -43,7 +43,7 @@ struct vfc_device {
 
 struct vfc_holder {
 	pid_t pid;
-	char comm[32];
+	char comm[64];
 	char path[128];			/* /dev/vfio/12, /dev/vfio/devices/vfio0 */
 };
 
