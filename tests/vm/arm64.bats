@@ -135,3 +135,22 @@ has_msi_window() {
 		jq -r '.devices[] | "\(.bdf) \(.vendor_id) \(.device_id) \(.class)"' | LC_ALL=C sort)
 	same_lines "vendor/device/class" "$expected" "$actual"
 }
+
+@test "arm64: type1v2 refuses a DMA map inside the MSI window; edu DMA works right above it" {
+	local edu g
+	[[ -x ${VFIOCTL_EDU_DMA:-} ]] || { echo "edu helper not built: ${VFIOCTL_EDU_DMA:-}"; false; }
+	edu=$(find_devices $EDU_ID)
+	sysfs_bind "$edu" vfio-pci
+	g=$(group_of "$edu")
+	# 0x08000000 is the start of the reserved MSI region: MAP_DMA fails (EINVAL), exit 3.
+	run "$VFIOCTL_EDU_DMA" --group "/dev/vfio/$g" --iova 0x8000000 "$edu"
+	echo "$output"
+	[[ $status -eq 3 ]]
+	[[ $output == *VFIO_IOMMU_MAP_DMA* ]]
+	# 0x08100000 is the first IOVA after it (and below edu's 28-bit DMA mask): a round trip.
+	run "$VFIOCTL_EDU_DMA" --group "/dev/vfio/$g" --iova 0x8100000 --len 4095 "$edu"
+	echo "$output"
+	[[ $status -eq 0 ]]
+	[[ $output == *matched* ]]
+	sysfs_unbind "$edu"
+}
