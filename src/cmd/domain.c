@@ -1,0 +1,605 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * `vfioctl domain TARGET...`: create a DMA domain with a requested window, report what the
+ * kernel granted (ranges, page sizes, mapping budget), map/pin as asked, optionally prove
+ * DMA through a mapping, and tear down in the safe order. A one-shot answer to "can this
+ * group be used this way, and what will it cost?".
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/caps.h"
+#include "core/domain.h"
+#include "core/pciaddr.h"
+#include "core/topology.h"
+#include "vfioctl.h"
+
+static struct {
+	char *backend, *window, *page_size, *pin;
+	char **maps;
+	int verify;
+} dopt;
+
+static const struct poptOption domain_options[] = {
+	{ "backend", 'b', POPT_ARG_STRING, &dopt.backend, 0,
+	  "auto (default: iommufd+cdev, else type1v2, else type1), type1, type1v2, iommufd",
+	  "BACKEND" },
+	{ "window", 'w', POPT_ARG_STRING, &dopt.window, 0,
+	  "requested IOVA window; no START: lowest aligned fit", "[START+]SIZE" },
+	{ "page-size", 'p', POPT_ARG_STRING, &dopt.page_size, 0,
+	  "IOMMU page size to use (checked against what the domain supports)", "SIZE" },
+	{ "map", 'm', POPT_ARG_ARGV, &dopt.maps, 0,
+	  "map anonymous memory (repeatable); @IOVA fixes the address; ,hugetlb uses 2 MiB pages",
+	  "SIZE[@IOVA][,hugetlb]" },
+	{ "pin", 0, POPT_ARG_STRING, &dopt.pin, 0, "map and pin SIZE bytes, reporting the time",
+	  "SIZE" },
+	{ "verify", 0, POPT_ARG_NONE, &dopt.verify, 0,
+	  "prove the first mapping carries DMA (needs an edu device in the domain)", NULL },
+	POPT_TABLEEND
+};
+
+/* ---- columns ---- */
+
+enum {
+	C_BACKEND, C_OFFERED, C_GROUPS, C_DEVICES, C_REQ_START, C_REQ_SIZE, C_WIN_START, C_WIN_LAST,
+	C_WIN_SIZE, C_PAGE_SIZE, C_PAGE_SIZES, C_RANGES_SRC, C_RANGES, C_RESV, C_DMA_LIMIT_SRC,
+	C_DMA_AVAIL, C_DMA_AVAIL_AFTER, C_MEMLOCK_LIMIT, C_MEMLOCK_LOCKED, C_CAP_IPC_LOCK,
+	C_MAPPED, C_KMAPS, C_MAPPINGS, C_PIN_MS, C_VERIFY, C_UNMAPPED,
+};
+
+enum { RG_START, RG_LAST, RG_SIZE };
+static const struct out_col range_cols[] = {
+	[RG_START] = { "START", OUT_STR, 18, OUT_DEFAULT, "first IOVA (hex string)" },
+	[RG_LAST] = { "LAST", OUT_STR, 18, OUT_DEFAULT, "last IOVA, inclusive (hex string)" },
+	[RG_SIZE] = { "SIZE", OUT_STR, 10, OUT_DEFAULT, "size (hex string)" },
+};
+static const struct out_schema range_schema = { "iova_ranges", range_cols, 3 };
+
+enum { RV_GROUP, RV_START, RV_END, RV_TYPE };
+static const struct out_col resv_cols[] = {
+	[RV_GROUP] = { "GROUP", OUT_NUM, 5, OUT_DEFAULT, "group" },
+	[RV_START] = { "START", OUT_STR, 18, OUT_DEFAULT, "first address (hex string)" },
+	[RV_END] = { "END", OUT_STR, 18, OUT_DEFAULT, "last address (hex string)" },
+	[RV_TYPE] = { "TYPE", OUT_STR, 8, OUT_DEFAULT, "msi, direct, reserved, ..." },
+};
+static const struct out_schema resv_schema = { "reserved_regions", resv_cols, 4 };
+
+enum { M_IOVA, M_SIZE, M_HUGETLB, M_FIXED, M_KMAP };
+static const struct out_col map_cols[] = {
+	[M_IOVA] = { "IOVA", OUT_STR, 18, OUT_DEFAULT, "where the mapping landed (hex string)" },
+	[M_SIZE] = { "SIZE", OUT_STR, 10, OUT_DEFAULT, "bytes (hex string)" },
+	[M_HUGETLB] = { "HUGETLB", OUT_BOOL, 3, OUT_DEFAULT, "backed by 2 MiB hugepages" },
+	[M_FIXED] = { "FIXED", OUT_BOOL, 3, OUT_DEFAULT, "the IOVA was requested" },
+	[M_KMAP] = { "KERNEL_MAPPING", OUT_NUM, 3, OUT_DEFAULT,
+		     "index of the kernel mapping serving it (adjacent requests share one)" },
+};
+static const struct out_schema map_schema = { "mappings", map_cols, 5 };
+
+static const struct out_col dom_cols[] = {
+	[C_BACKEND] = { "BACKEND", OUT_STR, 8, 0, "backend used" },
+	[C_OFFERED] = { "OFFERED", OUT_STRV, 8, 0, "backends this kernel offers" },
+	[C_GROUPS] = { "GROUPS", OUT_STRV, 8, 0, "IOMMU groups in the domain" },
+	[C_DEVICES] = { "DEVICES", OUT_STRV, 8, 0, "target devices" },
+	[C_REQ_START] = { "REQUESTED_START", OUT_STR, 8, 0, "requested window start (null: any)" },
+	[C_REQ_SIZE] = { "REQUESTED_SIZE", OUT_STR, 8, 0, "requested window size (null: none)" },
+	[C_WIN_START] = { "WINDOW_START", OUT_STR, 8, 0, "granted window start" },
+	[C_WIN_LAST] = { "WINDOW_LAST", OUT_STR, 8, 0, "granted window last address" },
+	[C_WIN_SIZE] = { "WINDOW_SIZE", OUT_STR, 8, 0, "granted window size" },
+	[C_PAGE_SIZE] = { "PAGE_SIZE", OUT_NUM, 8, 0, "IOMMU page size used, bytes" },
+	[C_PAGE_SIZES] = { "PAGE_SIZES", OUT_STRV, 8, 0, "page sizes the domain supports" },
+	[C_RANGES_SRC] = { "RANGES_SOURCE", OUT_STR, 8, 0,
+			   "kernel (IOVA range capability) or reserved_regions (old kernel)" },
+	[C_RANGES] = { "IOVA_RANGES", OUT_SUB, 0, 0, "valid IOVA ranges", &range_schema },
+	[C_RESV] = { "RESERVED_REGIONS", OUT_SUB, 0, 0, "reserved regions of the groups",
+		     &resv_schema },
+	[C_DMA_LIMIT_SRC] = { "DMA_AVAIL_SOURCE", OUT_STR, 8, 0,
+			      "kernel (DMA_AVAIL capability), assumed (65535 default), or null" },
+	[C_DMA_AVAIL] = { "DMA_AVAIL", OUT_NUM, 8, 0, "kernel mappings still available" },
+	[C_DMA_AVAIL_AFTER] = { "DMA_AVAIL_AFTER_MAP", OUT_NUM, 8, 0,
+				"kernel mappings available after the maps" },
+	[C_MEMLOCK_LIMIT] = { "MEMLOCK_LIMIT", OUT_NUM, 8, 0, "RLIMIT_MEMLOCK (null: unlimited)" },
+	[C_MEMLOCK_LOCKED] = { "MEMLOCK_LOCKED", OUT_NUM, 8, 0, "bytes already locked" },
+	[C_CAP_IPC_LOCK] = { "CAP_IPC_LOCK", OUT_BOOL, 3, 0, "the memlock limit does not apply" },
+	[C_MAPPED] = { "MAPPED_BYTES", OUT_NUM, 8, 0, "bytes mapped (and pinned)" },
+	[C_KMAPS] = { "KERNEL_MAPPINGS", OUT_NUM, 8, 0, "kernel mappings used" },
+	[C_MAPPINGS] = { "MAPPINGS", OUT_SUB, 0, 0, "the maps performed", &map_schema },
+	[C_PIN_MS] = { "MAP_MS", OUT_NUM, 8, 0, "milliseconds the maps (pinning) took" },
+	[C_VERIFY] = { "VERIFY", OUT_STR, 8, 0, "DMA round trip result (null: not asked)" },
+	[C_UNMAPPED] = { "UNMAPPED_BYTES", OUT_NUM, 8, 0, "bytes the kernel confirmed unmapped" },
+};
+static const struct out_schema dom_schema = { "domain", dom_cols, VFC_ARRAY_SIZE(dom_cols) };
+
+/* ---- parsing ---- */
+
+static int parse_window(const char *s, struct vfc_domain_req *req)
+{
+	const char *plus = strchr(s, '+');
+	char start[40];
+
+	req->has_window = true;
+	if (plus) {
+		size_t n = (size_t)(plus - s);
+
+		if (n == 0 || n >= sizeof(start))
+			return -EINVAL;
+		memcpy(start, s, n);
+		start[n] = '\0';
+		if (vfc_parse_size(start, &req->window.start))
+			return -EINVAL;
+		req->window.has_start = true;
+		s = plus + 1;
+	}
+	if (vfc_parse_size(s, &req->window.size) || req->window.size == 0)
+		return -EINVAL;
+	return 0;
+}
+
+static int parse_map(const char *s, struct vfc_map_req *m)
+{
+	char buf[128], *at, *comma;
+
+	memset(m, 0, sizeof(*m));
+	if (strlen(s) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, s);
+	comma = strchr(buf, ',');
+	if (comma) {
+		*comma++ = '\0';
+		if (strcmp(comma, "hugetlb"))
+			return -EINVAL;
+		m->hugetlb = true;
+	}
+	at = strchr(buf, '@');
+	if (at) {
+		*at++ = '\0';
+		if (vfc_parse_size(at, &m->iova))
+			return -EINVAL;
+		m->fixed = true;
+	}
+	if (vfc_parse_size(buf, &m->size) || !m->size)
+		return -EINVAL;
+	return 0;
+}
+
+static void hex(struct out_row *r, int col, uint64_t v)
+{
+	out_set_strf(r, col, "0x%llx", (unsigned long long)v);
+}
+
+/* ---- targets ---- */
+
+struct targets {
+	int *groups;
+	size_t ngroups;
+	char **bdfs;
+	size_t nbdfs;
+};
+
+static void targets_free(struct targets *t)
+{
+	for (size_t i = 0; i < t->nbdfs; i++)
+		free(t->bdfs[i]);
+	free(t->bdfs);
+	free(t->groups);
+}
+
+static int add_group(struct targets *t, int g)
+{
+	for (size_t i = 0; i < t->ngroups; i++)
+		if (t->groups[i] == g)
+			return 0;
+	int *n = reallocarray(t->groups, t->ngroups + 1, sizeof(*n));
+
+	if (!n)
+		return -ENOMEM;
+	t->groups = n;
+	t->groups[t->ngroups++] = g;
+	return 0;
+}
+
+static int add_bdf(struct targets *t, const char *bdf)
+{
+	for (size_t i = 0; i < t->nbdfs; i++)
+		if (!strcmp(t->bdfs[i], bdf))
+			return 0;
+	char **n = reallocarray(t->bdfs, t->nbdfs + 1, sizeof(*n));
+
+	if (!n)
+		return -ENOMEM;
+	t->bdfs = n;
+	t->bdfs[t->nbdfs] = strdup(bdf);
+	return t->bdfs[t->nbdfs++] ? 0 : -ENOMEM;
+}
+
+/* Groups to attach, devices to open; refuses non-viable groups naming the blocker. */
+static int resolve_targets(const struct vfc_topology *topo, int argc, const char **argv,
+			   struct targets *t)
+{
+	for (int i = 0; i < argc; i++) {
+		struct vfc_target tg;
+		struct vfc_device **devs;
+		const char *why = vfc_target_parse(argv[i], &tg);
+		size_t n;
+
+		if (why)
+			return vfc_usage_error("%s: %s", argv[i], why);
+		if (vfc_topology_resolve(topo, &tg, &devs, &n)) {
+			vfc_err(argv[i], 0, tg.kind == VFC_TARGET_GROUP ? "no such IOMMU group"
+									 : "no such PCI device");
+			return VFC_EXIT_NODEV;
+		}
+		for (size_t k = 0; k < n; k++) {
+			const struct vfc_device *d = devs[k];
+			const struct vfc_group *g = vfc_topology_group(topo, d->group);
+
+			if (!g) {
+				vfc_err(d->name, 0, "has no IOMMU group (is the IOMMU on? is it bound "
+					"to vfio-pci?)");
+				free(devs);
+				return VFC_EXIT_PROBLEMS;
+			}
+			if (!g->viable) {
+				const struct vfc_blocker *b = &g->blockers[0];
+
+				vfc_err(d->name, 0, "group %d is not viable: %s %s; %s", g->id,
+					b->dev->name, b->reason, b->fix);
+				free(devs);
+				return VFC_EXIT_PROBLEMS;
+			}
+			if (add_group(t, g->id)) {
+				free(devs);
+				return VFC_EXIT_FAILED;
+			}
+			/* Devices to open: endpoints on vfio drivers (bridges stay with pcieport). */
+			if (d->is_pci && vfc_driver_is_vfio(d->driver) && add_bdf(t, d->name)) {
+				free(devs);
+				return VFC_EXIT_FAILED;
+			}
+		}
+		free(devs);
+	}
+	return 0;
+}
+
+static void explain_busy(const struct vfc_topology *topo, const struct vfc_err *e)
+{
+	for (size_t i = 0; i < topo->ngroups; i++) {
+		const struct vfc_group *g = &topo->groups[i];
+		char node[32];
+
+		snprintf(node, sizeof(node), "/dev/vfio/%d", g->id);
+		if (strcmp(node, e->subject) || !g->nholders)
+			continue;
+		vfc_err(e->subject, 0, "held by pid %d (%s)", (int)g->holders[0].pid,
+			g->holders[0].comm);
+	}
+}
+
+static int fail(const struct vfc_err *e, int rc)
+{
+	vfc_err(e->subject[0] ? e->subject : NULL, rc, "%s", e->what);
+	return vfc_exit_for_errno(rc);
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void fill_facts(struct out_row *r, struct vfc_domain *d, const struct vfc_domain_req *req,
+		       const struct targets *t, const struct vfc_memlock *ml)
+{
+	char **sv, buf[64];
+	struct out_table *sub;
+
+	out_set_str(r, C_BACKEND, vfc_backend_name(d->backend));
+	sv = calloc(VFC_BACKEND_COUNT + 1, sizeof(*sv));
+	for (size_t i = 0, k = 0; sv && i < VFC_BACKEND_COUNT; i++)
+		if (d->offered & (1u << i))
+			sv[k++] = (char *)vfc_backend_name((enum vfc_backend)i);
+	out_set_strv(r, C_OFFERED, sv);
+	free(sv);
+	sv = calloc(t->ngroups + 1, sizeof(*sv));
+	for (size_t i = 0; sv && i < t->ngroups; i++)
+		if (asprintf(&sv[i], "%d", t->groups[i]) < 0)
+			sv[i] = NULL;
+	out_set_strv(r, C_GROUPS, sv);
+	vfc_strv_free(sv);
+	sv = calloc(t->nbdfs + 1, sizeof(*sv));
+	for (size_t i = 0; sv && i < t->nbdfs; i++)
+		sv[i] = t->bdfs[i];
+	out_set_strv(r, C_DEVICES, sv);
+	free(sv);
+	if (req->has_window) {
+		if (req->window.has_start)
+			hex(r, C_REQ_START, req->window.start);
+		hex(r, C_REQ_SIZE, req->window.size);
+	}
+	if (d->has_window) {
+		hex(r, C_WIN_START, d->window.start);
+		hex(r, C_WIN_LAST, d->window.last);
+		hex(r, C_WIN_SIZE, vfc_range_size(&d->window));
+	}
+	out_set_num(r, C_PAGE_SIZE, (int64_t)d->page_size);
+	vfc_pgsizes_format(d->pgsizes, buf, sizeof(buf));
+	{
+		char **words;
+
+		for (char *p = buf; *p; p++)
+			if (*p == '|')
+				*p = ' ';
+		if (vfc_split_words(buf, &words) >= 0) {
+			out_set_strv(r, C_PAGE_SIZES, words);
+			vfc_strv_free(words);
+		}
+	}
+	out_set_str(r, C_RANGES_SRC, d->ranges_from_kernel ? "kernel" : "reserved_regions");
+	sub = out_sub(r, C_RANGES);
+	for (size_t i = 0; i < d->nranges; i++) {
+		struct out_row *x = out_row_add(sub);
+
+		hex(x, RG_START, d->ranges[i].start);
+		hex(x, RG_LAST, d->ranges[i].last);
+		hex(x, RG_SIZE, vfc_range_size(&d->ranges[i]));
+	}
+	sub = out_sub(r, C_RESV);
+	for (size_t g = 0; g < t->ngroups; g++) {
+		char rb[8192], *line, *save = NULL;
+
+		if (vfc_read_attr(d->ctx, rb, sizeof(rb), "/sys/kernel/iommu_groups/%d/reserved_regions",
+				  t->groups[g]) < 0)
+			continue;
+		for (line = strtok_r(rb, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+			struct vfc_resv rv;
+			struct out_row *x;
+
+			if (vfc_parse_resv_line(line, &rv))
+				continue;
+			x = out_row_add(sub);
+			out_set_num(x, RV_GROUP, t->groups[g]);
+			out_set_strf(x, RV_START, "0x%016llx", (unsigned long long)rv.start);
+			out_set_strf(x, RV_END, "0x%016llx", (unsigned long long)rv.end);
+			out_set_str(x, RV_TYPE, rv.type);
+		}
+	}
+	if (d->backend != VFC_BACKEND_IOMMUFD) {
+		out_set_str(r, C_DMA_LIMIT_SRC, d->has_dma_avail ? "kernel" : "assumed");
+		out_set_num(r, C_DMA_AVAIL, d->dma_avail);
+	}
+	if (!ml->unlimited)
+		out_set_num(r, C_MEMLOCK_LIMIT, (int64_t)ml->limit);
+	out_set_num(r, C_MEMLOCK_LOCKED, (int64_t)ml->locked);
+	out_set_bool(r, C_CAP_IPC_LOCK, ml->cap_ipc_lock);
+}
+
+static int cmd_domain(struct vfc_cli *cli, poptContext pc, int argc, const char **argv)
+{
+	struct vfc_domain_req req = { .backend = VFC_BACKEND_AUTO };
+	struct vfc_map_req *maps = NULL;
+	size_t nmaps = 0, nuser;
+	struct targets t = { 0 };
+	struct vfc_topology *topo = NULL;
+	struct vfc_domain *d = NULL;
+	struct vfc_memlock ml;
+	struct vfc_err e = { { 0 }, { 0 } };
+	struct out_doc *doc;
+	struct out_table *tb;
+	struct out_row *row;
+	struct out_opts o = cli->out;
+	uint64_t need = 0, hugeneed = 0, unmapped = 0;
+	int rc, exit_rc = VFC_EXIT_OK;
+
+	if (cli->list_columns) {
+		out_list_columns(&dom_schema, stdout);
+		return VFC_EXIT_OK;
+	}
+	if (argc < 1)
+		return vfc_usage_error("domain: a TARGET is required");
+	if (dopt.backend && vfc_backend_parse(dopt.backend, &req.backend))
+		return vfc_usage_error("--backend: unknown backend '%s'", dopt.backend);
+	if (dopt.window && parse_window(dopt.window, &req))
+		return vfc_usage_error("--window: '%s' is not [START+]SIZE", dopt.window);
+	if (dopt.page_size && (vfc_parse_size(dopt.page_size, &req.page_size) || !req.page_size ||
+			       (req.page_size & (req.page_size - 1))))
+		return vfc_usage_error("--page-size: '%s' is not a power of two size", dopt.page_size);
+	nuser = 0;
+	while (dopt.maps && dopt.maps[nuser])
+		nuser++;
+	maps = calloc(nuser + 2, sizeof(*maps));
+	if (!maps)
+		return VFC_EXIT_FAILED;
+	for (size_t i = 0; i < nuser; i++) {
+		if (parse_map(dopt.maps[i], &maps[i])) {
+			free(maps);
+			return vfc_usage_error("--map: '%s' is not SIZE[@IOVA][,hugetlb]", dopt.maps[i]);
+		}
+	}
+	nmaps = nuser;
+	if (dopt.pin) {
+		if (vfc_parse_size(dopt.pin, &maps[nmaps].size) || !maps[nmaps].size) {
+			free(maps);
+			return vfc_usage_error("--pin: '%s' is not a size", dopt.pin);
+		}
+		nmaps++;
+	}
+	for (size_t i = 0; i < nmaps; i++) {
+		need += maps[i].size;
+		if (maps[i].hugetlb)
+			hugeneed += maps[i].size;
+	}
+	if (dopt.verify && !nmaps) {
+		free(maps);
+		return vfc_usage_error("--verify needs a --map to verify");
+	}
+
+	rc = vfc_topology_scan(&cli->ctx, VFC_SCAN_HOLDERS, &topo);
+	if (rc) {
+		free(maps);
+		vfc_err(vfc_ctx_root(&cli->ctx), rc, "cannot read the PCI and IOMMU topology");
+		return vfc_exit_for_errno(rc);
+	}
+	rc = resolve_targets(topo, argc, argv, &t);
+	if (rc)
+		goto out;
+
+	/* Fail before touching anything when the pins cannot fit under RLIMIT_MEMLOCK. */
+	vfc_memlock_read(&cli->ctx, &ml);
+	{
+		uint64_t short_by;
+		char a[32], b[32], c[32];
+
+		if (vfc_memlock_check(&ml, need, &short_by)) {
+			vfc_err("memlock", 0, "mapping needs %s locked memory but RLIMIT_MEMLOCK is %s "
+				"(%s already locked): short by %s; raise it (ulimit -l, LimitMEMLOCK=, "
+				"limits.conf) or grant CAP_IPC_LOCK",
+				vfc_format_size(need, a, sizeof(a)),
+				vfc_format_size(ml.limit, b, sizeof(b)),
+				vfc_format_size(ml.locked, c, sizeof(c)),
+				vfc_format_size(short_by, c, sizeof(c)));
+			rc = VFC_EXIT_PERM;
+			goto out;
+		}
+	}
+	if (hugeneed) {
+		struct vfc_hugepool hp;
+		uint64_t pages = (hugeneed + (2ULL << 20) - 1) >> 21;
+
+		if (vfc_hugepool_read(&cli->ctx, 2ULL << 20, &hp) || hp.free < pages) {
+			vfc_err("hugepages", 0, "mapping needs %llu free 2 MiB hugepages, the pool has "
+				"%llu free of %llu; grow it: echo %llu > /sys/kernel/mm/hugepages/"
+				"hugepages-2048kB/nr_hugepages",
+				(unsigned long long)pages, (unsigned long long)hp.free,
+				(unsigned long long)hp.total, (unsigned long long)(hp.total - hp.free + pages));
+			rc = VFC_EXIT_FAILED;
+			goto out;
+		}
+	}
+
+	rc = vfc_domain_create(&cli->ctx, t.groups, t.ngroups, t.bdfs, t.nbdfs, &req, &d, &e);
+	if (rc) {
+		if (rc == -EBUSY)
+			explain_busy(topo, &e);
+		if (d && rc == -ERANGE) {
+			char list[1024] = "";
+			size_t used = 0;
+
+			for (size_t i = 0; i < d->nranges && used < sizeof(list); i++)
+				used += (size_t)snprintf(list + used, sizeof(list) - used, "%s0x%llx-0x%llx",
+							 i ? ", " : "",
+							 (unsigned long long)d->ranges[i].start,
+							 (unsigned long long)d->ranges[i].last);
+			vfc_err(e.subject, 0, "%s; valid ranges: %s", e.what, list);
+			vfc_domain_destroy(d, NULL);
+			d = NULL;
+			rc = VFC_EXIT_UNSUPPORTED;
+			goto out;
+		}
+		vfc_domain_destroy(d, NULL);
+		d = NULL;
+		rc = fail(&e, rc);
+		goto out;
+	}
+
+	tb = out_table_new(&dom_schema);
+	row = out_row_add(tb);
+	fill_facts(row, d, &req, &t, &ml);
+	if (nmaps) {
+		uint64_t t0 = now_ms();
+		struct out_table *mt;
+		uint32_t avail;
+
+		rc = vfc_domain_map(d, maps, nmaps, &e);
+		out_set_num(row, C_PIN_MS, (int64_t)(now_ms() - t0));
+		if (rc) {
+			exit_rc = fail(&e, rc);
+			if (rc == -ERANGE || rc == -EEXIST)
+				exit_rc = rc == -EEXIST ? VFC_EXIT_BUSY : VFC_EXIT_UNSUPPORTED;
+		}
+		mt = out_sub(row, C_MAPPINGS);
+		for (size_t k = 0; k < d->nmaps; k++) {
+			const struct vfc_mapping *m = &d->maps[k];
+
+			for (size_t q = m->first_req; q < m->first_req + m->nreqs; q++) {
+				struct out_row *x = out_row_add(mt);
+
+				hex(x, M_IOVA, maps[q].iova);
+				hex(x, M_SIZE, maps[q].size);
+				out_set_bool(x, M_HUGETLB, maps[q].hugetlb);
+				out_set_bool(x, M_FIXED, maps[q].fixed);
+				out_set_num(x, M_KMAP, (int64_t)k);
+			}
+		}
+		out_set_num(row, C_MAPPED, (int64_t)d->mapped_bytes);
+		out_set_num(row, C_KMAPS, (int64_t)d->nmaps);
+		if (!vfc_domain_dma_avail(d, &avail))
+			out_set_num(row, C_DMA_AVAIL_AFTER, avail);
+		if (!rc && dopt.verify) {
+			const char *edu = NULL;
+
+			for (size_t k = 0; k < d->ndevs && !edu; k++) {
+				int64_t v, dv;
+
+				if (!vfc_read_s64(&cli->ctx, &v, "/sys/bus/pci/devices/%s/vendor",
+						  d->devs[k].bdf) && v == 0x1234 &&
+				    !vfc_read_s64(&cli->ctx, &dv, "/sys/bus/pci/devices/%s/device",
+						  d->devs[k].bdf) && dv == 0x11e8)
+					edu = d->devs[k].bdf;
+			}
+			if (!edu) {
+				vfc_err("verify", 0, "no device in the domain has a DMA engine vfioctl "
+					"knows (QEMU edu 1234:11e8)");
+				out_set_str(row, C_VERIFY, "unsupported");
+				exit_rc = VFC_EXIT_UNSUPPORTED;
+			} else {
+				rc = vfc_verify_edu(d, edu, &maps[0], 4095, &e);
+				out_set_strf(row, C_VERIFY, rc ? "failed" : "ok: %s DMA round trip at 0x%llx",
+					     edu, (unsigned long long)maps[0].iova);
+				if (rc)
+					exit_rc = fail(&e, rc);
+			}
+		}
+	}
+	rc = vfc_domain_unmap_all(d, &unmapped, &e);
+	if (rc && !exit_rc)
+		exit_rc = fail(&e, rc);
+	out_set_num(row, C_UNMAPPED, (int64_t)unmapped);
+	rc = vfc_domain_destroy(d, &e);
+	d = NULL;
+	if (rc && !exit_rc)
+		exit_rc = fail(&e, rc);
+
+	if (o.format == OUT_FMT_TABLE)
+		o.format = OUT_FMT_RECORD;
+	doc = out_doc_new(&o);
+	if (o.format == OUT_FMT_JSON)
+		out_doc_add_object(doc, "domain", tb);
+	else
+		out_doc_add_table(doc, tb);
+	rc = vfc_print_doc(doc);
+	out_doc_free(doc);
+	if (!exit_rc)
+		exit_rc = rc;
+	rc = exit_rc;
+out:
+	vfc_domain_destroy(d, NULL);
+	targets_free(&t);
+	vfc_topology_free(topo);
+	free(maps);
+	return rc;
+}
+
+static const struct vfc_cmd vfc_cmd_domain = {
+	.name = "domain",
+	.order = 40,
+	.args = "TARGET... [--window W] [--map M]...",
+	.summary = "create a DMA domain with a requested window; report what was granted; map",
+	.options = domain_options,
+	.run = cmd_domain,
+};
+VFC_COMMAND(vfc_cmd_domain);

@@ -1,0 +1,528 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "core/domain.h"
+#include "core/util.h"
+
+#ifndef MAP_HUGE_SHIFT
+#define MAP_HUGE_SHIFT 26
+#endif
+#define HUGE_2M (2ULL << 20)
+#define TYPE1_DEFAULT_DMA_AVAIL 65535	/* vfio_iommu_type1 dma_entry_limit default */
+
+static bool has_cdev(const struct vfc_ctx *ctx, const char *bdf)
+{
+	return vfc_exists(ctx, "/sys/bus/pci/devices/%s/vfio-dev", bdf) == 1;
+}
+
+static int choose_backend(struct vfc_domain *d, enum vfc_backend want, char *const *bdfs,
+			  size_t nbdfs, struct vfc_err *e)
+{
+	unsigned m = d->offered;
+
+	if (want == VFC_BACKEND_AUTO) {
+		bool cdevs = nbdfs > 0 && (m & (1u << VFC_BACKEND_IOMMUFD));
+
+		for (size_t i = 0; cdevs && i < nbdfs; i++)
+			cdevs = has_cdev(d->ctx, bdfs[i]);
+		want = cdevs ? VFC_BACKEND_IOMMUFD
+		       : (m & (1u << VFC_BACKEND_TYPE1V2)) ? VFC_BACKEND_TYPE1V2
+		       : (m & (1u << VFC_BACKEND_TYPE1)) ? VFC_BACKEND_TYPE1
+		       : (m & (1u << VFC_BACKEND_SPAPR2)) ? VFC_BACKEND_SPAPR2
+		       : (m & (1u << VFC_BACKEND_SPAPR)) ? VFC_BACKEND_SPAPR
+							: VFC_BACKEND_AUTO;
+		if (want == VFC_BACKEND_AUTO) {
+			vfc_err_set(e, "/dev/vfio/vfio", "the kernel offers no usable IOMMU backend");
+			return -EOPNOTSUPP;
+		}
+	} else if (!(m & (1u << want))) {
+		vfc_err_set(e, vfc_backend_name(want), "this kernel does not offer this backend");
+		return -EOPNOTSUPP;
+	}
+	if (want == VFC_BACKEND_SPAPR || want == VFC_BACKEND_SPAPR2 || want == VFC_BACKEND_NOIOMMU) {
+		/* Those backends have their own window model (POWER TCE) or none at all. */
+		vfc_err_set(e, vfc_backend_name(want), "backend not supported by this vfioctl yet");
+		return -EOPNOTSUPP;
+	}
+	d->backend = want;
+	return 0;
+}
+
+/* Old kernels report no IOVA ranges: everything but the groups' reserved regions. */
+static int ranges_from_resv(struct vfc_domain *d)
+{
+	struct vfc_range holes[64], all = { 0, UINT64_MAX };
+	size_t nh = 0;
+
+	for (size_t g = 0; g < d->ngroups; g++) {
+		char buf[8192], *line, *save = NULL;
+
+		if (vfc_read_attr(d->ctx, buf, sizeof(buf), "/sys/kernel/iommu_groups/%d/reserved_regions",
+				  d->groups[g].id) < 0)
+			continue;
+		for (line = strtok_r(buf, "\n", &save); line && nh < 64;
+		     line = strtok_r(NULL, "\n", &save)) {
+			struct vfc_resv r;
+
+			if (!vfc_parse_resv_line(line, &r) && strcmp(r.type, "direct-relaxable"))
+				holes[nh++] = (struct vfc_range){ r.start, r.end };
+		}
+	}
+	/* sort holes by start (few of them: insertion sort) */
+	for (size_t i = 1; i < nh; i++)
+		for (size_t j = i; j > 0 && holes[j].start < holes[j - 1].start; j--) {
+			struct vfc_range t = holes[j];
+
+			holes[j] = holes[j - 1];
+			holes[j - 1] = t;
+		}
+	d->ranges = calloc(nh + 1, sizeof(*d->ranges));
+	if (!d->ranges)
+		return -ENOMEM;
+	d->nranges = vfc_ranges_subtract(&all, holes, nh, d->ranges, nh + 1);
+	d->ranges_from_kernel = false;
+	return 0;
+}
+
+static int create_legacy(struct vfc_domain *d, const int *groups, size_t ngroups, struct vfc_err *e)
+{
+	struct vfc_type1_info info;
+	int rc;
+
+	rc = vfc_container_open(d->ctx, &d->c, e);
+	if (rc)
+		return rc;
+	d->groups = calloc(ngroups ? ngroups : 1, sizeof(*d->groups));
+	if (!d->groups)
+		return -ENOMEM;
+	for (size_t i = 0; i < ngroups; i++) {
+		rc = vfc_vgroup_open(d->ctx, groups[i], false, &d->groups[i], e);
+		if (rc) {
+			if (d->groups[i].fd >= 0)
+				d->ngroups = i + 1;	/* opened but not viable: close it later */
+			return rc;
+		}
+		d->ngroups = i + 1;
+		rc = vfc_vgroup_set_container(&d->groups[i], &d->c, e);
+		if (rc)
+			return rc;
+		/* The IOMMU type is set once, after the first group joins the container. */
+		if (i == 0) {
+			rc = vfc_container_set_iommu(&d->c, d->backend == VFC_BACKEND_TYPE1V2
+								    ? VFIO_TYPE1v2_IOMMU
+								    : VFIO_TYPE1_IOMMU, e);
+			if (rc)
+				return rc;
+		}
+	}
+	rc = vfc_type1_info(&d->c, &info, e);
+	if (rc)
+		return rc;
+	d->pgsizes = info.has_pgsizes ? info.pgsizes : (uint64_t)sysconf(_SC_PAGESIZE);
+	d->has_dma_avail = info.has_dma_avail;
+	d->dma_avail = info.has_dma_avail ? info.dma_avail : TYPE1_DEFAULT_DMA_AVAIL;
+	d->has_migration = info.has_migration;
+	if (info.ranges) {
+		d->ranges = info.ranges;
+		d->nranges = info.nranges;
+		d->ranges_from_kernel = true;
+		return 0;
+	}
+	return ranges_from_resv(d);
+}
+
+static int create_iommufd(struct vfc_domain *d, char *const *bdfs, size_t nbdfs,
+			  const int *dev_groups, struct vfc_err *e)
+{
+	int rc;
+
+	rc = vfc_iommufd_open(d->ctx, &d->iommufd, e);
+	if (rc)
+		return rc;
+	rc = vfc_ioas_alloc(d->iommufd, &d->ioas, e);
+	if (rc)
+		return rc;
+	d->ioas_alive = true;
+	d->devs = calloc(nbdfs ? nbdfs : 1, sizeof(*d->devs));
+	if (!d->devs)
+		return -ENOMEM;
+	for (size_t i = 0; i < nbdfs; i++) {
+		struct vfc_domain_dev *dv = &d->devs[i];
+
+		snprintf(dv->bdf, sizeof(dv->bdf), "%s", bdfs[i]);
+		dv->group = dev_groups ? dev_groups[i] : -1;
+		dv->fd = -1;
+		d->ndevs = i + 1;
+		rc = vfc_cdev_open(d->ctx, dv->bdf, &dv->fd, dv->node, sizeof(dv->node), e);
+		if (rc)
+			return rc;
+		rc = vfc_cdev_bind(dv->fd, d->iommufd, &dv->devid, dv->bdf, e);
+		if (rc)
+			return rc;
+		rc = vfc_cdev_attach(dv->fd, d->ioas, dv->bdf, e);
+		if (rc)
+			return rc;
+	}
+	/* Ranges of an IOAS reflect its attached devices (0..~0 while it has none). */
+	rc = vfc_ioas_ranges(d->iommufd, d->ioas, &d->ranges, &d->nranges, &d->iova_alignment, e);
+	if (rc)
+		return rc;
+	d->ranges_from_kernel = true;
+	/* iommufd does not expose page sizes generically: the IOVA alignment is the floor. */
+	d->pgsizes = d->iova_alignment ? d->iova_alignment : (uint64_t)sysconf(_SC_PAGESIZE);
+	d->has_dma_avail = false;
+	return 0;
+}
+
+int vfc_domain_create(const struct vfc_ctx *ctx, const int *groups, size_t ngroups,
+		      char *const *bdfs, size_t nbdfs, const struct vfc_domain_req *req,
+		      struct vfc_domain **out, struct vfc_err *e)
+{
+	struct vfc_domain *d;
+	int *dev_groups = NULL;
+	struct vfc_range win;
+	int rc;
+
+	*out = NULL;
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	d->ctx = ctx;
+	d->c.fd = -1;
+	d->iommufd = -1;
+	vfc_backends_probe(ctx, NULL, &d->offered);
+	rc = choose_backend(d, req->backend, bdfs, nbdfs, e);
+	if (rc)
+		goto fail;
+	if (d->backend == VFC_BACKEND_IOMMUFD) {
+		rc = create_iommufd(d, bdfs, nbdfs, dev_groups, e);
+	} else {
+		rc = create_legacy(d, groups, ngroups, e);
+		/* Target devices are remembered so --verify can open them from their group. */
+		if (!rc) {
+			d->devs = calloc(nbdfs ? nbdfs : 1, sizeof(*d->devs));
+			if (!d->devs)
+				rc = -ENOMEM;
+			for (size_t i = 0; !rc && i < nbdfs; i++) {
+				snprintf(d->devs[i].bdf, sizeof(d->devs[i].bdf), "%s", bdfs[i]);
+				d->devs[i].fd = -1;
+				d->ndevs = i + 1;
+			}
+		}
+	}
+	if (rc)
+		goto fail;
+
+	/* The page size: requested and supported, or the smallest supported. */
+	if (req->page_size) {
+		if ((req->page_size & (req->page_size - 1)) ||
+		    (d->backend != VFC_BACKEND_IOMMUFD && !(d->pgsizes & req->page_size)) ||
+		    (d->backend == VFC_BACKEND_IOMMUFD && req->page_size < d->pgsizes)) {
+			char want[32], have[64];
+
+			vfc_err_set(e, vfc_backend_name(d->backend),
+				    "page size %s not supported (supported: %s)",
+				    vfc_format_size(req->page_size, want, sizeof(want)),
+				    vfc_pgsizes_format(d->pgsizes, have, sizeof(have)));
+			rc = -EINVAL;
+			goto fail;
+		}
+		d->page_size = req->page_size;
+	} else {
+		d->page_size = d->pgsizes & -d->pgsizes;	/* lowest set bit */
+	}
+
+	if (req->has_window) {
+		struct vfc_window_req w = req->window;
+
+		w.align = d->page_size;
+		rc = vfc_window_fit(d->ranges, d->nranges, &w, &win);
+		if (rc) {
+			vfc_err_set(e, vfc_backend_name(d->backend),
+				    rc == -ERANGE ? "the requested window fits no valid IOVA range"
+						  : "the requested window is not aligned to the page size");
+			*out = d;	/* the caller lists the valid ranges, then destroys it */
+			return rc;
+		}
+		d->has_window = true;
+		d->window = win;
+		if (d->backend == VFC_BACKEND_IOMMUFD) {
+			/* The kernel then allocates only inside; fixed maps are still on us. */
+			rc = vfc_ioas_allow(d->iommufd, d->ioas, &win, 1, e);
+			if (rc)
+				goto fail;
+		}
+	} else {
+		win.start = d->nranges ? d->ranges[0].start : 0;
+		win.last = d->nranges ? d->ranges[d->nranges - 1].last : UINT64_MAX;
+	}
+	rc = vfc_iova_init(&d->alloc, &win, d->ranges, d->nranges);
+	if (rc)
+		goto fail;
+	*out = d;
+	return 0;
+fail:
+	vfc_domain_destroy(d, NULL);
+	return rc;
+}
+
+static void *alloc_mem(uint64_t size, bool hugetlb)
+{
+	int flags = MAP_PRIVATE | MAP_ANONYMOUS;
+	void *p;
+
+	if (hugetlb)
+		flags |= MAP_HUGETLB | (21 << MAP_HUGE_SHIFT);
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, flags, -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static int add_mapping(struct vfc_domain *d, const struct vfc_mapping *m)
+{
+	struct vfc_mapping *nv = reallocarray(d->maps, d->nmaps + 1, sizeof(*nv));
+
+	if (!nv)
+		return -ENOMEM;
+	d->maps = nv;
+	d->maps[d->nmaps++] = *m;
+	d->mapped_bytes += m->size;
+	return 0;
+}
+
+static int kernel_map(struct vfc_domain *d, void *va, uint64_t iova, uint64_t size,
+		      struct vfc_err *e)
+{
+	uint64_t got = iova;
+	int rc;
+
+	if (d->backend == VFC_BACKEND_IOMMUFD) {
+		/* Always FIXED: our allocator, confined to the window, picked the IOVA. */
+		rc = vfc_ioas_map(d->iommufd, d->ioas, va, size, true, &got, true, e);
+		return rc;
+	}
+	return vfc_type1_map(&d->c, va, iova, size, true, e);
+}
+
+int vfc_domain_map(struct vfc_domain *d, struct vfc_map_req *reqs, size_t n, struct vfc_err *e)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		struct vfc_mapping m = { .first_req = i, .hugetlb = reqs[i].hugetlb,
+					 .fixed = reqs[i].fixed };
+		uint64_t memalign = reqs[i].hugetlb ? HUGE_2M : (uint64_t)sysconf(_SC_PAGESIZE);
+		uint64_t total = 0, align;
+		size_t j;
+		int rc;
+
+		/* A run: adjacent requests that can share one buffer and one kernel mapping. */
+		for (j = i; j < n; j++) {
+			const struct vfc_map_req *r = &reqs[j];
+			char sz[32], pg[32];
+
+			if (j > i && (r->hugetlb != m.hugetlb || r->fixed != m.fixed ||
+				      (r->fixed && r->iova != reqs[i].iova + total)))
+				break;
+			if (!r->size || r->size % memalign || r->size % d->page_size) {
+				vfc_err_set(e, "map", "size %s is not a multiple of the %s page size",
+					    vfc_format_size(r->size, sz, sizeof(sz)),
+					    vfc_format_size(memalign > d->page_size ? memalign
+										: d->page_size,
+							    pg, sizeof(pg)));
+				return -EINVAL;
+			}
+			if (total + r->size < total)
+				return -EOVERFLOW;
+			total += r->size;
+		}
+		m.nreqs = j - i;
+		m.size = total;
+		align = d->page_size > memalign ? d->page_size : memalign;
+		if (m.fixed) {
+			m.iova = reqs[i].iova;
+			rc = vfc_iova_reserve(&d->alloc, m.iova, total);
+			if (rc) {
+				vfc_err_set(e, "map", rc == -EEXIST
+					    ? "IOVA 0x%llx overlaps an existing mapping"
+					    : "IOVA 0x%llx (+size) is outside the granted window or in a "
+					      "reserved hole", (unsigned long long)m.iova);
+				return rc;
+			}
+		} else {
+			rc = vfc_iova_alloc(&d->alloc, total, align, &m.iova);
+			if (rc) {
+				vfc_err_set(e, "map", "no free IOVA space for the mapping in the window");
+				return rc;
+			}
+		}
+		m.vaddr = alloc_mem(total, m.hugetlb);
+		if (!m.vaddr) {
+			rc = -errno;
+			vfc_iova_release(&d->alloc, m.iova, total);
+			vfc_err_set(e, "map", m.hugetlb ? "cannot allocate 2 MiB hugepages"
+							: "cannot allocate memory to map");
+			return rc;
+		}
+		rc = kernel_map(d, m.vaddr, m.iova, total, e);
+		if (!rc)
+			rc = add_mapping(d, &m);
+		if (rc) {
+			munmap(m.vaddr, total);
+			vfc_iova_release(&d->alloc, m.iova, total);
+			return rc;
+		}
+		for (uint64_t off = 0, k = i; k < j; k++) {
+			reqs[k].iova = m.iova + off;
+			reqs[k].vaddr = (char *)m.vaddr + off;
+			off += reqs[k].size;
+		}
+		i = j;
+	}
+	return 0;
+}
+
+int vfc_domain_unmap_all(struct vfc_domain *d, uint64_t *unmapped, struct vfc_err *e)
+{
+	int first = 0;
+
+	if (unmapped)
+		*unmapped = 0;
+	for (size_t i = 0; i < d->nmaps; i++) {
+		struct vfc_mapping *m = &d->maps[i];
+		uint64_t got = 0;
+		int rc;
+
+		if (d->backend == VFC_BACKEND_IOMMUFD)
+			rc = vfc_ioas_unmap(d->iommufd, d->ioas, m->iova, m->size, &got,
+					    first ? NULL : e);
+		else
+			rc = vfc_type1_unmap(&d->c, m->iova, m->size, &got, first ? NULL : e);
+		if (rc && !first)
+			first = rc;
+		if (unmapped)
+			*unmapped += got;
+		/* Memory is released only once the IOMMU no longer points at it. */
+		if (!rc) {
+			munmap(m->vaddr, m->size);
+			vfc_iova_release(&d->alloc, m->iova, m->size);
+		}
+	}
+	if (!first) {
+		free(d->maps);
+		d->maps = NULL;
+		d->nmaps = 0;
+		d->mapped_bytes = 0;
+	}
+	return first;
+}
+
+int vfc_domain_dma_avail(struct vfc_domain *d, uint32_t *avail)
+{
+	struct vfc_type1_info info;
+	int rc;
+
+	if (d->backend == VFC_BACKEND_IOMMUFD)
+		return -EOPNOTSUPP;
+	rc = vfc_type1_info(&d->c, &info, NULL);
+	if (rc)
+		return rc;
+	vfc_type1_info_free(&info);
+	if (!info.has_dma_avail)
+		return -EOPNOTSUPP;
+	*avail = info.dma_avail;
+	return 0;
+}
+
+int vfc_domain_device_fd(struct vfc_domain *d, const char *bdf, int *fd, struct vfc_err *e)
+{
+	for (size_t i = 0; i < d->ndevs; i++) {
+		struct vfc_domain_dev *dv = &d->devs[i];
+		char grp[64];
+		int64_t gid;
+
+		if (strcmp(dv->bdf, bdf))
+			continue;
+		if (dv->fd >= 0) {
+			*fd = dv->fd;
+			return 0;
+		}
+		if (vfc_read_link_base(d->ctx, grp, sizeof(grp), "/sys/bus/pci/devices/%s/iommu_group",
+				       bdf) < 0 || vfc_parse_s64(grp, &gid)) {
+			vfc_err_set(e, bdf, "has no IOMMU group");
+			return -ENODEV;
+		}
+		for (size_t g = 0; g < d->ngroups; g++) {
+			if (d->groups[g].id != gid)
+				continue;
+			dv->fd = vfc_vgroup_device_fd(&d->groups[g], bdf, e);
+			if (dv->fd < 0) {
+				int rc = dv->fd;
+
+				dv->fd = -1;
+				return rc;
+			}
+			*fd = dv->fd;
+			return 0;
+		}
+		vfc_err_set(e, bdf, "its group %lld is not in this domain", (long long)gid);
+		return -ENODEV;
+	}
+	vfc_err_set(e, bdf, "not a device of this domain");
+	return -ENODEV;
+}
+
+int vfc_domain_destroy(struct vfc_domain *d, struct vfc_err *e)
+{
+	int first = 0, rc;
+
+	if (!d)
+		return 0;
+	/* 1. unmap everything (memory goes only after the IOMMU lets go of it) */
+	if (d->nmaps) {
+		rc = vfc_domain_unmap_all(d, NULL, e);
+		if (rc && !first)
+			first = rc;
+	}
+	/* 2. detach: device fds first (a group with open devices cannot leave its container) */
+	for (size_t i = 0; i < d->ndevs; i++) {
+		struct vfc_domain_dev *dv = &d->devs[i];
+
+		if (dv->fd < 0)
+			continue;
+		if (d->backend == VFC_BACKEND_IOMMUFD && dv->devid) {
+			rc = vfc_cdev_detach(dv->fd, dv->bdf, first ? NULL : e);
+			if (rc && !first)
+				first = rc;
+		}
+		close(dv->fd);
+		dv->fd = -1;
+	}
+	for (size_t i = 0; i < d->ngroups; i++) {
+		rc = vfc_vgroup_unset_container(&d->groups[i], first ? NULL : e);
+		if (rc && !first)
+			first = rc;
+		vfc_vgroup_close(&d->groups[i]);
+	}
+	if (d->ioas_alive) {
+		rc = vfc_iommufd_destroy(d->iommufd, d->ioas, first ? NULL : e);
+		if (rc && !first)
+			first = rc;
+	}
+	/* 3. close */
+	if (d->iommufd >= 0)
+		close(d->iommufd);
+	vfc_container_close(&d->c);
+	vfc_iova_fini(&d->alloc);
+	/* mappings that could not be unmapped keep their memory: the IOMMU may point at it */
+	free(d->maps);
+	free(d->groups);
+	free(d->devs);
+	free(d->ranges);
+	free(d);
+	return first;
+}

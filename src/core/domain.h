@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * A backend-neutral DMA domain: groups or devices attached to one IOMMU address space,
+ * created with a *requested* window and reporting the *granted* one; an IOVA allocator
+ * confined to it; mappings; teardown in the safe order (unmap all, detach, close).
+ */
+#ifndef VFC_DOMAIN_H
+#define VFC_DOMAIN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/iova.h"
+#include "core/sysroot.h"
+#include "core/vfio.h"
+
+struct vfc_domain_req {
+	enum vfc_backend backend;	/* VFC_BACKEND_AUTO picks */
+	bool has_window;
+	struct vfc_window_req window;	/* align is filled from the page size */
+	uint64_t page_size;		/* 0: smallest the domain supports */
+};
+
+struct vfc_domain_dev {
+	char bdf[32];
+	int group;
+	int fd;				/* device fd (iommufd: the cdev; legacy: opened on demand) */
+	uint32_t devid;
+	char node[64];			/* /dev/vfio/devices/vfioX (iommufd) */
+};
+
+struct vfc_mapping {
+	uint64_t iova;
+	uint64_t size;
+	void *vaddr;
+	bool hugetlb;
+	bool fixed;
+	size_t first_req, nreqs;	/* the requests this kernel mapping serves */
+};
+
+struct vfc_domain {
+	const struct vfc_ctx *ctx;
+	enum vfc_backend backend;
+	unsigned offered;		/* backends this kernel offers (bitmask) */
+	/* legacy container */
+	struct vfc_container c;
+	struct vfc_vgroup *groups;
+	size_t ngroups;
+	/* iommufd */
+	int iommufd;
+	uint32_t ioas;
+	bool ioas_alive;
+	struct vfc_domain_dev *devs;
+	size_t ndevs;
+	/* what the kernel reports */
+	struct vfc_range *ranges;	/* valid IOVA ranges (after ALLOW_IOVAS for iommufd) */
+	size_t nranges;
+	bool ranges_from_kernel;	/* false: derived from reserved_regions (old kernel) */
+	uint64_t pgsizes;
+	bool has_dma_avail;
+	uint32_t dma_avail;		/* at creation; 65535 assumed when the kernel is silent */
+	uint64_t iova_alignment;	/* iommufd out_iova_alignment */
+	bool has_migration;
+	/* the window */
+	bool has_window;
+	struct vfc_range window;	/* granted */
+	uint64_t page_size;		/* granted (requested, or the smallest supported) */
+	struct vfc_iova_alloc alloc;
+	struct vfc_mapping *maps;
+	size_t nmaps;
+	uint64_t mapped_bytes;
+};
+
+struct vfc_map_req {
+	uint64_t size;
+	bool fixed;
+	uint64_t iova;			/* in with fixed; out: where it landed */
+	bool hugetlb;
+	void *vaddr;			/* out */
+};
+
+/*
+ * Create a domain over groups (legacy) or the devices of those groups / the given devices
+ * (iommufd). bdfs: the PCI devices that are targets (iommufd attaches exactly these).
+ * On failure *e names the object and the step, and everything opened is closed again.
+ */
+int vfc_domain_create(const struct vfc_ctx *ctx, const int *groups, size_t ngroups,
+		      char *const *bdfs, size_t nbdfs, const struct vfc_domain_req *req,
+		      struct vfc_domain **out, struct vfc_err *e);
+
+/*
+ * Map the requests. Runs of adjacent non-fixed requests of the same memory kind share one
+ * buffer, one IOVA block and one kernel mapping (the mapping limit is real: 65535 on type1).
+ */
+int vfc_domain_map(struct vfc_domain *d, struct vfc_map_req *reqs, size_t n, struct vfc_err *e);
+/* Bytes the kernel confirmed unmapped go to *unmapped. */
+int vfc_domain_unmap_all(struct vfc_domain *d, uint64_t *unmapped, struct vfc_err *e);
+/* Current DMA_AVAIL (type1), for reporting how much of the budget is used. */
+int vfc_domain_dma_avail(struct vfc_domain *d, uint32_t *avail);
+/* A device fd for a target device (legacy: from its group on first use). */
+int vfc_domain_device_fd(struct vfc_domain *d, const char *bdf, int *fd, struct vfc_err *e);
+/* Safe order: unmap everything, detach, close. Always frees d; returns the first error. */
+int vfc_domain_destroy(struct vfc_domain *d, struct vfc_err *e);
+
+/* DMA round trip through a mapping with the QEMU edu device (1234:11e8), if one is in d. */
+int vfc_verify_edu(struct vfc_domain *d, const char *bdf, const struct vfc_map_req *m,
+		   size_t len, struct vfc_err *e);
+
+#endif

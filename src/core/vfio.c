@@ -1,0 +1,629 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "core/util.h"
+#include "core/vfio.h"
+
+void vfc_err_set(struct vfc_err *e, const char *subject, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!e)
+		return;
+	snprintf(e->subject, sizeof(e->subject), "%s", subject ? subject : "");
+	va_start(ap, fmt);
+	vsnprintf(e->what, sizeof(e->what), fmt, ap);
+	va_end(ap);
+}
+
+/* Every ioctl of the tool passes here: EINTR retried, -errno returned. */
+static int xioctl(int fd, unsigned long req, void *arg)
+{
+	int r;
+
+	do
+		r = ioctl(fd, req, arg);
+	while (r < 0 && errno == EINTR);
+	return r < 0 ? -errno : r;
+}
+
+#define IOCTL_OR_FAIL(fd, req, arg, e, subj, ...)                                       \
+	do {                                                                             \
+		int rc_ = xioctl(fd, req, arg);                                          \
+		if (rc_ < 0) {                                                           \
+			vfc_err_set(e, subj, __VA_ARGS__);                               \
+			return rc_;                                                      \
+		}                                                                        \
+	} while (0)
+
+static int open_node(const struct vfc_ctx *ctx, const char *node, int flags, struct vfc_err *e,
+		     const char *what)
+{
+	char path[PATH_MAX];
+	int fd, rc;
+
+	rc = vfc_path(ctx, path, sizeof(path), "%s", node);
+	if (rc) {
+		vfc_err_set(e, node, "%s", what);
+		return rc;
+	}
+	fd = open(path, flags | O_CLOEXEC);
+	if (fd < 0) {
+		rc = -errno;
+		vfc_err_set(e, node, "%s", what);
+		return rc;
+	}
+	return fd;
+}
+
+/* ---- container ---- */
+
+int vfc_container_open(const struct vfc_ctx *ctx, struct vfc_container *c, struct vfc_err *e)
+{
+	int fd, v;
+
+	memset(c, 0, sizeof(*c));
+	c->fd = -1;
+	fd = open_node(ctx, "/dev/vfio/vfio", O_RDWR, e, "cannot open the VFIO container");
+	if (fd < 0)
+		return fd;
+	v = xioctl(fd, VFIO_GET_API_VERSION, NULL);
+	if (v < 0 || v != VFIO_API_VERSION) {
+		close(fd);
+		vfc_err_set(e, "/dev/vfio/vfio", "VFIO API version %d, expected %d", v,
+			    VFIO_API_VERSION);
+		return v < 0 ? v : -EPROTO;
+	}
+	c->fd = fd;
+	c->api_version = v;
+	c->type1 = xioctl(fd, VFIO_CHECK_EXTENSION, (void *)(long)VFIO_TYPE1_IOMMU) > 0;
+	c->type1v2 = xioctl(fd, VFIO_CHECK_EXTENSION, (void *)(long)VFIO_TYPE1v2_IOMMU) > 0;
+	c->unmap_all = xioctl(fd, VFIO_CHECK_EXTENSION, (void *)(long)VFIO_UNMAP_ALL) > 0;
+	c->update_vaddr = xioctl(fd, VFIO_CHECK_EXTENSION, (void *)(long)VFIO_UPDATE_VADDR) > 0;
+	c->spapr = xioctl(fd, VFIO_CHECK_EXTENSION, (void *)(long)VFIO_SPAPR_TCE_IOMMU) > 0;
+	c->spapr2 = xioctl(fd, VFIO_CHECK_EXTENSION, (void *)(long)VFIO_SPAPR_TCE_v2_IOMMU) > 0;
+	c->noiommu = xioctl(fd, VFIO_CHECK_EXTENSION, (void *)(long)VFIO_NOIOMMU_IOMMU) > 0;
+	return 0;
+}
+
+void vfc_container_close(struct vfc_container *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+}
+
+int vfc_container_set_iommu(struct vfc_container *c, int type, struct vfc_err *e)
+{
+	IOCTL_OR_FAIL(c->fd, VFIO_SET_IOMMU, (void *)(long)type, e, "/dev/vfio/vfio",
+		      "VFIO_SET_IOMMU(%d)", type);
+	c->iommu_type = type;
+	return 0;
+}
+
+/* ---- groups ---- */
+
+int vfc_vgroup_open(const struct vfc_ctx *ctx, int id, bool noiommu, struct vfc_vgroup *g,
+		    struct vfc_err *e)
+{
+	struct vfio_group_status st = { .argsz = sizeof(st) };
+	char node[64];
+	int fd, rc;
+
+	memset(g, 0, sizeof(*g));
+	g->fd = -1;
+	g->id = id;
+	g->noiommu = noiommu;
+	snprintf(node, sizeof(node), noiommu ? "/dev/vfio/noiommu-%d" : "/dev/vfio/%d", id);
+	fd = open_node(ctx, node, O_RDWR, e, "cannot open the group");
+	if (fd < 0)
+		return fd;
+	rc = xioctl(fd, VFIO_GROUP_GET_STATUS, &st);
+	if (rc < 0) {
+		close(fd);
+		vfc_err_set(e, node, "VFIO_GROUP_GET_STATUS");
+		return rc;
+	}
+	g->fd = fd;
+	g->viable = st.flags & VFIO_GROUP_FLAGS_VIABLE;
+	if (!g->viable) {
+		vfc_err_set(e, node, "group is not viable (a device in it is on a host driver)");
+		return -EPERM;
+	}
+	return 0;
+}
+
+int vfc_vgroup_set_container(struct vfc_vgroup *g, struct vfc_container *c, struct vfc_err *e)
+{
+	char node[64];
+
+	snprintf(node, sizeof(node), "/dev/vfio/%s%d", g->noiommu ? "noiommu-" : "", g->id);
+	IOCTL_OR_FAIL(g->fd, VFIO_GROUP_SET_CONTAINER, &c->fd, e, node, "VFIO_GROUP_SET_CONTAINER");
+	g->attached = true;
+	return 0;
+}
+
+int vfc_vgroup_unset_container(struct vfc_vgroup *g, struct vfc_err *e)
+{
+	char node[64];
+
+	if (!g->attached)
+		return 0;
+	snprintf(node, sizeof(node), "/dev/vfio/%s%d", g->noiommu ? "noiommu-" : "", g->id);
+	IOCTL_OR_FAIL(g->fd, VFIO_GROUP_UNSET_CONTAINER, NULL, e, node,
+		      "VFIO_GROUP_UNSET_CONTAINER");
+	g->attached = false;
+	return 0;
+}
+
+void vfc_vgroup_close(struct vfc_vgroup *g)
+{
+	if (g->fd >= 0)
+		close(g->fd);
+	g->fd = -1;
+}
+
+int vfc_vgroup_device_fd(struct vfc_vgroup *g, const char *bdf, struct vfc_err *e)
+{
+	int fd = xioctl(g->fd, VFIO_GROUP_GET_DEVICE_FD, (void *)bdf);
+
+	if (fd < 0)
+		vfc_err_set(e, bdf, "VFIO_GROUP_GET_DEVICE_FD on group %d", g->id);
+	return fd;
+}
+
+/* ---- type1 ---- */
+
+static int parse_caps(const uint8_t *buf, size_t len, uint32_t off, struct vfc_type1_info *info)
+{
+	int hops = 0;
+
+	while (off) {
+		const struct vfio_info_cap_header *h;
+
+		/* The chain lives inside the buffer the kernel filled; a bad offset is a bug. */
+		if (off < sizeof(struct vfio_iommu_type1_info) || off + sizeof(*h) > len ||
+		    hops++ > 64)
+			return -EPROTO;
+		h = (const void *)(buf + off);
+		switch (h->id) {
+		case VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE: {
+			const struct vfio_iommu_type1_info_cap_iova_range *r = (const void *)h;
+			size_t need = sizeof(*r);
+
+			if (off + need > len)
+				return -EPROTO;
+			need += (size_t)r->nr_iovas * sizeof(r->iova_ranges[0]);
+			if (off + need > len)
+				return -EPROTO;
+			free(info->ranges);
+			info->ranges = calloc(r->nr_iovas ? r->nr_iovas : 1, sizeof(*info->ranges));
+			if (!info->ranges)
+				return -ENOMEM;
+			info->nranges = r->nr_iovas;
+			for (uint32_t i = 0; i < r->nr_iovas; i++) {
+				info->ranges[i].start = r->iova_ranges[i].start;
+				info->ranges[i].last = r->iova_ranges[i].end;
+			}
+			break;
+		}
+		case VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL: {
+			const struct vfio_iommu_type1_info_dma_avail *d = (const void *)h;
+
+			if (off + sizeof(*d) > len)
+				return -EPROTO;
+			info->has_dma_avail = true;
+			info->dma_avail = d->avail;
+			break;
+		}
+		case VFIO_IOMMU_TYPE1_INFO_CAP_MIGRATION: {
+			const struct vfio_iommu_type1_info_cap_migration *m = (const void *)h;
+
+			if (off + sizeof(*m) > len)
+				return -EPROTO;
+			info->has_migration = true;
+			info->mig_pgsizes = m->pgsize_bitmap;
+			info->mig_max_dirty_bitmap = m->max_dirty_bitmap_size;
+			break;
+		}
+		default:
+			break;
+		}
+		off = h->next;
+	}
+	return 0;
+}
+
+int vfc_type1_info(struct vfc_container *c, struct vfc_type1_info *info, struct vfc_err *e)
+{
+	size_t len = sizeof(struct vfio_iommu_type1_info);
+	struct vfio_iommu_type1_info *ti = NULL;
+	int rc;
+
+	memset(info, 0, sizeof(*info));
+	/* Two calls: the kernel raises argsz to what the capability chain needs. */
+	for (int tries = 0; tries < 4; tries++) {
+		void *nb = realloc(ti, len);
+
+		if (!nb) {
+			free(ti);
+			return -ENOMEM;
+		}
+		ti = nb;
+		memset(ti, 0, len);
+		ti->argsz = (uint32_t)len;
+		rc = xioctl(c->fd, VFIO_IOMMU_GET_INFO, ti);
+		if (rc < 0) {
+			free(ti);
+			vfc_err_set(e, "/dev/vfio/vfio", "VFIO_IOMMU_GET_INFO");
+			return rc;
+		}
+		if (ti->argsz <= len)
+			break;
+		len = ti->argsz;
+	}
+	info->has_pgsizes = ti->flags & VFIO_IOMMU_INFO_PGSIZES;
+	info->pgsizes = ti->iova_pgsizes;
+	rc = 0;
+	/* Old kernels (argsz without cap_offset) report no chain: no ranges, no DMA_AVAIL. */
+	if ((ti->flags & VFIO_IOMMU_INFO_CAPS) && len >= sizeof(*ti) && ti->cap_offset)
+		rc = parse_caps((const uint8_t *)ti, len, ti->cap_offset, info);
+	free(ti);
+	if (rc) {
+		vfc_err_set(e, "/dev/vfio/vfio", "VFIO_IOMMU_GET_INFO capability chain");
+		vfc_type1_info_free(info);
+	}
+	return rc;
+}
+
+void vfc_type1_info_free(struct vfc_type1_info *info)
+{
+	free(info->ranges);
+	info->ranges = NULL;
+	info->nranges = 0;
+}
+
+int vfc_type1_map(struct vfc_container *c, void *vaddr, uint64_t iova, uint64_t size,
+		  bool writable, struct vfc_err *e)
+{
+	struct vfio_iommu_type1_dma_map m = {
+		.argsz = sizeof(m),
+		.flags = VFIO_DMA_MAP_FLAG_READ | (writable ? VFIO_DMA_MAP_FLAG_WRITE : 0),
+		.vaddr = (uintptr_t)vaddr,
+		.iova = iova,
+		.size = size,
+	};
+	char sz[32];
+
+	IOCTL_OR_FAIL(c->fd, VFIO_IOMMU_MAP_DMA, &m, e, "/dev/vfio/vfio",
+		      "VFIO_IOMMU_MAP_DMA %s at 0x%llx", vfc_format_size(size, sz, sizeof(sz)),
+		      (unsigned long long)iova);
+	return 0;
+}
+
+int vfc_type1_unmap(struct vfc_container *c, uint64_t iova, uint64_t size, uint64_t *unmapped,
+		    struct vfc_err *e)
+{
+	struct vfio_iommu_type1_dma_unmap u = { .argsz = sizeof(u), .iova = iova, .size = size };
+	char sz[32];
+
+	IOCTL_OR_FAIL(c->fd, VFIO_IOMMU_UNMAP_DMA, &u, e, "/dev/vfio/vfio",
+		      "VFIO_IOMMU_UNMAP_DMA %s at 0x%llx", vfc_format_size(size, sz, sizeof(sz)),
+		      (unsigned long long)iova);
+	if (unmapped)
+		*unmapped = u.size;
+	return 0;
+}
+
+int vfc_type1_unmap_all(struct vfc_container *c, uint64_t *unmapped, struct vfc_err *e)
+{
+	struct vfio_iommu_type1_dma_unmap u = { .argsz = sizeof(u), .flags = VFIO_DMA_UNMAP_FLAG_ALL };
+
+	if (!c->unmap_all) {
+		vfc_err_set(e, "/dev/vfio/vfio", "VFIO_DMA_UNMAP_FLAG_ALL (kernel lacks VFIO_UNMAP_ALL)");
+		return -EOPNOTSUPP;
+	}
+	IOCTL_OR_FAIL(c->fd, VFIO_IOMMU_UNMAP_DMA, &u, e, "/dev/vfio/vfio",
+		      "VFIO_IOMMU_UNMAP_DMA (all)");
+	if (unmapped)
+		*unmapped = u.size;
+	return 0;
+}
+
+/* ---- iommufd + cdev ---- */
+
+int vfc_iommufd_open(const struct vfc_ctx *ctx, int *fd, struct vfc_err *e)
+{
+	int r = open_node(ctx, "/dev/iommu", O_RDWR, e, "cannot open iommufd");
+
+	if (r < 0)
+		return r;
+	*fd = r;
+	return 0;
+}
+
+int vfc_cdev_open(const struct vfc_ctx *ctx, const char *bdf, int *fd, char *node, size_t nodelen,
+		  struct vfc_err *e)
+{
+	struct vfc_names names;
+	char devattr[32], path[PATH_MAX];
+	unsigned maj, min;
+	struct stat st;
+	int rc, f;
+
+	rc = vfc_list_dir(ctx, &names, "/sys/bus/pci/devices/%s/vfio-dev", bdf);
+	if (rc || names.n != 1) {
+		if (!rc)
+			vfc_names_free(&names);
+		vfc_err_set(e, bdf, "no vfio cdev (bound to vfio-pci on a kernel with "
+			    "CONFIG_VFIO_DEVICE_CDEV?)");
+		return rc ? rc : -ENODEV;
+	}
+	snprintf(node, nodelen, "/dev/vfio/devices/%s", names.v[0]);
+	rc = vfc_read_attr(ctx, devattr, sizeof(devattr), "/sys/bus/pci/devices/%s/vfio-dev/%s/dev",
+			   bdf, names.v[0]);
+	vfc_names_free(&names);
+	if (rc < 0 || sscanf(devattr, "%u:%u", &maj, &min) != 2) {
+		vfc_err_set(e, bdf, "cannot read the vfio cdev's device number");
+		return rc < 0 ? (int)rc : -EPROTO;
+	}
+	rc = vfc_path(ctx, path, sizeof(path), "%s", node);
+	if (rc)
+		return rc;
+	f = open(path, O_RDWR | O_CLOEXEC);
+	if (f < 0) {
+		rc = -errno;
+		vfc_err_set(e, node, "cannot open the vfio cdev of %s", bdf);
+		return rc;
+	}
+	/* A stale or foreign node with the right name must not be used. */
+	if (fstat(f, &st) || !S_ISCHR(st.st_mode) || major(st.st_rdev) != maj ||
+	    minor(st.st_rdev) != min) {
+		close(f);
+		vfc_err_set(e, node, "is not the cdev of %s (expected char %u:%u)", bdf, maj, min);
+		return -ENODEV;
+	}
+	*fd = f;
+	return 0;
+}
+
+int vfc_cdev_bind(int devfd, int iommufd, uint32_t *devid, const char *bdf, struct vfc_err *e)
+{
+	struct vfio_device_bind_iommufd b = { .argsz = sizeof(b), .iommufd = iommufd };
+
+	IOCTL_OR_FAIL(devfd, VFIO_DEVICE_BIND_IOMMUFD, &b, e, bdf, "VFIO_DEVICE_BIND_IOMMUFD");
+	*devid = b.out_devid;
+	return 0;
+}
+
+int vfc_cdev_attach(int devfd, uint32_t pt_id, const char *bdf, struct vfc_err *e)
+{
+	struct vfio_device_attach_iommufd_pt a = { .argsz = sizeof(a), .pt_id = pt_id };
+
+	IOCTL_OR_FAIL(devfd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &a, e, bdf,
+		      "VFIO_DEVICE_ATTACH_IOMMUFD_PT(%u)", pt_id);
+	return 0;
+}
+
+int vfc_cdev_detach(int devfd, const char *bdf, struct vfc_err *e)
+{
+	struct vfio_device_detach_iommufd_pt d = { .argsz = sizeof(d) };
+
+	IOCTL_OR_FAIL(devfd, VFIO_DEVICE_DETACH_IOMMUFD_PT, &d, e, bdf,
+		      "VFIO_DEVICE_DETACH_IOMMUFD_PT");
+	return 0;
+}
+
+int vfc_ioas_alloc(int iommufd, uint32_t *ioas, struct vfc_err *e)
+{
+	struct iommu_ioas_alloc a = { .size = sizeof(a) };
+
+	IOCTL_OR_FAIL(iommufd, IOMMU_IOAS_ALLOC, &a, e, "/dev/iommu", "IOMMU_IOAS_ALLOC");
+	*ioas = a.out_ioas_id;
+	return 0;
+}
+
+int vfc_ioas_ranges(int iommufd, uint32_t ioas, struct vfc_range **ranges, size_t *n,
+		    uint64_t *alignment, struct vfc_err *e)
+{
+	struct iommu_iova_range *buf = NULL;
+	uint32_t cap = 0;
+	int rc;
+
+	*ranges = NULL;
+	*n = 0;
+	/* Two calls: too small an array is EMSGSIZE with num_iovas set to what is needed. */
+	for (int tries = 0; tries < 4; tries++) {
+		struct iommu_ioas_iova_ranges r = {
+			.size = sizeof(r), .ioas_id = ioas, .num_iovas = cap,
+			.allowed_iovas = (uintptr_t)buf,
+		};
+
+		rc = xioctl(iommufd, IOMMU_IOAS_IOVA_RANGES, &r);
+		if (rc == -EMSGSIZE && r.num_iovas > cap) {
+			void *nb = reallocarray(buf, r.num_iovas, sizeof(*buf));
+
+			if (!nb) {
+				free(buf);
+				return -ENOMEM;
+			}
+			buf = nb;
+			cap = r.num_iovas;
+			continue;
+		}
+		if (rc < 0)
+			break;
+		*alignment = r.out_iova_alignment;
+		*ranges = calloc(r.num_iovas ? r.num_iovas : 1, sizeof(**ranges));
+		if (!*ranges) {
+			free(buf);
+			return -ENOMEM;
+		}
+		for (uint32_t i = 0; i < r.num_iovas; i++) {
+			(*ranges)[i].start = buf[i].start;
+			(*ranges)[i].last = buf[i].last;
+		}
+		*n = r.num_iovas;
+		free(buf);
+		return 0;
+	}
+	free(buf);
+	vfc_err_set(e, "/dev/iommu", "IOMMU_IOAS_IOVA_RANGES");
+	return rc < 0 ? rc : -EPROTO;
+}
+
+int vfc_ioas_allow(int iommufd, uint32_t ioas, const struct vfc_range *r, size_t n,
+		   struct vfc_err *e)
+{
+	struct iommu_iova_range *buf = calloc(n ? n : 1, sizeof(*buf));
+	struct iommu_ioas_allow_iovas a = { .size = sizeof(a), .ioas_id = ioas,
+					    .num_iovas = (uint32_t)n };
+	int rc;
+
+	if (!buf)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		buf[i].start = r[i].start;
+		buf[i].last = r[i].last;
+	}
+	a.allowed_iovas = (uintptr_t)buf;
+	rc = xioctl(iommufd, IOMMU_IOAS_ALLOW_IOVAS, &a);
+	free(buf);
+	if (rc < 0)
+		vfc_err_set(e, "/dev/iommu", "IOMMU_IOAS_ALLOW_IOVAS");
+	return rc < 0 ? rc : 0;
+}
+
+int vfc_ioas_map(int iommufd, uint32_t ioas, void *vaddr, uint64_t len, bool fixed,
+		 uint64_t *iova, bool writable, struct vfc_err *e)
+{
+	struct iommu_ioas_map m = {
+		.size = sizeof(m),
+		.flags = IOMMU_IOAS_MAP_READABLE | (writable ? IOMMU_IOAS_MAP_WRITEABLE : 0) |
+			 (fixed ? IOMMU_IOAS_MAP_FIXED_IOVA : 0),
+		.ioas_id = ioas,
+		.user_va = (uintptr_t)vaddr,
+		.length = len,
+		.iova = fixed ? *iova : 0,
+	};
+	char sz[32];
+
+	IOCTL_OR_FAIL(iommufd, IOMMU_IOAS_MAP, &m, e, "/dev/iommu", "IOMMU_IOAS_MAP %s%s0x%llx",
+		      vfc_format_size(len, sz, sizeof(sz)), fixed ? " at " : " near ",
+		      (unsigned long long)m.iova);
+	*iova = m.iova;
+	return 0;
+}
+
+int vfc_ioas_unmap(int iommufd, uint32_t ioas, uint64_t iova, uint64_t len, uint64_t *unmapped,
+		   struct vfc_err *e)
+{
+	struct iommu_ioas_unmap u = { .size = sizeof(u), .ioas_id = ioas, .iova = iova,
+				      .length = len };
+
+	IOCTL_OR_FAIL(iommufd, IOMMU_IOAS_UNMAP, &u, e, "/dev/iommu", "IOMMU_IOAS_UNMAP at 0x%llx",
+		      (unsigned long long)iova);
+	if (unmapped)
+		*unmapped = u.length;
+	return 0;
+}
+
+int vfc_iommufd_destroy(int iommufd, uint32_t id, struct vfc_err *e)
+{
+	struct iommu_destroy d = { .size = sizeof(d), .id = id };
+
+	IOCTL_OR_FAIL(iommufd, IOMMU_DESTROY, &d, e, "/dev/iommu", "IOMMU_DESTROY(%u)", id);
+	return 0;
+}
+
+/* ---- devices ---- */
+
+int vfc_device_info(int devfd, const char *bdf, struct vfc_devinfo *info, struct vfc_err *e)
+{
+	struct vfio_device_info di = { .argsz = sizeof(di) };
+
+	IOCTL_OR_FAIL(devfd, VFIO_DEVICE_GET_INFO, &di, e, bdf, "VFIO_DEVICE_GET_INFO");
+	info->flags = di.flags;
+	info->num_regions = di.num_regions;
+	info->num_irqs = di.num_irqs;
+	return 0;
+}
+
+int vfc_device_region(int devfd, const char *bdf, uint32_t index, uint64_t *size,
+		      uint64_t *offset, uint32_t *flags, struct vfc_err *e)
+{
+	struct vfio_region_info ri = { .argsz = sizeof(ri), .index = index };
+
+	IOCTL_OR_FAIL(devfd, VFIO_DEVICE_GET_REGION_INFO, &ri, e, bdf,
+		      "VFIO_DEVICE_GET_REGION_INFO(%u)", index);
+	*size = ri.size;
+	*offset = ri.offset;
+	*flags = ri.flags;
+	return 0;
+}
+
+int vfc_device_reset(int devfd, const char *bdf, struct vfc_err *e)
+{
+	IOCTL_OR_FAIL(devfd, VFIO_DEVICE_RESET, NULL, e, bdf, "VFIO_DEVICE_RESET");
+	return 0;
+}
+
+/* ---- backends ---- */
+
+static const char *const backend_names[VFC_BACKEND_COUNT] = {
+	[VFC_BACKEND_AUTO] = "auto",	   [VFC_BACKEND_TYPE1] = "type1",
+	[VFC_BACKEND_TYPE1V2] = "type1v2", [VFC_BACKEND_IOMMUFD] = "iommufd",
+	[VFC_BACKEND_SPAPR] = "spapr",	   [VFC_BACKEND_SPAPR2] = "spapr2",
+	[VFC_BACKEND_NOIOMMU] = "noiommu",
+};
+
+const char *vfc_backend_name(enum vfc_backend b)
+{
+	return (unsigned)b < VFC_BACKEND_COUNT ? backend_names[b] : "?";
+}
+
+int vfc_backend_parse(const char *s, enum vfc_backend *b)
+{
+	for (unsigned i = 0; i < VFC_BACKEND_COUNT; i++)
+		if (!strcmp(s, backend_names[i])) {
+			*b = (enum vfc_backend)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+int vfc_backends_probe(const struct vfc_ctx *ctx, const char *bdf, unsigned *mask)
+{
+	struct vfc_container c;
+	int rc;
+
+	*mask = 0;
+	rc = vfc_container_open(ctx, &c, NULL);
+	if (!rc) {
+		if (c.type1)
+			*mask |= 1u << VFC_BACKEND_TYPE1;
+		if (c.type1v2)
+			*mask |= 1u << VFC_BACKEND_TYPE1V2;
+		if (c.spapr)
+			*mask |= 1u << VFC_BACKEND_SPAPR;
+		if (c.spapr2)
+			*mask |= 1u << VFC_BACKEND_SPAPR2;
+		if (c.noiommu)
+			*mask |= 1u << VFC_BACKEND_NOIOMMU;
+		vfc_container_close(&c);
+	}
+	/* iommufd needs /dev/iommu and vfio cdevs (the vfio-dev class exists with CDEV=y). */
+	if (vfc_exists(ctx, "/dev/iommu") == 1 && vfc_exists(ctx, "/sys/class/vfio-dev") == 1 &&
+	    (!bdf || vfc_exists(ctx, "/sys/bus/pci/devices/%s/vfio-dev", bdf) == 1))
+		*mask |= 1u << VFC_BACKEND_IOMMUFD;
+	return *mask ? 0 : rc;
+}
