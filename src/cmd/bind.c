@@ -1,0 +1,1021 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Binding: `bind`, `unbind`, `restore`. Every change is planned first (the plan is what
+ * --dry-run prints), journalled before the first sysfs write (core/journal.c), and done
+ * under the writers' lock. `bind --group` is a transaction: a failure puts every device it
+ * touched back where it was.
+ *
+ * Test hooks (environment; for the lab's guest suites, not for users):
+ *   VFIOCTL_TEST_PAUSE_AFTER=N  after the N-th mutating step of a bind (each device has four:
+ *                               journal, driver_override, unbind, probe) print
+ *                               "vfioctl: test hook: paused after step N" on stderr and stop
+ *                               there until killed — to prove `restore` after SIGKILL.
+ *   VFIOCTL_TEST_FAIL_BDF=BDF   the bind of BDF fails (EIO) after its unbind step, before the
+ *                               probe — to prove the rollback of a group transaction.
+ */
+#include <errno.h>
+#include <grp.h>
+#include <stdarg.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/driver.h"
+#include "core/journal.h"
+#include "core/pciaddr.h"
+#include "core/safety.h"
+#include "core/topology.h"
+#include "vfioctl.h"
+
+#define LOCK_WAIT_MS 120000	/* concurrent runs queue; a stuck one must not block forever */
+
+/* ---- columns ---- */
+
+enum { A_BDF, A_IDS, A_GROUP, A_FROM, A_TO, A_ACTION, A_RESULT, A_REASON, A_NODE };
+static const struct out_col act_cols[] = {
+	[A_BDF] = { "BDF", OUT_STR, 12, OUT_DEFAULT, "PCI address" },
+	[A_IDS] = { "IDS", OUT_STR, 9, 0, "vendor:device ids" },
+	[A_GROUP] = { "GROUP", OUT_NUM, 5, OUT_DEFAULT | OUT_RIGHT, "IOMMU group (null: none)" },
+	[A_FROM] = { "FROM", OUT_STR, 10, OUT_DEFAULT, "driver before (null: none)" },
+	[A_TO] = { "TO", OUT_STR, 10, OUT_DEFAULT, "driver after (null: none)" },
+	[A_ACTION] = { "ACTION", OUT_STR, 7, OUT_DEFAULT, "bind, unbind, restore or none" },
+	[A_RESULT] = { "RESULT", OUT_STR, 10, OUT_DEFAULT,
+		       "planned, done, already, skipped, refused, failed, rolled-back" },
+	[A_REASON] = { "REASON", OUT_STR, 0.5, OUT_DEFAULT | OUT_TRUNC, "why" },
+	[A_NODE] = { "NODE", OUT_STR, 12, 0, "the group's VFIO node (null: none)" },
+};
+static const struct out_schema act_schema = { "actions", act_cols, VFC_ARRAY_SIZE(act_cols) };
+
+/* ---- options ---- */
+
+static struct {
+	char *driver, *owner;
+	int group, dry_run, force, all, persist;
+	double timeout;
+} bo = { .timeout = 10.0 };
+
+enum action { ACT_NONE, ACT_BIND, ACT_UNBIND, ACT_RESTORE };
+enum result { RES_PLANNED, RES_DONE, RES_ALREADY, RES_SKIPPED, RES_REFUSED, RES_FAILED,
+	      RES_ROLLED_BACK };
+static const char *const action_name[] = { "none", "bind", "unbind", "restore" };
+static const char *const result_name[] = { "planned", "done", "already", "skipped", "refused",
+					   "failed", "rolled-back" };
+
+struct step {
+	char bdf[VFC_BDF_LEN];
+	int32_t vendor, device;
+	int group;
+	char from[VFC_DRIVER_NAME_MAX], from_ovr[VFC_DRIVER_NAME_MAX];	/* before this run */
+	char to[VFC_DRIVER_NAME_MAX], to_ovr[VFC_DRIVER_NAME_MAX];	/* wanted */
+	enum action action;
+	enum result result;
+	int exit;			/* exit code this step asks for (0: fine) */
+	char reason[400];
+	char node[64];
+	bool journal_new;		/* this run created the device's journal entry */
+	bool touched;			/* a sysfs write happened */
+};
+
+struct plan {
+	struct step *v;
+	size_t n;
+	bool transaction;		/* all or nothing (bind --group) */
+};
+
+static int steps_done;
+
+/* VFIOCTL_TEST_PAUSE_AFTER (see the top of this file). */
+static void step_hook(void)
+{
+	const char *s = getenv("VFIOCTL_TEST_PAUSE_AFTER");
+
+	steps_done++;
+	if (s && atoi(s) == steps_done) {
+		fprintf(stderr, "vfioctl: test hook: paused after step %d\n", steps_done);
+		fflush(stderr);
+		for (;;)
+			pause();
+	}
+}
+
+static struct step *plan_add(struct plan *p, const struct vfc_device *d)
+{
+	struct step *s;
+
+	for (size_t i = 0; i < p->n; i++)
+		if (!strcmp(p->v[i].bdf, d->name))
+			return NULL;	/* named twice (a BDF and its group): one step */
+	s = reallocarray(p->v, p->n + 1, sizeof(*s));
+	if (!s)
+		return NULL;
+	p->v = s;
+	s = &p->v[p->n++];
+	memset(s, 0, sizeof(*s));
+	snprintf(s->bdf, sizeof(s->bdf), "%.23s", d->name);
+	s->vendor = d->vendor;
+	s->device = d->device;
+	s->group = d->group;
+	snprintf(s->from, sizeof(s->from), "%s", d->driver ? d->driver : "");
+	snprintf(s->from_ovr, sizeof(s->from_ovr), "%s",
+		 d->driver_override ? d->driver_override : "");
+	return s;
+}
+
+static void set_reason(struct step *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void set_reason(struct step *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(s->reason, sizeof(s->reason), fmt, ap);
+	va_end(ap);
+}
+
+static void refuse(struct step *s, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void refuse(struct step *s, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(s->reason, sizeof(s->reason), fmt, ap);
+	va_end(ap);
+	s->result = RES_REFUSED;
+	s->exit = code;
+}
+
+/* A process holding the device's group: refuse (exit 5) naming it. */
+static bool refuse_if_held(struct step *s, const struct vfc_topology *t)
+{
+	const struct vfc_group *g = s->group >= 0 ? vfc_topology_group(t, s->group) : NULL;
+
+	if (!g || !g->nholders)
+		return false;
+	refuse(s, VFC_EXIT_BUSY, "group %d is in use by pid %d (%s) holding %s", g->id,
+	       (int)g->holders[0].pid, g->holders[0].comm, g->holders[0].path);
+	return true;
+}
+
+static bool refuse_if_critical(struct vfc_cli *cli, struct step *s)
+{
+	char why[300];
+	int n = vfc_safety_check(&cli->ctx, s->bdf, why, sizeof(why));
+
+	if (n <= 0)
+		return false;
+	if (bo.force) {
+		vfc_warn(s->bdf, "host-critical (%s): going ahead because of --force", why);
+		return false;
+	}
+	refuse(s, VFC_EXIT_BUSY, "host-critical: %s (--force overrides)", why);
+	return true;
+}
+
+static int parse_targets(int argc, const char **argv, struct vfc_target *tg)
+{
+	for (int i = 0; i < argc; i++) {
+		const char *why = vfc_target_parse(argv[i], &tg[i]);
+
+		if (why)
+			return vfc_usage_error("%s: %s", argv[i], why);
+	}
+	return 0;
+}
+
+static int parse_timeout(int *ms)
+{
+	if (!(bo.timeout >= 0 && bo.timeout <= 86400))
+		return vfc_usage_error("--timeout: %g is not a number of seconds (0 to 86400)",
+				       bo.timeout);
+	*ms = (int)(bo.timeout * 1000);
+	return 0;
+}
+
+static int parse_owner(uid_t *uid, gid_t *gid)
+{
+	char user[256], *colon;
+	struct passwd *pw;
+	struct group *gr;
+
+	*uid = (uid_t)-1;
+	*gid = (gid_t)-1;
+	if (!bo.owner)
+		return 0;
+	snprintf(user, sizeof(user), "%s", bo.owner);
+	colon = strchr(user, ':');
+	if (colon)
+		*colon++ = '\0';
+	if (*user) {
+		int64_t n;
+
+		pw = getpwnam(user);
+		if (pw) {
+			*uid = pw->pw_uid;
+			if (!colon)
+				*gid = pw->pw_gid;
+		} else if (!vfc_parse_s64(user, &n) && n >= 0 && n < 0x7fffffff) {
+			*uid = (uid_t)n;
+		} else {
+			return vfc_usage_error("--owner: no such user '%s'", user);
+		}
+	}
+	if (colon && *colon) {
+		int64_t n;
+
+		gr = getgrnam(colon);
+		if (gr)
+			*gid = gr->gr_gid;
+		else if (!vfc_parse_s64(colon, &n) && n >= 0 && n < 0x7fffffff)
+			*gid = (gid_t)n;
+		else
+			return vfc_usage_error("--owner: no such group '%s'", colon);
+	}
+	return 0;
+}
+
+/* ---- acting ---- */
+
+static int lock_journal(struct vfc_cli *cli, struct vfc_journal *j)
+{
+	int rc = vfc_journal_lock(&cli->ctx, j, LOCK_WAIT_MS);
+
+	if (rc == -ETIMEDOUT) {
+		vfc_err(VFC_JOURNAL_DIR "/lock", 0,
+			"another vfioctl has held the lock for %d s; is one stuck in an unbind?",
+			LOCK_WAIT_MS / 1000);
+		return VFC_EXIT_BUSY;
+	}
+	if (rc) {
+		vfc_err(VFC_JOURNAL_DIR, rc, "cannot lock the journal");
+		return vfc_exit_for_errno(rc);
+	}
+	vfc_journal_sweep(j);
+	return 0;
+}
+
+/* Record where the device belongs before the first write; an existing entry is older, keep it. */
+static int journal_record(struct vfc_journal *j, struct step *s)
+{
+	struct vfc_jentry e;
+	int rc = vfc_journal_get(j->ctx, s->bdf, &e);
+
+	if (rc == 0)
+		return 0;
+	memset(&e, 0, sizeof(e));
+	snprintf(e.bdf, sizeof(e.bdf), "%s", s->bdf);
+	snprintf(e.driver, sizeof(e.driver), "%s", s->from);
+	snprintf(e.override, sizeof(e.override), "%s", s->from_ovr);
+	e.vendor = s->vendor;
+	e.device = s->device;
+	e.pid = getpid();
+	e.time = time(NULL);
+	rc = vfc_journal_put(j, &e);
+	if (!rc)
+		s->journal_new = true;
+	return rc;
+}
+
+/*
+ * Put a device on driver (or none) with override: set the override, leave the current
+ * driver, probe, wait. *what names the failing step for the message.
+ */
+static int move_device(struct vfc_cli *cli, struct vfc_waiter *w, const char *bdf,
+		       const char *drv, const char *ovr, int timeout_ms, bool hooks, int *group,
+		       const char **what)
+{
+	char cur[VFC_DRIVER_NAME_MAX];
+	const char *fail = getenv("VFIOCTL_TEST_FAIL_BDF");
+	int rc;
+
+	*what = "cannot set driver_override";
+	rc = vfc_driver_override_set(&cli->ctx, bdf, ovr);
+	if (rc)
+		return rc;
+	if (hooks)
+		step_hook();
+	*what = "cannot unbind from its driver";
+	rc = vfc_driver_current(&cli->ctx, bdf, cur, sizeof(cur));
+	if (!rc && cur[0] && strcmp(cur, drv))
+		rc = vfc_driver_unbind(&cli->ctx, bdf, timeout_ms);
+	if (rc)
+		return rc;
+	if (hooks)
+		step_hook();
+	if (hooks && fail && !strcmp(fail, bdf)) {
+		*what = "injected failure (VFIOCTL_TEST_FAIL_BDF)";
+		return -EIO;
+	}
+	*what = "cannot probe";
+	if (drv[0] && strcmp(cur, drv)) {
+		rc = vfc_driver_probe(&cli->ctx, bdf);
+		if (rc)
+			return rc;
+	}
+	if (hooks)
+		step_hook();
+	*what = drv[0] ? "did not come up on its driver" : "did not leave its driver";
+	rc = vfc_driver_wait(w, &cli->ctx, bdf, drv, drv[0] && vfc_driver_is_vfio(drv), timeout_ms,
+			     group);
+	return rc;
+}
+
+static void err_step(struct step *s, int rc, const char *what, const char *drv)
+{
+	if (rc == -ETIMEDOUT)
+		set_reason(s, "%s%s%s within the timeout", what, drv[0] ? " " : "", drv);
+	else
+		set_reason(s, "%s%s%s: %s", what, drv[0] ? " " : "", drv, strerror(-rc));
+	vfc_err(s->bdf, rc == -ETIMEDOUT ? 0 : rc, "%s%s%s%s", what, drv[0] ? " " : "", drv,
+		rc == -ETIMEDOUT ? " within the timeout (--timeout)" : "");
+	s->result = RES_FAILED;
+	/* An unbind that does not finish means the driver is in use; other timeouts failed. */
+	s->exit = rc != -ETIMEDOUT ? vfc_exit_for_errno(rc)
+		  : strstr(what, "unbind") ? VFC_EXIT_BUSY : VFC_EXIT_FAILED;
+	if (s->exit == VFC_EXIT_OK)
+		s->exit = VFC_EXIT_FAILED;
+}
+
+/* Put a device back where it was before this run; drop the journal entry this run made. */
+static int rollback_step(struct vfc_cli *cli, struct vfc_journal *j, struct vfc_waiter *w,
+			 struct step *s, int timeout_ms)
+{
+	const char *what;
+	int group, rc = 0;
+
+	if (s->touched)
+		rc = move_device(cli, w, s->bdf, s->from, s->from_ovr, timeout_ms, false, &group,
+				 &what);
+	if (rc) {
+		vfc_err(s->bdf, rc == -ETIMEDOUT ? 0 : rc, "rollback: %s %s%s", what,
+			s->from[0] ? s->from : "(none)", rc == -ETIMEDOUT ? " in time" : "");
+		return rc;	/* the journal entry stays: `restore` can try again */
+	}
+	if (s->journal_new)
+		vfc_journal_remove(j, s->bdf);
+	return 0;
+}
+
+/* ---- output and exit code ---- */
+
+static int finish(struct vfc_cli *cli, struct plan *p)
+{
+	struct out_doc *doc = out_doc_new(&cli->out);
+	struct out_table *t = out_table_new(&act_schema);
+	int rc, code = 0, ok = 0, bad = 0;
+
+	for (size_t i = 0; i < p->n; i++) {
+		struct step *s = &p->v[i];
+		struct out_row *r = out_row_add(t);
+
+		out_set_str(r, A_BDF, s->bdf);
+		if (s->vendor >= 0 && s->device >= 0)
+			out_set_strf(r, A_IDS, "%04x:%04x", (unsigned)s->vendor, (unsigned)s->device);
+		else
+			out_set_null(r, A_IDS);
+		if (s->group >= 0)
+			out_set_num(r, A_GROUP, s->group);
+		else
+			out_set_null(r, A_GROUP);
+		out_set_str(r, A_FROM, s->from[0] ? s->from : NULL);
+		out_set_str(r, A_TO, s->action == ACT_NONE ? (s->from[0] ? s->from : NULL)
+				     : s->to[0] ? s->to : NULL);
+		out_set_str(r, A_ACTION, action_name[s->action]);
+		out_set_str(r, A_RESULT, result_name[s->result]);
+		out_set_str(r, A_REASON, s->reason[0] ? s->reason : NULL);
+		out_set_str(r, A_NODE, s->node[0] ? s->node : NULL);
+		if (s->exit) {
+			bad++;
+			if (!code)
+				code = s->exit;
+		} else {
+			ok++;
+		}
+	}
+	out_doc_add_table(doc, t);
+	rc = vfc_print_doc(doc);
+	out_doc_free(doc);
+	if (rc)
+		return rc;
+	if (bad && ok && !p->transaction)
+		return VFC_EXIT_PARTIAL;
+	return code;
+}
+
+static void plan_free(struct plan *p)
+{
+	free(p->v);
+	p->v = NULL;
+	p->n = 0;
+}
+
+/* Resolve targets into devices; groups (and --group) expand to every member. */
+static int collect(struct vfc_cli *cli, const struct vfc_topology *t, int argc, const char **argv,
+		   bool group_mode, struct vfc_device ***out, size_t *nout)
+{
+	struct vfc_device **v = NULL;
+	size_t n = 0;
+
+	for (int i = 0; i < argc; i++) {
+		struct vfc_device **devs;
+		struct vfc_target tg;
+		size_t nd;
+
+		vfc_target_parse(argv[i], &tg);
+		if (vfc_topology_resolve(t, &tg, &devs, &nd)) {
+			vfc_err(argv[i], 0, tg.kind == VFC_TARGET_GROUP ? "no such IOMMU group"
+									 : "no such PCI device");
+			free(v);
+			return VFC_EXIT_NODEV;
+		}
+		for (size_t k = 0; k < nd; k++) {
+			const struct vfc_group *g = NULL;
+			size_t m = 1;
+
+			if ((group_mode || tg.kind == VFC_TARGET_GROUP) && devs[k]->group >= 0) {
+				g = vfc_topology_group(t, devs[k]->group);
+				m = g ? g->ndevs : 1;
+			}
+			for (size_t x = 0; x < m; x++) {
+				struct vfc_device *d = g ? g->devs[x] : devs[k];
+				struct vfc_device **nv;
+				bool dup = false;
+
+				for (size_t y = 0; y < n; y++)
+					dup |= v[y] == d;
+				if (dup)
+					continue;
+				nv = reallocarray(v, n + 1, sizeof(*nv));
+				if (!nv) {
+					free(devs);
+					free(v);
+					vfc_err(NULL, -ENOMEM, "cannot plan");
+					return VFC_EXIT_FAILED;
+				}
+				v = nv;
+				v[n++] = d;
+			}
+		}
+		free(devs);
+	}
+	*out = v;
+	*nout = n;
+	return 0;
+}
+
+static int scan_topology(struct vfc_cli *cli, struct vfc_topology **t)
+{
+	int rc = vfc_topology_scan(&cli->ctx, VFC_SCAN_HOLDERS, t);
+
+	if (rc) {
+		vfc_err(vfc_ctx_root(&cli->ctx), rc, "cannot read the PCI and IOMMU topology");
+		return vfc_exit_for_errno(rc);
+	}
+	return 0;
+}
+
+/* ---- bind ---- */
+
+static void plan_bind(struct vfc_cli *cli, const struct vfc_topology *t, struct plan *p,
+		      struct vfc_device **devs, size_t n, bool group_mode, const char *drv)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct vfc_device *d = devs[i];
+		struct step *s;
+
+		if (!d->is_pci)
+			continue;	/* ARM platform members: not ours to bind */
+		s = plan_add(p, d);
+		if (!s)
+			continue;
+		snprintf(s->to, sizeof(s->to), "%s", drv);
+		snprintf(s->to_ovr, sizeof(s->to_ovr), "%s", drv);
+		s->result = RES_PLANNED;
+		if (d->is_bridge || d->is_host_bridge) {
+			if (group_mode) {
+				s->result = RES_SKIPPED;
+				set_reason(s, "%s, left alone", d->is_bridge ? "bridge" : "host bridge");
+			} else {
+				refuse(s, VFC_EXIT_FAILED, "is a bridge: vfioctl binds endpoints only");
+			}
+			continue;
+		}
+		if (d->driver && !strcmp(d->driver, drv)) {
+			s->result = RES_ALREADY;
+			set_reason(s, "already on %s", drv);
+			continue;
+		}
+		if (group_mode && d->driver && !strcmp(d->driver, "pci-stub")) {
+			s->result = RES_SKIPPED;
+			set_reason(s, "on pci-stub (DMA-safe), left alone");
+			continue;
+		}
+		s->action = ACT_BIND;
+		if (refuse_if_held(s, t) || refuse_if_critical(cli, s))
+			continue;
+		set_reason(s, group_mode ? "member of group %d (--group)" : "target", d->group);
+	}
+	/* A group bind must leave the group viable; say so before touching anything. */
+	if (group_mode) {
+		for (size_t i = 0; i < n; i++) {
+			struct vfc_device *d = devs[i];
+			bool planned = false;
+
+			for (size_t k = 0; k < p->n; k++)
+				planned |= !strcmp(p->v[k].bdf, d->name) &&
+					   p->v[k].action == ACT_BIND;
+			if (planned || vfc_driver_dma_safe(d->driver))
+				continue;
+			for (size_t k = 0; k < p->n; k++)
+				if (!strcmp(p->v[k].bdf, d->name) && p->v[k].result != RES_REFUSED)
+					refuse(&p->v[k], VFC_EXIT_PROBLEMS,
+					       "%s on host driver %s keeps group %d not viable; unbind "
+					       "it first", d->is_bridge ? "bridge" : "device",
+					       d->driver, d->group);
+		}
+	}
+}
+
+static bool plan_refused(const struct plan *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (p->v[i].result == RES_REFUSED)
+			return true;
+	return false;
+}
+
+static void do_bind_step(struct vfc_cli *cli, struct vfc_journal *j, struct vfc_waiter *w,
+			 struct step *s, int timeout_ms, uid_t uid, gid_t gid)
+{
+	const char *what;
+	int rc, group;
+
+	rc = journal_record(j, s);
+	if (rc) {
+		err_step(s, rc, "cannot write the journal", "");
+		return;
+	}
+	step_hook();
+	s->touched = true;
+	rc = move_device(cli, w, s->bdf, s->to, s->to_ovr, timeout_ms, true, &group, &what);
+	if (group >= 0)
+		s->group = group;
+	if (rc) {
+		err_step(s, rc, what, s->to);
+		return;
+	}
+	s->result = RES_DONE;
+	set_reason(s, "%s", s->reason[0] ? s->reason : "target");
+	(void)uid;
+	(void)gid;
+}
+
+static void set_nodes(struct vfc_cli *cli, struct plan *p, uid_t uid, gid_t gid)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		struct step *s = &p->v[i];
+		int rc;
+
+		if (s->result != RES_DONE && s->result != RES_ALREADY)
+			continue;
+		if (!vfc_driver_is_vfio(s->to))
+			continue;
+		s->group = vfc_device_group(&cli->ctx, s->bdf);
+		if (vfc_group_node(&cli->ctx, s->group, s->node, sizeof(s->node)))
+			s->node[0] = '\0';
+		if ((uid != (uid_t)-1 || gid != (gid_t)-1) && s->node[0]) {
+			rc = vfc_group_node_chown(&cli->ctx, s->group, uid, gid);
+			if (rc) {
+				vfc_err(s->node, rc, "cannot change the owner (--owner)");
+				s->exit = vfc_exit_for_errno(rc);
+			}
+		}
+	}
+}
+
+/* After a bind without --group: a group that is still not viable is worth exit 8. */
+static void check_viable(struct vfc_cli *cli, struct plan *p)
+{
+	struct vfc_topology *t;
+
+	if (vfc_topology_scan(&cli->ctx, 0, &t))
+		return;
+	for (size_t i = 0; i < p->n; i++) {
+		struct step *s = &p->v[i];
+		const struct vfc_group *g;
+
+		if ((s->result != RES_DONE && s->result != RES_ALREADY) || s->exit)
+			continue;
+		g = vfc_topology_group(t, s->group);
+		if (!g || g->viable || !g->nblockers)
+			continue;
+		vfc_err(s->bdf, 0, "group %d is not viable: %s %s (use --group)", g->id,
+			g->blockers[0].dev->name, g->blockers[0].reason);
+		s->exit = VFC_EXIT_PROBLEMS;
+	}
+	vfc_topology_free(t);
+}
+
+static const struct poptOption bind_options[] = {
+	{ "driver", 0, POPT_ARG_STRING, &bo.driver, 0, "driver to bind to (default vfio-pci)",
+	  "DRIVER" },
+	{ "group", 'g', POPT_ARG_NONE, &bo.group, 0,
+	  "bind every endpoint of the target's IOMMU group (all or nothing)", NULL },
+	{ "dry-run", 0, POPT_ARG_NONE, &bo.dry_run, 0, "print the plan, change nothing", NULL },
+	{ "force", 'f', POPT_ARG_NONE, &bo.force, 0, "bind host-critical devices too", NULL },
+	{ "timeout", 't', POPT_ARG_DOUBLE, &bo.timeout, 0,
+	  "seconds to wait for each device (default 10)", "S" },
+	{ "owner", 0, POPT_ARG_STRING, &bo.owner, 0, "owner of /dev/vfio/N afterwards",
+	  "USER[:GROUP]" },
+	POPT_TABLEEND
+};
+
+static int cmd_bind(struct vfc_cli *cli, poptContext pc, int argc, const char **argv)
+{
+	const char *drv = bo.driver ? bo.driver : "vfio-pci";
+	struct vfc_journal j = { .lockfd = -1 };
+	struct vfc_target *tg;
+	struct vfc_topology *t = NULL;
+	struct vfc_device **devs = NULL;
+	struct vfc_waiter *w = NULL;
+	struct plan p = { 0 };
+	bool group_mode = bo.group;
+	int rc, timeout_ms = 0;
+	uid_t uid;
+	gid_t gid;
+	size_t n;
+
+	if (cli->list_columns) {
+		out_list_columns(&act_schema, stdout);
+		return VFC_EXIT_OK;
+	}
+	if (argc < 1)
+		return vfc_usage_error("bind: a TARGET is required");
+	tg = calloc((size_t)argc, sizeof(*tg));
+	if (!tg)
+		return VFC_EXIT_FAILED;
+	rc = parse_targets(argc, argv, tg);
+	for (int i = 0; !rc && i < argc; i++)
+		group_mode |= tg[i].kind == VFC_TARGET_GROUP;
+	free(tg);
+	if (rc || (rc = parse_timeout(&timeout_ms)) || (rc = parse_owner(&uid, &gid)) ||
+	    (rc = vfc_check_columns(cli, &act_schema)))
+		return rc;
+	if (!vfc_name_is_sane(drv, VFC_DRIVER_NAME_MAX - 1))
+		return vfc_usage_error("--driver: '%s' is not a driver name", drv);
+	if (!vfc_driver_exists(&cli->ctx, drv)) {
+		vfc_err(drv, 0, "no such PCI driver (is its module loaded? modprobe %s)", drv);
+		return VFC_EXIT_UNSUPPORTED;
+	}
+	/* Plan under the lock: a concurrent run must not change what the plan is based on. */
+	if (!bo.dry_run && (rc = lock_journal(cli, &j)))
+		return rc;
+	rc = scan_topology(cli, &t);
+	if (!rc)
+		rc = collect(cli, t, argc, argv, group_mode, &devs, &n);
+	if (rc)
+		goto out;
+	p.transaction = group_mode;
+	plan_bind(cli, t, &p, devs, n, group_mode, drv);
+	if (p.transaction && plan_refused(&p))
+		for (size_t i = 0; i < p.n; i++)
+			if (p.v[i].result == RES_PLANNED)
+				p.v[i].result = RES_SKIPPED;
+	for (size_t i = 0; i < p.n; i++)
+		if (p.v[i].result == RES_REFUSED)
+			vfc_err(p.v[i].bdf, 0, "refused: %s", p.v[i].reason);
+	if (bo.dry_run) {
+		rc = finish(cli, &p);
+		goto out;
+	}
+	w = vfc_waiter_new(&cli->ctx);
+	for (size_t i = 0; i < p.n; i++) {
+		struct step *s = &p.v[i];
+
+		if (s->result != RES_PLANNED)
+			continue;
+		do_bind_step(cli, &j, w, s, timeout_ms, uid, gid);
+		if (s->result == RES_FAILED && p.transaction) {
+			/* All or nothing: every device this run touched goes back, newest first. */
+			for (size_t k = i + 1; k-- > 0;) {
+				struct step *r = &p.v[k];
+
+				if (r->result != RES_DONE && r->result != RES_FAILED)
+					continue;
+				if (rollback_step(cli, &j, w, r, timeout_ms) == 0 && r != s)
+					r->result = RES_ROLLED_BACK;
+				else if (r == s && !r->touched && r->journal_new)
+					vfc_journal_remove(&j, r->bdf);
+			}
+			for (size_t k = i + 1; k < p.n; k++)
+				if (p.v[k].result == RES_PLANNED)
+					p.v[k].result = RES_SKIPPED;
+			vfc_err(s->bdf, 0, "group bind failed here; every device was put back");
+			break;
+		}
+	}
+	set_nodes(cli, &p, uid, gid);
+	if (!group_mode)
+		check_viable(cli, &p);
+	rc = finish(cli, &p);
+out:
+	vfc_waiter_free(w);
+	free(devs);
+	plan_free(&p);
+	vfc_topology_free(t);
+	vfc_journal_unlock(&j);
+	return rc;
+}
+
+static const struct vfc_cmd vfc_cmd_bind = {
+	.name = "bind",
+	.order = 30,
+	.args = "TARGET... [--group] [--dry-run]",
+	.summary = "bind devices (or whole groups) to vfio-pci, journalled",
+	.options = bind_options,
+	.run = cmd_bind,
+};
+VFC_COMMAND(vfc_cmd_bind);
+
+/* ---- unbind ---- */
+
+static const struct poptOption unbind_options[] = {
+	{ "dry-run", 0, POPT_ARG_NONE, &bo.dry_run, 0, "print the plan, change nothing", NULL },
+	{ "force", 'f', POPT_ARG_NONE, &bo.force, 0, "unbind host-critical devices too", NULL },
+	{ "timeout", 't', POPT_ARG_DOUBLE, &bo.timeout, 0,
+	  "seconds to wait for each device (default 10)", "S" },
+	POPT_TABLEEND
+};
+
+static int cmd_unbind(struct vfc_cli *cli, poptContext pc, int argc, const char **argv)
+{
+	struct vfc_journal j = { .lockfd = -1 };
+	struct vfc_target *tg;
+	struct vfc_topology *t = NULL;
+	struct vfc_device **devs = NULL;
+	struct vfc_waiter *w = NULL;
+	struct plan p = { 0 };
+	bool group_target = false;
+	int rc, timeout_ms = 0;
+	size_t n;
+
+	if (cli->list_columns) {
+		out_list_columns(&act_schema, stdout);
+		return VFC_EXIT_OK;
+	}
+	if (argc < 1)
+		return vfc_usage_error("unbind: a TARGET is required");
+	tg = calloc((size_t)argc, sizeof(*tg));
+	if (!tg)
+		return VFC_EXIT_FAILED;
+	rc = parse_targets(argc, argv, tg);
+	for (int i = 0; !rc && i < argc; i++)
+		group_target |= tg[i].kind == VFC_TARGET_GROUP;
+	free(tg);
+	if (rc || (rc = parse_timeout(&timeout_ms)) || (rc = vfc_check_columns(cli, &act_schema)))
+		return rc;
+	if (!bo.dry_run && (rc = lock_journal(cli, &j)))
+		return rc;
+	rc = scan_topology(cli, &t);
+	if (!rc)
+		rc = collect(cli, t, argc, argv, false, &devs, &n);
+	if (rc)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		struct vfc_device *d = devs[i];
+		struct step *s;
+
+		if (!d->is_pci || !(s = plan_add(&p, d)))
+			continue;
+		s->result = RES_PLANNED;
+		if (!d->driver) {
+			s->result = RES_ALREADY;
+			set_reason(s, "already without a driver");
+			continue;
+		}
+		/* A group names what vfioctl bound: only its members on vfio drivers. */
+		if (group_target && !vfc_driver_is_vfio(d->driver)) {
+			s->result = RES_SKIPPED;
+			set_reason(s, "not on a vfio driver, left alone");
+			continue;
+		}
+		s->action = ACT_UNBIND;
+		if (refuse_if_held(s, t) || refuse_if_critical(cli, s)) {
+			vfc_err(s->bdf, 0, "refused: %s", s->reason);
+			continue;
+		}
+		set_reason(s, "target");
+	}
+	if (bo.dry_run) {
+		rc = finish(cli, &p);
+		goto out;
+	}
+	w = vfc_waiter_new(&cli->ctx);
+	for (size_t i = 0; i < p.n; i++) {
+		struct step *s = &p.v[i];
+		const char *what;
+		int group;
+
+		if (s->result != RES_PLANNED)
+			continue;
+		rc = journal_record(&j, s);
+		if (rc) {
+			err_step(s, rc, "cannot write the journal", "");
+			continue;
+		}
+		s->touched = true;
+		rc = move_device(cli, w, s->bdf, "", "", timeout_ms, false, &group, &what);
+		if (rc) {
+			err_step(s, rc, what, "");
+			continue;
+		}
+		s->result = RES_DONE;
+	}
+	rc = finish(cli, &p);
+out:
+	vfc_waiter_free(w);
+	free(devs);
+	plan_free(&p);
+	vfc_topology_free(t);
+	vfc_journal_unlock(&j);
+	return rc;
+}
+
+static const struct vfc_cmd vfc_cmd_unbind = {
+	.name = "unbind",
+	.order = 31,
+	.args = "TARGET... [--dry-run]",
+	.summary = "take devices off their driver (journalled; restore undoes it)",
+	.options = unbind_options,
+	.run = cmd_unbind,
+};
+VFC_COMMAND(vfc_cmd_unbind);
+
+/* ---- restore ---- */
+
+static const struct poptOption restore_options[] = {
+	{ "all", 'a', POPT_ARG_NONE, &bo.all, 0, "every device in the journal", NULL },
+	{ "dry-run", 0, POPT_ARG_NONE, &bo.dry_run, 0, "print the plan, change nothing", NULL },
+	{ "timeout", 't', POPT_ARG_DOUBLE, &bo.timeout, 0,
+	  "seconds to wait for each device (default 10)", "S" },
+	POPT_TABLEEND
+};
+
+static int cmd_restore(struct vfc_cli *cli, poptContext pc, int argc, const char **argv)
+{
+	struct vfc_journal j = { .lockfd = -1 };
+	struct vfc_topology *t = NULL;
+	struct vfc_device **devs = NULL;
+	struct vfc_jentry *ents = NULL;
+	struct vfc_waiter *w = NULL;
+	struct plan p = { 0 };
+	size_t n = 0, nent = 0, nbad = 0;
+	struct vfc_target *tg;
+	int rc, timeout_ms = 0;
+
+	if (cli->list_columns) {
+		out_list_columns(&act_schema, stdout);
+		return VFC_EXIT_OK;
+	}
+	if (argc < 1 && !bo.all)
+		return vfc_usage_error("restore: a TARGET or --all is required");
+	if (argc > 0 && bo.all)
+		return vfc_usage_error("restore: TARGETs and --all are mutually exclusive");
+	tg = calloc((size_t)argc + 1, sizeof(*tg));
+	if (!tg)
+		return VFC_EXIT_FAILED;
+	rc = parse_targets(argc, argv, tg);
+	free(tg);
+	if (rc || (rc = parse_timeout(&timeout_ms)) || (rc = vfc_check_columns(cli, &act_schema)))
+		return rc;
+	if (!bo.dry_run && (rc = lock_journal(cli, &j)))
+		return rc;
+	rc = scan_topology(cli, &t);
+	if (!rc && argc)
+		rc = collect(cli, t, argc, argv, false, &devs, &n);
+	if (rc)
+		goto out;
+	rc = vfc_journal_list(&cli->ctx, &ents, &nent, &nbad);
+	if (rc) {
+		vfc_err(VFC_JOURNAL_DIR, rc, "cannot read the journal");
+		rc = vfc_exit_for_errno(rc);
+		goto out;
+	}
+	if (nbad)
+		vfc_warn(VFC_JOURNAL_DIR, "%zu entries do not parse; left alone", nbad);
+	/* Targets without an entry: say there is nothing to do for them. */
+	for (size_t i = 0; i < n; i++) {
+		bool has = false;
+		struct step *s;
+
+		for (size_t k = 0; k < nent; k++)
+			has |= !strcmp(ents[k].bdf, devs[i]->name);
+		if (has || !devs[i]->is_pci || !(s = plan_add(&p, devs[i])))
+			continue;
+		s->result = RES_ALREADY;
+		set_reason(s, "no journal entry: vfioctl did not change it");
+	}
+	for (size_t k = 0; k < nent; k++) {
+		struct vfc_jentry *e = &ents[k];
+		struct vfc_pciaddr a;
+		struct vfc_device *d, tmp;
+		bool wanted = bo.all;
+		struct step *s;
+
+		for (size_t i = 0; i < n; i++)
+			wanted |= !strcmp(devs[i]->name, e->bdf);
+		if (!wanted)
+			continue;
+		vfc_pciaddr_parse(e->bdf, &a);
+		d = vfc_topology_device(t, &a);
+		if (!d) {
+			/* Gone (hot-unplugged): keep the entry for when it comes back. */
+			memset(&tmp, 0, sizeof(tmp));
+			snprintf(tmp.name, sizeof(tmp.name), "%s", e->bdf);
+			tmp.vendor = e->vendor;
+			tmp.device = e->device;
+			tmp.group = -1;
+			s = plan_add(&p, &tmp);
+			if (s)
+				refuse(s, VFC_EXIT_NODEV, "device not present; journal entry kept");
+			continue;
+		}
+		s = plan_add(&p, d);
+		if (!s)
+			continue;
+		snprintf(s->to, sizeof(s->to), "%s", e->driver);
+		snprintf(s->to_ovr, sizeof(s->to_ovr), "%s", e->override);
+		s->action = ACT_RESTORE;
+		s->result = RES_PLANNED;
+		if ((e->vendor >= 0 && e->vendor != d->vendor) ||
+		    (e->device >= 0 && e->device != d->device)) {
+			refuse(s, VFC_EXIT_FAILED,
+			       "journal is for %04x:%04x, the device is now %04x:%04x; entry kept",
+			       (unsigned)e->vendor, (unsigned)e->device, (unsigned)d->vendor,
+			       (unsigned)d->device);
+			continue;
+		}
+		if (!strcmp(s->from, s->to) && !strcmp(s->from_ovr, s->to_ovr)) {
+			set_reason(s, "already where the journal says");
+			continue;	/* only the entry goes */
+		}
+		if (refuse_if_held(s, t))
+			continue;
+		set_reason(s, "journal (by pid %lld)", (long long)e->pid);
+	}
+	for (size_t i = 0; i < p.n; i++)
+		if (p.v[i].result == RES_REFUSED)
+			vfc_err(p.v[i].bdf, 0, "refused: %s", p.v[i].reason);
+	if (bo.dry_run) {
+		rc = finish(cli, &p);
+		goto out;
+	}
+	w = vfc_waiter_new(&cli->ctx);
+	for (size_t i = 0; i < p.n; i++) {
+		struct step *s = &p.v[i];
+		const char *what;
+		int group;
+
+		if (s->action != ACT_RESTORE || s->result != RES_PLANNED)
+			continue;
+		if (strcmp(s->from, s->to) || strcmp(s->from_ovr, s->to_ovr)) {
+			rc = move_device(cli, w, s->bdf, s->to, s->to_ovr, timeout_ms, false, &group,
+					 &what);
+			if (rc) {
+				err_step(s, rc, what, s->to);
+				continue;	/* the entry stays */
+			}
+		} else {
+			s->result = RES_ALREADY;
+		}
+		/* Only now that the device is back does its entry go. */
+		rc = vfc_journal_remove(&j, s->bdf);
+		if (rc) {
+			err_step(s, rc, "cannot remove the journal entry", "");
+			continue;
+		}
+		if (s->result == RES_PLANNED)
+			s->result = RES_DONE;
+	}
+	rc = finish(cli, &p);
+out:
+	vfc_waiter_free(w);
+	free(ents);
+	free(devs);
+	plan_free(&p);
+	vfc_topology_free(t);
+	vfc_journal_unlock(&j);
+	return rc;
+}
+
+static const struct vfc_cmd vfc_cmd_restore = {
+	.name = "restore",
+	.order = 32,
+	.args = "TARGET...|--all [--dry-run]",
+	.summary = "put devices back on the drivers the journal recorded",
+	.options = restore_options,
+	.run = cmd_restore,
+};
+VFC_COMMAND(vfc_cmd_restore);
