@@ -9,6 +9,8 @@ MKFIXTURE=$TOP/tests/fixtures/mkfixture
 CONTRACT=$TOP/tests/host/contract.py
 EXPECTED=$TOP/tests/host/expected
 export TOP VFIOCTL MKFIXTURE CONTRACT EXPECTED
+export LC_ALL=C
+unset COLUMNS
 
 # make_fixture NAME: writes $BATS_FILE_TMPDIR/NAME and its facts (call from setup_file)
 make_fixture() {
@@ -37,8 +39,8 @@ vf() {
 # show what happened when an assertion fails
 dump() {
 	echo "status=$status"
-	echo "--- stdout"
-	printf '%s\n' "$output"
+	echo "--- stdout (first 3000 bytes)"
+	printf '%s\n' "$output" | head -c 3000
 	echo "--- stderr"
 	printf '%s\n' "$stderr"
 }

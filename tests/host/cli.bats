@@ -1,0 +1,143 @@
+#!/usr/bin/env bats
+# Command line: usage errors, help/version, sysroot errors, contract-wide flags, determinism.
+
+load helpers
+
+setup_file() {
+	make_fixture desktop-gpu
+	for t in desktop-gpu sriov-nic pci-bridge power-phb arm-msi iommu-off hostile; do
+		[ -d "$BATS_FILE_TMPDIR/$t" ] || make_fixture "$t"
+	done
+}
+
+usage_error() {
+	expect_status 2
+	grep -qF "Try 'vfioctl --help'" <<<"$stderr" || { echo "no Try 'vfioctl --help'"; dump; false; }
+	[ -z "$output" ] || { echo "usage error printed to stdout"; dump; false; }
+}
+
+@test "cli: unknown option, unknown command, missing argument are usage errors (exit 2)" {
+	vf desktop-gpu --bogus list
+	usage_error
+	vf desktop-gpu frobnicate
+	usage_error
+	vf desktop-gpu show
+	usage_error
+	vf desktop-gpu list --id
+	usage_error
+	run --separate-stderr "$VFIOCTL" --sysroot
+	usage_error
+}
+
+@test "cli: bad option values are usage errors (exit 2)" {
+	vf desktop-gpu list --viable --not-viable
+	usage_error
+	vf desktop-gpu list --id nothex
+	usage_error
+	vf desktop-gpu list --class zz
+	usage_error
+	vf desktop-gpu -o NO_SUCH_COLUMN list
+	usage_error
+}
+
+@test "cli: error messages start with 'vfioctl: SUBJECT: '" {
+	vf desktop-gpu --bogus list
+	stderr_names --bogus
+	vf desktop-gpu frobnicate
+	stderr_names frobnicate
+}
+
+@test "cli: a target that is not a target exits 2 or 3 and names it" {
+	vf desktop-gpu show 'not!a-target'
+	[ "$status" -eq 2 ] || [ "$status" -eq 3 ] || { dump; false; }
+	stderr_names 'not!a-target'
+}
+
+@test "cli: --help and -V exit 0 on stdout" {
+	require_binary
+	run --separate-stderr "$VFIOCTL" --help
+	expect_status 0
+	[[ "$output" == *Usage* && "$output" == *list* && "$output" == *show* ]]
+	run --separate-stderr "$VFIOCTL" -V
+	expect_status 0
+	[[ "$output" =~ [0-9]+\.[0-9]+ ]]
+}
+
+@test "cli: a sysroot that does not exist is an error naming it, not an empty success" {
+	require_binary
+	run --separate-stderr "$VFIOCTL" --sysroot "$BATS_FILE_TMPDIR/no-such-root" list
+	[ "$status" -ne 0 ] || { echo "exit 0 for a missing sysroot"; dump; false; }
+	stderr_names "$BATS_FILE_TMPDIR/no-such-root"
+}
+
+@test "cli: JSON keys and types never change between topologies" {
+	for t in desktop-gpu sriov-nic pci-bridge power-phb arm-msi iommu-off hostile; do
+		vf "$t" -J list --devices
+		jq -c '[.devices[] | to_entries | map([.key, (.value | type)])] | flatten(1) | unique | map(.[0]) | unique' <<<"$output"
+	done | sort -u >"$BATS_FILE_TMPDIR/keys"
+	[ "$(wc -l <"$BATS_FILE_TMPDIR/keys")" -eq 1 ] || { cat "$BATS_FILE_TMPDIR/keys"; false; }
+}
+
+@test "cli: iommu.units names the sys/class/iommu entries (no garbage)" {
+	vf desktop-gpu -J list
+	jqe '.iommu.units == ["dmar0", "dmar1"]'
+	vf arm-msi -J list
+	jqe '.iommu.units == ["smmu3.0x0000000009050000"]'
+}
+
+@test "cli: contract: kind is endpoint or bridge (host bridges have type 0 headers)" {
+	for t in desktop-gpu sriov-nic arm-msi; do
+		vf "$t" -J list --devices
+		CONTRACT_STRICT=kind contract devices "$t"
+	done
+}
+
+@test "cli: contract: flr/pm_nosoftrst/acs are null only when config space is unreadable" {
+	for t in desktop-gpu sriov-nic pci-bridge; do
+		vf "$t" -J list --devices
+		CONTRACT_STRICT=nullflags contract devices "$t"
+	done
+}
+
+# Determinism: a second tree whose entries were created in the opposite order. On tmpfs readdir
+# returns entries in reverse creation order, so the two trees list differently; on ext4 (hashed
+# directories) the order does not depend on creation, and the test would prove nothing.
+@test "cli: output does not depend on readdir order" {
+	base=/dev/shm
+	[ -d "$base" ] && [ -w "$base" ] || skip "no writable tmpfs at /dev/shm: readdir order cannot be varied"
+	d=$(mktemp -d "$base/vfioctl-det.XXXXXX")
+	"$MKFIXTURE" desktop-gpu "$d/fwd"
+	"$MKFIXTURE" --reverse-order desktop-gpu "$d/rev"
+	"$MKFIXTURE" hostile "$d/hfwd"
+	"$MKFIXTURE" --reverse-order hostile "$d/hrev"
+	# precondition: the two trees really enumerate differently
+	if [ "$(ls -f "$d/fwd/sys/bus/pci/devices")" = "$(ls -f "$d/rev/sys/bus/pci/devices")" ]; then
+		rm -rf "$d"
+		skip "$base does not return entries in creation order: cannot vary readdir order"
+	fi
+	rc=0
+	for args in "list" "-J list" "-J list --devices" "show 1" "-J show 9" "-r list"; do
+		# shellcheck disable=SC2086
+		a=$("$VFIOCTL" --sysroot "$d/fwd" $args 2>&1)
+		# shellcheck disable=SC2086
+		b=$("$VFIOCTL" --sysroot "$d/rev" $args 2>&1)
+		[ "$a" = "$b" ] || { echo "differs: $args"; diff <(echo "$a") <(echo "$b") | head -20; rc=1; }
+		# shellcheck disable=SC2086
+		a=$("$VFIOCTL" --sysroot "$d/hfwd" $args 2>&1)
+		# shellcheck disable=SC2086
+		b=$("$VFIOCTL" --sysroot "$d/hrev" $args 2>&1)
+		[ "$a" = "$b" ] || { echo "hostile differs: $args"; diff <(echo "$a") <(echo "$b") | head -20; rc=1; }
+	done
+	rm -rf "$d"
+	[ "$rc" -eq 0 ]
+}
+
+@test "cli: expected/CASES and the golden files agree" {
+	cases=$(grep -v '^#' "$EXPECTED/CASES" | awk 'NF {print $2}' | LC_ALL=C sort)
+	files=$(cd "$EXPECTED" && ls | grep -v '^CASES$' | LC_ALL=C sort)
+	[ "$cases" = "$files" ] || { diff <(echo "$cases") <(echo "$files"); false; }
+	# and every golden file is exercised by some test
+	for f in $files; do
+		grep -q "$f" "$TOP"/tests/host/*.bats || { echo "$f not used by any test"; false; }
+	done
+}
