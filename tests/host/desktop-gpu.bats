@@ -103,6 +103,21 @@ T=desktop-gpu
 	jqe '.devices == []'
 }
 
+@test "desktop-gpu: documented filter forms: class prefix, vendor alone, --driver none" {
+	vf $T -J list --devices --class 03
+	expect_status 0
+	jqe '[.devices[].bdf] == ["0000:01:00.0"]'
+	vf $T -J list --devices --class 0c03
+	jqe '[.devices[].bdf] == ["0000:00:14.0", "0000:02:00.0"]'
+	vf $T -J list --devices --id 10de
+	jqe '[.devices[].bdf] == ["0000:01:00.0", "0000:01:00.1"]'
+	vf $T -J list --devices --driver none
+	jqe '[.devices[].bdf] == ["0000:00:14.2", "0000:00:1f.0"]'
+	# filters combine: NVIDIA devices bound to snd_hda_intel
+	vf $T -J list --devices --id 10de --driver snd_hda_intel
+	jqe '[.devices[].bdf] == ["0000:01:00.1"]'
+}
+
 @test "desktop-gpu: filters --viable / --not-viable and --class on groups" {
 	vf $T -J list --viable
 	expect_status 0
