@@ -141,3 +141,12 @@ usage_error() {
 		grep -q "$f" "$TOP"/tests/host/*.bats || { echo "$f not used by any test"; false; }
 	done
 }
+
+@test "cli: sriov-scale tree (4 PFs x 7 VFs) matches its facts" {
+	"$MKFIXTURE" sriov-scale "$BATS_FILE_TMPDIR/sriov-scale" --pfs 4 --vfs 7
+	"$MKFIXTURE" --facts sriov-scale --pfs 4 --vfs 7 >"$BATS_FILE_TMPDIR/sriov-scale.facts.json"
+	vf sriov-scale -J list
+	expect_status 0
+	contract list sriov-scale
+	jqe '(.groups | length) == 36 and all(.groups[]; (.devices | length) == 1)'
+}
