@@ -5,8 +5,8 @@
 
 load foreign/helpers
 
-EDU_ID="1234 11e8"
-E1000E_ID="8086 10d3"
+EDU_ID=1234:11e8
+E1000E_ID=8086:10d3
 
 setup_file() {
 	[[ -x ${VFIOCTL:-} ]] || {
@@ -31,8 +31,8 @@ has_msi_window() {
 
 @test "arm64: the guest has the topology the tests expect" {
 	[[ $(uname -m) == aarch64 ]]
-	[[ -n $(find_devices $EDU_ID) ]]
-	[[ -n $(find_devices $E1000E_ID) ]]
+	[[ -n $(find_devices "$EDU_ID") ]]
+	[[ -n $(find_devices "$E1000E_ID") ]]
 	[[ -d /sys/module/vfio_pci ]]
 	[[ -d /sys/module/vfio_iommu_type1 ]]
 	# An IOMMU is really there: at least one group exists (e1000e's, probed at boot).
@@ -41,7 +41,7 @@ has_msi_window() {
 
 @test "arm64: edu without a driver has no IOMMU group, in sysfs and in vfioctl" {
 	local edu json
-	edu=$(find_devices $EDU_ID)
+	edu=$(find_devices "$EDU_ID")
 	[[ $(wc -w <<<"$edu") -eq 1 ]]
 	run driver_of "$edu"
 	[[ $status -ne 0 ]] || { echo "edu is already bound to $output"; false; }
@@ -63,11 +63,11 @@ has_msi_window() {
 
 @test "arm64: binding edu to vfio-pci (sysfs) gives it a viable DMA group with the MSI window" {
 	local edu g json
-	edu=$(find_devices $EDU_ID)
+	edu=$(find_devices "$EDU_ID")
 	sysfs_bind "$edu" vfio-pci
 	g=$(group_of "$edu") || { echo "edu has no group after binding to vfio-pci"; false; }
 	[[ -c /dev/vfio/$g ]] || { echo "no /dev/vfio/$g"; false; }
-	[[ $(</sys/kernel/iommu_groups/$g/type) == DMA ]]
+	[[ $(<"/sys/kernel/iommu_groups/$g/type") == DMA ]]
 	has_msi_window "$g"
 	# TODO: also check `vfioctl show $g -J` .reserved_regions once the tool reports them.
 	json=$(tool_group "$g")
@@ -82,7 +82,7 @@ has_msi_window() {
 
 @test "arm64: an unbound edu keeps its group, and the group stays viable" {
 	local edu g json
-	edu=$(find_devices $EDU_ID)
+	edu=$(find_devices "$EDU_ID")
 	sysfs_bind "$edu" vfio-pci
 	g=$(group_of "$edu")
 	sysfs_unbind "$edu"
@@ -102,7 +102,7 @@ has_msi_window() {
 	done
 	# virtio 9p x3, virtio-net, e1000e and (bound earlier) edu.
 	[[ $n -ge 5 ]] || { echo "only $n groups"; false; }
-	e=$(find_devices $E1000E_ID)
+	e=$(find_devices "$E1000E_ID")
 	[[ $(driver_of "$e") == e1000e ]]
 	g=$(group_of "$e")
 	json=$(tool_group "$g")
@@ -139,7 +139,7 @@ has_msi_window() {
 @test "arm64: type1v2 refuses a DMA map inside the MSI window; edu DMA works right above it" {
 	local edu g
 	[[ -x ${VFIOCTL_EDU_DMA:-} ]] || { echo "edu helper not built: ${VFIOCTL_EDU_DMA:-}"; false; }
-	edu=$(find_devices $EDU_ID)
+	edu=$(find_devices "$EDU_ID")
 	sysfs_bind "$edu" vfio-pci
 	g=$(group_of "$edu")
 	# 0x08000000 is the start of the reserved MSI region: MAP_DMA fails (EINVAL), exit 3.

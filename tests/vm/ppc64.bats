@@ -6,9 +6,9 @@
 
 load foreign/helpers
 
-EDU_ID="1234 11e8"
-E1000_ID="8086 100e"
-E1000E_ID="8086 10d3"
+EDU_ID=1234:11e8
+E1000_ID=8086:100e
+E1000E_ID=8086:10d3
 
 setup_file() {
 	[[ -x ${VFIOCTL:-} ]] || {
@@ -21,11 +21,11 @@ setup_file() {
 # Sets E1000, PAIR (the e1000e next to it), SOLO (the e1000e alone on its bridge), G (the group).
 find_pair() {
 	local e hb
-	E1000=$(find_devices $E1000_ID)
+	E1000=$(find_devices "$E1000_ID")
 	[[ $(wc -w <<<"$E1000") -eq 1 ]] || { echo "expected one e1000, found: $E1000"; return 1; }
 	hb=$(host_bridge_of "$E1000")
-	PAIR= SOLO=
-	for e in $(find_devices $E1000E_ID); do
+	PAIR='' SOLO=''
+	for e in $(find_devices "$E1000E_ID"); do
 		if [[ $(host_bridge_of "$e") == "$hb" ]]; then PAIR=$e; else SOLO=$e; fi
 	done
 	[[ -n $PAIR && -n $SOLO ]] || { echo "e1000e next to the e1000: '$PAIR', alone: '$SOLO'"; return 1; }
@@ -36,9 +36,9 @@ find_pair() {
 	[[ $(uname -m) == ppc64le ]]
 	[[ -d /sys/module/vfio_pci ]]
 	[[ -d /sys/module/vfio_iommu_spapr_tce ]]
-	[[ $(find_devices $EDU_ID | wc -w) -eq 1 ]]
-	[[ $(find_devices $E1000_ID | wc -w) -eq 1 ]]
-	[[ $(find_devices $E1000E_ID | wc -w) -eq 2 ]]
+	[[ $(find_devices "$EDU_ID" | wc -w) -eq 1 ]]
+	[[ $(find_devices "$E1000_ID" | wc -w) -eq 1 ]]
+	[[ $(find_devices "$E1000E_ID" | wc -w) -eq 2 ]]
 	find_pair
 	[[ $(driver_of "$E1000") == e1000 ]]
 	[[ $(driver_of "$PAIR") == e1000e ]]
@@ -71,13 +71,16 @@ find_pair() {
 	local edu ge gs
 	find_pair
 	[[ $(group_of "$PAIR") == "$G" ]]
-	[[ $(ls /sys/kernel/iommu_groups/"$G"/devices | wc -l) -eq 2 ]]
-	edu=$(find_devices $EDU_ID)
+	local members=(/sys/kernel/iommu_groups/"$G"/devices/*)
+	[[ ${#members[@]} -eq 2 ]] || { echo "group $G: ${members[*]##*/}"; false; }
+	edu=$(find_devices "$EDU_ID")
 	ge=$(group_of "$edu")
 	gs=$(group_of "$SOLO")
 	[[ $ge != "$G" && $gs != "$G" && $ge != "$gs" ]]
-	[[ $(ls /sys/kernel/iommu_groups/"$ge"/devices) == "$edu" ]]
-	[[ $(ls /sys/kernel/iommu_groups/"$gs"/devices) == "$SOLO" ]]
+	members=(/sys/kernel/iommu_groups/"$ge"/devices/*)
+	[[ ${members[*]##*/} == "$edu" ]] || { echo "edu's group $ge: ${members[*]##*/}"; false; }
+	members=(/sys/kernel/iommu_groups/"$gs"/devices/*)
+	[[ ${members[*]##*/} == "$SOLO" ]] || { echo "$SOLO's group $gs: ${members[*]##*/}"; false; }
 	# vfioctl sees the same membership.
 	tool_group "$G" | jq -e --arg a "$E1000" --arg b "$PAIR" \
 		'[.devices[].bdf] | sort == ([$a, $b] | sort)'
@@ -106,7 +109,7 @@ find_pair() {
 
 @test "ppc64: the group of a driverless edu is viable" {
 	local edu g
-	edu=$(find_devices $EDU_ID)
+	edu=$(find_devices "$EDU_ID")
 	run driver_of "$edu"
 	[[ $status -ne 0 ]] || { echo "edu is bound to $output"; false; }
 	g=$(group_of "$edu")
@@ -142,7 +145,7 @@ find_pair() {
 teardown_file() {
 	# Leave the group as found for the files that follow (common.bats).
 	local d
-	for d in $(find_devices $E1000E_ID) $(find_devices $E1000_ID); do
+	for d in $(find_devices "$E1000E_ID") $(find_devices "$E1000_ID"); do
 		if [[ $(driver_of "$d" 2>/dev/null) != e1000* ]]; then
 			sysfs_restore "$d" || true
 		fi
@@ -159,7 +162,7 @@ teardown_file() {
 	"$VFIOCTL_EDU_DMA" --help 2>&1 | grep -qi spapr ||
 		skip "edu_dma has no SPAPR path yet (type1v2 only): POWER backend issue"
 	local edu g
-	edu=$(find_devices $EDU_ID)
+	edu=$(find_devices "$EDU_ID")
 	sysfs_bind "$edu" vfio-pci
 	g=$(group_of "$edu")
 	run "$VFIOCTL_EDU_DMA" --group "/dev/vfio/$g" "$edu"

@@ -60,13 +60,13 @@ same_lines() {
 	fi
 }
 
-# find_devices VENDOR DEVICE: BDFs of the PCI devices with that ID (hex without 0x), sorted.
+# find_devices VENDOR:DEVICE: BDFs of the PCI devices with that ID (4 hex digits each), sorted.
 find_devices() {
 	local d v i
 	for d in "$PCI"/devices/*; do
 		read -r v <"$d/vendor"
 		read -r i <"$d/device"
-		[[ $v == "0x$1" && $i == "0x$2" ]] && echo "${d##*/}"
+		[[ ${v#0x}:${i#0x} == "$1" ]] && echo "${d##*/}"
 	done
 	return 0
 }

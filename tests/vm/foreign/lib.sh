@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034 # the variables are for the scripts that source this
 # Shared helpers for the arm64/ppc64le parts of the lab (sourced, not run).
 #
 # Everything here is about *foreign* architectures: a Debian root for the guest (also the
