@@ -9,7 +9,8 @@
 #   make install DESTDIR=/tmp/stage PREFIX=/usr
 #   make uninstall DESTDIR=/tmp/stage PREFIX=/usr
 #   make dist              vfioctl-$(VERSION).tar.gz from `git archive` (DIST_REF, default HEAD),
-#                          with the generated vfioctl.spec inside, so `rpmbuild -ta` works
+#                          with the generated vfioctl.spec inside, so `rpmbuild -ta` works;
+#                          written into DIST_OUT (default: here)
 #   make spec              $(BUILDDIR)/vfioctl.spec for this working tree
 #
 # Layout (override any of these; the defaults are what Debian, Fedora and Arch use with /usr):
@@ -23,6 +24,7 @@ UDEVRULESDIR   ?= $(PREFIX)/lib/udev/rules.d
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 INSTALL        ?= install
 DIST_REF       ?= HEAD
+DIST_OUT       ?= .
 #
 # Why these places:
 # - udev rules and systemd units are vendor files: they go under $(PREFIX)/lib and the admin
@@ -166,8 +168,8 @@ dist:
 		{ echo "dist: '$(DIST_REF)' is not a git tree (make dist needs the git checkout)"; exit 1; }
 	$(call gen_spec,$(shell git ls-tree -r --name-only '$(DIST_REF)' -- etc man),$(BUILDDIR)/dist/vfioctl.spec)
 	git archive --format=tar --prefix=$(DIST_NAME)/ \
-		--add-file=$(BUILDDIR)/dist/vfioctl.spec '$(DIST_REF)' | gzip -9n >$(DIST_NAME).tar.gz.tmp
-	mv $(DIST_NAME).tar.gz.tmp $(DIST_NAME).tar.gz
-	@echo "dist: $(DIST_NAME).tar.gz ($(DIST_REF))"
+		--add-file=$(BUILDDIR)/dist/vfioctl.spec '$(DIST_REF)' | gzip -9n >$(DIST_OUT)/$(DIST_NAME).tar.gz.tmp
+	mv $(DIST_OUT)/$(DIST_NAME).tar.gz.tmp $(DIST_OUT)/$(DIST_NAME).tar.gz
+	@echo "dist: $(DIST_OUT)/$(DIST_NAME).tar.gz ($(DIST_REF))"
 
 .PHONY: completions lint-docs install uninstall spec dist

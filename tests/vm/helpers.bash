@@ -1,0 +1,168 @@
+# shellcheck shell=bash
+# Helpers of the guest suites (common.bats, x86.bats, arm64.bats, ppc64.bats): `load helpers`.
+# They read sysfs directly (the independent truth the tool is checked against) and change
+# drivers with plain sysfs writes, never with the tool under test.
+
+: "${VFIOCTL:?VFIOCTL is not set: run the guest suites through tests/vm/run}"
+
+# Drivers that leave a group viable (vfio-pci, pci-stub and pcieport declare driver-managed DMA).
+VIABLE_DRIVERS=" vfio-pci pci-stub pcieport "
+
+# Process spawns cost ~50 ms in a TCG guest: the helpers read sysfs in bulk (one find/grep for
+# all devices) rather than one readlink per device.
+
+pci_driver() { # BDF -> driver name, or an empty line
+	local l
+	l=$(readlink "/sys/bus/pci/devices/$1/driver") || l=
+	echo "${l##*/}"
+}
+
+pci_group() { # BDF -> group number, or an empty line
+	local l
+	l=$(readlink "/sys/bus/pci/devices/$1/iommu_group") || l=
+	echo "${l##*/}"
+}
+
+pci_id() { # BDF -> vendor:device, 4 hex digits each
+	local v i
+	read -r v <"/sys/bus/pci/devices/$1/vendor"
+	read -r i <"/sys/bus/pci/devices/$1/device"
+	echo "${v#0x}:${i#0x}"
+}
+
+pci_find() { # VENDOR:DEVICE -> BDFs, sorted
+	local d v i
+	for d in /sys/bus/pci/devices/*; do
+		read -r v <"$d/vendor"
+		read -r i <"$d/device"
+		[ "${v#0x}:${i#0x}" = "$1" ] && echo "${d##*/}"
+	done
+	return 0
+}
+
+group_members() { # N -> BDFs, sorted
+	local d
+	for d in "/sys/kernel/iommu_groups/$1/devices/"*; do
+		[ -e "$d" ] && echo "${d##*/}"
+	done
+	return 0
+}
+
+# "BDF GROUP DRIVER VENDOR DEVICE CLASS" for every PCI device, "-" for no group or driver,
+# sorted by BDF: one find and one grep for the whole bus.
+sysfs_pci_table() {
+	{
+		find -H /sys/bus/pci/devices/*/ -maxdepth 1 \( -name driver -o -name iommu_group \) \
+			-printf '%h %f %l\n'
+		grep -H . /sys/bus/pci/devices/*/vendor /sys/bus/pci/devices/*/device \
+			/sys/bus/pci/devices/*/class | sed 's|^\(.*\)/\([a-z]*\):|\1 \2 |'
+	} | awk '
+		{ b = $1; sub("/+$", "", b); sub(".*/", "", b); v = $3; sub(".*/", "", v)
+		  sub("^0x", "", v); all[b] = 1; val[b, $2] = v }
+		function get(b, k) { return ((b, k) in val) ? val[b, k] : "-" }
+		END { for (b in all) print b, get(b, "iommu_group"), get(b, "driver"),
+			get(b, "vendor"), get(b, "device"), get(b, "class") }' | LC_ALL=C sort
+}
+
+# Every PCI device as {bdf, group, driver}, from sysfs, sorted by bdf (compact JSON lines).
+sysfs_devices_json() {
+	sysfs_pci_table | jq -Rc 'split(" ") | {bdf: .[0],
+		group: (if .[1] == "-" then null else (.[1] | tonumber) end),
+		driver: (if .[2] == "-" then null else .[2] end)}'
+}
+
+# The same three keys from `vfioctl list -J` (groups' devices + ungrouped devices).
+tool_devices_json() {
+	"$VFIOCTL" list -J | jq -c '
+		[(.groups[] | .group as $g | .devices[] | {bdf, group: $g, driver}),
+		 ((.ungrouped // [])[] | {bdf, group: null, driver})] | sort_by(.bdf) | .[]'
+}
+
+# "GROUP true|false" for every group, from sysfs: viable when every member is unbound or on
+# a driver that declares driver-managed DMA.
+sysfs_groups_viable() {
+	sysfs_pci_table | awk -v ok="$VIABLE_DRIVERS" '
+		$2 != "-" { g[$2] = 1; if ($3 != "-" && index(ok, " " $3 " ") == 0) bad[$2] = 1 }
+		END { for (n in g) print n, (n in bad) ? "false" : "true" }' | sort -n
+}
+
+sysfs_group_viable() { # N -> true|false
+	sysfs_groups_viable | awk -v n="$1" '$1 == n { print $2 }'
+}
+
+# tool's view of one group: `vfioctl list -J` object for group N
+tool_group() {
+	"$VFIOCTL" list -J | jq -ce --argjson n "$1" '.groups[] | select(.group == $n)'
+}
+
+# --- driver changes with plain sysfs writes, undone in teardown -------------------------------
+# Each change is journalled in $BATS_TEST_TMPDIR/rebinds as "BDF ORIGINAL-DRIVER"; call
+# restore_drivers from teardown.
+
+sysfs_bind() { # BDF DRIVER — DRIVER may be "none" (unbind and leave unbound)
+	local bdf=$1 drv=$2 d=/sys/bus/pci/devices/$1 cur
+	cur=$(pci_driver "$bdf")
+	echo "$bdf ${cur:-none}" >>"$BATS_TEST_TMPDIR/rebinds"
+	if [ "$drv" = none ]; then
+		echo >"$d/driver_override"
+		[ -z "$cur" ] || echo "$bdf" >"$d/driver/unbind"
+		return 0
+	fi
+	echo "$drv" >"$d/driver_override"
+	[ -z "$cur" ] || echo "$bdf" >"$d/driver/unbind"
+	echo "$bdf" >/sys/bus/pci/drivers_probe
+	cur=$(pci_driver "$bdf")
+	if [ "$cur" != "$drv" ]; then
+		echo "sysfs_bind: $bdf is on '${cur:-no driver}' after probing $drv" >&2
+		return 1
+	fi
+}
+
+sysfs_unbind_to_original() { # BDF ORIGINAL — original driver name or "none"
+	local bdf=$1 orig=$2 d=/sys/bus/pci/devices/$1
+	echo >"$d/driver_override"
+	[ -e "$d/driver" ] && echo "$bdf" >"$d/driver/unbind"
+	if [ "$orig" != none ]; then
+		echo "$bdf" >/sys/bus/pci/drivers_probe
+		[ "$(pci_driver "$bdf")" = "$orig" ] ||
+			echo "restore: $bdf did not return to $orig" >&2
+	fi
+	return 0
+}
+
+restore_drivers() {
+	local f=$BATS_TEST_TMPDIR/rebinds bdf orig
+	[ -f "$f" ] || return 0
+	# Undo in reverse order; the first record of a device holds its original driver.
+	tac "$f" | while read -r bdf orig; do
+		echo "$bdf $orig"
+	done | awk '{ last[$1] = $2; order[$1] = NR } END { for (b in last) print order[b], b, last[b] }' |
+		sort -n | while read -r _ bdf orig; do
+		sysfs_unbind_to_original "$bdf" "$orig"
+	done
+	rm -f "$f"
+}
+
+# An edu device alone in its group once bound to vfio-pci, printed as BDF. The edu behind the
+# pcie-pci-bridge and the multifunction one share groups: skip those.
+edu_alone() {
+	local b g
+	for b in $(pci_find 1234:11e8); do
+		g=$(pci_group "$b")
+		# arm64 SMMUv3 gives a group only after a driver probed: a groupless edu counts.
+		if [ -z "$g" ] || [ "$(group_members "$g" | wc -l)" = 1 ]; then
+			echo "$b"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# Fail with a readable diff when two files differ.
+assert_same() { # EXPECTED-FILE ACTUAL-FILE WHAT
+	if ! diff -u "$1" "$2" >"$BATS_TEST_TMPDIR/diff"; then
+		echo "$3 differ (--- sysfs, +++ vfioctl):"
+		cat "$BATS_TEST_TMPDIR/diff"
+		return 1
+	fi
+}
