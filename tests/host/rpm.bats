@@ -73,8 +73,10 @@ dist_and_build() {
 	# files and links make install wrote
 	staged=$(cd "$RPMTMP/stage" && find . \( -type f -o -type l \) | sed 's|^\.||' | sort)
 	# the RPM's entries that are not directories of the staged tree; rpm compresses man pages
+	# and adds /usr/lib/.build-id links to ELF files itself
 	packaged=$(rpm -qlp "$RPM" | while IFS= read -r p; do
 		[ -d "$RPMTMP/stage$p" ] && continue
+		[[ $p == /usr/lib/.build-id* ]] && continue
 		printf '%s\n' "$p"
 	done | sed -E 's#^(/usr/share/man/.*)\.(gz|bz2|xz|zst)$#\1#' | sort)
 	[ -n "$staged" ]
