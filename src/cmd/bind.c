@@ -12,6 +12,8 @@
  *                               there until killed — to prove `restore` after SIGKILL.
  *   VFIOCTL_TEST_FAIL_BDF=BDF   the bind of BDF fails (EIO) after its unbind step, before the
  *                               probe — to prove the rollback of a group transaction.
+ * And one for operators and tests: VFIOCTL_LOCK_WAIT=S, seconds to wait for the writers' lock
+ * (default 120).
  */
 #include <errno.h>
 #include <grp.h>
@@ -240,12 +242,17 @@ static int parse_owner(uid_t *uid, gid_t *gid)
 
 static int lock_journal(struct vfc_cli *cli, struct vfc_journal *j)
 {
-	int rc = vfc_journal_lock(&cli->ctx, j, LOCK_WAIT_MS);
+	const char *env = getenv("VFIOCTL_LOCK_WAIT");
+	double wait_s = env ? atof(env) : LOCK_WAIT_MS / 1000.0;
+	int rc;
 
+	if (!(wait_s >= 0 && wait_s <= 86400))
+		wait_s = LOCK_WAIT_MS / 1000.0;
+	rc = vfc_journal_lock(&cli->ctx, j, (int)(wait_s * 1000));
 	if (rc == -ETIMEDOUT) {
 		vfc_err(VFC_JOURNAL_DIR "/lock", 0,
-			"another vfioctl has held the lock for %d s; is one stuck in an unbind?",
-			LOCK_WAIT_MS / 1000);
+			"another vfioctl has held the lock for %g s; is one stuck in an unbind?",
+			wait_s);
 		return VFC_EXIT_BUSY;
 	}
 	if (rc) {
@@ -567,7 +574,8 @@ static void do_bind_step(struct vfc_cli *cli, struct vfc_journal *j, struct vfc_
 		return;
 	}
 	s->result = RES_DONE;
-	set_reason(s, "%s", s->reason[0] ? s->reason : "target");
+	if (!s->reason[0])
+		set_reason(s, "target");
 	(void)uid;
 	(void)gid;
 }

@@ -102,7 +102,7 @@ static void check_mounts(const struct vfc_ctx *ctx, const char *file, const char
 	if (!f)
 		return;
 	while (getline(&line, &cap, f) > 0) {
-		char mnt[256], majmin[32], fstype[64], source[256], what[400];
+		char mnt[256], majmin[32], fstype[64], source[256], what[640];
 		unsigned maj, min;
 		char *dash = strstr(line, " - ");
 
