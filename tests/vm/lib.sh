@@ -94,21 +94,19 @@ lab_apt_newest() {
 
 # Download package $2 (a name, optionally name=version) of Debian arch $1 into dl/, print the path.
 lab_apt_download() {
-	local arch=$1 pkg=$2 dir="$LAB_CACHE/dl" before after f
+	local arch=$1 pkg=$2 dir="$LAB_CACHE/dl" tmp deb
 	mkdir -p "$dir"
 	# apt-get download drops privileges to _apt for the fetch; a root-owned cache dir is
 	# not writable for it and apt warns, so give the download a private world-writable dir.
-	local tmp
 	tmp=$(mktemp -d "$dir/.dl.XXXXXX")
 	chmod 0777 "$tmp"
 	(cd "$tmp" && lab_apt "$arch" apt-get -q download "$pkg" >/dev/null) ||
 		{ rm -rf "$tmp"; lab_die "apt-get download $pkg ($arch) failed"; }
-	before=$(ls "$tmp"/*.deb)
-	f="$dir/$(basename "$before")"
-	mv -f "$before" "$f"
+	deb=$(find "$tmp" -maxdepth 1 -name '*.deb' | head -n 1)
+	[ -n "$deb" ] || { rm -rf "$tmp"; lab_die "apt-get download $pkg ($arch) gave no .deb"; }
+	mv -f "$deb" "$dir/"
 	rm -rf "$tmp"
-	after=$f
-	echo "$after"
+	echo "$dir/${deb##*/}"
 }
 
 # Finish a kernel directory: modules.dep and friends (Debian's packages ship none). Modules stay
@@ -264,19 +262,25 @@ lab_guest_infra_problem() {
 		echo "timed out after ${GUEST_TIMEOUT}s"
 		return
 	fi
-	for pat in 'Kernel panic' 'Oops' 'BUG:' 'Call Trace'; do
-		if grep -qF "$pat" "$log" "$res/dmesg.txt" 2>/dev/null; then
-			echo "kernel reported '$pat': $(grep -hF -m1 "$pat" "$log" "$res/dmesg.txt" 2>/dev/null |
-				head -n 1 | tr -d '\r')"
-			return
-		fi
-	done
-	if grep -q 'VFIOCTL-LAB-INIT-FAILED' "$log"; then
-		echo "guest init: $(grep -m1 'VFIOCTL-LAB-INIT-FAILED' "$log" | tr -d '\r' |
+	# Only kernel lines count ("[   12.345678] ..."): test output on the console may quote
+	# these words. dmesg.txt (saved by init when the guest survived) is all kernel.
+	local hit
+	hit=$( { grep -a -E '\[ *[0-9]+\.[0-9]+\] ' "$log" 2>/dev/null
+		cat "$res/dmesg.txt" 2>/dev/null; } |
+		grep -a -m1 -E 'Kernel panic|Oops|BUG:|Call Trace' | tr -d '\r' || true)
+	if [ -n "$hit" ]; then
+		for pat in 'Kernel panic' 'Oops' 'BUG:' 'Call Trace'; do
+			case "$hit" in *"$pat"*) break ;; esac
+		done
+		echo "kernel reported '$pat': $hit"
+		return
+	fi
+	if grep -aq 'VFIOCTL-LAB-INIT-FAILED' "$log"; then
+		echo "guest init: $(grep -a -m1 'VFIOCTL-LAB-INIT-FAILED' "$log" | tr -d '\r' |
 			sed 's/.*VFIOCTL-LAB-INIT-FAILED: //')"
 		return
 	fi
-	if ! grep -q 'VFIOCTL-LAB-EXIT=' "$log"; then
+	if ! grep -aq 'VFIOCTL-LAB-EXIT=' "$log"; then
 		echo "no exit marker on the console (qemu status $qrc)"
 		return
 	fi
