@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/conf.h"
 #include "core/driver.h"
 #include "core/journal.h"
 #include "core/pciaddr.h"
@@ -77,6 +78,9 @@ struct step {
 	int exit;			/* exit code this step asks for (0: fine) */
 	char reason[400];
 	char node[64];
+	bool has_owner;			/* apply: this device's own owner= */
+	uid_t uid;
+	gid_t gid;
 	bool journal_new;		/* this run created the device's journal entry */
 	bool touched;			/* a sysfs write happened */
 };
@@ -196,24 +200,22 @@ static int parse_timeout(int *ms)
 	return 0;
 }
 
-static int parse_owner(uid_t *uid, gid_t *gid)
+/* "USER[:GROUP]" (names or numbers) -> ids; (uid_t)-1 / (gid_t)-1 for a part not given. */
+static int owner_lookup(const char *spec, uid_t *uid, gid_t *gid, const char **bad)
 {
-	char user[256], *colon;
-	struct passwd *pw;
-	struct group *gr;
+	static char user[256];
+	char *colon;
+	int64_t n;
 
 	*uid = (uid_t)-1;
 	*gid = (gid_t)-1;
-	if (!bo.owner)
-		return 0;
-	snprintf(user, sizeof(user), "%s", bo.owner);
+	snprintf(user, sizeof(user), "%s", spec);
 	colon = strchr(user, ':');
 	if (colon)
 		*colon++ = '\0';
 	if (*user) {
-		int64_t n;
+		struct passwd *pw = getpwnam(user);
 
-		pw = getpwnam(user);
 		if (pw) {
 			*uid = pw->pw_uid;
 			if (!colon)
@@ -221,20 +223,33 @@ static int parse_owner(uid_t *uid, gid_t *gid)
 		} else if (!vfc_parse_s64(user, &n) && n >= 0 && n < 0x7fffffff) {
 			*uid = (uid_t)n;
 		} else {
-			return vfc_usage_error("--owner: no such user '%s'", user);
+			*bad = user;
+			return -1;
 		}
 	}
 	if (colon && *colon) {
-		int64_t n;
+		struct group *gr = getgrnam(colon);
 
-		gr = getgrnam(colon);
-		if (gr)
+		if (gr) {
 			*gid = gr->gr_gid;
-		else if (!vfc_parse_s64(colon, &n) && n >= 0 && n < 0x7fffffff)
+		} else if (!vfc_parse_s64(colon, &n) && n >= 0 && n < 0x7fffffff) {
 			*gid = (gid_t)n;
-		else
-			return vfc_usage_error("--owner: no such group '%s'", colon);
+		} else {
+			*bad = colon;
+			return -1;
+		}
 	}
+	return 0;
+}
+
+static int parse_owner(uid_t *uid, gid_t *gid)
+{
+	const char *bad;
+
+	*uid = (uid_t)-1;
+	*gid = (gid_t)-1;
+	if (bo.owner && owner_lookup(bo.owner, uid, gid, &bad))
+		return vfc_usage_error("--owner: no such user or group '%s'", bad);
 	return 0;
 }
 
@@ -580,10 +595,12 @@ static void do_bind_step(struct vfc_cli *cli, struct vfc_journal *j, struct vfc_
 	(void)gid;
 }
 
-static void set_nodes(struct vfc_cli *cli, struct plan *p, uid_t uid, gid_t gid)
+static void set_nodes(struct vfc_cli *cli, struct plan *p, uid_t uid0, gid_t gid0)
 {
 	for (size_t i = 0; i < p->n; i++) {
 		struct step *s = &p->v[i];
+		uid_t uid = uid0;
+		gid_t gid = gid0;
 		int rc;
 
 		if (s->result != RES_DONE && s->result != RES_ALREADY)
@@ -593,6 +610,10 @@ static void set_nodes(struct vfc_cli *cli, struct plan *p, uid_t uid, gid_t gid)
 		s->group = vfc_device_group(&cli->ctx, s->bdf);
 		if (vfc_group_node(&cli->ctx, s->group, s->node, sizeof(s->node)))
 			s->node[0] = '\0';
+		if (s->has_owner) {
+			uid = s->uid;
+			gid = s->gid;
+		}
 		if ((uid != (uid_t)-1 || gid != (gid_t)-1) && s->node[0]) {
 			rc = vfc_group_node_chown(&cli->ctx, s->group, uid, gid);
 			if (rc) {
@@ -1027,3 +1048,151 @@ static const struct vfc_cmd vfc_cmd_restore = {
 	.run = cmd_restore,
 };
 VFC_COMMAND(vfc_cmd_restore);
+
+/* ---- apply ---- */
+
+static struct {
+	int check, diff;
+	char *device;
+} ao;
+
+static const struct poptOption apply_options[] = {
+	{ "check", 0, POPT_ARG_NONE, &ao.check, 0,
+	  "change nothing, print nothing; exit 8 when the host differs from the file", NULL },
+	{ "diff", 0, POPT_ARG_NONE, &ao.diff, 0,
+	  "print what would change (exit 8 when anything would)", NULL },
+	{ "device", 0, POPT_ARG_STRING, &ao.device, 0,
+	  "only this device (the udev rule passes the added one)", "BDF" },
+	{ "timeout", 't', POPT_ARG_DOUBLE, &bo.timeout, 0,
+	  "seconds to wait for each device (default 10)", "S" },
+	POPT_TABLEEND
+};
+
+static int cmd_apply(struct vfc_cli *cli, poptContext pc, int argc, const char **argv)
+{
+	struct vfc_journal j = { .lockfd = -1 };
+	struct vfc_conf_entry *ents = NULL;
+	struct vfc_topology *t = NULL;
+	struct vfc_waiter *w = NULL;
+	struct vfc_pciaddr only;
+	struct plan p = { 0 };
+	char path[PATH_MAX];
+	const char *why = NULL;
+	size_t nent = 0;
+	int rc, bad_line, timeout_ms = 0;
+	bool dry = ao.check || ao.diff, differs = false;
+
+	if (cli->list_columns) {
+		out_list_columns(&act_schema, stdout);
+		return VFC_EXIT_OK;
+	}
+	if (argc > 1)
+		return vfc_usage_error("apply: one CONF file at most");
+	if (ao.check && ao.diff)
+		return vfc_usage_error("apply: --check and --diff are mutually exclusive");
+	if (ao.device && (why = vfc_pciaddr_parse(ao.device, &only)))
+		return vfc_usage_error("--device: %s: %s", ao.device, why);
+	if ((rc = parse_timeout(&timeout_ms)) || (rc = vfc_check_columns(cli, &act_schema)))
+		return rc;
+	/* The default file belongs to the root the tool looks at (--sysroot: a whole system). */
+	if (argc == 1)
+		snprintf(path, sizeof(path), "%s", argv[0]);
+	else if (vfc_path(&cli->ctx, path, sizeof(path), VFC_CONF_PATH))
+		return vfc_usage_error("--sysroot: path too long");
+	rc = vfc_conf_read(path, &ents, &nent, &bad_line, &why);
+	if (rc == -ENOENT && argc == 0)
+		return VFC_EXIT_OK;	/* no file: nothing is wanted */
+	if (rc == -EINVAL) {
+		vfc_err(path, 0, "line %d: %s", bad_line, why);
+		return VFC_EXIT_USAGE;
+	}
+	if (rc) {
+		vfc_err(path, rc, "cannot read");
+		return vfc_exit_for_errno(rc);
+	}
+	if (!dry && (rc = lock_journal(cli, &j)))
+		goto out;
+	rc = scan_topology(cli, &t);
+	if (rc)
+		goto out;
+	for (size_t i = 0; i < nent; i++) {
+		struct vfc_conf_entry *e = &ents[i];
+		struct vfc_device **devs;
+		size_t nd, first = p.n;
+		uid_t uid = (uid_t)-1;
+		gid_t gid = (gid_t)-1;
+		const char *bad;
+
+		if (vfc_topology_resolve(t, &e->match, &devs, &nd))
+			continue;	/* not in this machine (now): nothing to do */
+		if (ao.device) {
+			size_t k = 0;
+
+			for (size_t x = 0; x < nd; x++)
+				if (devs[x]->is_pci && !vfc_pciaddr_cmp(&devs[x]->addr, &only))
+					devs[k++] = devs[x];
+			nd = k;
+		}
+		if (e->owner[0] && owner_lookup(e->owner, &uid, &gid, &bad)) {
+			vfc_err(path, 0, "line %d: no such user or group '%s'", e->line, bad);
+			free(devs);
+			rc = VFC_EXIT_USAGE;
+			goto out;
+		}
+		if (nd && !vfc_driver_exists(&cli->ctx, e->driver)) {
+			vfc_err(e->driver, 0, "no such PCI driver (line %d of %s)", e->line, path);
+			free(devs);
+			rc = VFC_EXIT_UNSUPPORTED;
+			goto out;
+		}
+		plan_bind(cli, t, &p, devs, nd, false, e->driver);
+		free(devs);
+		for (size_t k = first; k < p.n; k++) {
+			p.v[k].has_owner = e->owner[0] != '\0';
+			p.v[k].uid = uid;
+			p.v[k].gid = gid;
+			if (p.v[k].result == RES_PLANNED || p.v[k].result == RES_ALREADY)
+				set_reason(&p.v[k], "%s%s (line %d)",
+					   p.v[k].result == RES_ALREADY ? "already as configured: " : "",
+					   e->match_text, e->line);
+		}
+	}
+	for (size_t i = 0; i < p.n; i++) {
+		differs |= p.v[i].result == RES_PLANNED;
+		if (p.v[i].result == RES_REFUSED && !ao.check)
+			vfc_err(p.v[i].bdf, 0, "refused: %s", p.v[i].reason);
+	}
+	if (ao.check) {
+		rc = differs ? VFC_EXIT_PROBLEMS : VFC_EXIT_OK;
+		goto out;
+	}
+	if (ao.diff) {
+		rc = finish(cli, &p);
+		if (!rc && differs)
+			rc = VFC_EXIT_PROBLEMS;
+		goto out;
+	}
+	w = vfc_waiter_new(&cli->ctx);
+	for (size_t i = 0; i < p.n; i++)
+		if (p.v[i].result == RES_PLANNED)
+			do_bind_step(cli, &j, w, &p.v[i], timeout_ms, (uid_t)-1, (gid_t)-1);
+	set_nodes(cli, &p, (uid_t)-1, (gid_t)-1);
+	rc = finish(cli, &p);
+out:
+	vfc_waiter_free(w);
+	free(ents);
+	plan_free(&p);
+	vfc_topology_free(t);
+	vfc_journal_unlock(&j);
+	return rc;
+}
+
+static const struct vfc_cmd vfc_cmd_apply = {
+	.name = "apply",
+	.order = 33,
+	.args = "[--check|--diff] [CONF]",
+	.summary = "make the bindings match vfioctl.conf (idempotent; run at boot)",
+	.options = apply_options,
+	.run = cmd_apply,
+};
+VFC_COMMAND(vfc_cmd_apply);

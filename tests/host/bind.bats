@@ -326,3 +326,45 @@ stage_nvme_root() {
 		grep -q "^$c" <<<"$output" || grep -q " $c " <<<"$output" || { echo "no $c"; dump; false; }
 	done
 }
+
+@test "apply: --diff and --check against ROOT/etc/vfioctl.conf; a refusal is not a change" {
+	mkdir -p "$R/etc"
+	printf '# devices\n0000:04:00.0 owner=nobody\n10de:1aef\n\n' >"$R/etc/vfioctl.conf"
+	vfr apply --check
+	expect_status 8
+	[ -z "$output" ]
+	vfr -J apply --diff
+	expect_status 8
+	jqe '.actions[] | select(.bdf == "0000:04:00.0") | .result == "already" and (.reason | test("line 2"))'
+	jqe '.actions[] | select(.bdf == "0000:01:00.1") | .result == "planned" and .from == "snd_hda_intel"'
+	[ ! -e "$J" ]
+	printf '0000:04:00.0\n' >"$R/etc/vfioctl.conf"
+	vfr apply --check
+	expect_status 0
+	vfr apply
+	expect_status 0
+	[ ! -e "$J/0000:04:00.0" ]
+}
+
+@test "apply: no file is nothing to do; bad lines and group numbers are refused with the line" {
+	vfr apply
+	expect_status 0
+	printf '0000:03:00.0\n7 driver=vfio-pci\n' >"$BATS_TEST_TMPDIR/c"
+	vfr apply --check "$BATS_TEST_TMPDIR/c"
+	expect_status 2
+	[[ "$stderr" == *"line 2: group numbers change across boots"* ]] || { dump; false; }
+	printf '0000:03:00.0 speed=fast\n' >"$BATS_TEST_TMPDIR/c"
+	vfr apply --check "$BATS_TEST_TMPDIR/c"
+	expect_status 2
+	[[ "$stderr" == *"line 1: unknown option"* ]]
+	printf '0000:03:00.0 driver=no-such-drv\n' >"$BATS_TEST_TMPDIR/c"
+	vfr apply --check "$BATS_TEST_TMPDIR/c"
+	expect_status 6
+	vfr apply "$BATS_TEST_TMPDIR/missing"
+	expect_status 3
+}
+
+@test "apply: the shipped etc/vfioctl.conf parses and asks for nothing" {
+	vfr apply --check "$TOP/etc/vfioctl.conf"
+	expect_status 0
+}

@@ -391,3 +391,26 @@ journal_empty() {
 	expect_state "$E1000E" e1000e -
 	journal_empty
 }
+
+@test "bind apply: vfioctl.conf binds what it names; a second apply changes nothing (exit 0)" {
+	need EDU "edu alone in a group"
+	conf=$BATS_TEST_TMPDIR/vfioctl.conf
+	printf '# lab\n%s owner=nobody:nogroup\n' "$EDU" >"$conf"
+	run "$VFIOCTL" apply --check "$conf"
+	[ "$status" = 8 ]
+	expect_state "$EDU" none -
+	run "$VFIOCTL" apply "$conf"
+	echo "$output"
+	[ "$status" = 0 ]
+	expect_state "$EDU" vfio-pci vfio-pci
+	g=$(pci_group "$EDU")
+	[ "$(stat -c %U:%G "/dev/vfio/$g")" = nobody:nogroup ]
+	run "$VFIOCTL" apply --check "$conf"
+	[ "$status" = 0 ]
+	cp "$J/$EDU" "$BATS_TEST_TMPDIR/entry"
+	run --separate-stderr "$VFIOCTL" -J apply "$conf"
+	echo "$output"
+	[ "$status" = 0 ]
+	echo "$output" | jq -e '[.actions[] | .result == "already"] | all'
+	cmp "$BATS_TEST_TMPDIR/entry" "$J/$EDU"
+}

@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* vfioctl.conf (see conf.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/conf.h"
+#include "core/util.h"
+
+int vfc_conf_parse_line(const char *line, struct vfc_conf_entry *e, const char **why)
+{
+	char buf[512], *tok, *save = NULL, *hash;
+	int n = 0;
+
+	memset(e, 0, sizeof(*e));
+	snprintf(e->driver, sizeof(e->driver), "vfio-pci");
+	if (strlen(line) >= sizeof(buf)) {
+		*why = "line too long";
+		return -EINVAL;
+	}
+	snprintf(buf, sizeof(buf), "%s", line);
+	hash = strchr(buf, '#');
+	if (hash)
+		*hash = '\0';
+	for (tok = strtok_r(buf, " \t\r\n", &save); tok; tok = strtok_r(NULL, " \t\r\n", &save)) {
+		if (n++ == 0) {
+			*why = vfc_target_parse(tok, &e->match);
+			if (*why)
+				return -EINVAL;
+			if (e->match.kind == VFC_TARGET_GROUP) {
+				*why = "group numbers change across boots: use a PCI address or "
+				       "vendor:device ids";
+				return -EINVAL;
+			}
+			if (e->match.kind == VFC_TARGET_DEVICE)
+				vfc_pciaddr_format(&e->match.addr, e->match_text,
+						   sizeof(e->match_text));
+			else
+				snprintf(e->match_text, sizeof(e->match_text), "%04x:%04x",
+					 e->match.vendor, e->match.device);
+			continue;
+		}
+		if (!strncmp(tok, "driver=", 7) && vfc_name_is_sane(tok + 7, sizeof(e->driver) - 1)) {
+			snprintf(e->driver, sizeof(e->driver), "%s", tok + 7);
+		} else if (!strncmp(tok, "owner=", 6) &&
+			   vfc_name_is_sane(tok + 6, sizeof(e->owner) - 1)) {
+			snprintf(e->owner, sizeof(e->owner), "%s", tok + 6);
+		} else {
+			*why = "unknown option (driver=DRIVER, owner=USER[:GROUP])";
+			return -EINVAL;
+		}
+	}
+	return n ? 1 : 0;
+}
+
+int vfc_conf_read(const char *path, struct vfc_conf_entry **out, size_t *n, int *bad_line,
+		  const char **why)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	int lineno = 0, rc = 0;
+	FILE *f;
+
+	*out = NULL;
+	*n = 0;
+	*bad_line = 0;
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (getline(&line, &cap, f) > 0) {
+		struct vfc_conf_entry e, *v;
+
+		lineno++;
+		rc = vfc_conf_parse_line(line, &e, why);
+		if (rc < 0) {
+			*bad_line = lineno;
+			break;
+		}
+		rc = 0;
+		if (!vfc_conf_parse_line(line, &e, why))
+			continue;
+		e.line = lineno;
+		v = reallocarray(*out, *n + 1, sizeof(*v));
+		if (!v) {
+			rc = -ENOMEM;
+			break;
+		}
+		*out = v;
+		v[(*n)++] = e;
+	}
+	free(line);
+	fclose(f);
+	if (rc) {
+		free(*out);
+		*out = NULL;
+		*n = 0;
+	}
+	return rc;
+}

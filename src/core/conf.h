@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * vfioctl.conf: the devices `vfioctl apply` binds (at boot, from the udev rule and the
+ * systemd unit in etc/). One device per line:
+ *	MATCH [driver=DRIVER] [owner=USER[:GROUP]]	# comment
+ * MATCH is a PCI address or vendor:device ids, never a group number (groups are renumbered
+ * across boots and kernels).
+ */
+#ifndef VFC_CONF_H
+#define VFC_CONF_H
+
+#include <stddef.h>
+
+#include "core/pciaddr.h"
+#include "core/sysroot.h"
+
+#define VFC_CONF_PATH "/etc/vfioctl.conf"
+
+struct vfc_conf_entry {
+	struct vfc_target match;	/* VFC_TARGET_DEVICE or VFC_TARGET_ID */
+	char match_text[32];		/* as canonicalised: "0000:01:00.0" or "10de:2204" */
+	char driver[64];		/* default vfio-pci */
+	char owner[128];		/* "" = leave the node alone */
+	int line;
+};
+
+/*
+ * Pure: parse one line. Returns 1 with *e filled, 0 for a blank or comment line, or -EINVAL
+ * with *why set to a reason.
+ */
+int vfc_conf_parse_line(const char *line, struct vfc_conf_entry *e, const char **why);
+
+/* Read a whole file (path as given, not below the sysroot). On -EINVAL, *bad_line says where. */
+int vfc_conf_read(const char *path, struct vfc_conf_entry **out, size_t *n, int *bad_line,
+		  const char **why);
+
+#endif
