@@ -224,6 +224,52 @@ EOF
 	head -1 "$GEN/vfioctl.zsh" | grep -qx '#compdef vfioctl'
 }
 
+# zsh_complete LINE: type LINE and TAB into an interactive zsh with compinit and our _vfioctl;
+# prints the line as completed
+zsh_complete() {
+	mkdir -p "$BATS_TEST_TMPDIR/zfunc"
+	cp "$GEN/vfioctl.zsh" "$BATS_TEST_TMPDIR/zfunc/_vfioctl"
+	python3 - "$BATS_TEST_TMPDIR/zfunc" "$(dirname "$VFIOCTL")" "$1" <<'EOF'
+import os, pty, select, sys, time
+fdir, bindir, line = sys.argv[1:4]
+pid, fd = pty.fork()
+if pid == 0:
+    os.environ.update(PATH=bindir + ":" + os.environ["PATH"], HOME=fdir)
+    os.execvp("zsh", ["zsh", "-f", "-i"])
+def drain(t):
+    out, end = b"", time.time() + t
+    while time.time() < end:
+        if select.select([fd], [], [], 0.05)[0]:
+            try:
+                out += os.read(fd, 65536)
+            except OSError:
+                break
+    return out
+drain(0.5)
+os.write(fd, ("PS1='$ '; fpath=(%s $fpath); autoload -Uz compinit; compinit -u -D\n" % fdir).encode())
+drain(1.5)
+os.write(fd, line.encode() + b"\t"); drain(2)
+os.write(fd, b"\x01echo LINE: \n")
+out = drain(1.5).decode(errors="replace")
+os.write(fd, b"exit\n"); drain(0.3)
+for l in out.splitlines():
+    if l.startswith("LINE: "):
+        print(l[6:].strip())
+EOF
+}
+
+@test "zsh: real completion on a pty: command, option, BDF, column" {
+	command -v zsh >/dev/null || skip "zsh not installed"
+	run zsh_complete "vfioctl --sysroot $FX sh"
+	[ "$output" = "vfioctl --sysroot $FX show" ]
+	run zsh_complete "vfioctl --sysroot $FX show 0000:04"
+	[ "$output" = "vfioctl --sysroot $FX show 0000:04:00.0" ]
+	run zsh_complete "vfioctl --sysroot $FX list --not-v"
+	[ "$output" = "vfioctl --sysroot $FX list --not-viable" ]
+	run zsh_complete "vfioctl --sysroot $FX list -o GROUP,BD"
+	[ "$output" = "vfioctl --sysroot $FX list -o GROUP,BDF" ]
+}
+
 @test "fish completion parses (fish -n) and completes commands and BDFs" {
 	command -v fish >/dev/null || skip "fish not installed"
 	fish -n "$GEN/vfioctl.fish"
