@@ -29,6 +29,18 @@ has_msi_window() {
 	return 1
 }
 
+# tool_resv_matches_sysfs GROUP: `vfioctl show GROUP -J` lists the same reserved regions as
+# /sys/kernel/iommu_groups/GROUP/reserved_regions (numerically: the tool may pad or not).
+tool_resv_matches_sysfs() {
+	local expected actual s e t
+	expected=$(while read -r s e t; do printf '%x %x %s\n' "$((s))" "$((e))" "$t"; done \
+		<"/sys/kernel/iommu_groups/$1/reserved_regions")
+	actual=$(vfc show "$1" -J |
+		jq -r '.groups[0].reserved_regions[] | "\(.start) \(.end) \(.type)"' |
+		while read -r s e t; do printf '%x %x %s\n' "$((s))" "$((e))" "$t"; done)
+	same_lines "reserved regions of group $1" "$expected" "$actual"
+}
+
 @test "arm64: the guest has the topology the tests expect" {
 	[[ $(uname -m) == aarch64 ]]
 	[[ -n $(find_devices "$EDU_ID") ]]
@@ -69,7 +81,7 @@ has_msi_window() {
 	[[ -c /dev/vfio/$g ]] || { echo "no /dev/vfio/$g"; false; }
 	[[ $(<"/sys/kernel/iommu_groups/$g/type") == DMA ]]
 	has_msi_window "$g"
-	# TODO: also check `vfioctl show $g -J` .reserved_regions once the tool reports them.
+	tool_resv_matches_sysfs "$g"
 	json=$(tool_group "$g")
 	jq -e --arg b "$edu" '.viable == true and .type == "DMA"
 		and ([.devices[] | select(.bdf == $b and .driver == "vfio-pci")] | length == 1)' \
@@ -98,6 +110,7 @@ has_msi_window() {
 	for g in /sys/kernel/iommu_groups/*; do
 		[[ $(<"$g/type") == DMA ]] || { echo "${g##*/}: type $(<"$g/type")"; false; }
 		has_msi_window "${g##*/}"
+		tool_resv_matches_sysfs "${g##*/}"
 		n=$((n + 1))
 	done
 	# virtio 9p x3, virtio-net, e1000e and (bound earlier) edu.

@@ -92,6 +92,7 @@ find_pair() {
 		[[ $(<"$g/type") == unknown ]] || { echo "${g##*/}: type $(<"$g/type")"; false; }
 		# sysfs files always report a size: read the content.
 		[[ -z $(<"$g/reserved_regions") ]] || { echo "${g##*/}: $(<"$g/reserved_regions")"; false; }
+		vfc show "${g##*/}" -J | jq -e '.groups[0].reserved_regions == []'
 		n=$((n + 1))
 	done
 	[[ $n -ge 4 ]]
