@@ -560,6 +560,14 @@ static void plan_bind(struct vfc_cli *cli, const struct vfc_topology *t, struct 
 	}
 }
 
+static bool plan_failed(const struct plan *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (p->v[i].result == RES_FAILED)
+			return true;
+	return false;
+}
+
 static bool plan_refused(const struct plan *p)
 {
 	for (size_t i = 0; i < p->n; i++)
@@ -647,6 +655,35 @@ static void check_viable(struct vfc_cli *cli, struct plan *p)
 	vfc_topology_free(t);
 }
 
+/* --persist: record (or drop) the devices in ROOT/etc/vfioctl.conf, by BDF. Under the lock. */
+static void persist(struct vfc_cli *cli, struct plan *p, const char *drv, bool remove)
+{
+	char path[PATH_MAX];
+
+	if (vfc_path(&cli->ctx, path, sizeof(path), VFC_CONF_PATH))
+		return;
+	for (size_t i = 0; i < p->n; i++) {
+		struct step *s = &p->v[i];
+		bool changed;
+		int rc;
+
+		if ((s->result != RES_DONE && s->result != RES_ALREADY) || s->exit)
+			continue;
+		if (!remove && strcmp(s->to, drv))
+			continue;
+		if (remove && s->action != ACT_UNBIND && s->result != RES_ALREADY)
+			continue;
+		rc = vfc_conf_set(path, s->bdf, drv, bo.owner, remove, &changed);
+		if (rc) {
+			vfc_err(path, rc, "cannot %s %s (--persist)", remove ? "remove" : "record",
+				s->bdf);
+			s->exit = vfc_exit_for_errno(rc);
+		} else if (changed && cli->verbose) {
+			vfc_warn(s->bdf, "%s %s", remove ? "removed from" : "recorded in", path);
+		}
+	}
+}
+
 static const struct poptOption bind_options[] = {
 	{ "driver", 0, POPT_ARG_STRING, &bo.driver, 0, "driver to bind to (default vfio-pci)",
 	  "DRIVER" },
@@ -658,6 +695,8 @@ static const struct poptOption bind_options[] = {
 	  "seconds to wait for each device (default 10)", "S" },
 	{ "owner", 0, POPT_ARG_STRING, &bo.owner, 0, "owner of /dev/vfio/N afterwards",
 	  "USER[:GROUP]" },
+	{ "persist", 0, POPT_ARG_NONE, &bo.persist, 0,
+	  "also record the devices (by address) in /etc/vfioctl.conf for boot", NULL },
 	POPT_TABLEEND
 };
 
@@ -748,6 +787,8 @@ static int cmd_bind(struct vfc_cli *cli, poptContext pc, int argc, const char **
 	set_nodes(cli, &p, uid, gid);
 	if (!group_mode)
 		check_viable(cli, &p);
+	if (bo.persist && !(p.transaction && plan_failed(&p)))
+		persist(cli, &p, drv, false);
 	rc = finish(cli, &p);
 out:
 	vfc_waiter_free(w);
@@ -773,6 +814,8 @@ VFC_COMMAND(vfc_cmd_bind);
 static const struct poptOption unbind_options[] = {
 	{ "dry-run", 0, POPT_ARG_NONE, &bo.dry_run, 0, "print the plan, change nothing", NULL },
 	{ "force", 'f', POPT_ARG_NONE, &bo.force, 0, "unbind host-critical devices too", NULL },
+	{ "persist", 0, POPT_ARG_NONE, &bo.persist, 0,
+	  "also remove the devices' lines from /etc/vfioctl.conf", NULL },
 	{ "timeout", 't', POPT_ARG_DOUBLE, &bo.timeout, 0,
 	  "seconds to wait for each device (default 10)", "S" },
 	POPT_TABLEEND
@@ -862,6 +905,8 @@ static int cmd_unbind(struct vfc_cli *cli, poptContext pc, int argc, const char 
 		}
 		s->result = RES_DONE;
 	}
+	if (bo.persist)
+		persist(cli, &p, "vfio-pci", true);
 	rc = finish(cli, &p);
 out:
 	vfc_waiter_free(w);
@@ -1028,6 +1073,8 @@ static int cmd_restore(struct vfc_cli *cli, poptContext pc, int argc, const char
 		if (s->result == RES_PLANNED)
 			s->result = RES_DONE;
 	}
+	if (bo.persist)
+		persist(cli, &p, "vfio-pci", true);
 	rc = finish(cli, &p);
 out:
 	vfc_waiter_free(w);

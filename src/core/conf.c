@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* vfioctl.conf (see conf.h). */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/conf.h"
 #include "core/util.h"
@@ -96,5 +99,90 @@ int vfc_conf_read(const char *path, struct vfc_conf_entry **out, size_t *n, int 
 		*out = NULL;
 		*n = 0;
 	}
+	return rc;
+}
+
+int vfc_conf_set(const char *path, const char *bdf, const char *driver, const char *owner,
+		 bool remove, bool *changed)
+{
+	char want[256], tmp[PATH_MAX], *line = NULL, *out = NULL;
+	size_t cap = 0, outlen = 0;
+	bool found = false;
+	FILE *f, *mem;
+	int fd, rc = 0;
+
+	*changed = false;
+	snprintf(want, sizeof(want), "%s driver=%s%s%s\n", bdf, driver ? driver : "vfio-pci",
+		 owner && *owner ? " owner=" : "", owner && *owner ? owner : "");
+	mem = open_memstream(&out, &outlen);
+	if (!mem)
+		return -ENOMEM;
+	f = fopen(path, "re");
+	if (!f && errno != ENOENT) {
+		rc = -errno;
+		fclose(mem);
+		free(out);
+		return rc;
+	}
+	if (!f)
+		fputs("# vfioctl.conf: devices `vfioctl apply` binds (see vfioctl.conf(5)).\n", mem);
+	while (f && getline(&line, &cap, f) > 0) {
+		struct vfc_conf_entry e;
+		const char *why;
+		size_t len = strlen(line);
+
+		if (vfc_conf_parse_line(line, &e, &why) == 1 && e.match.kind == VFC_TARGET_DEVICE &&
+		    !strcmp(e.match_text, bdf)) {
+			if (remove || found) {
+				*changed = true;
+				continue;
+			}
+			found = true;
+			if (strcmp(line, want))
+				*changed = true;
+			fputs(want, mem);
+			continue;
+		}
+		fputs(line, mem);
+		if (len && line[len - 1] != '\n')
+			fputc('\n', mem);
+	}
+	free(line);
+	if (f)
+		fclose(f);
+	if (!remove && !found) {
+		fputs(want, mem);
+		*changed = true;
+	}
+	if (fclose(mem)) {
+		free(out);
+		return -ENOMEM;
+	}
+	if (!*changed) {
+		free(out);
+		return 0;
+	}
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
+	unlink(tmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0) {
+		rc = -errno;
+		free(out);
+		*changed = false;
+		return rc;
+	}
+	if (write(fd, out, outlen) != (ssize_t)outlen)
+		rc = errno ? -errno : -EIO;
+	if (!rc && fsync(fd))
+		rc = -errno;
+	if (close(fd) && !rc)
+		rc = -errno;
+	if (!rc && rename(tmp, path))
+		rc = -errno;
+	if (rc) {
+		unlink(tmp);
+		*changed = false;
+	}
+	free(out);
 	return rc;
 }

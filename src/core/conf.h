@@ -9,6 +9,7 @@
 #ifndef VFC_CONF_H
 #define VFC_CONF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "core/pciaddr.h"
@@ -33,5 +34,15 @@ int vfc_conf_parse_line(const char *line, struct vfc_conf_entry *e, const char *
 /* Read a whole file (path as given, not below the sysroot). On -EINVAL, *bad_line says where. */
 int vfc_conf_read(const char *path, struct vfc_conf_entry **out, size_t *n, int *bad_line,
 		  const char **why);
+
+/*
+ * Edit the file for `bind --persist` / `unbind --persist`: make the line naming bdf say
+ * "BDF driver=DRIVER[ owner=OWNER]" (added when missing, replaced when different), or with
+ * remove drop every line naming bdf. Lines matching by ids are never touched. The file is
+ * rewritten atomically (temp file in the same directory, fsync, rename) and created when
+ * missing. *changed says whether anything was written. Returns 0 or -errno.
+ */
+int vfc_conf_set(const char *path, const char *bdf, const char *driver, const char *owner,
+		 bool remove, bool *changed);
 
 #endif

@@ -368,3 +368,25 @@ stage_nvme_root() {
 	vfr apply --check "$TOP/etc/vfioctl.conf"
 	expect_status 0
 }
+
+@test "bind --persist / unbind --persist edit ROOT/etc/vfioctl.conf by address, atomically" {
+	mkdir -p "$R/etc"
+	vfr bind --persist 04:00.0
+	expect_status 0
+	[ "$(grep -v '^#' "$R/etc/vfioctl.conf")" = "0000:04:00.0 driver=vfio-pci" ] || { cat "$R/etc/vfioctl.conf"; false; }
+	vfr bind --persist 04:00.0
+	expect_status 0
+	[ "$(grep -c '^0000:04:00.0' "$R/etc/vfioctl.conf")" = 1 ]
+	vfr bind --persist --owner 0:0 04:00.0
+	expect_status 0
+	grep -qx '0000:04:00.0 driver=vfio-pci owner=0:0' "$R/etc/vfioctl.conf"
+	printf '8086:1533 # by ids: never edited\n0000:00:14.2\n' >>"$R/etc/vfioctl.conf"
+	vfr unbind --persist 00:14.2
+	expect_status 0
+	! grep -q '^0000:00:14.2' "$R/etc/vfioctl.conf"
+	grep -q '^8086:1533' "$R/etc/vfioctl.conf"
+	grep -q '^0000:04:00.0' "$R/etc/vfioctl.conf"
+	[ -z "$(ls "$R/etc" | grep tmp)" ]
+	vfr apply --check
+	expect_status 0
+}
