@@ -12,6 +12,9 @@
  *                               there until killed — to prove `restore` after SIGKILL.
  *   VFIOCTL_TEST_FAIL_BDF=BDF   the bind of BDF fails (EIO) after its unbind step, before the
  *                               probe — to prove the rollback of a group transaction.
+ *   VFIOCTL_TEST_IGNORE_HOLDERS=1  skip the refusal of held devices, so the guest suite can
+ *                               prove that an unbind the kernel blocks (vfio-pci waits for
+ *                               the holder) times out instead of hanging vfioctl.
  * And one for operators and tests: VFIOCTL_LOCK_WAIT=S, seconds to wait for the writers' lock
  * (default 120).
  */
@@ -158,7 +161,7 @@ static bool refuse_if_held(struct step *s, const struct vfc_topology *t)
 {
 	const struct vfc_group *g = s->group >= 0 ? vfc_topology_group(t, s->group) : NULL;
 
-	if (!g || !g->nholders)
+	if (!g || !g->nholders || getenv("VFIOCTL_TEST_IGNORE_HOLDERS"))
 		return false;
 	refuse(s, VFC_EXIT_BUSY, "group %d is in use by pid %d (%s) holding %s", g->id,
 	       (int)g->holders[0].pid, g->holders[0].comm, g->holders[0].path);

@@ -414,3 +414,30 @@ journal_empty() {
 	echo "$output" | jq -e '[.actions[] | .result == "already"] | all'
 	cmp "$BATS_TEST_TMPDIR/entry" "$J/$EDU"
 }
+
+@test "bind unbind timeout: an unbind the kernel blocks (device held) times out, exit 5, no hang" {
+	need EDU "edu alone in a group"
+	run "$VFIOCTL" bind "$EDU"
+	[ "$status" = 0 ]
+	g=$(pci_group "$EDU")
+	exec 7<>"/dev/vfio/$g"
+	t0=$SECONDS
+	# the hook skips the holder check, so vfio-pci's remove() really waits for fd 7
+	VFIOCTL_TEST_IGNORE_HOLDERS=1 run timeout 120 "$VFIOCTL" unbind --timeout 3 "$EDU"
+	echo "$output"
+	[ "$status" = 5 ]
+	[[ "$output" == *"cannot unbind from its driver within the timeout"* ]]
+	[ $((SECONDS - t0)) -lt 60 ]
+	[ -e "$J/$EDU" ]
+	# the unbind left behind in the kernel completes once the holder lets go
+	exec 7>&-
+	for _ in $(seq 100); do
+		state1 "$EDU"
+		[ "$REPLY" = "$EDU none -" ] && break
+		sleep 0.2
+	done
+	expect_state "$EDU" none -
+	run "$VFIOCTL" restore --all
+	[ "$status" = 0 ]
+	journal_empty
+}
