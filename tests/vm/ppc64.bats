@@ -172,3 +172,22 @@ teardown_file() {
 	[[ $status -eq 0 ]]
 	[[ $output == *matched* ]]
 }
+
+@test "ppc64: vfioctl bind --group takes both devices of a host bridge's group; restore undoes it" {
+	find_pair
+	expect_viable "$G" false
+	# --dry-run changes nothing.
+	vfc bind --group "$E1000" --dry-run
+	[[ $(driver_of "$E1000") == e1000 && $(driver_of "$PAIR") == e1000e ]]
+	vfc bind --group "$E1000"
+	[[ $(driver_of "$E1000") == vfio-pci ]] || { echo "e1000: $(driver_of "$E1000")"; false; }
+	[[ $(driver_of "$PAIR") == vfio-pci ]] || { echo "e1000e: $(driver_of "$PAIR")"; false; }
+	[[ -c /dev/vfio/$G ]]
+	expect_viable "$G" true
+	# The other groups are untouched.
+	[[ $(driver_of "$SOLO") == e1000e ]]
+	vfc restore "$E1000" "$PAIR"
+	[[ $(driver_of "$E1000") == e1000 ]] || { echo "e1000 after restore: $(driver_of "$E1000")"; false; }
+	[[ $(driver_of "$PAIR") == e1000e ]] || { echo "e1000e after restore: $(driver_of "$PAIR")"; false; }
+	expect_viable "$G" false
+}
