@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "vfioctl.h"
 
@@ -251,6 +252,15 @@ static int run_command(struct vfc_cli *cli, const struct vfc_cmd *cmd, int argc,
 	}
 	apply_globals(cli);
 	rc = vfc_ctx_init(&cli->ctx, g.sysroot);
+	if (!rc && g.sysroot) {
+		struct stat st;
+
+		/* A mistyped fixture path must not look like a host with nothing in it. */
+		if (stat(g.sysroot, &st))
+			rc = -errno;
+		else if (!S_ISDIR(st.st_mode))
+			rc = -ENOTDIR;
+	}
 	if (rc) {
 		vfc_err(g.sysroot, rc, "bad --sysroot");
 		poptFreeContext(pc);
@@ -316,7 +326,7 @@ int main(int argc, const char **argv)
 	}
 	cmd = find_command(rest[0]);
 	if (!cmd) {
-		rc = vfc_usage_error("unknown command '%s'", rest[0]);
+		rc = vfc_usage_error("%s: unknown command", rest[0]);
 		poptFreeContext(pc);
 		return rc;
 	}

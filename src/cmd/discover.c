@@ -12,6 +12,7 @@
 #include "core/names.h"
 #include "core/pciaddr.h"
 #include "core/topology.h"
+#include "core/vfio.h"
 #include "vfioctl.h"
 
 /* ---- columns ---- */
@@ -87,13 +88,16 @@ static const struct out_col resv_cols[] = {
 static const struct out_schema resv_schema = { "reserved_regions", resv_cols,
 					       VFC_ARRAY_SIZE(resv_cols) };
 
-enum { G_GROUP, G_TYPE, G_VIABLE, G_NOIOMMU, G_NDEVS, G_DEVICES, G_BLOCKERS, G_HOLDERS, G_RESV };
+enum { G_GROUP, G_TYPE, G_VIABLE, G_NOIOMMU, G_NDEVS, G_BACKENDS, G_DEVICES, G_BLOCKERS, G_HOLDERS,
+       G_RESV };
 static const struct out_col group_cols[] = {
 	[G_GROUP] = { "GROUP", OUT_NUM, 5, OUT_DEFAULT | OUT_RIGHT, "IOMMU group number" },
 	[G_TYPE] = { "TYPE", OUT_STR, 8, OUT_DEFAULT, "default domain type (DMA, DMA-FQ, ...)" },
 	[G_VIABLE] = { "VIABLE", OUT_BOOL, 3, OUT_DEFAULT, "usable by VFIO as bound now" },
 	[G_NOIOMMU] = { "NOIOMMU", OUT_BOOL, 3, 0, "a no-IOMMU group (unsafe, no isolation)" },
 	[G_NDEVS] = { "NDEVS", OUT_NUM, 3, OUT_RIGHT | OUT_TEXT, "number of devices" },
+	[G_BACKENDS] = { "BACKENDS", OUT_STRV, 10, 0,
+			 "DMA backends the running kernel offers for it (domain --backend)" },
 	[G_DEVICES] = { "DEVICES", OUT_SUB, 0, OUT_EXPAND, "member devices", &dev_schema },
 	[G_BLOCKERS] = { "BLOCKERS", OUT_SUB, 0, 0, "devices that keep it from being viable",
 			 &blocker_schema },
@@ -153,11 +157,15 @@ static void fill_device(struct out_row *r, const struct vfc_topology *t, const s
 	set_hex(r, D_DEVICE_ID, d->device, 4);
 	set_hex(r, D_SVENDOR_ID, d->subsys_vendor, 4);
 	set_hex(r, D_SDEVICE_ID, d->subsys_device, 4);
-	if (d->is_pci)
-		out_set_strf(r, D_IDS, "%s:%s", d->vendor >= 0 ? "" : "????",
-			     d->device >= 0 ? "" : "????");
-	if (d->vendor >= 0 && d->device >= 0)
-		out_set_strf(r, D_IDS, "%04x:%04x", (unsigned)d->vendor, (unsigned)d->device);
+	if (d->is_pci) {
+		char ven[8] = "????", dev[8] = "????";
+
+		if (d->vendor >= 0)
+			snprintf(ven, sizeof(ven), "%04x", (unsigned)d->vendor);
+		if (d->device >= 0)
+			snprintf(dev, sizeof(dev), "%04x", (unsigned)d->device);
+		out_set_strf(r, D_IDS, "%s:%s", ven, dev);
+	}
 	out_set_str(r, D_VENDOR, d->vendor_name);
 	out_set_str(r, D_DEVICE, d->device_name);
 	if (d->vendor_name || d->device_name)
@@ -187,9 +195,47 @@ static void fill_device(struct out_row *r, const struct vfc_topology *t, const s
 	}
 }
 
+/* What the running kernel offers, probed once per run (opens /dev/vfio/vfio). */
+static unsigned kernel_backends(const struct vfc_ctx *ctx)
+{
+	static bool done;
+	static unsigned mask;
+
+	if (!done) {
+		vfc_backends_probe(ctx, NULL, &mask);
+		done = true;
+	}
+	return mask;
+}
+
+static void set_backends(struct out_row *r, const struct vfc_topology *t, const struct vfc_group *g)
+{
+	const char *v[VFC_BACKEND_COUNT + 1] = { 0 };
+	unsigned mask = kernel_backends(t->ctx);
+	size_t k = 0;
+	bool cdevs = g->ndevs > 0;
+
+	/* iommufd needs every member that is not a bridge to have a vfio cdev (bound to vfio). */
+	for (size_t i = 0; i < g->ndevs; i++)
+		if (!g->devs[i]->is_bridge && !vfc_driver_is_vfio(g->devs[i]->driver))
+			cdevs = false;
+	if (g->noiommu)
+		mask &= 1u << VFC_BACKEND_NOIOMMU;
+	else
+		mask &= ~(1u << VFC_BACKEND_NOIOMMU);
+	for (unsigned b = 1; b < VFC_BACKEND_COUNT; b++) {
+		if (!(mask & (1u << b)) || (b == VFC_BACKEND_IOMMUFD && !cdevs))
+			continue;
+		v[k++] = vfc_backend_name((enum vfc_backend)b);
+	}
+	out_set_strv(r, G_BACKENDS, (char *const *)v);
+}
+
 static void fill_group(struct out_row *r, const struct vfc_topology *t, const struct vfc_group *g)
 {
 	struct out_table *sub;
+
+	set_backends(r, t, g);
 
 	out_set_num(r, G_GROUP, g->id);
 	out_set_str(r, G_TYPE, g->type);

@@ -26,7 +26,7 @@ static struct {
 static const struct poptOption domain_options[] = {
 	{ "backend", 'b', POPT_ARG_STRING, &dopt.backend, 0,
 	  "auto (default: iommufd+cdev, else type1v2, else type1), type1, type1v2, iommufd",
-	  "BACKEND" },
+	  "auto|type1|type1v2|iommufd" },
 	{ "window", 'w', POPT_ARG_STRING, &dopt.window, 0,
 	  "requested IOVA window; no START: lowest aligned fit", "[START+]SIZE" },
 	{ "page-size", 'p', POPT_ARG_STRING, &dopt.page_size, 0,

@@ -115,11 +115,12 @@ void vfc_cfg_parse(const uint8_t *cfg, size_t len, struct vfc_cfginfo *ci)
 		walk_caps(cfg, len, ci);
 	if (ci->pm != VFC_YES)
 		ci->pm_nosoftrst = VFC_UNKNOWN;	/* no PM capability: the bit does not exist */
-	if (len > 256) {
+	if (ci->pcie_type == VFC_PCIE_NONE && !ci->malformed) {
+		/* Conventional PCI: no extended config space, so no ACS and no SR-IOV at all. */
 		ci->acs = ci->sriov = VFC_NO;
-		/* Extended config space exists only for PCIe functions. */
-		if (ci->pcie_type != VFC_PCIE_NONE)
-			walk_ext_caps(cfg, len, ci);
+	} else if (len > 256) {
+		ci->acs = ci->sriov = VFC_NO;
+		walk_ext_caps(cfg, len, ci);
 	}
 }
 

@@ -235,7 +235,8 @@ int vfc_list_dir(const struct vfc_ctx *ctx, struct vfc_names *out, const char *f
 	while ((de = readdir(dir))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
-		if (out->n == cap) {
+		/* one spare slot: the vector stays NULL-terminated for string-vector consumers */
+		if (out->n + 1 >= cap) {
 			size_t ncap = cap ? cap * 2 : 32;
 			char **nv = reallocarray(out->v, ncap, sizeof(*nv));
 
@@ -247,7 +248,7 @@ int vfc_list_dir(const struct vfc_ctx *ctx, struct vfc_names *out, const char *f
 		out->v[out->n] = strdup(de->d_name);
 		if (!out->v[out->n])
 			goto nomem;
-		out->n++;
+		out->v[++out->n] = NULL;
 	}
 	closedir(dir);
 	/* readdir order is the filesystem's: sort so every output is deterministic. */

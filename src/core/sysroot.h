@@ -48,7 +48,7 @@ int vfc_exists(const struct vfc_ctx *ctx, const char *fmt, ...)
 DIR *vfc_opendir(const struct vfc_ctx *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* Sorted, owned list of directory entry names (no "." or ".."). */
+/* Sorted, owned list of directory entry names (no "." or ".."); v is NULL-terminated. */
 struct vfc_names {
 	char **v;
 	size_t n;

@@ -392,6 +392,7 @@ int vfc_topology_scan(const struct vfc_ctx *ctx, unsigned flags, struct vfc_topo
 	if (!t)
 		return -ENOMEM;
 	t->holders_complete = true;
+	t->ctx = ctx;
 	rc = vfc_list_dir(ctx, &names, PCI_DEVICES);
 	if (rc && rc != -ENOENT && rc != -ENOTDIR)
 		goto fail;

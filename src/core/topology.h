@@ -70,6 +70,7 @@ struct vfc_group {
 };
 
 struct vfc_topology {
+	const struct vfc_ctx *ctx;	/* the root it was read from */
 	struct vfc_device **devs;	/* every device: PCI sorted by address, then others by name */
 	size_t ndevs;
 	struct vfc_group *groups;	/* sorted by id */

@@ -455,12 +455,17 @@ static int print_table(const struct out_table *t, const struct out_opts *o, FILE
 			goto out;
 		}
 	}
+	/* Without a sub-schema column selected, one line per row: no empty continuation lines. */
+	bool any_sub = false;
+
+	for (size_t i = 0; i < sel->n; i++)
+		any_sub |= sel->v[i].level == 1;
 	for (size_t r = 0; r < t->n; r++) {
 		const struct out_row *row = t->rows[r];
 		const struct out_table *kids = NULL;
 		size_t nk;
 
-		if (sub && row->cells[sel->expand].set)
+		if (sub && any_sub && row->cells[sel->expand].set)
 			kids = row->cells[sel->expand].t;
 		nk = kids && kids->n ? kids->n : 1;
 		for (size_t k = 0; k < nk; k++) {

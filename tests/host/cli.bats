@@ -85,14 +85,14 @@ usage_error() {
 	jqe '.iommu.units == ["smmu3.0x0000000009050000"]'
 }
 
-@test "cli: contract: kind is endpoint or bridge (host bridges have type 0 headers)" {
+@test "cli: contract: kind is endpoint, bridge, or host-bridge for class 0600" {
 	for t in desktop-gpu sriov-nic arm-msi; do
 		vf "$t" -J list --devices
 		CONTRACT_STRICT=kind contract devices "$t"
 	done
 }
 
-@test "cli: contract: flr/pm_nosoftrst/acs are null only when config space is unreadable" {
+@test "cli: contract: flr/acs null only when config space is unreadable (pm_nosoftrst: also without PM)" {
 	for t in desktop-gpu sriov-nic pci-bridge; do
 		vf "$t" -J list --devices
 		CONTRACT_STRICT=nullflags contract devices "$t"
