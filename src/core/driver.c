@@ -147,10 +147,10 @@ int vfc_driver_unbind(const struct vfc_ctx *ctx, const char *bdf, int timeout_ms
 	if (pid == 0) {
 		/*
 		 * The child may stay blocked in the kernel after the parent gave up: it must not
-		 * keep the journal lock (a flock lives until every fd sharing it is closed).
+		 * keep the journal lock (a flock lives until every fd sharing it is closed), nor
+		 * the caller's stdout/stderr (a pipe reader would wait for its EOF).
 		 */
-		if (fd > 3)
-			close_range(3, (unsigned)fd - 1, 0);
+		close_range(0, (unsigned)fd - 1, 0);
 		close_range((unsigned)fd + 1, ~0U, 0);
 		_exit(write(fd, bdf, strlen(bdf)) == (ssize_t)strlen(bdf) ? 0 : (errno & 0x7f) | 0x80);
 	}

@@ -415,22 +415,48 @@ journal_empty() {
 	cmp "$BATS_TEST_TMPDIR/entry" "$J/$EDU"
 }
 
-@test "bind unbind timeout: an unbind the kernel blocks (device held) times out, exit 5, no hang" {
+# hold_device GROUP BDF: a process with the device fd open (container, type1v2, GET_DEVICE_FD),
+# which is what makes vfio-pci's remove() wait; prints "holding" when it has it.
+hold_device() {
+	python3 -c '
+import ctypes, os, sys, time
+libc = ctypes.CDLL(None, use_errno=True)
+c = os.open("/dev/vfio/vfio", os.O_RDWR)
+g = os.open("/dev/vfio/" + sys.argv[1], os.O_RDWR)
+cfd = ctypes.c_int(c)
+if libc.ioctl(g, 0x3b68, ctypes.byref(cfd)) or libc.ioctl(c, 0x3b66, ctypes.c_ulong(3)):
+    sys.exit("set container/iommu: " + os.strerror(ctypes.get_errno()))
+d = libc.ioctl(g, 0x3b6a, ctypes.c_char_p(sys.argv[2].encode()))
+if d < 0:
+    sys.exit("GET_DEVICE_FD: " + os.strerror(ctypes.get_errno()))
+print("holding", flush=True)
+time.sleep(3600)
+' "$1" "$2"
+}
+
+@test "bind unbind timeout: an unbind the kernel blocks (device fd open) times out, exit 5, no hang" {
 	need EDU "edu alone in a group"
 	run "$VFIOCTL" bind "$EDU"
 	[ "$status" = 0 ]
 	g=$(pci_group "$EDU")
-	exec 7<>"/dev/vfio/$g"
+	hold_device "$g" "$EDU" >"$BATS_TEST_TMPDIR/hold" 2>&1 &
+	holder=$!
+	for _ in $(seq 150); do
+		grep -q holding "$BATS_TEST_TMPDIR/hold" && break
+		sleep 0.2
+	done
+	grep -q holding "$BATS_TEST_TMPDIR/hold" || { cat "$BATS_TEST_TMPDIR/hold"; kill $holder; false; }
 	t0=$SECONDS
-	# the hook skips the holder check, so vfio-pci's remove() really waits for fd 7
+	# the hook skips the holder check, so vfio-pci's remove() really waits for the holder
 	VFIOCTL_TEST_IGNORE_HOLDERS=1 run timeout 120 "$VFIOCTL" unbind --timeout 3 "$EDU"
 	echo "$output"
-	[ "$status" = 5 ]
+	[ "$status" = 5 ] || { kill $holder; false; }
 	[[ "$output" == *"cannot unbind from its driver within the timeout"* ]]
 	[ $((SECONDS - t0)) -lt 60 ]
 	[ -e "$J/$EDU" ]
 	# the unbind left behind in the kernel completes once the holder lets go
-	exec 7>&-
+	kill "$holder"
+	wait "$holder" || true
 	for _ in $(seq 100); do
 		state1 "$EDU"
 		[ "$REPLY" = "$EDU none -" ] && break
