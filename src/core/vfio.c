@@ -339,6 +339,72 @@ int vfc_type1_unmap_all(struct vfc_container *c, uint64_t *unmapped, struct vfc_
 	return 0;
 }
 
+/* ---- SPAPR TCE ---- */
+
+int vfc_spapr_info(struct vfc_container *c, struct vfc_spapr_info *info, struct vfc_err *e)
+{
+	struct vfio_iommu_spapr_tce_info ti = { .argsz = sizeof(ti) };
+
+	IOCTL_OR_FAIL(c->fd, VFIO_IOMMU_SPAPR_TCE_GET_INFO, &ti, e, "/dev/vfio/vfio",
+		      "VFIO_IOMMU_SPAPR_TCE_GET_INFO");
+	memset(info, 0, sizeof(*info));
+	info->dma32_start = ti.dma32_window_start;
+	info->dma32_size = ti.dma32_window_size;
+	info->ddw = ti.flags & VFIO_IOMMU_SPAPR_INFO_DDW;
+	if (info->ddw) {
+		info->ddw_pgsizes = ti.ddw.pgsizes;
+		info->ddw_max_windows = ti.ddw.max_dynamic_windows_supported;
+		info->ddw_levels = ti.ddw.levels;
+	}
+	return 0;
+}
+
+int vfc_spapr_enable(struct vfc_container *c, bool enable, struct vfc_err *e)
+{
+	IOCTL_OR_FAIL(c->fd, enable ? VFIO_IOMMU_ENABLE : VFIO_IOMMU_DISABLE, NULL, e,
+		      "/dev/vfio/vfio", enable ? "VFIO_IOMMU_ENABLE" : "VFIO_IOMMU_DISABLE");
+	return 0;
+}
+
+int vfc_spapr_register(struct vfc_container *c, void *vaddr, uint64_t size, bool reg,
+		       struct vfc_err *e)
+{
+	struct vfio_iommu_spapr_register_memory r = { .argsz = sizeof(r),
+						      .vaddr = (uintptr_t)vaddr, .size = size };
+	char sz[32];
+
+	IOCTL_OR_FAIL(c->fd, reg ? VFIO_IOMMU_SPAPR_REGISTER_MEMORY
+				 : VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY, &r, e, "/dev/vfio/vfio",
+		      "%s %s", reg ? "VFIO_IOMMU_SPAPR_REGISTER_MEMORY"
+				   : "VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY",
+		      vfc_format_size(size, sz, sizeof(sz)));
+	return 0;
+}
+
+int vfc_spapr_create(struct vfc_container *c, unsigned page_shift, uint64_t size,
+		     unsigned levels, uint64_t *start, struct vfc_err *e)
+{
+	struct vfio_iommu_spapr_tce_create cr = { .argsz = sizeof(cr), .page_shift = page_shift,
+						  .window_size = size, .levels = levels };
+	char sz[32];
+
+	IOCTL_OR_FAIL(c->fd, VFIO_IOMMU_SPAPR_TCE_CREATE, &cr, e, "/dev/vfio/vfio",
+		      "VFIO_IOMMU_SPAPR_TCE_CREATE %s window, page shift %u, %u level%s",
+		      vfc_format_size(size, sz, sizeof(sz)), page_shift, levels,
+		      levels == 1 ? "" : "s");
+	*start = cr.start_addr;
+	return 0;
+}
+
+int vfc_spapr_remove(struct vfc_container *c, uint64_t start, struct vfc_err *e)
+{
+	struct vfio_iommu_spapr_tce_remove r = { .argsz = sizeof(r), .start_addr = start };
+
+	IOCTL_OR_FAIL(c->fd, VFIO_IOMMU_SPAPR_TCE_REMOVE, &r, e, "/dev/vfio/vfio",
+		      "VFIO_IOMMU_SPAPR_TCE_REMOVE(0x%llx)", (unsigned long long)start);
+	return 0;
+}
+
 /* ---- iommufd + cdev ---- */
 
 int vfc_iommufd_open(const struct vfc_ctx *ctx, int *fd, struct vfc_err *e)

@@ -76,6 +76,28 @@ int vfc_type1_unmap(struct vfc_container *c, uint64_t iova, uint64_t size, uint6
 		    struct vfc_err *e);
 int vfc_type1_unmap_all(struct vfc_container *c, uint64_t *unmapped, struct vfc_err *e);
 
+/* ---- SPAPR TCE (POWER) ---- */
+
+struct vfc_spapr_info {
+	uint64_t dma32_start;		/* the default 32-bit window */
+	uint64_t dma32_size;
+	bool ddw;			/* dynamic DMA windows (v2 platforms) */
+	uint64_t ddw_pgsizes;
+	uint32_t ddw_max_windows;
+	uint32_t ddw_levels;
+};
+
+int vfc_spapr_info(struct vfc_container *c, struct vfc_spapr_info *info, struct vfc_err *e);
+/* v1: account and enable the default window (ENOTTY on v2). */
+int vfc_spapr_enable(struct vfc_container *c, bool enable, struct vfc_err *e);
+/* v2: preregister (pin) memory before mapping it; unregister after unmapping. */
+int vfc_spapr_register(struct vfc_container *c, void *vaddr, uint64_t size, bool reg,
+		       struct vfc_err *e);
+/* v2: create a window; the kernel chooses *start. */
+int vfc_spapr_create(struct vfc_container *c, unsigned page_shift, uint64_t size,
+		     unsigned levels, uint64_t *start, struct vfc_err *e);
+int vfc_spapr_remove(struct vfc_container *c, uint64_t start, struct vfc_err *e);
+
 /* ---- iommufd + vfio cdev ---- */
 
 int vfc_iommufd_open(const struct vfc_ctx *ctx, int *fd, struct vfc_err *e);
