@@ -100,6 +100,13 @@ find_pair() {
 		'(.groups | length) == $n and all(.groups[]; .type == "unknown")'
 }
 
+@test "ppc64: vfioctl says the kernel offers SPAPR TCE v1 and v2 for every group, nothing else" {
+	# KERNEL.md (measured): VFIO_CHECK_EXTENSION gives SPAPR_TCE and SPAPR_TCE_v2 only here.
+	[[ -d /sys/module/vfio_iommu_spapr_tce && ! -d /sys/module/vfio_iommu_type1 ]]
+	vfc list -J | jq -e '(.groups | length) > 0 and
+		all(.groups[]; (.backends | sort) == ["spapr", "spapr2"])'
+}
+
 @test "ppc64: vfioctl list -J agrees with /sys (every device, its group, its driver)" {
 	same_lines "vfioctl list -J" "$(sysfs_walk)" "$(tool_walk_groups)"
 }
