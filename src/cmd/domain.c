@@ -20,13 +20,13 @@
 static struct {
 	char *backend, *window, *page_size, *pin;
 	char **maps;
-	int verify;
+	int verify, levels, replace_default;
 } dopt;
 
 static const struct poptOption domain_options[] = {
 	{ "backend", 'b', POPT_ARG_STRING, &dopt.backend, 0,
-	  "auto (default: iommufd+cdev, else type1v2, else type1), type1, type1v2, iommufd",
-	  "auto|type1|type1v2|iommufd" },
+	  "auto (iommufd+cdev, else type1v2, else type1, else spapr2, spapr), type1, type1v2, iommufd, spapr, spapr2",
+	  "BACKEND" },
 	{ "window", 'w', POPT_ARG_STRING, &dopt.window, 0,
 	  "requested IOVA window; no START: lowest aligned fit", "[START+]SIZE" },
 	{ "page-size", 'p', POPT_ARG_STRING, &dopt.page_size, 0,
@@ -36,6 +36,10 @@ static const struct poptOption domain_options[] = {
 	  "SIZE[@IOVA][,hugetlb]" },
 	{ "pin", 0, POPT_ARG_STRING, &dopt.pin, 0, "map and pin SIZE bytes, reporting the time",
 	  "SIZE" },
+	{ "levels", 0, POPT_ARG_INT, &dopt.levels, 0,
+	  "SPAPR v2: TCE table levels to start from (raised until the kernel accepts)", "N" },
+	{ "replace-default", 0, POPT_ARG_NONE, &dopt.replace_default, 0,
+	  "SPAPR v2: remove the default 32-bit window before creating the requested one", NULL },
 	{ "verify", 0, POPT_ARG_NONE, &dopt.verify, 0,
 	  "prove the first mapping carries DMA (needs an edu device in the domain)", NULL },
 	POPT_TABLEEND
@@ -47,7 +51,8 @@ enum {
 	C_BACKEND, C_OFFERED, C_GROUPS, C_DEVICES, C_REQ_START, C_REQ_SIZE, C_WIN_START, C_WIN_LAST,
 	C_WIN_SIZE, C_PAGE_SIZE, C_PAGE_SIZES, C_RANGES_SRC, C_RANGES, C_RESV, C_DMA_LIMIT_SRC,
 	C_DMA_AVAIL, C_DMA_AVAIL_AFTER, C_MEMLOCK_LIMIT, C_MEMLOCK_LOCKED, C_CAP_IPC_LOCK,
-	C_MAPPED, C_KMAPS, C_MAPPINGS, C_PIN_MS, C_VERIFY, C_UNMAPPED,
+	C_MAPPED, C_KMAPS, C_MAPPINGS, C_PIN_MS, C_VERIFY, C_UNMAPPED, C_DEF_WIN, C_DDW_WINDOWS,
+	C_DDW_LEVELS, C_CREATED, C_LEVELS,
 };
 
 enum { RG_START, RG_LAST, RG_SIZE };
@@ -109,6 +114,13 @@ static const struct out_col dom_cols[] = {
 	[C_PIN_MS] = { "MAP_MS", OUT_NUM, 8, 0, "milliseconds the maps (pinning) took" },
 	[C_VERIFY] = { "VERIFY", OUT_STR, 8, 0, "DMA round trip result (null: not asked)" },
 	[C_UNMAPPED] = { "UNMAPPED_BYTES", OUT_NUM, 8, 0, "bytes the kernel confirmed unmapped" },
+	[C_DEF_WIN] = { "DEFAULT_WINDOW", OUT_STR, 8, 0,
+			"SPAPR: the default 32-bit window, START+SIZE (null: not POWER)" },
+	[C_DDW_WINDOWS] = { "DDW_MAX_WINDOWS", OUT_NUM, 8, 0, "SPAPR v2: windows the platform allows" },
+	[C_DDW_LEVELS] = { "DDW_LEVELS", OUT_NUM, 8, 0, "SPAPR v2: maximum TCE table levels" },
+	[C_CREATED] = { "WINDOW_CREATED", OUT_BOOL, 3, 0,
+			"SPAPR v2: the granted window was created for this request" },
+	[C_LEVELS] = { "LEVELS", OUT_NUM, 8, 0, "SPAPR v2: levels the created window got" },
 };
 static const struct out_schema dom_schema = { "domain", dom_cols, VFC_ARRAY_SIZE(dom_cols) };
 
@@ -368,9 +380,20 @@ static void fill_facts(struct out_row *r, struct vfc_domain *d, const struct vfc
 			out_set_str(x, RV_TYPE, rv.type);
 		}
 	}
-	if (d->backend != VFC_BACKEND_IOMMUFD) {
+	if (d->backend == VFC_BACKEND_TYPE1 || d->backend == VFC_BACKEND_TYPE1V2) {
 		out_set_str(r, C_DMA_LIMIT_SRC, d->has_dma_avail ? "kernel" : "assumed");
 		out_set_num(r, C_DMA_AVAIL, d->dma_avail);
+	}
+	if (d->backend == VFC_BACKEND_SPAPR || d->backend == VFC_BACKEND_SPAPR2) {
+		out_set_strf(r, C_DEF_WIN, "0x%llx+0x%llx", (unsigned long long)d->spapr.dma32_start,
+			     (unsigned long long)d->spapr.dma32_size);
+		if (d->spapr.ddw) {
+			out_set_num(r, C_DDW_WINDOWS, d->spapr.ddw_max_windows);
+			out_set_num(r, C_DDW_LEVELS, d->spapr.ddw_levels);
+		}
+		out_set_bool(r, C_CREATED, d->ncreated > 0);
+		if (d->ncreated)
+			out_set_num(r, C_LEVELS, d->levels);
 	}
 	if (!ml->unlimited)
 		out_set_num(r, C_MEMLOCK_LIMIT, (int64_t)ml->limit);
@@ -405,6 +428,10 @@ static int cmd_domain(struct vfc_cli *cli, poptContext pc, int argc, const char 
 		return vfc_usage_error("--backend: unknown backend '%s'", dopt.backend);
 	if (dopt.window && parse_window(dopt.window, &req))
 		return vfc_usage_error("--window: '%s' is not [START+]SIZE", dopt.window);
+	if (dopt.levels < 0 || dopt.levels > 8)
+		return vfc_usage_error("--levels: %d is not 1..8", dopt.levels);
+	req.levels = (unsigned)dopt.levels;
+	req.replace_default = dopt.replace_default;
 	if (dopt.page_size && (vfc_parse_size(dopt.page_size, &req.page_size) || !req.page_size ||
 			       (req.page_size & (req.page_size - 1))))
 		return vfc_usage_error("--page-size: '%s' is not a power of two size", dopt.page_size);

@@ -44,9 +44,9 @@ static int choose_backend(struct vfc_domain *d, enum vfc_backend want, char *con
 		vfc_err_set(e, vfc_backend_name(want), "this kernel does not offer this backend");
 		return -EOPNOTSUPP;
 	}
-	if (want == VFC_BACKEND_SPAPR || want == VFC_BACKEND_SPAPR2 || want == VFC_BACKEND_NOIOMMU) {
-		/* Those backends have their own window model (POWER TCE) or none at all. */
-		vfc_err_set(e, vfc_backend_name(want), "backend not supported by this vfioctl yet");
+	if (want == VFC_BACKEND_NOIOMMU) {
+		/* No IOMMU, no window, no isolation: nothing a domain could report honestly. */
+		vfc_err_set(e, vfc_backend_name(want), "no DMA domain exists without an IOMMU");
 		return -EOPNOTSUPP;
 	}
 	d->backend = want;
@@ -89,6 +89,140 @@ static int ranges_from_resv(struct vfc_domain *d)
 	return 0;
 }
 
+static bool is_spapr(const struct vfc_domain *d)
+{
+	return d->backend == VFC_BACKEND_SPAPR || d->backend == VFC_BACKEND_SPAPR2;
+}
+
+static int iommu_type(enum vfc_backend b)
+{
+	switch (b) {
+	case VFC_BACKEND_TYPE1: return VFIO_TYPE1_IOMMU;
+	case VFC_BACKEND_SPAPR: return VFIO_SPAPR_TCE_IOMMU;
+	case VFC_BACKEND_SPAPR2: return VFIO_SPAPR_TCE_v2_IOMMU;
+	default: return VFIO_TYPE1v2_IOMMU;
+	}
+}
+
+#define SPAPR_DEFAULT_PAGE 4096ULL	/* the default 32-bit window uses 4 KiB TCEs */
+
+/* POWER: the valid IOVA space is the set of TCE windows, the default 32-bit one first. */
+static int spapr_facts(struct vfc_domain *d, struct vfc_err *e)
+{
+	int rc = vfc_spapr_info(&d->c, &d->spapr, e);
+
+	if (rc)
+		return rc;
+	if (d->backend == VFC_BACKEND_SPAPR) {
+		/* v1 accounts the whole default window's locked memory here. */
+		rc = vfc_spapr_enable(&d->c, true, e);
+		if (rc)
+			return rc;
+		d->spapr_enabled = true;
+	}
+	d->pgsizes = SPAPR_DEFAULT_PAGE;
+	if (d->backend == VFC_BACKEND_SPAPR2 && d->spapr.ddw)
+		d->pgsizes |= d->spapr.ddw_pgsizes;
+	d->ranges = calloc(3, sizeof(*d->ranges));
+	if (!d->ranges)
+		return -ENOMEM;
+	if (d->spapr.dma32_size) {
+		d->ranges[0].start = d->spapr.dma32_start;
+		d->ranges[0].last = d->spapr.dma32_start + d->spapr.dma32_size - 1;
+		d->nranges = 1;
+	}
+	d->ranges_from_kernel = true;
+	return 0;
+}
+
+static uint64_t pow2_ceil(uint64_t v)
+{
+	uint64_t p = 1;
+
+	while (p < v && p)
+		p <<= 1;
+	return p;
+}
+
+static void spapr_set_ranges(struct vfc_domain *d)
+{
+	d->nranges = 0;
+	if (!d->default_removed && d->spapr.dma32_size)
+		d->ranges[d->nranges++] = (struct vfc_range){
+			d->spapr.dma32_start, d->spapr.dma32_start + d->spapr.dma32_size - 1 };
+	if (d->ncreated)
+		d->ranges[d->nranges++] = d->window;
+}
+
+/*
+ * The SPAPR window: the default one when the request fits it (and its 4 KiB pages), else
+ * (v2) a new one, size rounded up to a power of two, levels raised until the kernel accepts.
+ * The kernel chooses the start: a requested start it does not grant is refused.
+ */
+static int spapr_window(struct vfc_domain *d, const struct vfc_domain_req *req, struct vfc_err *e)
+{
+	const struct vfc_window_req *w = &req->window;
+	struct vfc_range dflt = { d->spapr.dma32_start, d->spapr.dma32_start + d->spapr.dma32_size - 1 };
+	uint64_t size, start = 0;
+	unsigned shift = (unsigned)__builtin_ctzll(d->page_size), lv, maxlv;
+	int rc = -EINVAL;
+
+	if (!req->has_window && !req->replace_default) {
+		d->window = dflt;
+		d->has_window = true;
+		return 0;
+	}
+	if (req->has_window && !req->replace_default && d->page_size == SPAPR_DEFAULT_PAGE &&
+	    d->spapr.dma32_size) {
+		struct vfc_range got;
+
+		if (!vfc_window_fit(&dflt, 1, w, &got)) {
+			d->window = dflt;
+			d->has_window = true;
+			return 0;
+		}
+	}
+	if (d->backend != VFC_BACKEND_SPAPR2 || !d->spapr.ddw) {
+		vfc_err_set(e, vfc_backend_name(d->backend), "the requested window fits no valid IOVA "
+			    "range (only the default window exists without dynamic DMA windows)");
+		return -ERANGE;
+	}
+	if (req->replace_default && d->spapr.dma32_size) {
+		rc = vfc_spapr_remove(&d->c, d->spapr.dma32_start, e);
+		if (rc)
+			return rc;
+		d->default_removed = true;
+	} else if (d->spapr.ddw_max_windows < 2) {
+		vfc_err_set(e, "spapr2", "no room for another DMA window (the platform supports %u; "
+			    "--replace-default frees the default one)", d->spapr.ddw_max_windows);
+		return -ENOSPC;
+	}
+	size = pow2_ceil(req->has_window ? w->size : d->spapr.dma32_size);
+	if (size < d->page_size)
+		size = d->page_size;
+	lv = req->levels ? req->levels : 1;
+	maxlv = d->spapr.ddw_levels > lv ? d->spapr.ddw_levels : lv;
+	for (; lv <= maxlv; lv++) {
+		rc = vfc_spapr_create(&d->c, shift, size, lv, &start, e);
+		if (!rc)
+			break;
+	}
+	if (rc)
+		return rc;
+	d->created[d->ncreated++] = start;
+	d->levels = lv;
+	d->window = (struct vfc_range){ start, start + size - 1 };
+	d->has_window = true;
+	spapr_set_ranges(d);
+	if (req->has_window && w->has_start && w->start != start) {
+		vfc_err_set(e, "spapr2", "the kernel placed the window at 0x%llx, not at the requested "
+			    "0x%llx (POWER chooses window addresses)", (unsigned long long)start,
+			    (unsigned long long)w->start);
+		return -ERANGE;
+	}
+	return 0;
+}
+
 static int create_legacy(struct vfc_domain *d, const int *groups, size_t ngroups, struct vfc_err *e)
 {
 	struct vfc_type1_info info;
@@ -113,13 +247,13 @@ static int create_legacy(struct vfc_domain *d, const int *groups, size_t ngroups
 			return rc;
 		/* The IOMMU type is set once, after the first group joins the container. */
 		if (i == 0) {
-			rc = vfc_container_set_iommu(&d->c, d->backend == VFC_BACKEND_TYPE1V2
-								    ? VFIO_TYPE1v2_IOMMU
-								    : VFIO_TYPE1_IOMMU, e);
+			rc = vfc_container_set_iommu(&d->c, iommu_type(d->backend), e);
 			if (rc)
 				return rc;
 		}
 	}
+	if (is_spapr(d))
+		return spapr_facts(d, e);
 	rc = vfc_type1_info(&d->c, &info, e);
 	if (rc)
 		return rc;
@@ -237,7 +371,16 @@ int vfc_domain_create(const struct vfc_ctx *ctx, const int *groups, size_t ngrou
 		d->page_size = d->pgsizes & -d->pgsizes;	/* lowest set bit */
 	}
 
-	if (req->has_window) {
+	if (is_spapr(d)) {
+		rc = spapr_window(d, req, e);
+		if (rc == -ERANGE) {
+			*out = d;	/* the caller lists the valid ranges, then destroys it */
+			return rc;
+		}
+		if (rc)
+			goto fail;
+		win = d->window;
+	} else if (req->has_window) {
 		struct vfc_window_req w = req->window;
 
 		w.align = d->page_size;
@@ -360,6 +503,17 @@ int vfc_domain_map(struct vfc_domain *d, struct vfc_map_req *reqs, size_t n, str
 				return rc;
 			}
 		}
+		if (is_spapr(d) && d->page_size > memalign) {
+			char pg[32], mp[32];
+
+			vfc_iova_release(&d->alloc, m.iova, total);
+			vfc_err_set(e, "map", "%s IOMMU pages over %s-backed memory cannot be mapped: "
+				    "use ,hugetlb (2 MiB pages) or a %s page size",
+				    vfc_format_size(d->page_size, pg, sizeof(pg)),
+				    vfc_format_size(memalign, mp, sizeof(mp)),
+				    vfc_format_size(memalign, mp, sizeof(mp)));
+			return -EINVAL;
+		}
 		m.vaddr = alloc_mem(total, m.hugetlb);
 		if (!m.vaddr) {
 			rc = -errno;
@@ -368,10 +522,22 @@ int vfc_domain_map(struct vfc_domain *d, struct vfc_map_req *reqs, size_t n, str
 							: "cannot allocate memory to map");
 			return rc;
 		}
+		/* SPAPR v2 maps only preregistered memory: registering is the pinning. */
+		if (d->backend == VFC_BACKEND_SPAPR2) {
+			rc = vfc_spapr_register(&d->c, m.vaddr, total, true, e);
+			if (rc) {
+				munmap(m.vaddr, total);
+				vfc_iova_release(&d->alloc, m.iova, total);
+				return rc;
+			}
+			m.registered = true;
+		}
 		rc = kernel_map(d, m.vaddr, m.iova, total, e);
 		if (!rc)
 			rc = add_mapping(d, &m);
 		if (rc) {
+			if (m.registered)
+				vfc_spapr_register(&d->c, m.vaddr, total, false, NULL);
 			munmap(m.vaddr, total);
 			vfc_iova_release(&d->alloc, m.iova, total);
 			return rc;
@@ -407,6 +573,10 @@ int vfc_domain_unmap_all(struct vfc_domain *d, uint64_t *unmapped, struct vfc_er
 		if (unmapped)
 			*unmapped += got;
 		/* Memory is released only once the IOMMU no longer points at it. */
+		if (!rc && m->registered)
+			rc = vfc_spapr_register(&d->c, m->vaddr, m->size, false, first ? NULL : e);
+		if (rc && !first)
+			first = rc;
 		if (!rc) {
 			munmap(m->vaddr, m->size);
 			vfc_iova_release(&d->alloc, m->iova, m->size);
@@ -426,7 +596,7 @@ int vfc_domain_dma_avail(struct vfc_domain *d, uint32_t *avail)
 	struct vfc_type1_info info;
 	int rc;
 
-	if (d->backend == VFC_BACKEND_IOMMUFD)
+	if (d->backend == VFC_BACKEND_IOMMUFD || is_spapr(d))
 		return -EOPNOTSUPP;
 	rc = vfc_type1_info(&d->c, &info, NULL);
 	if (rc)
@@ -488,7 +658,18 @@ int vfc_domain_destroy(struct vfc_domain *d, struct vfc_err *e)
 		if (rc && !first)
 			first = rc;
 	}
-	/* 2. detach: device fds first (a group with open devices cannot leave its container) */
+	/* 2. POWER: remove the windows we created, then disable (v1), before detaching */
+	for (size_t i = d->ncreated; i-- > 0;) {
+		rc = vfc_spapr_remove(&d->c, d->created[i], first ? NULL : e);
+		if (rc && !first)
+			first = rc;
+	}
+	if (d->spapr_enabled) {
+		rc = vfc_spapr_enable(&d->c, false, first ? NULL : e);
+		if (rc && !first)
+			first = rc;
+	}
+	/* 3. detach: device fds first (a group with open devices cannot leave its container) */
 	for (size_t i = 0; i < d->ndevs; i++) {
 		struct vfc_domain_dev *dv = &d->devs[i];
 
@@ -513,7 +694,7 @@ int vfc_domain_destroy(struct vfc_domain *d, struct vfc_err *e)
 		if (rc && !first)
 			first = rc;
 	}
-	/* 3. close */
+	/* 4. close */
 	if (d->iommufd >= 0)
 		close(d->iommufd);
 	vfc_container_close(&d->c);

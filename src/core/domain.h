@@ -20,6 +20,8 @@ struct vfc_domain_req {
 	bool has_window;
 	struct vfc_window_req window;	/* align is filled from the page size */
 	uint64_t page_size;		/* 0: smallest the domain supports */
+	unsigned levels;		/* SPAPR v2 TCE table levels to start from (0: 1) */
+	bool replace_default;		/* SPAPR v2: remove the default window first */
 };
 
 struct vfc_domain_dev {
@@ -36,6 +38,7 @@ struct vfc_mapping {
 	void *vaddr;
 	bool hugetlb;
 	bool fixed;
+	bool registered;		/* SPAPR v2: preregistered memory */
 	size_t first_req, nreqs;	/* the requests this kernel mapping serves */
 };
 
@@ -62,6 +65,13 @@ struct vfc_domain {
 	uint32_t dma_avail;		/* at creation; 65535 assumed when the kernel is silent */
 	uint64_t iova_alignment;	/* iommufd out_iova_alignment */
 	bool has_migration;
+	/* SPAPR TCE */
+	struct vfc_spapr_info spapr;
+	bool spapr_enabled;		/* v1: VFIO_IOMMU_ENABLE done */
+	bool default_removed;		/* v2: --replace-default removed it */
+	uint64_t created[2];		/* v2: windows we created (start addresses) */
+	size_t ncreated;
+	unsigned levels;		/* v2: levels the created window got */
 	/* the window */
 	bool has_window;
 	struct vfc_range window;	/* granted */
