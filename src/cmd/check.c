@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * `vfioctl check [--user USER] [TARGET...]`: the preflight. Host items always; per device
+ * items for each target (a group target checks each of its endpoints). One verdict table
+ * (TARGET ITEM STATUS DETAIL FIX); exit 8 when any item fails, 0 otherwise (warnings too).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/check.h"
+#include "core/host.h"
+#include "core/pciaddr.h"
+#include "core/topology.h"
+#include "vfioctl.h"
+
+static struct {
+	char *user;
+} copt;
+
+static const struct poptOption check_options[] = {
+	{ "user", 'u', POPT_ARG_STRING, &copt.user, 0,
+	  "also judge USER's RLIMIT_MEMLOCK from /etc/security/limits.conf and limits.d",
+	  "USER" },
+	POPT_TABLEEND
+};
+
+enum { K_TARGET, K_ITEM, K_STATUS, K_DETAIL, K_FIX };
+static const struct out_col check_cols[] = {
+	[K_TARGET] = { "TARGET", OUT_STR, 12, OUT_DEFAULT, "host, or the device's BDF" },
+	[K_ITEM] = { "ITEM", OUT_STR, 10, OUT_DEFAULT, "what was checked" },
+	[K_STATUS] = { "STATUS", OUT_STR, 4, OUT_DEFAULT, "ok, warn or fail" },
+	[K_DETAIL] = { "DETAIL", OUT_STR, 0.5, OUT_DEFAULT, "what was found" },
+	[K_FIX] = { "FIX", OUT_STR, 0.3, OUT_DEFAULT, "what to do (null: nothing)" },
+};
+static const struct out_schema check_schema = { "checks", check_cols,
+						VFC_ARRAY_SIZE(check_cols) };
+
+enum { S_VERDICT, S_OK, S_WARN, S_FAIL };
+static const struct out_col summary_cols[] = {
+	[S_VERDICT] = { "VERDICT", OUT_STR, 4, 0, "worst status: ok, warn or fail" },
+	[S_OK] = { "OK", OUT_NUM, 3, 0, "items ok" },
+	[S_WARN] = { "WARN", OUT_NUM, 3, 0, "items with a warning" },
+	[S_FAIL] = { "FAIL", OUT_NUM, 3, 0, "items failed" },
+};
+static const struct out_schema summary_schema = { "summary", summary_cols,
+						  VFC_ARRAY_SIZE(summary_cols) };
+
+/* Check each endpoint a target names once, in the order the targets were given. */
+static int add_target(const struct vfc_topology *t, const char *arg,
+		      const struct vfc_device ***seen, size_t *nseen)
+{
+	struct vfc_device **devs;
+	struct vfc_target tg;
+	size_t n;
+
+	vfc_target_parse(arg, &tg);
+	if (tg.kind == VFC_TARGET_GROUP && !vfc_topology_group(t, tg.group)) {
+		vfc_err(arg, 0, "no such IOMMU group");
+		return -ENOENT;
+	}
+	if (vfc_topology_resolve(t, &tg, &devs, &n)) {
+		vfc_err(arg, 0, "no such PCI device");
+		return -ENOENT;
+	}
+	for (size_t k = 0; k < n; k++) {
+		bool dup = false;
+		const struct vfc_device **v;
+
+		/* a group's bridges carry no DMA of their own: check them only when named */
+		if (tg.kind == VFC_TARGET_GROUP && devs[k]->is_bridge)
+			continue;
+		for (size_t i = 0; i < *nseen; i++)
+			dup = dup || (*seen)[i] == devs[k];
+		if (dup)
+			continue;
+		v = reallocarray(*seen, *nseen + 1, sizeof(*v));
+		if (!v) {
+			free(devs);
+			return -ENOMEM;
+		}
+		*seen = v;
+		v[(*nseen)++] = devs[k];
+	}
+	free(devs);
+	return 0;
+}
+
+static int cmd_check(struct vfc_cli *cli, poptContext pc, int argc, const char **argv)
+{
+	struct vfc_check_opts opts = { .user = copt.user };
+	struct vfc_check_report rep = { 0 };
+	const struct vfc_device **devs = NULL;
+	struct vfc_iommu_state st;
+	struct vfc_topology *t;
+	struct out_table *tab, *sum;
+	struct out_doc *doc;
+	size_t ndevs = 0;
+	int rc, failed = 0;
+
+	if (cli->list_columns) {
+		out_list_columns(&check_schema, stdout);
+		return VFC_EXIT_OK;
+	}
+	for (int i = 0; i < argc; i++) {
+		struct vfc_target tg;
+		const char *why = vfc_target_parse(argv[i], &tg);
+
+		if (why)
+			return vfc_usage_error("%s: %s", argv[i], why);
+	}
+	if (copt.user && !*copt.user)
+		return vfc_usage_error("check: --user needs a user name");
+	rc = vfc_check_columns(cli, &check_schema);
+	if (rc)
+		return rc;
+	rc = vfc_topology_scan(&cli->ctx, VFC_SCAN_HOLDERS, &t);
+	if (rc) {
+		vfc_err(vfc_ctx_root(&cli->ctx), rc, "cannot read the PCI and IOMMU topology");
+		return vfc_exit_for_errno(rc);
+	}
+	rc = vfc_iommu_state_read(&cli->ctx, t, &st);
+	if (rc) {
+		vfc_topology_free(t);
+		vfc_err(vfc_ctx_root(&cli->ctx), rc, "cannot read the IOMMU state");
+		return vfc_exit_for_errno(rc);
+	}
+	for (int i = 0; i < argc; i++) {
+		rc = add_target(t, argv[i], &devs, &ndevs);
+		if (rc == -ENOMEM)
+			goto out_nomem;
+		failed += rc != 0;
+	}
+	rc = vfc_check_host(&cli->ctx, t, &st, &opts, &rep);
+	if (rc == -ENOENT) {
+		vfc_err(copt.user, 0, "no such user in %s/etc/passwd", cli->ctx.root);
+		rc = VFC_EXIT_NODEV;
+		goto out;
+	}
+	for (size_t i = 0; i < ndevs; i++)
+		vfc_check_device(&cli->ctx, t, &st, devs[i], &rep);
+	if (rep.n == 0)
+		goto out_nomem;
+
+	doc = out_doc_new(&cli->out);
+	tab = out_table_new(&check_schema);
+	for (size_t i = 0; i < rep.n; i++) {
+		const struct vfc_check_item *it = &rep.items[i];
+		struct out_row *r = out_row_add(tab);
+
+		out_set_str(r, K_TARGET, it->target);
+		out_set_str(r, K_ITEM, it->item);
+		out_set_str(r, K_STATUS, vfc_check_status_name(it->status));
+		out_set_str(r, K_DETAIL, it->detail);
+		out_set_str(r, K_FIX, it->fix[0] ? it->fix : NULL);
+	}
+	out_doc_add_table(doc, tab);
+	sum = out_table_new(&summary_schema);
+	{
+		struct out_row *r = out_row_add(sum);
+
+		out_set_str(r, S_VERDICT, vfc_check_status_name(vfc_check_worst(&rep)));
+		out_set_num(r, S_OK, (int64_t)rep.nstatus[VFC_CHECK_OK]);
+		out_set_num(r, S_WARN, (int64_t)rep.nstatus[VFC_CHECK_WARN]);
+		out_set_num(r, S_FAIL, (int64_t)rep.nstatus[VFC_CHECK_FAIL]);
+	}
+	out_doc_add_object(doc, "summary", sum);
+	rc = vfc_print_doc(doc);
+	out_doc_free(doc);
+	if (!rc && !cli->quiet && cli->out.format == OUT_FMT_TABLE)
+		fprintf(stderr, "vfioctl: check: %zu ok, %zu warnings, %zu failed\n",
+			rep.nstatus[VFC_CHECK_OK], rep.nstatus[VFC_CHECK_WARN],
+			rep.nstatus[VFC_CHECK_FAIL]);
+	if (!rc) {
+		if (failed)
+			rc = failed == argc && !ndevs ? VFC_EXIT_NODEV : VFC_EXIT_PARTIAL;
+		else if (rep.nstatus[VFC_CHECK_FAIL])
+			rc = VFC_EXIT_PROBLEMS;
+	}
+	goto out;
+out_nomem:
+	vfc_err(NULL, -ENOMEM, "check");
+	rc = VFC_EXIT_FAILED;
+out:
+	free(devs);
+	vfc_check_report_free(&rep);
+	vfc_iommu_state_free(&st);
+	vfc_topology_free(t);
+	return rc;
+}
+
+static const struct vfc_cmd vfc_cmd_check = {
+	.name = "check",
+	.order = 25,
+	.args = "[--user USER] [TARGET...]",
+	.summary = "preflight: will passthrough work here, and what to fix",
+	.options = check_options,
+	.run = cmd_check,
+};
+VFC_COMMAND(vfc_cmd_check);
