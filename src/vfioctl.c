@@ -222,6 +222,17 @@ static void apply_globals(struct vfc_cli *cli)
 
 static int run_command(struct vfc_cli *cli, const struct vfc_cmd *cmd, int argc, const char **argv)
 {
+	/* exec: "--" ends vfioctl's words; the rest is the program's, never parsed here. */
+	if (cmd->takes_tail) {
+		for (int i = 1; i < argc; i++) {
+			if (strcmp(argv[i], "--"))
+				continue;
+			cli->tail = argv + i + 1;
+			cli->ntail = argc - i - 1;
+			argc = i;
+			break;
+		}
+	}
 	struct poptOption table[] = {
 		{ NULL, 0, POPT_ARG_INCLUDE_TABLE, (void *)cmd->options, 0, "Command options:", NULL },
 		{ NULL, 0, POPT_ARG_INCLUDE_TABLE, (void *)vfc_global_options, 0, "Global options:",

@@ -29,6 +29,8 @@ struct vfc_cli {
 	int quiet;
 	int list_columns;
 	const char *ids_path;		/* pci.ids override (VFIOCTL_PCI_IDS) */
+	const char **tail;		/* after "--" for commands with takes_tail (exec) */
+	int ntail;
 };
 
 struct vfc_cmd {
@@ -37,6 +39,7 @@ struct vfc_cmd {
 	const char *args;		/* synopsis after the name: "[--devices] [FILTER...]" */
 	const char *summary;
 	const struct poptOption *options;	/* the command's own; globals are added */
+	bool takes_tail;		/* everything after the first "--" is cli->tail, unparsed */
 	/* argv: the arguments after the command name and its options (argc of them) */
 	int (*run)(struct vfc_cli *cli, poptContext pc, int argc, const char **argv);
 };

@@ -158,7 +158,7 @@ static void fill_device(struct out_row *r, const struct vfc_topology *t, const s
 	set_hex(r, D_SVENDOR_ID, d->subsys_vendor, 4);
 	set_hex(r, D_SDEVICE_ID, d->subsys_device, 4);
 	if (d->is_pci) {
-		char ven[8] = "????", dev[8] = "????";
+		char ven[12] = "????", dev[12] = "????";
 
 		if (d->vendor >= 0)
 			snprintf(ven, sizeof(ven), "%04x", (unsigned)d->vendor);

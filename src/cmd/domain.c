@@ -10,6 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <cap-ng.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <unistd.h>
 
 #include "core/caps.h"
 #include "core/domain.h"
@@ -401,96 +406,94 @@ static void fill_facts(struct out_row *r, struct vfc_domain *d, const struct vfc
 	out_set_bool(r, C_CAP_IPC_LOCK, ml->cap_ipc_lock);
 }
 
-static int cmd_domain(struct vfc_cli *cli, poptContext pc, int argc, const char **argv)
-{
-	struct vfc_domain_req req = { .backend = VFC_BACKEND_AUTO };
-	struct vfc_map_req *maps = NULL;
-	size_t nmaps = 0, nuser;
-	struct targets t = { 0 };
-	struct vfc_topology *topo = NULL;
-	struct vfc_domain *d = NULL;
+/* Everything a domain needs before the kernel is touched; shared by domain and exec. */
+struct prep {
+	struct vfc_domain_req req;
+	struct vfc_map_req *maps;
+	size_t nmaps;
+	struct targets t;
+	struct vfc_topology *topo;
 	struct vfc_memlock ml;
-	struct vfc_err e = { { 0 }, { 0 } };
-	struct out_doc *doc;
-	struct out_table *tb;
-	struct out_row *row;
-	struct out_opts o = cli->out;
-	uint64_t need = 0, hugeneed = 0, unmapped = 0;
-	int rc, exit_rc = VFC_EXIT_OK;
+};
 
-	if (cli->list_columns) {
-		out_list_columns(&dom_schema, stdout);
-		return VFC_EXIT_OK;
-	}
+static void prep_free(struct prep *p)
+{
+	targets_free(&p->t);
+	vfc_topology_free(p->topo);
+	free(p->maps);
+	memset(p, 0, sizeof(*p));
+}
+
+/* Parse options, resolve targets, and refuse early what cannot work (memlock, hugepages). */
+static int prepare(struct vfc_cli *cli, const char *cmd, int argc, const char **argv,
+		   bool shared_maps, struct prep *p)
+{
+	uint64_t need = 0, hugeneed = 0;
+	size_t nuser = 0;
+	int rc;
+
+	memset(p, 0, sizeof(*p));
+	p->req.backend = VFC_BACKEND_AUTO;
 	if (argc < 1)
-		return vfc_usage_error("domain: a TARGET is required");
-	if (dopt.backend && vfc_backend_parse(dopt.backend, &req.backend))
+		return vfc_usage_error("%s: a TARGET is required", cmd);
+	if (dopt.backend && vfc_backend_parse(dopt.backend, &p->req.backend))
 		return vfc_usage_error("--backend: unknown backend '%s'", dopt.backend);
-	if (dopt.window && parse_window(dopt.window, &req))
+	if (dopt.window && parse_window(dopt.window, &p->req))
 		return vfc_usage_error("--window: '%s' is not [START+]SIZE", dopt.window);
 	if (dopt.levels < 0 || dopt.levels > 8)
 		return vfc_usage_error("--levels: %d is not 1..8", dopt.levels);
-	req.levels = (unsigned)dopt.levels;
-	req.replace_default = dopt.replace_default;
-	if (dopt.page_size && (vfc_parse_size(dopt.page_size, &req.page_size) || !req.page_size ||
-			       (req.page_size & (req.page_size - 1))))
+	p->req.levels = (unsigned)dopt.levels;
+	p->req.replace_default = dopt.replace_default;
+	if (dopt.page_size && (vfc_parse_size(dopt.page_size, &p->req.page_size) ||
+			       !p->req.page_size || (p->req.page_size & (p->req.page_size - 1))))
 		return vfc_usage_error("--page-size: '%s' is not a power of two size", dopt.page_size);
-	nuser = 0;
 	while (dopt.maps && dopt.maps[nuser])
 		nuser++;
-	maps = calloc(nuser + 2, sizeof(*maps));
-	if (!maps)
+	p->maps = calloc(nuser + 2, sizeof(*p->maps));
+	if (!p->maps)
 		return VFC_EXIT_FAILED;
-	for (size_t i = 0; i < nuser; i++) {
-		if (parse_map(dopt.maps[i], &maps[i])) {
-			free(maps);
+	for (size_t i = 0; i < nuser; i++)
+		if (parse_map(dopt.maps[i], &p->maps[i]))
 			return vfc_usage_error("--map: '%s' is not SIZE[@IOVA][,hugetlb]", dopt.maps[i]);
-		}
-	}
-	nmaps = nuser;
+	p->nmaps = nuser;
 	if (dopt.pin) {
-		if (vfc_parse_size(dopt.pin, &maps[nmaps].size) || !maps[nmaps].size) {
-			free(maps);
+		if (vfc_parse_size(dopt.pin, &p->maps[p->nmaps].size) || !p->maps[p->nmaps].size)
 			return vfc_usage_error("--pin: '%s' is not a size", dopt.pin);
-		}
-		nmaps++;
+		p->nmaps++;
 	}
-	for (size_t i = 0; i < nmaps; i++) {
-		need += maps[i].size;
-		if (maps[i].hugetlb)
-			hugeneed += maps[i].size;
+	for (size_t i = 0; i < p->nmaps; i++) {
+		p->maps[i].shared = shared_maps;
+		need += p->maps[i].size;
+		if (p->maps[i].hugetlb)
+			hugeneed += p->maps[i].size;
 	}
-	if (dopt.verify && !nmaps) {
-		free(maps);
+	if (dopt.verify && !p->nmaps)
 		return vfc_usage_error("--verify needs a --map to verify");
-	}
 
-	rc = vfc_topology_scan(&cli->ctx, VFC_SCAN_HOLDERS, &topo);
+	rc = vfc_topology_scan(&cli->ctx, VFC_SCAN_HOLDERS, &p->topo);
 	if (rc) {
-		free(maps);
 		vfc_err(vfc_ctx_root(&cli->ctx), rc, "cannot read the PCI and IOMMU topology");
 		return vfc_exit_for_errno(rc);
 	}
-	rc = resolve_targets(topo, argc, argv, &t);
+	rc = resolve_targets(p->topo, argc, argv, &p->t);
 	if (rc)
-		goto out;
+		return rc;
 
 	/* Fail before touching anything when the pins cannot fit under RLIMIT_MEMLOCK. */
-	vfc_memlock_read(&cli->ctx, &ml);
+	vfc_memlock_read(&cli->ctx, &p->ml);
 	{
 		uint64_t short_by;
-		char a[32], b[32], c[32];
+		char a[32], b[32], c[32], d[32];
 
-		if (vfc_memlock_check(&ml, need, &short_by)) {
+		if (vfc_memlock_check(&p->ml, need, &short_by)) {
 			vfc_err("memlock", 0, "mapping needs %s locked memory but RLIMIT_MEMLOCK is %s "
 				"(%s already locked): short by %s; raise it (ulimit -l, LimitMEMLOCK=, "
 				"limits.conf) or grant CAP_IPC_LOCK",
 				vfc_format_size(need, a, sizeof(a)),
-				vfc_format_size(ml.limit, b, sizeof(b)),
-				vfc_format_size(ml.locked, c, sizeof(c)),
-				vfc_format_size(short_by, c, sizeof(c)));
-			rc = VFC_EXIT_PERM;
-			goto out;
+				vfc_format_size(p->ml.limit, b, sizeof(b)),
+				vfc_format_size(p->ml.locked, c, sizeof(c)),
+				vfc_format_size(short_by, d, sizeof(d)));
+			return VFC_EXIT_PERM;
 		}
 	}
 	if (hugeneed) {
@@ -502,52 +505,92 @@ static int cmd_domain(struct vfc_cli *cli, poptContext pc, int argc, const char 
 				"%llu free of %llu; grow it: echo %llu > /sys/kernel/mm/hugepages/"
 				"hugepages-2048kB/nr_hugepages",
 				(unsigned long long)pages, (unsigned long long)hp.free,
-				(unsigned long long)hp.total, (unsigned long long)(hp.total - hp.free + pages));
-			rc = VFC_EXIT_FAILED;
-			goto out;
+				(unsigned long long)hp.total,
+				(unsigned long long)(hp.total - hp.free + pages));
+			return VFC_EXIT_FAILED;
 		}
 	}
+	return 0;
+}
 
-	rc = vfc_domain_create(&cli->ctx, t.groups, t.ngroups, t.bdfs, t.nbdfs, &req, &d, &e);
+/* Create the domain; on failure print why (valid ranges, the holder) and return the exit code. */
+static int create_domain(struct vfc_cli *cli, struct prep *p, struct vfc_domain **d)
+{
+	struct vfc_err e = { { 0 }, { 0 } };
+	int rc;
+
+	rc = vfc_domain_create(&cli->ctx, p->t.groups, p->t.ngroups, p->t.bdfs, p->t.nbdfs, &p->req,
+			       d, &e);
+	if (!rc)
+		return 0;
+	if (rc == -EBUSY)
+		explain_busy(p->topo, &e);
+	if (*d && rc == -ERANGE) {
+		char list[1024] = "";
+		size_t used = 0;
+
+		for (size_t i = 0; i < (*d)->nranges && used < sizeof(list); i++)
+			used += (size_t)snprintf(list + used, sizeof(list) - used, "%s0x%llx-0x%llx",
+						 i ? ", " : "",
+						 (unsigned long long)(*d)->ranges[i].start,
+						 (unsigned long long)(*d)->ranges[i].last);
+		vfc_err(e.subject, 0, "%s; valid ranges: %s", e.what, list[0] ? list : "none");
+		vfc_domain_destroy(*d, NULL);
+		*d = NULL;
+		return VFC_EXIT_UNSUPPORTED;
+	}
+	vfc_domain_destroy(*d, NULL);
+	*d = NULL;
+	return fail(&e, rc);
+}
+
+static int map_exit(const struct vfc_err *e, int rc)
+{
+	int x = fail(e, rc);
+
+	if (rc == -ERANGE)
+		return VFC_EXIT_UNSUPPORTED;
+	if (rc == -EEXIST)
+		return VFC_EXIT_BUSY;
+	return x;
+}
+
+static int cmd_domain(struct vfc_cli *cli, poptContext pc, int argc, const char **argv)
+{
+	struct vfc_domain *d = NULL;
+	struct vfc_err e = { { 0 }, { 0 } };
+	struct out_doc *doc;
+	struct out_table *tb;
+	struct out_row *row;
+	struct out_opts o = cli->out;
+	uint64_t unmapped = 0;
+	struct prep p;
+	int rc, exit_rc = VFC_EXIT_OK;
+
+	if (cli->list_columns) {
+		out_list_columns(&dom_schema, stdout);
+		return VFC_EXIT_OK;
+	}
+	rc = prepare(cli, "domain", argc, argv, false, &p);
+	if (!rc)
+		rc = create_domain(cli, &p, &d);
 	if (rc) {
-		if (rc == -EBUSY)
-			explain_busy(topo, &e);
-		if (d && rc == -ERANGE) {
-			char list[1024] = "";
-			size_t used = 0;
-
-			for (size_t i = 0; i < d->nranges && used < sizeof(list); i++)
-				used += (size_t)snprintf(list + used, sizeof(list) - used, "%s0x%llx-0x%llx",
-							 i ? ", " : "",
-							 (unsigned long long)d->ranges[i].start,
-							 (unsigned long long)d->ranges[i].last);
-			vfc_err(e.subject, 0, "%s; valid ranges: %s", e.what, list);
-			vfc_domain_destroy(d, NULL);
-			d = NULL;
-			rc = VFC_EXIT_UNSUPPORTED;
-			goto out;
-		}
-		vfc_domain_destroy(d, NULL);
-		d = NULL;
-		rc = fail(&e, rc);
-		goto out;
+		prep_free(&p);
+		return rc;
 	}
 
 	tb = out_table_new(&dom_schema);
 	row = out_row_add(tb);
-	fill_facts(row, d, &req, &t, &ml);
-	if (nmaps) {
+	fill_facts(row, d, &p.req, &p.t, &p.ml);
+	if (p.nmaps) {
 		uint64_t t0 = now_ms();
 		struct out_table *mt;
 		uint32_t avail;
 
-		rc = vfc_domain_map(d, maps, nmaps, &e);
+		rc = vfc_domain_map(d, p.maps, p.nmaps, &e);
 		out_set_num(row, C_PIN_MS, (int64_t)(now_ms() - t0));
-		if (rc) {
-			exit_rc = fail(&e, rc);
-			if (rc == -ERANGE || rc == -EEXIST)
-				exit_rc = rc == -EEXIST ? VFC_EXIT_BUSY : VFC_EXIT_UNSUPPORTED;
-		}
+		if (rc)
+			exit_rc = map_exit(&e, rc);
 		mt = out_sub(row, C_MAPPINGS);
 		for (size_t k = 0; k < d->nmaps; k++) {
 			const struct vfc_mapping *m = &d->maps[k];
@@ -555,10 +598,10 @@ static int cmd_domain(struct vfc_cli *cli, poptContext pc, int argc, const char 
 			for (size_t q = m->first_req; q < m->first_req + m->nreqs; q++) {
 				struct out_row *x = out_row_add(mt);
 
-				hex(x, M_IOVA, maps[q].iova);
-				hex(x, M_SIZE, maps[q].size);
-				out_set_bool(x, M_HUGETLB, maps[q].hugetlb);
-				out_set_bool(x, M_FIXED, maps[q].fixed);
+				hex(x, M_IOVA, p.maps[q].iova);
+				hex(x, M_SIZE, p.maps[q].size);
+				out_set_bool(x, M_HUGETLB, p.maps[q].hugetlb);
+				out_set_bool(x, M_FIXED, p.maps[q].fixed);
 				out_set_num(x, M_KMAP, (int64_t)k);
 			}
 		}
@@ -584,9 +627,9 @@ static int cmd_domain(struct vfc_cli *cli, poptContext pc, int argc, const char 
 				out_set_str(row, C_VERIFY, "unsupported");
 				exit_rc = VFC_EXIT_UNSUPPORTED;
 			} else {
-				rc = vfc_verify_edu(d, edu, &maps[0], 4095, &e);
+				rc = vfc_verify_edu(d, edu, &p.maps[0], 4095, &e);
 				out_set_strf(row, C_VERIFY, rc ? "failed" : "ok: %s DMA round trip at 0x%llx",
-					     edu, (unsigned long long)maps[0].iova);
+					     edu, (unsigned long long)p.maps[0].iova);
 				if (rc)
 					exit_rc = fail(&e, rc);
 			}
@@ -597,7 +640,6 @@ static int cmd_domain(struct vfc_cli *cli, poptContext pc, int argc, const char 
 		exit_rc = fail(&e, rc);
 	out_set_num(row, C_UNMAPPED, (int64_t)unmapped);
 	rc = vfc_domain_destroy(d, &e);
-	d = NULL;
 	if (rc && !exit_rc)
 		exit_rc = fail(&e, rc);
 
@@ -610,15 +652,8 @@ static int cmd_domain(struct vfc_cli *cli, poptContext pc, int argc, const char 
 		out_doc_add_table(doc, tb);
 	rc = vfc_print_doc(doc);
 	out_doc_free(doc);
-	if (!exit_rc)
-		exit_rc = rc;
-	rc = exit_rc;
-out:
-	vfc_domain_destroy(d, NULL);
-	targets_free(&t);
-	vfc_topology_free(topo);
-	free(maps);
-	return rc;
+	prep_free(&p);
+	return exit_rc ? exit_rc : rc;
 }
 
 static const struct vfc_cmd vfc_cmd_domain = {
@@ -630,3 +665,292 @@ static const struct vfc_cmd vfc_cmd_domain = {
 	.run = cmd_domain,
 };
 VFC_COMMAND(vfc_cmd_domain);
+
+/* ---- exec: hand the prepared domain's file descriptors to a program ---- */
+
+static char *exec_user;
+
+static const struct poptOption exec_options[] = {
+	{ NULL, 0, POPT_ARG_INCLUDE_TABLE, (void *)domain_options, 0, NULL, NULL },
+	{ "user", 'u', POPT_ARG_STRING, &exec_user, 0,
+	  "run PROGRAM as USER with no capabilities left (after every privileged open)", "USER" },
+	POPT_TABLEEND
+};
+
+struct fdvar {
+	char key[64];		/* placeholder name: container, iommufd, ioas, group:12, ... */
+	char env[96];		/* VFIOCTL_... */
+	char val[160];		/* what {key} expands to */
+	int fd;			/* -1: not an fd (ioas id, map descriptions) */
+};
+
+struct fdvars {
+	struct fdvar *v;
+	size_t n;
+};
+
+static int fdvar_add(struct fdvars *fv, int fd, const char *key, const char *env, const char *fmt,
+		     ...) __attribute__((format(printf, 5, 6)));
+
+static int fdvar_add(struct fdvars *fv, int fd, const char *key, const char *env, const char *fmt,
+		     ...)
+{
+	struct fdvar *n = reallocarray(fv->v, fv->n + 1, sizeof(*n));
+	va_list ap;
+
+	if (!n)
+		return -ENOMEM;
+	fv->v = n;
+	n = &fv->v[fv->n++];
+	memset(n, 0, sizeof(*n));
+	n->fd = fd;
+	snprintf(n->key, sizeof(n->key), "%s", key);
+	snprintf(n->env, sizeof(n->env), "%s", env);
+	va_start(ap, fmt);
+	vsnprintf(n->val, sizeof(n->val), fmt, ap);
+	va_end(ap);
+	return 0;
+}
+
+/* VFIOCTL_DEVICE_0000_01_00_0: environment names cannot hold ':' or '.'. */
+static void env_name(char *buf, size_t len, const char *prefix, const char *id)
+{
+	size_t n = (size_t)snprintf(buf, len, "%s", prefix);
+
+	for (; *id && n + 1 < len; id++)
+		buf[n++] = (*id == ':' || *id == '.' || *id == '-') ? '_' : *id;
+	buf[n] = '\0';
+}
+
+static int collect_fds(struct vfc_domain *d, const struct prep *p, struct fdvars *fv)
+{
+	char key[64], env[96], list[1024] = "";
+	struct vfc_err e = { { 0 }, { 0 } };
+	size_t used = 0;
+	int rc = 0, fd;
+
+	if (d->backend == VFC_BACKEND_IOMMUFD) {
+		rc |= fdvar_add(fv, d->iommufd, "iommufd", "VFIOCTL_IOMMUFD", "%d", d->iommufd);
+		rc |= fdvar_add(fv, -1, "ioas", "VFIOCTL_IOAS", "%u", d->ioas);
+	} else {
+		rc |= fdvar_add(fv, d->c.fd, "container", "VFIOCTL_CONTAINER", "%d", d->c.fd);
+		for (size_t i = 0; i < d->ngroups; i++) {
+			char id[16];
+
+			snprintf(id, sizeof(id), "%d", d->groups[i].id);
+			snprintf(key, sizeof(key), "group:%s", id);
+			env_name(env, sizeof(env), "VFIOCTL_GROUP_", id);
+			rc |= fdvar_add(fv, d->groups[i].fd, key, env, "%d", d->groups[i].fd);
+		}
+	}
+	for (size_t i = 0; i < p->t.nbdfs; i++) {
+		rc = vfc_domain_device_fd(d, p->t.bdfs[i], &fd, &e);
+		if (rc) {
+			fail(&e, rc);
+			return rc;
+		}
+		snprintf(key, sizeof(key), "device:%s", p->t.bdfs[i]);
+		env_name(env, sizeof(env), "VFIOCTL_DEVICE_", p->t.bdfs[i]);
+		rc |= fdvar_add(fv, fd, key, env, "%d", fd);
+		if (i == 0)
+			rc |= fdvar_add(fv, -1, "device", "VFIOCTL_DEVICE", "%d", fd);
+		used += (size_t)snprintf(list + used, used < sizeof(list) ? sizeof(list) - used : 0,
+					 "%s%s=%d", i ? "," : "", p->t.bdfs[i], fd);
+	}
+	rc |= fdvar_add(fv, -1, "devices", "VFIOCTL_DEVICES", "%s", list);
+	/* Maps: the memfd that backs each request, its offset there, and where it sits. */
+	for (size_t k = 0; k < d->nmaps; k++) {
+		const struct vfc_mapping *m = &d->maps[k];
+
+		for (size_t q = m->first_req; q < m->first_req + m->nreqs; q++) {
+			char id[24];
+
+			snprintf(id, sizeof(id), "%zu", q);
+			snprintf(key, sizeof(key), "map:%zu", q);
+			env_name(env, sizeof(env), "VFIOCTL_MAP_", id);
+			rc |= fdvar_add(fv, m->memfd, key, env, "fd=%d,offset=0x%llx,iova=0x%llx,size=0x%llx",
+					m->memfd,
+					(unsigned long long)((char *)p->maps[q].vaddr - (char *)m->vaddr),
+					(unsigned long long)p->maps[q].iova,
+					(unsigned long long)p->maps[q].size);
+		}
+	}
+	if (d->has_window)
+		rc |= fdvar_add(fv, -1, "window", "VFIOCTL_WINDOW", "0x%llx+0x%llx",
+				(unsigned long long)d->window.start,
+				(unsigned long long)vfc_range_size(&d->window));
+	rc |= fdvar_add(fv, -1, "backend", "VFIOCTL_BACKEND", "%s", vfc_backend_name(d->backend));
+	return rc ? -ENOMEM : 0;
+}
+
+/* Replace {key} placeholders; an unknown one is an error naming it. */
+static int substitute(const char *arg, const struct fdvars *fv, char **out)
+{
+	size_t cap = strlen(arg) + 1, n = 0;
+	char *buf = malloc(cap);
+
+	if (!buf)
+		return -ENOMEM;
+	while (*arg) {
+		const char *close;
+		const char *val = NULL;
+
+		if (*arg == '{' && (close = strchr(arg, '}'))) {
+			size_t klen = (size_t)(close - arg - 1);
+
+			for (size_t i = 0; i < fv->n && !val; i++)
+				if (strlen(fv->v[i].key) == klen && !strncmp(fv->v[i].key, arg + 1, klen))
+					val = fv->v[i].val;
+			if (!val) {
+				vfc_err("exec", 0, "unknown placeholder '%.*s' in '%s'", (int)(klen + 2),
+					arg, arg);
+				free(buf);
+				return -EINVAL;
+			}
+			cap += strlen(val);
+			buf = realloc(buf, cap);
+			if (!buf)
+				return -ENOMEM;
+			memcpy(buf + n, val, strlen(val));
+			n += strlen(val);
+			arg = close + 1;
+			continue;
+		}
+		buf[n++] = *arg++;
+	}
+	buf[n] = '\0';
+	*out = buf;
+	return 0;
+}
+
+static bool kept(const struct fdvars *fv, int fd)
+{
+	for (size_t i = 0; i < fv->n; i++)
+		if (fv->v[i].fd == fd)
+			return true;
+	return false;
+}
+
+/*
+ * Announced fds lose FD_CLOEXEC; every other fd above stderr gets it, so PROGRAM inherits
+ * exactly the announced set (libraries may have opened things we do not know about).
+ */
+static int arrange_fds(const struct fdvars *fv)
+{
+	struct vfc_ctx self;
+	struct vfc_names fds;
+	int rc;
+
+	vfc_ctx_init(&self, NULL);
+	rc = vfc_list_dir(&self, &fds, "/proc/self/fd");
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < fds.n; i++) {
+		int fd = atoi(fds.v[i]);
+		int fl = fcntl(fd, F_GETFD);
+
+		if (fd <= 2 || fl < 0)
+			continue;
+		fcntl(fd, F_SETFD, kept(fv, fd) ? (fl & ~FD_CLOEXEC) : (fl | FD_CLOEXEC));
+	}
+	vfc_names_free(&fds);
+	return 0;
+}
+
+static int drop_to_user(const char *user)
+{
+	struct passwd *pw = getpwnam(user);
+
+	if (!pw) {
+		vfc_err(user, 0, "no such user");
+		return VFC_EXIT_USAGE;
+	}
+	/* libcap-ng: change uid/gid, drop supplementary groups, keep no capability at all. */
+	capng_clear(CAPNG_SELECT_BOTH);
+	if (capng_change_id((int)pw->pw_uid, (int)pw->pw_gid,
+			    CAPNG_DROP_SUPP_GRP | CAPNG_CLEAR_BOUNDING)) {
+		vfc_err(user, errno ? -errno : -EPERM, "cannot drop to this user");
+		return VFC_EXIT_PERM;
+	}
+	return 0;
+}
+
+static int cmd_exec(struct vfc_cli *cli, poptContext pc, int argc, const char **argv)
+{
+	struct vfc_domain *d = NULL;
+	struct vfc_err e = { { 0 }, { 0 } };
+	struct fdvars fv = { 0 };
+	char **args = NULL;
+	struct prep p;
+	int rc;
+
+	if (!cli->ntail)
+		return vfc_usage_error("exec: PROGRAM is missing (exec TARGET... -- PROGRAM ARGS...)");
+	if (dopt.verify)
+		return vfc_usage_error("exec: --verify belongs to domain (the program does the DMA)");
+	rc = prepare(cli, "exec", argc, argv, true, &p);
+	if (!rc)
+		rc = create_domain(cli, &p, &d);
+	if (rc)
+		goto out;
+	if (p.nmaps) {
+		rc = vfc_domain_map(d, p.maps, p.nmaps, &e);
+		if (rc) {
+			rc = map_exit(&e, rc);
+			goto out;
+		}
+	}
+	if (collect_fds(d, &p, &fv)) {
+		rc = VFC_EXIT_FAILED;
+		goto out;
+	}
+	args = calloc((size_t)cli->ntail + 1, sizeof(*args));
+	if (!args) {
+		rc = VFC_EXIT_FAILED;
+		goto out;
+	}
+	for (int i = 0; i < cli->ntail; i++) {
+		if (substitute(cli->tail[i], &fv, &args[i])) {
+			rc = VFC_EXIT_USAGE;
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < fv.n; i++)
+		setenv(fv.v[i].env, fv.v[i].val, 1);
+	if (arrange_fds(&fv)) {
+		vfc_err("exec", -errno, "cannot arrange file descriptors");
+		rc = VFC_EXIT_FAILED;
+		goto out;
+	}
+	if (exec_user) {
+		rc = drop_to_user(exec_user);
+		if (rc)
+			goto out;
+	}
+	fflush(NULL);
+	execvp(args[0], args);
+	rc = errno;
+	vfc_err(args[0], -rc, "cannot execute");
+	rc = rc == ENOENT ? 127 : 126;
+out:
+	/* Only reached when PROGRAM did not start: tear down as domain would. */
+	if (d)
+		vfc_domain_destroy(d, NULL);
+	for (int i = 0; args && i < cli->ntail; i++)
+		free(args[i]);
+	free(args);
+	free(fv.v);
+	prep_free(&p);
+	return rc;
+}
+
+static const struct vfc_cmd vfc_cmd_exec = {
+	.name = "exec",
+	.order = 45,
+	.args = "TARGET... [DOMAIN OPTIONS] [--user U] -- PROGRAM ARGS...",
+	.summary = "build a domain and run PROGRAM with its file descriptors ({device:BDF}, ...)",
+	.options = exec_options,
+	.run = cmd_exec,
+	.takes_tail = true,
+};
+VFC_COMMAND(vfc_cmd_exec);

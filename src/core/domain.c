@@ -9,6 +9,9 @@
 #include "core/domain.h"
 #include "core/util.h"
 
+#ifndef MFD_HUGE_SHIFT
+#define MFD_HUGE_SHIFT 26
+#endif
 #ifndef MAP_HUGE_SHIFT
 #define MAP_HUGE_SHIFT 26
 #endif
@@ -414,15 +417,49 @@ fail:
 	return rc;
 }
 
-static void *alloc_mem(uint64_t size, bool hugetlb)
+/*
+ * Memory to map: anonymous, or (shared) a memfd so that a program started by exec can map
+ * the very pages the IOMMU points at. *memfd is -1 for anonymous memory.
+ */
+static void *alloc_mem(uint64_t size, bool hugetlb, bool shared, int *memfd)
 {
 	int flags = MAP_PRIVATE | MAP_ANONYMOUS;
 	void *p;
 
+	*memfd = -1;
+	if (shared) {
+		unsigned mfl = MFD_CLOEXEC | (hugetlb ? MFD_HUGETLB | (21u << MFD_HUGE_SHIFT) : 0);
+		int fd = memfd_create("vfioctl-dma", mfl);
+
+		if (fd < 0)
+			return NULL;
+		if (ftruncate(fd, (off_t)size)) {
+			close(fd);
+			return NULL;
+		}
+		p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (p == MAP_FAILED) {
+			int err = errno;
+
+			close(fd);
+			errno = err;
+			return NULL;
+		}
+		*memfd = fd;
+		return p;
+	}
 	if (hugetlb)
 		flags |= MAP_HUGETLB | (21 << MAP_HUGE_SHIFT);
 	p = mmap(NULL, size, PROT_READ | PROT_WRITE, flags, -1, 0);
 	return p == MAP_FAILED ? NULL : p;
+}
+
+static void free_mem(struct vfc_mapping *m)
+{
+	munmap(m->vaddr, m->size);
+	if (m->memfd >= 0)
+		close(m->memfd);
+	m->memfd = -1;
 }
 
 static int add_mapping(struct vfc_domain *d, const struct vfc_mapping *m)
@@ -457,7 +494,7 @@ int vfc_domain_map(struct vfc_domain *d, struct vfc_map_req *reqs, size_t n, str
 
 	while (i < n) {
 		struct vfc_mapping m = { .first_req = i, .hugetlb = reqs[i].hugetlb,
-					 .fixed = reqs[i].fixed };
+					 .fixed = reqs[i].fixed, .memfd = -1 };
 		uint64_t memalign = reqs[i].hugetlb ? HUGE_2M : (uint64_t)sysconf(_SC_PAGESIZE);
 		uint64_t total = 0, align;
 		size_t j;
@@ -469,6 +506,7 @@ int vfc_domain_map(struct vfc_domain *d, struct vfc_map_req *reqs, size_t n, str
 			char sz[32], pg[32];
 
 			if (j > i && (r->hugetlb != m.hugetlb || r->fixed != m.fixed ||
+				      r->shared != reqs[i].shared ||
 				      (r->fixed && r->iova != reqs[i].iova + total)))
 				break;
 			if (!r->size || r->size % memalign || r->size % d->page_size) {
@@ -514,7 +552,7 @@ int vfc_domain_map(struct vfc_domain *d, struct vfc_map_req *reqs, size_t n, str
 				    vfc_format_size(memalign, mp, sizeof(mp)));
 			return -EINVAL;
 		}
-		m.vaddr = alloc_mem(total, m.hugetlb);
+		m.vaddr = alloc_mem(total, m.hugetlb, reqs[i].shared, &m.memfd);
 		if (!m.vaddr) {
 			rc = -errno;
 			vfc_iova_release(&d->alloc, m.iova, total);
@@ -526,7 +564,7 @@ int vfc_domain_map(struct vfc_domain *d, struct vfc_map_req *reqs, size_t n, str
 		if (d->backend == VFC_BACKEND_SPAPR2) {
 			rc = vfc_spapr_register(&d->c, m.vaddr, total, true, e);
 			if (rc) {
-				munmap(m.vaddr, total);
+				free_mem(&m);
 				vfc_iova_release(&d->alloc, m.iova, total);
 				return rc;
 			}
@@ -538,7 +576,7 @@ int vfc_domain_map(struct vfc_domain *d, struct vfc_map_req *reqs, size_t n, str
 		if (rc) {
 			if (m.registered)
 				vfc_spapr_register(&d->c, m.vaddr, total, false, NULL);
-			munmap(m.vaddr, total);
+			free_mem(&m);
 			vfc_iova_release(&d->alloc, m.iova, total);
 			return rc;
 		}
@@ -578,7 +616,7 @@ int vfc_domain_unmap_all(struct vfc_domain *d, uint64_t *unmapped, struct vfc_er
 		if (rc && !first)
 			first = rc;
 		if (!rc) {
-			munmap(m->vaddr, m->size);
+			free_mem(m);
 			vfc_iova_release(&d->alloc, m->iova, m->size);
 		}
 	}

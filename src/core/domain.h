@@ -39,6 +39,7 @@ struct vfc_mapping {
 	bool hugetlb;
 	bool fixed;
 	bool registered;		/* SPAPR v2: preregistered memory */
+	int memfd;			/* shared maps: the memfd behind the memory; -1 otherwise */
 	size_t first_req, nreqs;	/* the requests this kernel mapping serves */
 };
 
@@ -87,6 +88,7 @@ struct vfc_map_req {
 	bool fixed;
 	uint64_t iova;			/* in with fixed; out: where it landed */
 	bool hugetlb;
+	bool shared;			/* back it with a memfd another process can map (exec) */
 	void *vaddr;			/* out */
 };
 

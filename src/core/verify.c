@@ -6,6 +6,7 @@
  * (bit0 start, bit1 direction device->RAM). Its buffer sits at 0x40000; DMA mask 28 bits.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,16 +27,25 @@
 #define EDU_DMA_LIMIT (1ULL << 28)
 #define EDU_MAX_XFER 4095	/* QEMU 7.2's edu aborts on a 4096-byte transfer (off by one) */
 
+/*
+ * QEMU's edu is a native-endian device: its registers are big-endian on a pseries guest
+ * (ident reads 0xed000001 there). Detected from the ident register, then swapped.
+ */
+static bool swapped;
+
 static void w64(volatile uint8_t *bar, unsigned off, uint64_t v)
 {
-	*(volatile uint64_t *)(bar + off) = v;
+	*(volatile uint64_t *)(bar + off) = swapped ? __builtin_bswap64(v) : v;
 	__sync_synchronize();
 }
 
 static uint32_t r32(volatile uint8_t *bar, unsigned off)
 {
+	uint32_t v;
+
 	__sync_synchronize();
-	return *(volatile uint32_t *)(bar + off);
+	v = *(volatile uint32_t *)(bar + off);
+	return swapped ? __builtin_bswap32(v) : v;
 }
 
 static int wait_idle(volatile uint8_t *bar)
@@ -102,6 +112,9 @@ int vfc_verify_edu(struct vfc_domain *d, const char *bdf, const struct vfc_map_r
 		vfc_err_set(e, bdf, "mmap of BAR0");
 		return rc;
 	}
+	swapped = false;
+	if ((r32(bar, EDU_IDENT) & 0xff) != 0xed)
+		swapped = true;
 	if ((r32(bar, EDU_IDENT) & 0xff) != 0xed) {
 		vfc_err_set(e, bdf, "not an edu device (ident 0x%08x)", r32(bar, EDU_IDENT));
 		rc = -ENODEV;
