@@ -11,6 +11,7 @@
 #include "core/host.h"
 #include "core/names.h"
 #include "core/pciaddr.h"
+#include "core/reset.h"
 #include "core/topology.h"
 #include "core/vfio.h"
 #include "vfioctl.h"
@@ -19,7 +20,7 @@
 
 enum {
 	D_BDF, D_GROUP, D_CLASS, D_VENDOR_ID, D_DEVICE_ID, D_SVENDOR_ID, D_SDEVICE_ID, D_IDS,
-	D_VENDOR, D_DEVICE, D_NAME, D_DRIVER, D_OVERRIDE, D_RESET, D_NUMA, D_KIND, D_PCIE,
+	D_VENDOR, D_DEVICE, D_NAME, D_DRIVER, D_OVERRIDE, D_RESET, D_RESET_TEXT, D_NUMA, D_KIND, D_PCIE,
 	D_PARENT, D_PHYSFN, D_TOTALVFS, D_NUMVFS, D_FLR, D_PM_NOSOFTRST, D_ACS, D_GROUP_VIABLE,
 	D_BLOCKS,
 };
@@ -41,6 +42,8 @@ static const struct out_col dev_cols[] = {
 	[D_OVERRIDE] = { "DRIVER_OVERRIDE", OUT_STR, 10, 0, "driver_override (null: unset)" },
 	[D_RESET] = { "RESET_METHODS", OUT_STRV, 8, 0,
 		      "reset methods the kernel offers ([]: none; null: kernel does not say)" },
+	[D_RESET_TEXT] = { "RESET", OUT_STR, 8, OUT_TEXT,
+			   "function reset methods usable now, or \"no reset method\" (core/reset.h)" },
 	[D_NUMA] = { "NUMA_NODE", OUT_NUM, 4, OUT_RIGHT, "NUMA node (null: none)" },
 	[D_KIND] = { "KIND", OUT_STR, 8, 0, "endpoint, bridge, host-bridge, or non-pci (group member)" },
 	[D_PCIE] = { "PCIE_TYPE", OUT_STR, 10, 0, "PCIe port type (null: conventional/unknown)" },
@@ -178,6 +181,17 @@ static void fill_device(struct out_row *r, const struct vfc_topology *t, const s
 	out_set_str(r, D_OVERRIDE, d->driver_override);
 	if (d->is_pci && d->has_reset_attr)
 		out_set_strv(r, D_RESET, d->reset_methods);
+	if (d->is_pci) {
+		char **u = NULL, buf[128] = "";
+
+		if (!vfc_reset_usable_dev(t, d, &u)) {
+			for (size_t i = 0, used = 0; u[i] && used < sizeof(buf); i++)
+				used += (size_t)snprintf(buf + used, sizeof(buf) - used, "%s%s",
+							 i ? "," : "", u[i]);
+			out_set_str(r, D_RESET_TEXT, buf[0] ? buf : "no reset method");
+			vfc_strv_free(u);
+		}
+	}
 	set_num_or_null(r, D_NUMA, d->numa_node);
 	out_set_str(r, D_KIND, !d->is_pci ? "non-pci" : d->is_bridge ? "bridge"
 				     : d->is_host_bridge ? "host-bridge" : "endpoint");

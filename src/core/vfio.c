@@ -693,3 +693,83 @@ int vfc_backends_probe(const struct vfc_ctx *ctx, const char *bdf, unsigned *mas
 		*mask |= 1u << VFC_BACKEND_IOMMUFD;
 	return *mask ? 0 : rc;
 }
+
+/* ---- reset (PCI hot reset; src/core/reset.c plans around these) ---- */
+
+int vfc_device_hot_reset_info(int devfd, const char *bdf, struct vfc_hot_reset_info *info,
+			      struct vfc_err *e)
+{
+	struct vfio_pci_hot_reset_info *hi = NULL;
+	size_t len = sizeof(*hi);
+	int rc = 0;
+
+	memset(info, 0, sizeof(*info));
+	/* Two calls: too small an argsz is ENOSPC with count set to what is needed. */
+	for (int tries = 0; tries < 4; tries++) {
+		void *nb = realloc(hi, len);
+
+		if (!nb) {
+			free(hi);
+			return -ENOMEM;
+		}
+		hi = nb;
+		memset(hi, 0, len);
+		hi->argsz = (uint32_t)len;
+		rc = xioctl(devfd, VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, hi);
+		if (rc == -ENOSPC && sizeof(*hi) + hi->count * sizeof(hi->devices[0]) > len) {
+			len = sizeof(*hi) + hi->count * sizeof(hi->devices[0]);
+			continue;
+		}
+		break;
+	}
+	if (rc < 0) {
+		free(hi);
+		vfc_err_set(e, bdf, "VFIO_DEVICE_GET_PCI_HOT_RESET_INFO");
+		return rc;
+	}
+	info->flags = hi->flags;
+	info->count = hi->count;
+	info->devs = calloc(hi->count ? hi->count : 1, sizeof(*info->devs));
+	if (!info->devs) {
+		free(hi);
+		return -ENOMEM;
+	}
+	for (uint32_t i = 0; i < hi->count; i++) {
+		/* group_id shares its place with devid (cdev form) in newer headers. */
+		info->devs[i].id = hi->devices[i].group_id;
+		info->devs[i].segment = hi->devices[i].segment;
+		info->devs[i].bus = hi->devices[i].bus;
+		info->devs[i].devfn = hi->devices[i].devfn;
+	}
+	free(hi);
+	return 0;
+}
+
+void vfc_hot_reset_info_free(struct vfc_hot_reset_info *info)
+{
+	free(info->devs);
+	info->devs = NULL;
+	info->count = 0;
+}
+
+int vfc_device_hot_reset(int devfd, const char *bdf, const int *group_fds, size_t n,
+			 struct vfc_err *e)
+{
+	struct vfio_pci_hot_reset *hr;
+	size_t len = sizeof(*hr) + n * sizeof(hr->group_fds[0]);
+	int rc;
+
+	hr = calloc(1, len);
+	if (!hr)
+		return -ENOMEM;
+	hr->argsz = (uint32_t)len;
+	hr->count = (uint32_t)n;
+	for (size_t i = 0; i < n; i++)
+		hr->group_fds[i] = group_fds[i];
+	rc = xioctl(devfd, VFIO_DEVICE_PCI_HOT_RESET, hr);
+	free(hr);
+	if (rc < 0)
+		vfc_err_set(e, bdf, "VFIO_DEVICE_PCI_HOT_RESET with %zu group fd%s%s", n,
+			    n == 1 ? "" : "s", n ? "" : " (iommufd: every device owned)");
+	return rc < 0 ? rc : 0;
+}

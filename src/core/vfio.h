@@ -151,4 +151,34 @@ int vfc_backend_parse(const char *s, enum vfc_backend *b);
  */
 int vfc_backends_probe(const struct vfc_ctx *ctx, const char *bdf, unsigned *mask);
 
+/* ---- reset (PCI hot reset; src/core/reset.c plans around these) ---- */
+
+/* One device a bus/slot reset touches, as GET_PCI_HOT_RESET_INFO reports it. */
+struct vfc_hot_reset_dep {
+	uint32_t id;		/* group id, or (dev_id form) devid / VFIO_PCI_DEVID_OWNED / _NOT_OWNED */
+	uint16_t segment;
+	uint8_t bus;
+	uint8_t devfn;
+};
+
+struct vfc_hot_reset_info {
+	uint32_t flags;		/* VFIO_PCI_HOT_RESET_FLAG_DEV_ID, _DEV_ID_OWNED */
+	uint32_t count;
+	struct vfc_hot_reset_dep *devs;
+};
+
+/*
+ * VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, two calls: the first with no room returns ENOSPC and
+ * the count. -ENODEV: the device has no bus or slot reset (on a root bus).
+ */
+int vfc_device_hot_reset_info(int devfd, const char *bdf, struct vfc_hot_reset_info *info,
+			      struct vfc_err *e);
+void vfc_hot_reset_info_free(struct vfc_hot_reset_info *info);
+/*
+ * VFIO_DEVICE_PCI_HOT_RESET. Legacy: an fd for every group the reset touches. iommufd (cdev):
+ * n == 0, the zero-length array meaning "every affected device is owned by my iommufd".
+ */
+int vfc_device_hot_reset(int devfd, const char *bdf, const int *group_fds, size_t n,
+			 struct vfc_err *e);
+
 #endif
