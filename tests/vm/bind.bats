@@ -32,6 +32,7 @@ setup_file() {
 
 teardown() {
 	exec 7>&- 2>/dev/null || true
+	[ -z "${holder:-}" ] || { kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null; } || true
 	"$VFIOCTL" restore --all >/dev/null 2>&1 || true
 	restore_drivers
 }
@@ -418,7 +419,8 @@ journal_empty() {
 # hold_device GROUP BDF: a process with the device fd open (container, type1v2, GET_DEVICE_FD),
 # which is what makes vfio-pci's remove() wait; prints "holding" when it has it.
 hold_device() {
-	python3 -c '
+	# exec: the background job's pid is the holder itself, so `kill $!` releases the device
+	exec python3 -c '
 import ctypes, os, sys, time
 libc = ctypes.CDLL(None, use_errno=True)
 c = os.open("/dev/vfio/vfio", os.O_RDWR)
@@ -439,7 +441,7 @@ time.sleep(3600)
 	run "$VFIOCTL" bind "$EDU"
 	[ "$status" = 0 ]
 	g=$(pci_group "$EDU")
-	hold_device "$g" "$EDU" >"$BATS_TEST_TMPDIR/hold" 2>&1 &
+	hold_device "$g" "$EDU" >"$BATS_TEST_TMPDIR/hold" 2>&1 3>&- &
 	holder=$!
 	for _ in $(seq 150); do
 		grep -q holding "$BATS_TEST_TMPDIR/hold" && break
