@@ -783,7 +783,7 @@ static int collect_fds(struct vfc_domain *d, const struct prep *p, struct fdvars
 	return rc ? -ENOMEM : 0;
 }
 
-/* Replace {key} placeholders; an unknown one is an error naming it. */
+/* Replace {key} placeholders; an unknown one is an error naming it (exit 2). */
 static int substitute(const char *arg, const struct fdvars *fv, char **out)
 {
 	size_t cap = strlen(arg) + 1, n = 0;
@@ -791,11 +791,19 @@ static int substitute(const char *arg, const struct fdvars *fv, char **out)
 
 	if (!buf)
 		return -ENOMEM;
+	const char *begin = arg;
+
 	while (*arg) {
 		const char *close;
 		const char *val = NULL;
 
-		if (*arg == '{' && (close = strchr(arg, '}'))) {
+		/*
+		 * {name} or {name:arg} with name and arg of [a-z0-9:._-]; "${...}" and "{}" are the
+		 * shell's or the program's, left alone.
+		 */
+		if (*arg == '{' && (arg == begin || arg[-1] != '$') && (close = strchr(arg, '}')) &&
+		    close > arg + 1 &&
+		    strspn(arg + 1, "abcdefghijklmnopqrstuvwxyz0123456789:._-") == (size_t)(close - arg - 1)) {
 			size_t klen = (size_t)(close - arg - 1);
 
 			for (size_t i = 0; i < fv->n && !val; i++)
