@@ -25,7 +25,7 @@
 static struct {
 	char *backend, *window, *page_size, *pin;
 	char **maps;
-	int verify, levels, replace_default;
+	int verify, levels, replace_default, unsafe_noiommu;
 } dopt;
 
 static const struct poptOption domain_options[] = {
@@ -45,6 +45,8 @@ static const struct poptOption domain_options[] = {
 	  "SPAPR v2: TCE table levels to start from (raised until the kernel accepts)", "N" },
 	{ "replace-default", 0, POPT_ARG_NONE, &dopt.replace_default, 0,
 	  "SPAPR v2: remove the default 32-bit window before creating the requested one", NULL },
+	{ "unsafe-noiommu", 0, POPT_ARG_NONE, &dopt.unsafe_noiommu, 0,
+	  "allow a no-IOMMU group (no isolation: the device can DMA anywhere)", NULL },
 	{ "verify", 0, POPT_ARG_NONE, &dopt.verify, 0,
 	  "prove the first mapping carries DMA (needs an edu device in the domain)", NULL },
 	POPT_TABLEEND
@@ -343,7 +345,8 @@ static void fill_facts(struct out_row *r, struct vfc_domain *d, const struct vfc
 		hex(r, C_WIN_LAST, d->window.last);
 		hex(r, C_WIN_SIZE, vfc_range_size(&d->window));
 	}
-	out_set_num(r, C_PAGE_SIZE, (int64_t)d->page_size);
+	if (d->backend != VFC_BACKEND_NOIOMMU)
+		out_set_num(r, C_PAGE_SIZE, (int64_t)d->page_size);
 	vfc_pgsizes_format(d->pgsizes, buf, sizeof(buf));
 	{
 		char **words;
@@ -356,7 +359,8 @@ static void fill_facts(struct out_row *r, struct vfc_domain *d, const struct vfc
 			vfc_strv_free(words);
 		}
 	}
-	out_set_str(r, C_RANGES_SRC, d->ranges_from_kernel ? "kernel" : "reserved_regions");
+	if (d->backend != VFC_BACKEND_NOIOMMU)
+		out_set_str(r, C_RANGES_SRC, d->ranges_from_kernel ? "kernel" : "reserved_regions");
 	sub = out_sub(r, C_RANGES);
 	for (size_t i = 0; i < d->nranges; i++) {
 		struct out_row *x = out_row_add(sub);
@@ -444,6 +448,7 @@ static int prepare(struct vfc_cli *cli, const char *cmd, int argc, const char **
 		return vfc_usage_error("--levels: %d is not 1..8", dopt.levels);
 	p->req.levels = (unsigned)dopt.levels;
 	p->req.replace_default = dopt.replace_default;
+	p->req.allow_noiommu = dopt.unsafe_noiommu;
 	if (dopt.page_size && (vfc_parse_size(dopt.page_size, &p->req.page_size) ||
 			       !p->req.page_size || (p->req.page_size & (p->req.page_size - 1))))
 		return vfc_usage_error("--page-size: '%s' is not a power of two size", dopt.page_size);
@@ -579,6 +584,9 @@ static int cmd_domain(struct vfc_cli *cli, poptContext pc, int argc, const char 
 		return rc;
 	}
 
+	if (d->backend == VFC_BACKEND_NOIOMMU)
+		vfc_warn("noiommu", "no IOMMU: no isolation, no window, no mappings; the device can DMA "
+			 "to any physical memory");
 	tb = out_table_new(&dom_schema);
 	row = out_row_add(tb);
 	fill_facts(row, d, &p.req, &p.t, &p.ml);

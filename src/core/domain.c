@@ -33,7 +33,9 @@ static int choose_backend(struct vfc_domain *d, enum vfc_backend want, char *con
 
 		for (size_t i = 0; cdevs && i < nbdfs; i++)
 			cdevs = has_cdev(d->ctx, bdfs[i]);
-		want = cdevs ? VFC_BACKEND_IOMMUFD
+		/* no-IOMMU groups can only be used as such (and only when the caller opts in) */
+		want = d->noiommu_groups ? VFC_BACKEND_NOIOMMU
+		       : cdevs ? VFC_BACKEND_IOMMUFD
 		       : (m & (1u << VFC_BACKEND_TYPE1V2)) ? VFC_BACKEND_TYPE1V2
 		       : (m & (1u << VFC_BACKEND_TYPE1)) ? VFC_BACKEND_TYPE1
 		       : (m & (1u << VFC_BACKEND_SPAPR2)) ? VFC_BACKEND_SPAPR2
@@ -47,10 +49,11 @@ static int choose_backend(struct vfc_domain *d, enum vfc_backend want, char *con
 		vfc_err_set(e, vfc_backend_name(want), "this kernel does not offer this backend");
 		return -EOPNOTSUPP;
 	}
-	if (want == VFC_BACKEND_NOIOMMU) {
-		/* No IOMMU, no window, no isolation: nothing a domain could report honestly. */
-		vfc_err_set(e, vfc_backend_name(want), "no DMA domain exists without an IOMMU");
-		return -EOPNOTSUPP;
+	if (want == VFC_BACKEND_NOIOMMU && !d->allow_noiommu) {
+		/* No IOMMU means no isolation: the device can DMA anywhere. Never by default. */
+		vfc_err_set(e, vfc_backend_name(want), "no IOMMU: the device could DMA to any memory; "
+			    "say --unsafe-noiommu to use it anyway");
+		return -EPERM;
 	}
 	d->backend = want;
 	return 0;
@@ -103,6 +106,7 @@ static int iommu_type(enum vfc_backend b)
 	case VFC_BACKEND_TYPE1: return VFIO_TYPE1_IOMMU;
 	case VFC_BACKEND_SPAPR: return VFIO_SPAPR_TCE_IOMMU;
 	case VFC_BACKEND_SPAPR2: return VFIO_SPAPR_TCE_v2_IOMMU;
+	case VFC_BACKEND_NOIOMMU: return VFIO_NOIOMMU_IOMMU;
 	default: return VFIO_TYPE1v2_IOMMU;
 	}
 }
@@ -238,7 +242,8 @@ static int create_legacy(struct vfc_domain *d, const int *groups, size_t ngroups
 	if (!d->groups)
 		return -ENOMEM;
 	for (size_t i = 0; i < ngroups; i++) {
-		rc = vfc_vgroup_open(d->ctx, groups[i], false, &d->groups[i], e);
+		rc = vfc_vgroup_open(d->ctx, groups[i], d->backend == VFC_BACKEND_NOIOMMU,
+				     &d->groups[i], e);
 		if (rc) {
 			if (d->groups[i].fd >= 0)
 				d->ngroups = i + 1;	/* opened but not viable: close it later */
@@ -257,6 +262,8 @@ static int create_legacy(struct vfc_domain *d, const int *groups, size_t ngroups
 	}
 	if (is_spapr(d))
 		return spapr_facts(d, e);
+	if (d->backend == VFC_BACKEND_NOIOMMU)
+		return 0;	/* no IOMMU: no ranges, no page sizes, no window, never a mapping */
 	rc = vfc_type1_info(&d->c, &info, e);
 	if (rc)
 		return rc;
@@ -332,7 +339,15 @@ int vfc_domain_create(const struct vfc_ctx *ctx, const int *groups, size_t ngrou
 	d->ctx = ctx;
 	d->c.fd = -1;
 	d->iommufd = -1;
+	d->allow_noiommu = req->allow_noiommu;
+	for (size_t i = 0; i < ngroups; i++)
+		d->noiommu_groups += vfc_exists(ctx, "/dev/vfio/noiommu-%d", groups[i]) == 1;
 	vfc_backends_probe(ctx, NULL, &d->offered);
+	if (d->noiommu_groups && d->noiommu_groups != ngroups) {
+		vfc_err_set(e, "noiommu", "no-IOMMU groups cannot share a domain with IOMMU groups");
+		free(d);
+		return -EINVAL;
+	}
 	rc = choose_backend(d, req->backend, bdfs, nbdfs, e);
 	if (rc)
 		goto fail;
@@ -355,6 +370,15 @@ int vfc_domain_create(const struct vfc_ctx *ctx, const int *groups, size_t ngrou
 	if (rc)
 		goto fail;
 
+	if (d->backend == VFC_BACKEND_NOIOMMU) {
+		if (req->has_window || req->page_size) {
+			vfc_err_set(e, "noiommu", "there is no IOMMU: no window and no page size to grant");
+			rc = -EOPNOTSUPP;
+			goto fail;
+		}
+		*out = d;
+		return 0;
+	}
 	/* The page size: requested and supported, or the smallest supported. */
 	if (req->page_size) {
 		if ((req->page_size & (req->page_size - 1)) ||
@@ -492,6 +516,11 @@ int vfc_domain_map(struct vfc_domain *d, struct vfc_map_req *reqs, size_t n, str
 {
 	size_t i = 0;
 
+	if (d->backend == VFC_BACKEND_NOIOMMU && n) {
+		/* Never pretend: without an IOMMU the device sees physical addresses only. */
+		vfc_err_set(e, "noiommu", "no IOMMU, so no mapping: the device uses physical addresses");
+		return -EOPNOTSUPP;
+	}
 	while (i < n) {
 		struct vfc_mapping m = { .first_req = i, .hugetlb = reqs[i].hugetlb,
 					 .fixed = reqs[i].fixed, .memfd = -1 };

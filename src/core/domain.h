@@ -22,6 +22,7 @@ struct vfc_domain_req {
 	uint64_t page_size;		/* 0: smallest the domain supports */
 	unsigned levels;		/* SPAPR v2 TCE table levels to start from (0: 1) */
 	bool replace_default;		/* SPAPR v2: remove the default window first */
+	bool allow_noiommu;		/* the caller said --unsafe-noiommu */
 };
 
 struct vfc_domain_dev {
@@ -47,6 +48,8 @@ struct vfc_domain {
 	const struct vfc_ctx *ctx;
 	enum vfc_backend backend;
 	unsigned offered;		/* backends this kernel offers (bitmask) */
+	bool allow_noiommu;
+	size_t noiommu_groups;		/* targets whose group is /dev/vfio/noiommu-N */
 	/* legacy container */
 	struct vfc_container c;
 	struct vfc_vgroup *groups;

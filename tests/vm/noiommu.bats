@@ -1,0 +1,60 @@
+#!/usr/bin/env bats
+# noiommu (x86-noiommu guest: no IOMMU, vfio.enable_unsafe_noiommu_mode=1, custom kernel):
+# reported loudly as unsafe, refused without --unsafe-noiommu, never a window or a mapping.
+
+load helpers
+
+setup() {
+	[ "$(cat /sys/module/vfio/parameters/enable_unsafe_noiommu_mode 2>/dev/null)" = Y ] ||
+		skip "this guest is not in vfio no-IOMMU mode"
+	EDU=$(pci_find 1234:11e8 | head -n 1)
+	[ -n "$EDU" ]
+	sysfs_bind "$EDU" vfio-pci
+	GROUP=$(pci_group "$EDU")
+	[ -n "$GROUP" ]
+	[ -e "/dev/vfio/noiommu-$GROUP" ]
+}
+
+teardown() {
+	restore_drivers
+}
+
+@test "noiommu: list and show mark the group as a no-IOMMU group" {
+	run "$VFIOCTL" -J show "$GROUP"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	echo "$output" | jq -e '.groups[0].noiommu == true'
+	echo "$output" | jq -e '.groups[0].backends == ["noiommu"]'
+	run "$VFIOCTL" -J list
+	echo "$output" | jq -e --argjson g "$GROUP" '.groups[] | select(.group == $g) | .noiommu'
+}
+
+@test "noiommu: domain refuses without --unsafe-noiommu (exit 4), saying why" {
+	run "$VFIOCTL" domain "$EDU"
+	echo "$output"
+	[ "$status" -eq 4 ]
+	[[ $output == *"could DMA to any memory"* ]]
+	[[ $output == *"--unsafe-noiommu"* ]]
+}
+
+@test "noiommu: with --unsafe-noiommu a domain opens, warns, and reports no window" {
+	run "$VFIOCTL" -J domain "$EDU" --unsafe-noiommu
+	echo "$output"
+	[ "$status" -eq 0 ]
+	json=$(echo "$output" | sed -n '/^{/,$p')
+	echo "$json" | jq -e '.domain.backend == "noiommu"'
+	echo "$json" | jq -e '.domain.window_start == null and .domain.page_size == null'
+	echo "$json" | jq -e '.domain.iova_ranges == [] and .domain.mappings == []'
+	[[ $output == *"warning: no IOMMU: no isolation"* ]]
+}
+
+@test "noiommu: a map or a window is refused, never pretended" {
+	run "$VFIOCTL" domain "$EDU" --unsafe-noiommu --map 64K
+	echo "$output"
+	[ "$status" -eq 6 ]
+	[[ $output == *"no IOMMU, so no mapping"* ]]
+	run "$VFIOCTL" domain "$EDU" --unsafe-noiommu --window 1G
+	echo "$output"
+	[ "$status" -eq 6 ]
+	[[ $output == *"no window"* ]]
+}
