@@ -110,7 +110,7 @@ static const struct out_col group_cols[] = {
 };
 static const struct out_schema group_schema = { "groups", group_cols, VFC_ARRAY_SIZE(group_cols) };
 
-enum { I_ENABLED, I_GROUPS, I_UNGROUPED, I_UNITS, I_CMDLINE, I_DIAG, I_HOLDERS_COMPLETE };
+enum { I_ENABLED, I_GROUPS, I_UNGROUPED, I_UNITS, I_CMDLINE, I_DIAG, I_HOLDERS_COMPLETE, I_NOIOMMU };
 static const struct out_col iommu_cols[] = {
 	[I_ENABLED] = { "ENABLED", OUT_BOOL, 3, 0, "an IOMMU is active" },
 	[I_GROUPS] = { "GROUPS", OUT_NUM, 4, 0, "number of IOMMU groups" },
@@ -120,6 +120,8 @@ static const struct out_col iommu_cols[] = {
 	[I_DIAG] = { "DIAGNOSIS", OUT_STR, 8, 0, "why there are no groups (null when fine)" },
 	[I_HOLDERS_COMPLETE] = { "HOLDERS_COMPLETE", OUT_BOOL, 3, 0,
 				 "every process could be checked for open VFIO nodes" },
+	[I_NOIOMMU] = { "NOIOMMU_MODE", OUT_BOOL, 3, 0,
+			"vfio's enable_unsafe_noiommu_mode is on (null: not built in)" },
 };
 static const struct out_schema iommu_schema = { "iommu", iommu_cols, VFC_ARRAY_SIZE(iommu_cols) };
 
@@ -286,6 +288,25 @@ static void fill_group(struct out_row *r, const struct vfc_topology *t, const st
 	}
 }
 
+/* No-IOMMU groups are said out loud: there is no isolation behind them. */
+static void warn_noiommu(const struct vfc_topology *t)
+{
+	char list[256] = "";
+	size_t used = 0, n = 0;
+
+	for (size_t i = 0; i < t->ngroups; i++) {
+		if (!t->groups[i].noiommu)
+			continue;
+		n++;
+		if (used < sizeof(list))
+			used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%d", used ? "," : "",
+						 t->groups[i].id);
+	}
+	if (n)
+		vfc_warn("noiommu", "group%s %s %s no-IOMMU (UNSAFE: no isolation, devices can DMA "
+			 "anywhere)", n > 1 ? "s" : "", list, n > 1 ? "are" : "is");
+}
+
 static int scan(struct vfc_cli *cli, struct vfc_topology **t)
 {
 	int rc = vfc_topology_scan(&cli->ctx, VFC_SCAN_HOLDERS, t);
@@ -294,6 +315,7 @@ static int scan(struct vfc_cli *cli, struct vfc_topology **t)
 		vfc_err(vfc_ctx_root(&cli->ctx), rc, "cannot read the PCI and IOMMU topology");
 		return vfc_exit_for_errno(rc);
 	}
+	warn_noiommu(*t);
 	/* Names are a nicety: pci.ids missing must not fail discovery. */
 	vfc_names_fill(&cli->ctx, *t, cli->ids_path);
 	return 0;
@@ -416,6 +438,13 @@ static void add_iommu_object(struct out_doc *doc, const struct vfc_topology *t,
 	out_set_str(r, I_CMDLINE, st->cmdline_iommu);
 	out_set_str(r, I_DIAG, st->diagnosis[0] ? st->diagnosis : NULL);
 	out_set_bool(r, I_HOLDERS_COMPLETE, t->holders_complete);
+	{
+		char yn[8];
+
+		if (vfc_read_attr(t->ctx, yn, sizeof(yn),
+				  "/sys/module/vfio/parameters/enable_unsafe_noiommu_mode") > 0)
+			out_set_bool(r, I_NOIOMMU, yn[0] == 'Y' || yn[0] == '1');
+	}
 	out_doc_add_object(doc, "iommu", it);
 }
 

@@ -23,10 +23,14 @@ teardown() {
 	run "$VFIOCTL" -J show "$GROUP"
 	echo "$output"
 	[ "$status" -eq 0 ]
-	echo "$output" | jq -e '.groups[0].noiommu == true'
-	echo "$output" | jq -e '.groups[0].backends == ["noiommu"]'
+	json=$(echo "$output" | sed -n '/^{/,$p')
+	echo "$json" | jq -e '.groups[0].noiommu == true'
+	echo "$json" | jq -e '.groups[0].backends == ["noiommu"]'
 	run "$VFIOCTL" -J list
-	echo "$output" | jq -e --argjson g "$GROUP" '.groups[] | select(.group == $g) | .noiommu'
+	json=$(echo "$output" | sed -n '/^{/,$p')
+	echo "$json" | jq -e --argjson g "$GROUP" '.groups[] | select(.group == $g) | .noiommu'
+	echo "$json" | jq -e '.iommu.noiommu_mode == true'
+	[[ $output == *"warning: group $GROUP is no-IOMMU (UNSAFE"* ]]
 }
 
 @test "noiommu: domain refuses without --unsafe-noiommu (exit 4), saying why" {
