@@ -14,6 +14,7 @@
 
 #include "core/caps.h"
 #include "core/check.h"
+#include "core/reset.h"
 #include "core/safety.h"
 
 #define GIB (1024ull * 1024 * 1024)
@@ -826,26 +827,58 @@ static void check_acs(const struct vfc_topology *t, const struct vfc_device *d,
 			      enabled[0] ? enabled : path);
 }
 
-static void check_reset(const struct vfc_device *d, struct vfc_check_report *r)
+/* What a bus/slot (hot) reset would touch: "; hot reset of the bus possible (touches ...)". */
+static void hot_reset_note(const struct vfc_topology *t, const struct vfc_device *d, char *buf,
+			   size_t len)
 {
-	char fix[200], m[128] = "";
+	struct vfc_reset_scope sc;
+	char who[200] = "";
+
+	memset(&sc, 0, sizeof(sc));
+	if (vfc_reset_scope_sysfs(t, d, &sc))
+		return;
+	if (!sc.possible) {
+		cat(buf, len, "; ", "no hot reset (%s)", sc.why_not);
+	} else {
+		for (size_t i = 0; i < sc.n; i++)
+			if (!sc.m[i].target)
+				cat(who, sizeof(who), ", ", "%s", sc.m[i].bdf);
+		cat(buf, len, "; ", "a hot reset of its bus is possible%s%s%s", who[0] ? " (also resets "
+		    : "", who, who[0] ? ": all must be on vfio and owned)" : "");
+	}
+	vfc_reset_scope_free(&sc);
+}
+
+static void check_reset(const struct vfc_topology *t, const struct vfc_device *d,
+			struct vfc_check_report *r)
+{
+	char fix[200], m[128] = "", note[400] = "";
+	char **usable = NULL;
 
 	snprintf(fix, sizeof(fix), "echo default > /sys/bus/pci/devices/%s/reset_method", d->name);
 	if (d->has_reset_attr) {
-		for (char **p = d->reset_methods; p && *p; p++)
+		/* the reset engineer's rule: `bus` only counts when the device is alone on its bus */
+		if (vfc_reset_usable_dev(t, d, &usable))
+			usable = NULL;
+		for (char **p = usable; p && *p; p++)
 			cat(m, sizeof(m), " ", "%s", *p);
-		if (m[0])
+		vfc_strv_free(usable);
+		if (m[0]) {
 			vfc_check_add(r, d->name, "reset", VFC_CHECK_OK, NULL, "%s%s", m,
 				      !strcmp(m, "bus") ? " (secondary bus reset by the upstream "
 							  "bridge)" : "");
-		else
+			return;
+		}
+		if (!d->reset_methods || !d->reset_methods[0]) {
 			vfc_check_add(r, d->name, "reset", VFC_CHECK_WARN, fix,
 				      "every reset method is disabled (reset_method is empty): the "
 				      "device keeps its state between users");
-		return;
+			return;
+		}
 	}
 	/* The kernel hides reset_method when no method exists (>= 5.15); older kernels lack it. */
-	if (d->cfg.flr == VFC_YES || (d->cfg.pm == VFC_YES && d->cfg.pm_nosoftrst == VFC_NO)) {
+	if (!d->has_reset_attr &&
+	    (d->cfg.flr == VFC_YES || (d->cfg.pm == VFC_YES && d->cfg.pm_nosoftrst == VFC_NO))) {
 		vfc_check_add(r, d->name, "reset", VFC_CHECK_OK, NULL,
 			      "%s%s (config space; the kernel does not list reset_method)",
 			      d->cfg.flr == VFC_YES ? "flr" : "",
@@ -853,16 +886,26 @@ static void check_reset(const struct vfc_device *d, struct vfc_check_report *r)
 				      ? (d->cfg.flr == VFC_YES ? " pm" : "pm") : "");
 		return;
 	}
-	if (d->cfg.flr == VFC_UNKNOWN) {
+	if (!d->has_reset_attr && d->cfg.flr == VFC_UNKNOWN) {
 		vfc_check_add(r, d->name, "reset", VFC_CHECK_WARN, "run as root to read config space",
 			      "unknown: no reset_method attribute and config space is not readable");
 		return;
 	}
-	vfc_check_add(r, d->name, "reset", VFC_CHECK_WARN,
-		      "expect stale device state between users (some guests drivers fail); a "
-		      "device alone on its bus gains bus reset",
-		      "no reset method: no FLR, %s, not alone on its bus",
-		      d->cfg.pm_nosoftrst == VFC_YES ? "PM NoSoftRst set" : "no PM reset");
+	hot_reset_note(t, d, note, sizeof(note));
+	if (d->has_reset_attr)
+		vfc_check_add(r, d->name, "reset", VFC_CHECK_WARN,
+			      "expect stale device state between users; give the device a slot of "
+			      "its own to gain bus reset",
+			      "no usable function reset: reset_method lists only bus and the device "
+			      "shares its bus%s%s", note[0] ? "; " : "", note);
+	else
+		vfc_check_add(r, d->name, "reset", VFC_CHECK_WARN,
+			      "expect stale device state between users (some guest drivers fail); a "
+			      "device alone on its bus gains bus reset",
+			      "no reset method: no FLR, %s, %s%s%s",
+			      d->cfg.pm_nosoftrst == VFC_YES ? "PM NoSoftRst set" : "no PM reset",
+			      d->parent[0] ? "not alone on its bus" : "on a root bus",
+			      note[0] ? "; " : "", note);
 }
 
 static void check_use(const struct vfc_topology *t, const struct vfc_device *d,
@@ -948,7 +991,7 @@ int vfc_check_device(const struct vfc_ctx *ctx, const struct vfc_topology *t,
 
 	check_group(ctx, t, st, d, g, r);
 	check_acs(t, d, g, r);
-	check_reset(d, r);
+	check_reset(t, d, r);
 	check_use(t, d, g, r);
 	check_driver(d, r);
 	check_sriov(t, d, r);

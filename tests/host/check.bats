@@ -189,6 +189,8 @@ open(sys.argv[1], "wb").write(b)
 @test "check: no-reset devices: none at all, and every method disabled by the user" {
 	vf desktop-gpu -J check 01:00.0 05:00.0 04:00.0
 	status_is 0000:01:00.0 reset warn "no reset method: no FLR, PM NoSoftRst set"
+	# src/core/reset.h's scope: a bus reset would take the HDMI audio function along
+	status_is 0000:01:00.0 reset warn "a hot reset of its bus is possible (also resets 0000:01:00.1:"
 	status_is 0000:05:00.0 reset warn "every reset method is disabled" \
 		"echo default > /sys/bus/pci/devices/0000:05:00.0/reset_method"
 	status_is 0000:04:00.0 reset ok "flr pm bus"
