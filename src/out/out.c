@@ -545,6 +545,8 @@ static int print_records(const struct out_table *t, const struct out_opts *o, FI
 			if (sel->v[i].level)
 				continue;
 			c = &s->cols[sel->v[i].col];
+			if ((c->flags & OUT_SPARSE) && !row->cells[sel->v[i].col].set)
+				continue;
 			snprintf(label, sizeof(label), "%s:", c->name);
 			for (char *p = label; *p; p++)
 				*p = (char)tolower((unsigned char)*p);

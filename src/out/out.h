@@ -26,6 +26,7 @@ enum {
 	OUT_JSON = 1 << 3,	/* JSON key only, never a text column */
 	OUT_TEXT = 1 << 4,	/* text column only, never a JSON key */
 	OUT_EXPAND = 1 << 5,	/* OUT_SUB: text shows its rows as continuation lines */
+	OUT_SPARSE = 1 << 6,	/* records (show-like text) omit it when null: backend-specific */
 };
 
 struct out_schema;
