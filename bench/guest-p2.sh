@@ -1,0 +1,57 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Runs INSIDE the x86 lab guest (booted by bench/guest-p2): P2, map/unmap throughput of
+# `vfioctl bench map` against bench/raw-map doing the same work, on one viable group.
+# Each (size, page size) case runs raw, vfioctl, raw, vfioctl (interleaved: TCG timing drifts
+# with the host's load). Results: $VFIOCTL_LAB_RESULTS/p2/*.json, then "BENCH-P2-DONE rc".
+set -u
+out=${VFIOCTL_LAB_RESULTS:-/run/lab}/p2
+mkdir -p "$out"
+raw=$TOP/build/bench/raw-map
+cases=${BENCH_P2_CASES:-"64M:4K:10 64M:2M:10 256M:4K:5 256M:2M:5 1G:4K:3 1G:2M:3"}
+alternations=${BENCH_P2_ALTERNATIONS:-2}
+
+say() { echo "bench-p2: $*"; }
+
+# The edu device behind the first root port (1234:11e8, no host driver): to vfio-pci by plain
+# sysfs writes, so the setup does not depend on the tool under test.
+dev=
+for d in /sys/bus/pci/devices/*; do
+	if [ "$(cat "$d/vendor")" = 0x1234 ] && [ "$(cat "$d/device")" = 0x11e8 ]; then
+		g=$(readlink "$d/iommu_group")
+		# alone in its group: the root-port edu
+		if [ "$(ls "/sys/kernel/iommu_groups/${g##*/}/devices" | wc -l)" = 1 ]; then
+			dev=${d##*/}
+			break
+		fi
+	fi
+done
+[ -n "$dev" ] || { say "no edu device alone in a group"; echo "BENCH-P2-DONE 1"; exit 1; }
+echo vfio-pci >"/sys/bus/pci/devices/$dev/driver_override"
+[ -e "/sys/bus/pci/devices/$dev/driver" ] && echo "$dev" >"/sys/bus/pci/devices/$dev/driver/unbind"
+echo "$dev" >/sys/bus/pci/drivers_probe
+group=$(readlink "/sys/bus/pci/devices/$dev/iommu_group")
+group=${group##*/}
+for _ in $(seq 50); do [ -e "/dev/vfio/$group" ] && break; sleep 0.1; done
+say "device $dev group $group driver $(basename "$(readlink "/sys/bus/pci/devices/$dev/driver")")"
+grep -i huge /proc/meminfo | sed 's/^/bench-p2: /'
+uname -r >"$out/kernel"
+
+rc=0
+for c in $cases; do
+	IFS=: read -r size ps iters <<<"$c"
+	for k in $(seq "$alternations"); do
+		if ! "$raw" "$group" "$size" "$ps" "$iters" >"$out/raw-$size-$ps-$k.json" 2>"$out/raw-$size-$ps-$k.err"; then
+			say "raw $size $ps: $(cat "$out/raw-$size-$ps-$k.err")"
+			rc=1
+		fi
+		if ! "$VFIOCTL" -J bench map --size "$size" --page-size "$ps" --iterations "$iters" \
+			"$group" >"$out/vfioctl-$size-$ps-$k.json" 2>"$out/vfioctl-$size-$ps-$k.err"; then
+			say "vfioctl $size $ps: $(cat "$out/vfioctl-$size-$ps-$k.err")"
+			rc=1
+		fi
+		say "$size $ps round $k done"
+	done
+done
+echo "BENCH-P2-DONE $rc"
+exit "$rc"

@@ -1,0 +1,133 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""bench/host.py: P1 (discovery at scale on a fixture tree) and P4 (cold start on this host).
+
+    bench/host.py --vfioctl build/vfioctl --floor build/bench/floor-walk --tree TREE \
+        [--rounds N] [--peer-runs K] [--only p1|p4] [--out build/bench]
+
+Writes OUT/p1-discovery.json and OUT/p4-coldstart.json and prints a markdown table of ratios.
+Peers that cannot take a root option (driverctl, dpdk-devbind.py) see the tree as /sys through a
+private mount namespace (LAB.md "Pointing other tools at a fixture tree"); a peer that is not
+installed is left out and said so.
+"""
+import argparse
+import os
+import shutil
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import measure  # noqa: E402
+
+
+def in_tree(tree, argv):
+    # exec keeps the measured process the peer itself; the bind mount costs ~1 ms.
+    return ["unshare", "-m", "sh", "-c",
+            'mount --bind "$0/sys" /sys && exec "$@"', tree] + argv
+
+
+def row(res, a, b, target, key="wall_median_s"):
+    r = measure.ratio(res, a, b, key)
+    rc = measure.ratio(res, a, b, "cpu_median_s")
+    return {
+        "what": a, "against": b, "ratio_wall": round(r, 4), "ratio_cpu": round(rc, 4),
+        "target": target, "met": r <= target,
+        "wall_s": [round(res[a]["wall_median_s"], 4), round(res[b]["wall_median_s"], 4)],
+        "rss_kib": [res[a]["rss_max_kib"], res[b]["rss_max_kib"]],
+    }
+
+
+def print_table(title, rows, res):
+    print("\n### %s\n" % title)
+    print("| vfioctl command | against | wall ratio | cpu ratio | target | met | wall median (s) | peak RSS (KiB) |")
+    print("|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        print("| %s | %s | %.3f | %.3f | <= %s | %s | %.3f / %.3f | %d / %d |" % (
+            r["what"], r["against"], r["ratio_wall"], r["ratio_cpu"], r["target"],
+            "yes" if r["met"] else "**no**", r["wall_s"][0], r["wall_s"][1],
+            r["rss_kib"][0], r["rss_kib"][1]))
+    print("\n| command | runs | wall median (s) | cpu median (s) | peak RSS (KiB) |")
+    print("|---|---|---|---|---|")
+    for k, v in res.items():
+        print("| %s | %d | %.3f | %.3f | %d |" % (k, v["runs"], v["wall_median_s"],
+                                               v["cpu_median_s"], v["rss_max_kib"]))
+
+
+def p1(a, doc):
+    t = os.path.abspath(a.tree)
+    cmds = [
+        {"id": "vfioctl list", "argv": [a.vfioctl, "--sysroot", t, "list"]},
+        {"id": "vfioctl list --devices -J", "argv": [a.vfioctl, "--sysroot", t, "list",
+                                                     "--devices", "-J"]},
+        {"id": "lspci -D -k", "argv": ["lspci", "-D", "-k", "-O",
+                                       "sysfs.path=%s/sys/bus/pci" % t]},
+        {"id": "floor-walk", "argv": [a.floor, t]},
+    ]
+    missing = []
+    for peer, argv in (("driverctl list-devices", ["driverctl", "list-devices"]),
+                       ("dpdk-devbind.py --status", ["dpdk-devbind.py", "--status"])):
+        if shutil.which(argv[0]):
+            # Minutes per run under load: no warm-up run; the first timed one is checked.
+            cmds.append({"id": peer, "argv": in_tree(t, argv), "runs": a.peer_runs, "warmup": 0})
+        else:
+            missing.append(peer)
+    res = measure.measure(cmds, a.rounds)
+    rows = [row(res, "vfioctl list", "lspci -D -k", 1.0),
+            row(res, "vfioctl list --devices -J", "lspci -D -k", 1.0)]
+    for peer in ("driverctl list-devices", "dpdk-devbind.py --status"):
+        if peer in res:
+            rows += [row(res, "vfioctl list", peer, 0.05),
+                     row(res, "vfioctl list --devices -J", peer, 0.05)]
+    rows += [row(res, "vfioctl list", "floor-walk", float("inf")),
+             row(res, "vfioctl list --devices -J", "floor-walk", float("inf"))]
+    ndev = len(os.listdir(os.path.join(t, "sys/bus/pci/devices")))
+    ngrp = len(os.listdir(os.path.join(t, "sys/kernel/iommu_groups")))
+    doc.update({"bench": "p1-discovery", "tree": t, "devices": ndev, "groups": ngrp,
+                "rounds": a.rounds, "peer_runs": a.peer_runs, "missing_peers": missing,
+                "results": res, "ratios": rows})
+    print_table("P1 discovery: %d devices, %d groups (%s)" % (ndev, ngrp, t), rows, res)
+    if missing:
+        print("\nnot installed, left out: %s (apt-get install driverctl dpdk)" % ", ".join(missing))
+
+
+def p4(a, doc):
+    cmds = [
+        {"id": "vfioctl --version", "argv": [a.vfioctl, "--version"]},
+        {"id": "vfioctl list", "argv": [a.vfioctl, "list"], "ok_rc": (0, 8)},
+        {"id": "lspci -k", "argv": ["lspci", "-k"]},
+    ]
+    res = measure.measure(cmds, a.rounds * 3)
+    rows = [row(res, "vfioctl --version", "lspci -k", 1.5),
+            row(res, "vfioctl list", "lspci -k", 1.5)]
+    doc.update({"bench": "p4-coldstart", "rounds": a.rounds * 3, "results": res, "ratios": rows})
+    print_table("P4 cold start on this host (its own /sys)", rows, res)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--vfioctl", default="build/vfioctl")
+    ap.add_argument("--floor", default="build/bench/floor-walk")
+    ap.add_argument("--tree")
+    ap.add_argument("--rounds", type=int, default=7)
+    ap.add_argument("--peer-runs", type=int, default=3)
+    ap.add_argument("--only", choices=("p1", "p4"))
+    ap.add_argument("--out", default="build/bench")
+    a = ap.parse_args()
+    a.vfioctl = os.path.abspath(a.vfioctl)
+    a.floor = os.path.abspath(a.floor)
+    m = measure.machine()
+    print("machine: %s, %s, %d CPUs, kernel %s, load %.1f %.1f %.1f, %s" % (
+        m["host"], m["cpu"], m["cpus"], m["kernel"], *m["loadavg_at_start"], m["date_utc"]))
+    if a.only in (None, "p1"):
+        if not a.tree:
+            ap.error("p1 needs --tree (tests/fixtures/mkfixture sriov-scale TREE --pfs 64 --vfs 63)")
+        doc = {"schema": 1, "machine": m}
+        p1(a, doc)
+        measure.write_json(os.path.join(a.out, "p1-discovery.json"), doc)
+    if a.only in (None, "p4"):
+        doc = {"schema": 1, "machine": m}
+        p4(a, doc)
+        measure.write_json(os.path.join(a.out, "p4-coldstart.json"), doc)
+
+
+if __name__ == "__main__":
+    main()
