@@ -89,7 +89,8 @@ static int add_target(const struct vfc_topology *t, const char *arg,
 
 static int cmd_check(struct vfc_cli *cli, poptContext pc, int argc, const char **argv)
 {
-	struct vfc_check_opts opts = { .user = copt.user };
+	struct vfc_check_user user = { 0 };
+	struct vfc_check_opts opts = { 0 };
 	struct vfc_check_report rep = { 0 };
 	const struct vfc_device **devs = NULL;
 	struct vfc_iommu_state st;
@@ -132,14 +133,20 @@ static int cmd_check(struct vfc_cli *cli, poptContext pc, int argc, const char *
 			goto out_nomem;
 		failed += rc != 0;
 	}
-	rc = vfc_check_host(&cli->ctx, t, &st, &opts, &rep);
-	if (rc == -ENOENT) {
-		vfc_err(copt.user, 0, "no such user in %s/etc/passwd", cli->ctx.root);
-		rc = VFC_EXIT_NODEV;
-		goto out;
+	if (copt.user) {
+		rc = vfc_check_user_read(&cli->ctx, copt.user, &user);
+		if (rc == -ENOENT) {
+			vfc_err(copt.user, 0, "no such user in %s/etc/passwd", cli->ctx.root);
+			rc = VFC_EXIT_NODEV;
+			goto out;
+		}
+		if (rc)
+			goto out_nomem;
+		opts.user = &user;
 	}
+	vfc_check_host(&cli->ctx, t, &st, &opts, &rep);
 	for (size_t i = 0; i < ndevs; i++)
-		vfc_check_device(&cli->ctx, t, &st, devs[i], &rep);
+		vfc_check_device(&cli->ctx, t, &st, &opts, devs[i], &rep);
 	if (rep.n == 0)
 		goto out_nomem;
 
@@ -183,6 +190,7 @@ out_nomem:
 	vfc_err(NULL, -ENOMEM, "check");
 	rc = VFC_EXIT_FAILED;
 out:
+	vfc_check_user_free(&user);
 	free(devs);
 	vfc_check_report_free(&rep);
 	vfc_iommu_state_free(&st);

@@ -316,31 +316,31 @@ void vfc_limits_apply(const char *text, const char *file, const char *user, char
 	}
 }
 
-/* The user's groups from the root's /etc/passwd and /etc/group (files only, not NSS). */
-static int user_groups(const struct vfc_ctx *ctx, const char *user, char ***out)
+int vfc_check_user_read(const struct vfc_ctx *ctx, const char *name, struct vfc_check_user *u)
 {
 	size_t len = 1 << 20, n = 0;
-	char *buf = malloc(len), *line, *save = NULL, gid[32] = "";
-	char **v = calloc(64, sizeof(*v));
+	char *buf = malloc(len), *line, *save = NULL;
 	bool found = false;
 
-	*out = NULL;
-	if (!buf || !v) {
+	memset(u, 0, sizeof(*u));
+	snprintf(u->name, sizeof(u->name), "%s", name);
+	u->groups = calloc(VFC_ARRAY_SIZE(u->gids) + 1, sizeof(*u->groups));
+	if (!buf || !u->groups) {
 		free(buf);
-		free(v);
+		vfc_check_user_free(u);
 		return -ENOMEM;
 	}
 	if (vfc_read_attr(ctx, buf, len, "/etc/passwd") >= 0) {
 		for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-			char *f[4] = { 0 }, *s2 = NULL;
+			char *f[4] = { 0 };
 			int k = 0;
 
 			/* name:passwd:uid:gid (strsep keeps empty fields) */
 			for (char *p = line; k < 4 && p; k++)
 				f[k] = strsep(&p, ":");
-			(void)s2;
-			if (k == 4 && f[0] && !strcmp(f[0], user)) {
-				snprintf(gid, sizeof(gid), "%s", f[3]);
+			if (k == 4 && f[0] && !strcmp(f[0], name)) {
+				u->uid = (uid_t)strtoul(f[2], NULL, 10);
+				u->gid = (gid_t)strtoul(f[3], NULL, 10);
 				found = true;
 				break;
 			}
@@ -348,12 +348,12 @@ static int user_groups(const struct vfc_ctx *ctx, const char *user, char ***out)
 	}
 	if (!found) {
 		free(buf);
-		free(v);
+		vfc_check_user_free(u);
 		return -ENOENT;
 	}
 	save = NULL;
 	if (vfc_read_attr(ctx, buf, len, "/etc/group") >= 0) {
-		for (line = strtok_r(buf, "\n", &save); line && n < 63;
+		for (line = strtok_r(buf, "\n", &save); line && n < VFC_ARRAY_SIZE(u->gids);
 		     line = strtok_r(NULL, "\n", &save)) {
 			char *f[4] = { 0 }, *p = line;
 			bool member = false;
@@ -361,20 +361,29 @@ static int user_groups(const struct vfc_ctx *ctx, const char *user, char ***out)
 
 			for (; k < 4 && p; k++)
 				f[k] = strsep(&p, ":");
-			if (k < 4 || !f[0])
+			if (k < 4 || !f[0] || !f[2])
 				continue;
-			if (f[2] && !strcmp(f[2], gid))
+			if ((gid_t)strtoul(f[2], NULL, 10) == u->gid)
 				member = true;
 			for (char *m = f[3], *mm; !member && m && (mm = strsep(&m, ","));)
-				if (!strcmp(mm, user))
+				if (!strcmp(mm, name))
 					member = true;
-			if (member && !(v[n++] = strdup(f[0])))
+			if (!member)
+				continue;
+			if (!(u->groups[n] = strdup(f[0])))
 				break;
+			u->gids[n++] = (gid_t)strtoul(f[2], NULL, 10);
 		}
 	}
+	u->ngids = n;
 	free(buf);
-	*out = v;
 	return 0;
+}
+
+void vfc_check_user_free(struct vfc_check_user *u)
+{
+	vfc_strv_free(u->groups);
+	u->groups = NULL;
 }
 
 static void memlock_user(const struct vfc_ctx *ctx, const char *user, char **groups,
@@ -648,14 +657,7 @@ int vfc_check_host(const struct vfc_ctx *ctx, const struct vfc_topology *t,
 		   struct vfc_check_report *r)
 {
 	struct vfc_irq_facts irq;
-	char **groups = NULL;
 
-	if (o && o->user) {
-		int rc = user_groups(ctx, o->user, &groups);
-
-		if (rc)
-			return rc;
-	}
 	irq_facts_read(ctx, st, &irq);
 	check_iommu(st, r);
 	vfc_irq_eval(&irq, r);
@@ -666,9 +668,8 @@ int vfc_check_host(const struct vfc_ctx *ctx, const struct vfc_topology *t,
 	check_noiommu(ctx, t, r);
 	check_memlock(ctx, r);
 	if (o && o->user)
-		memlock_user(ctx, o->user, groups, r);
+		memlock_user(ctx, o->user->name, o->user->groups, r);
 	check_hugepages(ctx, r);
-	vfc_strv_free(groups);
 	return 0;
 }
 
@@ -687,6 +688,24 @@ bool vfc_acs_enabled(const struct vfc_cfginfo *c)
 static bool is_port(const struct vfc_device *d)
 {
 	return d->cfg.pcie_type == VFC_PCIE_ROOT_PORT || d->cfg.pcie_type == VFC_PCIE_DOWNSTREAM;
+}
+
+static void check_critical(const struct vfc_ctx *ctx, const struct vfc_device *d,
+			   struct vfc_check_report *r)
+{
+	char why[400];
+	int n = vfc_safety_check(ctx, d->name, why, sizeof(why));
+
+	if (n > 0)
+		vfc_check_add(r, d->name, "host-critical", VFC_CHECK_FAIL,
+			      "pick another device: the host needs this one (vfioctl bind refuses "
+			      "it without --force)", "%s", why);
+	else if (n < 0)
+		vfc_check_add(r, d->name, "host-critical", VFC_CHECK_WARN, NULL,
+			      "could not check what the host uses it for: %s", strerror(-n));
+	else
+		vfc_check_add(r, d->name, "host-critical", VFC_CHECK_OK, NULL,
+			      "no mounted filesystem, swap, route, console or boot VGA behind it");
 }
 
 static void check_group(const struct vfc_ctx *ctx, const struct vfc_topology *t,
@@ -713,11 +732,13 @@ static void check_group(const struct vfc_ctx *ctx, const struct vfc_topology *t,
 		const struct vfc_device *m = g->devs[i];
 		char why[400];
 
-		if (m->is_bridge || !m->is_pci || vfc_safety_check(ctx, m->name, why, sizeof(why)) <= 0)
+		/* the device itself has its own host-critical item */
+		if (m == d || m->is_bridge || !m->is_pci ||
+		    vfc_safety_check(ctx, m->name, why, sizeof(why)) <= 0)
 			continue;
 		critical = true;
-		cat(detail, sizeof(detail), "; ", "%s%s is host-critical (%s)",
-		    m == d ? "" : "group member ", m->name, why);
+		cat(detail, sizeof(detail), "; ", "group member %s is host-critical (%s)", m->name,
+		    why);
 	}
 	if (g->viable) {
 		vfc_check_add(r, d->name, "group", critical ? VFC_CHECK_FAIL : VFC_CHECK_OK,
@@ -908,6 +929,58 @@ static void check_reset(const struct vfc_topology *t, const struct vfc_device *d
 			      note[0] ? "; " : "", note);
 }
 
+/* Can uid/gids open a node of this mode and ownership read-write? */
+static bool may_rw(const struct stat *sb, const struct vfc_check_user *u)
+{
+	bool in_group = sb->st_gid == u->gid;
+
+	for (size_t i = 0; i < u->ngids; i++)
+		in_group = in_group || u->gids[i] == sb->st_gid;
+	if (u->uid == 0)
+		return true;
+	if (sb->st_uid == u->uid)
+		return (sb->st_mode & 0600) == 0600;
+	if (in_group)
+		return (sb->st_mode & 0060) == 0060;
+	return (sb->st_mode & 0006) == 0006;
+}
+
+static void check_node_access(const struct vfc_ctx *ctx, const struct vfc_device *d,
+			      const struct vfc_group *g, const struct vfc_check_opts *o,
+			      struct vfc_check_report *r)
+{
+	char node[64], path[PATH_MAX], fix[200];
+	struct stat sb;
+
+	if (!g)
+		return;
+	snprintf(node, sizeof(node), "/dev/vfio/%s%d", g->noiommu ? "noiommu-" : "", g->id);
+	if (vfc_path(ctx, path, sizeof(path), "%s", node) || stat(path, &sb)) {
+		vfc_check_add(r, d->name, "group-node", VFC_CHECK_OK, NULL,
+			      "%s does not exist yet: vfio-pci creates it when it binds a member",
+			      node);
+		return;
+	}
+	if (!o || !o->user) {
+		vfc_check_add(r, d->name, "group-node", VFC_CHECK_OK, NULL,
+			      "%s: uid %u gid %u mode %04o", node, (unsigned)sb.st_uid,
+			      (unsigned)sb.st_gid, (unsigned)(sb.st_mode & 07777));
+		return;
+	}
+	if (may_rw(&sb, o->user)) {
+		vfc_check_add(r, d->name, "group-node", VFC_CHECK_OK, NULL,
+			      "%s (uid %u gid %u mode %04o): %s can open it", node,
+			      (unsigned)sb.st_uid, (unsigned)sb.st_gid,
+			      (unsigned)(sb.st_mode & 07777), o->user->name);
+		return;
+	}
+	snprintf(fix, sizeof(fix), "vfioctl bind --owner %s %s", o->user->name, d->name);
+	vfc_check_add(r, d->name, "group-node", VFC_CHECK_WARN, fix,
+		      "%s (uid %u gid %u mode %04o): %s cannot open it read-write", node,
+		      (unsigned)sb.st_uid, (unsigned)sb.st_gid, (unsigned)(sb.st_mode & 07777),
+		      o->user->name);
+}
+
 static void check_use(const struct vfc_topology *t, const struct vfc_device *d,
 		      const struct vfc_group *g, struct vfc_check_report *r)
 {
@@ -983,16 +1056,18 @@ static void check_sriov(const struct vfc_topology *t, const struct vfc_device *d
 }
 
 int vfc_check_device(const struct vfc_ctx *ctx, const struct vfc_topology *t,
-		     const struct vfc_iommu_state *st, const struct vfc_device *d,
-		     struct vfc_check_report *r)
+		     const struct vfc_iommu_state *st, const struct vfc_check_opts *o,
+		     const struct vfc_device *d, struct vfc_check_report *r)
 {
 	const struct vfc_group *g = d->group != VFC_NO_GROUP ? vfc_topology_group(t, d->group)
 							      : NULL;
 
+	check_critical(ctx, d, r);
 	check_group(ctx, t, st, d, g, r);
 	check_acs(t, d, g, r);
 	check_reset(t, d, r);
 	check_use(t, d, g, r);
+	check_node_access(ctx, d, g, o, r);
 	check_driver(d, r);
 	check_sriov(t, d, r);
 	return 0;

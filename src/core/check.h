@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "core/host.h"
 #include "core/sysroot.h"
@@ -80,21 +81,32 @@ void vfc_limits_apply(const char *text, const char *file, const char *user, char
 
 /* ---- the checks ---- */
 
+/* A user as the root's /etc/passwd and /etc/group describe it (files only, not NSS). */
+struct vfc_check_user {
+	char name[64];
+	uid_t uid;
+	gid_t gid;
+	gid_t gids[64];			/* every group it is in, primary included */
+	size_t ngids;
+	char **groups;			/* their names, NULL-terminated */
+};
+/* -ENOENT when name is not in /etc/passwd. */
+int vfc_check_user_read(const struct vfc_ctx *ctx, const char *name, struct vfc_check_user *u);
+void vfc_check_user_free(struct vfc_check_user *u);
+
 struct vfc_check_opts {
-	const char *user;		/* --user: evaluate RLIMIT_MEMLOCK from limits.conf too */
+	/* --user: judge its RLIMIT_MEMLOCK from limits.conf and its access to group nodes */
+	const struct vfc_check_user *user;
 };
 
-/*
- * Host items. -ENOENT when opts->user is not in the root's /etc/passwd (nothing added for
- * it); other errors are items, not return codes.
- */
+/* Host items. Problems are items, not return codes (0 or -ENOMEM). */
 int vfc_check_host(const struct vfc_ctx *ctx, const struct vfc_topology *t,
 		   const struct vfc_iommu_state *st, const struct vfc_check_opts *o,
 		   struct vfc_check_report *r);
 /* Items of one device (a target or a member of a target group). */
 int vfc_check_device(const struct vfc_ctx *ctx, const struct vfc_topology *t,
-		     const struct vfc_iommu_state *st, const struct vfc_device *d,
-		     struct vfc_check_report *r);
+		     const struct vfc_iommu_state *st, const struct vfc_check_opts *o,
+		     const struct vfc_device *d, struct vfc_check_report *r);
 
 /* ACS as Linux wants it on a port: the control bits SV RR CR UF that the capability offers. */
 bool vfc_acs_enabled(const struct vfc_cfginfo *c);

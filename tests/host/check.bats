@@ -222,7 +222,27 @@ open(sys.argv[1], "wb").write(b)
 	echo '25 1 259:2 / / rw,relatime shared:1 - ext4 /dev/nvme0n1p2 rw' >"$R/proc/self/mountinfo"
 	vfr -J check 03:00.0
 	expect_status 8
-	status_is 0000:03:00.0 group fail "host-critical" "another slot or device"
+	status_is 0000:03:00.0 host-critical fail "backs the mounted filesystem / (259:2)" \
+		"pick another device"
+	vfr -J check 04:00.0
+	status_is 0000:04:00.0 host-critical ok "no mounted filesystem"
+}
+
+@test "check: a host-critical member fails the group item of the other members" {
+	private_tree pci-bridge
+	local dev=$R/sys/devices/pci0000:00/0000:00:1c.0/0000:01:00.0/0000:02:00.0
+	[ -d "$dev" ] || { echo "fixture layout changed: no $dev"; false; }
+	mkdir -p "$dev/net/eth0" "$R/proc/net" "$R/sys/class/net"
+	ln -s ../.. "$dev/net/eth0/device"
+	ln -s ../../devices/pci0000:00/0000:00:1c.0/0000:01:00.0/0000:02:00.0/net/eth0 \
+		"$R/sys/class/net/eth0"
+	printf 'Iface\tDestination\tGateway\tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\neth0\t00000000\t0102A8C0\t0003\t0\t0\t0\t00000000\t0\t0\t0\n' \
+		>"$R/proc/net/route"
+	vfr -J check 02:04.0
+	expect_status 8
+	status_is 0000:02:04.0 host-critical ok
+	status_is 0000:02:04.0 group fail "group member 0000:02:00.0 is host-critical" \
+		"another slot or device"
 }
 
 @test "check: a group target checks each endpoint once, not its bridges" {
@@ -320,4 +340,19 @@ open(sys.argv[1], "wb").write(b)
 	grep -qE '^iommu +ok$' <<<"$output" || { dump; false; }
 	vf desktop-gpu -o NOPE check
 	expect_status 2
+}
+
+@test "check --user: can the user open the group's /dev/vfio/N?" {
+	private_tree desktop-gpu
+	[ "$(stat -c %u "$R/dev/vfio/12")" != 1001 ] || skip "the tree belongs to uid 1001 (bob) here"
+	chmod 0600 "$R/dev/vfio/12"
+	vfr -J check --user bob 04:00.0 03:00.0
+	status_is 0000:04:00.0 group-node warn "/dev/vfio/12 (uid" "vfioctl bind --owner bob 0000:04:00.0"
+	status_is 0000:04:00.0 group-node warn "mode 0600): bob cannot open it read-write"
+	status_is 0000:03:00.0 group-node ok "/dev/vfio/10 does not exist yet"
+	chmod 0666 "$R/dev/vfio/12"
+	vfr -J check --user bob 04:00.0
+	status_is 0000:04:00.0 group-node ok "bob can open it"
+	vfr -J check 04:00.0
+	status_is 0000:04:00.0 group-node ok "/dev/vfio/12: uid"
 }

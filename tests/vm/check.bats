@@ -175,3 +175,30 @@ status_is() {
 	status_is "$edu" acs ok "on a root bus"
 	[ "$status" = 0 ]
 }
+
+@test "check: the lab's 9p root device is host-critical and fails; an edu is not" {
+	local p9 edu
+	p9=$(pci_find 1af4:1009 | head -1)
+	[ -n "$p9" ] || skip "no virtio-9p PCI device (1af4:1009) in this guest"
+	edu=$(pci_find 1234:11e8 | head -1)
+	run --separate-stderr "$VFIOCTL" -J check "$p9" ${edu:+"$edu"}
+	[ "$status" = 8 ]
+	status_is "$p9" host-critical fail "9p"
+	[ -z "$edu" ] || status_is "$edu" host-critical ok
+}
+
+@test "check --user: the group node is root's after a plain bind; chown gives it to the user" {
+	local edu g
+	edu=$(edu_alone) || skip "no edu alone in its group in this guest's topology"
+	getent passwd nobody >/dev/null || skip "no user nobody in this root's /etc/passwd"
+	sysfs_bind "$edu" vfio-pci
+	g=$(pci_group "$edu")
+	[ -c "/dev/vfio/$g" ]
+	[ "$(stat -c %u:%a "/dev/vfio/$g")" = 0:600 ] || skip "devtmpfs made /dev/vfio/$g $(stat -c %u:%a "/dev/vfio/$g")"
+	run --separate-stderr "$VFIOCTL" -J check --user nobody "$edu"
+	status_is "$edu" group-node warn "nobody cannot open it read-write"
+	chown nobody "/dev/vfio/$g"
+	run --separate-stderr "$VFIOCTL" -J check --user nobody "$edu"
+	chown root "/dev/vfio/$g"
+	status_is "$edu" group-node ok "nobody can open it"
+}
