@@ -339,9 +339,35 @@ static int scan_groups(const struct vfc_ctx *ctx, struct vfc_topology *t, size_t
 	return 0;
 }
 
+/*
+ * The group with this id: binary search in the first nsorted (sorted by id), then the rest.
+ * Called per device by list, check and holders: a linear search was quadratic at scale.
+ */
+static struct vfc_group *group_find(const struct vfc_topology *t, size_t nsorted, int id)
+{
+	size_t lo = 0, hi = nsorted;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (t->groups[mid].id == id)
+			return &t->groups[mid];
+		if (t->groups[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t k = nsorted; k < t->ngroups; k++)
+		if (t->groups[k].id == id)
+			return &t->groups[k];
+	return NULL;
+}
+
 /* A device whose iommu_group link names a group that has no directory entry for it. */
 static int adopt_orphans(struct vfc_topology *t)
 {
+	size_t nsorted = t->ngroups;	/* sorted by the caller; orphans' groups are appended */
+
 	for (size_t i = 0; i < t->ndevs; i++) {
 		struct vfc_device *d = t->devs[i];
 		struct vfc_group *g;
@@ -349,10 +375,7 @@ static int adopt_orphans(struct vfc_topology *t)
 
 		if (d->group == VFC_NO_GROUP)
 			continue;
-		g = NULL;
-		for (size_t k = 0; k < t->ngroups; k++)
-			if (t->groups[k].id == d->group)
-				g = &t->groups[k];
+		g = group_find(t, nsorted, d->group);
 		if (g) {
 			for (size_t k = 0; k < g->ndevs; k++)
 				member |= g->devs[k] == d;
@@ -416,6 +439,8 @@ int vfc_topology_scan(const struct vfc_ctx *ctx, unsigned flags, struct vfc_topo
 	if (t->ndevs)
 		qsort(t->devs, t->ndevs, sizeof(*t->devs), cmp_dev);
 	rc = scan_groups(ctx, t, &cap);
+	if (!rc && t->ngroups)
+		qsort(t->groups, t->ngroups, sizeof(*t->groups), cmp_group);
 	if (!rc)
 		rc = adopt_orphans(t);
 	if (rc)
@@ -476,10 +501,7 @@ struct vfc_device *vfc_topology_device(const struct vfc_topology *t, const struc
 
 struct vfc_group *vfc_topology_group(const struct vfc_topology *t, int id)
 {
-	for (size_t i = 0; i < t->ngroups; i++)
-		if (t->groups[i].id == id)
-			return &t->groups[i];
-	return NULL;
+	return group_find(t, t->ngroups, id);
 }
 
 int vfc_topology_resolve(const struct vfc_topology *t, const struct vfc_target *tg,
