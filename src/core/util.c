@@ -20,6 +20,15 @@ static bool only_ws(const char *s)
 	return *skip_ws(s) == '\0';
 }
 
+/*
+ * Decimal, or hex after "0x": never strtoull's base 0, which reads "010" as octal 8 (a
+ * --map 010M would map 8 MiB). Found by tests/fuzz/fuzz_size.c.
+ */
+static int num_base(const char *s)
+{
+	return s[0] == '0' && (s[1] == 'x' || s[1] == 'X') ? 16 : 10;
+}
+
 int vfc_parse_u64(const char *s, uint64_t *val)
 {
 	unsigned long long v;
@@ -31,11 +40,12 @@ int vfc_parse_u64(const char *s, uint64_t *val)
 	if (*s == '-' || *s == '+' || *s == '\0')
 		return -EINVAL;
 	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno == ERANGE)
-		return -ERANGE;
+	v = strtoull(s, &end, num_base(s));
+	/* Garbage is -EINVAL even when the digits before it overflow. */
 	if (end == s || !only_ws(end))
 		return -EINVAL;
+	if (errno == ERANGE)
+		return -ERANGE;
 	*val = v;
 	return 0;
 }
@@ -51,11 +61,11 @@ int vfc_parse_s64(const char *s, int64_t *val)
 	if (*s == '\0')
 		return -EINVAL;
 	errno = 0;
-	v = strtoll(s, &end, 0);
-	if (errno == ERANGE)
-		return -ERANGE;
+	v = strtoll(s, &end, num_base(s + (*s == '-' || *s == '+')));
 	if (end == s || !only_ws(end))
 		return -EINVAL;
+	if (errno == ERANGE)
+		return -ERANGE;
 	*val = v;
 	return 0;
 }
@@ -70,14 +80,15 @@ int vfc_parse_hex_u64(const char *s, uint64_t *val)
 	s = skip_ws(s);
 	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
 		s += 2;
-	if (!isxdigit((unsigned char)*s))
+	/* strtoull(16) would take a second "0x": "0x0x10" is garbage, not 0x10. */
+	if (!isxdigit((unsigned char)*s) || (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')))
 		return -EINVAL;
 	errno = 0;
 	v = strtoull(s, &end, 16);
-	if (errno == ERANGE)
-		return -ERANGE;
 	if (!only_ws(end))
 		return -EINVAL;
+	if (errno == ERANGE)
+		return -ERANGE;
 	*val = v;
 	return 0;
 }
@@ -94,9 +105,7 @@ int vfc_parse_size(const char *s, uint64_t *val)
 	if (!isdigit((unsigned char)*s))
 		return -EINVAL;
 	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno == ERANGE)
-		return -ERANGE;
+	v = strtoull(s, &end, num_base(s));
 	if (end == s)
 		return -EINVAL;
 	switch (*end) {
@@ -108,14 +117,15 @@ int vfc_parse_size(const char *s, uint64_t *val)
 	case 'e': case 'E': shift = 60; end++; break;
 	default: break;
 	}
-	if (shift) {
-		if (!strcmp(end, "iB") || !strcmp(end, "B"))
-			end += strlen(end);
-	} else if (!strcmp(end, "B")) {
+	/* "4KiB " like "4K ": the unit's tail may be followed by white space too. */
+	if (shift && !strncmp(end, "iB", 2))
+		end += 2;
+	else if (*end == 'B')
 		end++;
-	}
 	if (!only_ws(end))
 		return -EINVAL;
+	if (errno == ERANGE)
+		return -ERANGE;
 	if (shift && v > (UINT64_MAX >> shift))
 		return -ERANGE;
 	*val = (uint64_t)v << shift;
@@ -138,12 +148,18 @@ const char *vfc_format_size(uint64_t v, char *buf, size_t len)
 int vfc_parse_resv_line(const char *line, struct vfc_resv *out)
 {
 	char a[40], b[40], t[sizeof(out->type)];
-	int n, consumed = 0;
+	int n, ea = 0, eb = 0, et = 0, consumed = 0;
 
 	if (!line)
 		return -EINVAL;
-	n = sscanf(line, " %39s %39s %23s %n", a, b, t, &consumed);
-	if (n != 3 || line[consumed] != '\0')
+	/*
+	 * %39s stops inside a longer word and the next %s reads on from there: check that each
+	 * word ended at white space, or "<40 digits> direct" parses as three words
+	 * (found by tests/fuzz/fuzz_sysfs.c).
+	 */
+	n = sscanf(line, " %39s%n %39s%n %23s%n %n", a, &ea, b, &eb, t, &et, &consumed);
+	if (n != 3 || line[consumed] != '\0' || !isspace((unsigned char)line[ea]) ||
+	    !isspace((unsigned char)line[eb]) || (line[et] && !isspace((unsigned char)line[et])))
 		return -EINVAL;
 	if (vfc_parse_hex_u64(a, &out->start) || vfc_parse_hex_u64(b, &out->end))
 		return -EINVAL;
@@ -228,6 +244,9 @@ bool vfc_name_is_sane(const char *s, size_t maxlen)
 	size_t n = 0;
 
 	if (!s || !*s)
+		return false;
+	/* A name is pasted into paths (drivers/%s): "." and ".." would name a directory. */
+	if (!strcmp(s, ".") || !strcmp(s, ".."))
 		return false;
 	for (; *s; s++, n++) {
 		if (n >= maxlen || *s == '/' || !isgraph((unsigned char)*s))

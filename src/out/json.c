@@ -11,10 +11,56 @@ void jw_init(struct jw *w, FILE *f, bool compact)
 	w->compact = compact;
 }
 
+/*
+ * Length of the valid UTF-8 sequence at p (2-4; no overlong forms, surrogates or code points
+ * past U+10FFFF), 0 when p does not start one. p[0] >= 0x80; the string is NUL-terminated,
+ * and NUL is never a continuation byte, so the checks stop at the end.
+ */
+static int utf8_seq_len(const unsigned char *p)
+{
+	int n;
+	unsigned cp;
+
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		n = 2, cp = p[0] & 0x1fu;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		n = 3, cp = p[0] & 0x0fu;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		n = 4, cp = p[0] & 0x07u;
+	else
+		return 0;
+	for (int i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3fu);
+	}
+	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return n;
+}
+
 static void put_escaped(FILE *f, const char *s)
 {
 	fputc('"', f);
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p >= 0x80) {
+			/*
+			 * JSON text is UTF-8 (RFC 8259): a sysfs or pci.ids string in another
+			 * encoding would make the whole document unparsable (Python's json, Go), so
+			 * each byte that does not start a valid sequence becomes U+FFFD, as decoders
+			 * do. Found by tests/fuzz/fuzz_json.c.
+			 */
+			int n = utf8_seq_len(p);
+
+			if (n) {
+				fwrite(p, 1, (size_t)n, f);
+				p += n - 1;
+			} else {
+				fputs("\\ufffd", f);
+			}
+			continue;
+		}
 		switch (*p) {
 		case '"': fputs("\\\"", f); break;
 		case '\\': fputs("\\\\", f); break;
