@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Runs INSIDE the x86 lab guest (booted by bench/guest-p2): P2, map/unmap throughput of
 # `vfioctl bench map` against bench/raw-map doing the same work, on one viable group.
-# Each (size, page size) case runs raw, vfioctl, raw, vfioctl (interleaved: TCG timing drifts
-# with the host's load). Results: $VFIOCTL_LAB_RESULTS/p2/*.json, then "BENCH-P2-DONE rc".
+# Each (size, page size) case runs raw, vfioctl, vfioctl, raw, ... (interleaved, first side
+# alternating: TCG timing drifts with the host's load). Results: $VFIOCTL_LAB_RESULTS/p2/*.json, then "BENCH-P2-DONE rc".
 set -u
 out=${VFIOCTL_LAB_RESULTS:-/run/lab}/p2
 mkdir -p "$out"
@@ -41,15 +41,21 @@ rc=0
 for c in $cases; do
 	IFS=: read -r size ps iters <<<"$c"
 	for k in $(seq "$alternations"); do
-		if ! "$raw" "$group" "$size" "$ps" "$iters" >"$out/raw-$size-$ps-$k.json" 2>"$out/raw-$size-$ps-$k.err"; then
-			say "raw $size $ps: $(cat "$out/raw-$size-$ps-$k.err")"
-			rc=1
-		fi
-		if ! "$VFIOCTL" -J bench map --size "$size" --page-size "$ps" --iterations "$iters" \
-			"$group" >"$out/vfioctl-$size-$ps-$k.json" 2>"$out/vfioctl-$size-$ps-$k.err"; then
-			say "vfioctl $size $ps: $(cat "$out/vfioctl-$size-$ps-$k.err")"
-			rc=1
-		fi
+		# The side that goes first alternates: no order effect (warm caches, a freshly
+		# zeroed hugepage pool) can favour one of them.
+		if [ $((k % 2)) = 1 ]; then order="raw vfioctl"; else order="vfioctl raw"; fi
+		for side in $order; do
+			if [ "$side" = raw ]; then
+				set -- "$raw" "$group" "$size" "$ps" "$iters"
+			else
+				set -- "$VFIOCTL" -J bench map --size "$size" --page-size "$ps" \
+					--iterations "$iters" "$group"
+			fi
+			if ! "$@" >"$out/$side-$size-$ps-$k.json" 2>"$out/$side-$size-$ps-$k.err"; then
+				say "$side $size $ps: $(cat "$out/$side-$size-$ps-$k.err")"
+				rc=1
+			fi
+		done
 		say "$size $ps round $k done"
 	done
 done

@@ -115,8 +115,7 @@ def main():
     a.vfioctl = os.path.abspath(a.vfioctl)
     a.floor = os.path.abspath(a.floor)
     m = measure.machine()
-    print("machine: %s, %s, %d CPUs, kernel %s, load %.1f %.1f %.1f, %s" % (
-        m["host"], m["cpu"], m["cpus"], m["kernel"], *m["loadavg_at_start"], m["date_utc"]))
+    print("started %s, load %.1f %.1f %.1f" % (m["date_utc"], *m["loadavg_at_start"]))
     if a.only in (None, "p1"):
         if not a.tree:
             ap.error("p1 needs --tree (tests/fixtures/mkfixture sriov-scale TREE --pfs 64 --vfs 63)")

@@ -35,7 +35,7 @@ def main():
         except ValueError:
             continue
         c = cases.setdefault((size_bytes(size), size, ps),
-                             {"raw_map": [], "raw_unmap": [], "v_map": [], "v_unmap": [],
+                             {"raw_map": [], "raw_unmap": [], "v_map": [], "v_unmap": [], "v_map_min": [],
                               "backend": None})
         if side == "raw":
             c["raw_map"] += [x / 1e3 for x in doc["map_ns"]]
@@ -43,11 +43,12 @@ def main():
         else:
             for r in doc.get("bench_map", []):
                 c["v_map"].append(r["map_median_us"])
+                c["v_map_min"].append(r["map_min_us"])
                 c["v_unmap"].append(r["unmap_median_us"])
                 c["backend"] = r["backend"]
     rows = []
-    print("| size | page | vfioctl map MiB/s | raw map MiB/s | **map ratio** | vfioctl unmap MiB/s | raw unmap MiB/s | unmap ratio | met (>= 0.95) |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| size | page | vfioctl map MiB/s | raw map MiB/s | **map ratio** | best-round ratio | vfioctl unmap MiB/s | raw unmap MiB/s | unmap ratio | met (>= 0.95) |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for (nbytes, size, ps), c in sorted(cases.items()):
         if not (c["raw_map"] and c["v_map"]):
             continue
@@ -60,10 +61,12 @@ def main():
              "raw_unmap_mib_s": round(t["raw_unmap"], 1),
              "unmap_ratio": round(t["v_unmap"] / t["raw_unmap"], 3),
              "raw_rounds": len(c["raw_map"]), "vfioctl_runs": len(c["v_map"])}
+        # Load only ever adds time: the fastest rounds are the least disturbed comparison.
+        r["best_map_ratio"] = round(min(c["raw_map"]) / min(c["v_map_min"]), 3)
         r["met"] = r["map_ratio"] >= 0.95
         rows.append(r)
-        print("| %s | %s | %.1f | %.1f | %.3f | %.1f | %.1f | %.3f | %s |" % (
-            size, ps, r["vfioctl_map_mib_s"], r["raw_map_mib_s"], r["map_ratio"],
+        print("| %s | %s | %.1f | %.1f | %.3f | %.3f | %.1f | %.1f | %.3f | %s |" % (
+            size, ps, r["vfioctl_map_mib_s"], r["raw_map_mib_s"], r["map_ratio"], r["best_map_ratio"],
             r["vfioctl_unmap_mib_s"], r["raw_unmap_mib_s"], r["unmap_ratio"],
             "yes" if r["met"] else "**no**"))
     kernel = ""
@@ -71,8 +74,14 @@ def main():
         kernel = open(os.path.join(d, "kernel")).read().strip()
     except OSError:
         pass
+    warning = None
+    try:
+        warning = open(os.path.join(d, "warning")).read().strip()
+        print("\n" + warning)
+    except OSError:
+        pass
     measure.write_json(outp, {"schema": 1, "bench": "p2-map", "machine": measure.machine(),
-                              "guest_kernel": kernel, "ratios": rows})
+                              "guest_kernel": kernel, "warning": warning, "ratios": rows})
 
 
 if __name__ == "__main__":

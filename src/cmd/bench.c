@@ -269,6 +269,14 @@ static int cmd_bench(struct vfc_cli *cli, poptContext pc, int argc, const char *
 			return vfc_usage_error("--size: 2M pages need a multiple of 2 MiB");
 		want2m = false;
 	}
+	rc = vfc_topology_scan(&cli->ctx, 0, &topo);
+	if (rc) {
+		vfc_err(vfc_ctx_root(&cli->ctx), rc, "cannot read the PCI and IOMMU topology");
+		return vfc_exit_for_errno(rc);
+	}
+	exit_rc = resolve(topo, argc, argv, &groups, &ngroups, &bdfs, &nbdfs);
+	if (exit_rc)
+		goto out;
 	if (want2m) {
 		uint64_t pages = size / HUGE_2M;
 
@@ -280,7 +288,8 @@ static int cmd_bench(struct vfc_cli *cli, poptContext pc, int argc, const char *
 					(unsigned long long)pages, (unsigned long long)hp.free,
 					(unsigned long long)hp.total,
 					(unsigned long long)(hp.total - hp.free + pages));
-				return VFC_EXIT_FAILED;
+				exit_rc = VFC_EXIT_FAILED;
+				goto out;
 			}
 			if (!cli->quiet)
 				vfc_warn("hugepages", "%llu free 2 MiB hugepages, %llu needed: 2M left out",
@@ -289,14 +298,6 @@ static int cmd_bench(struct vfc_cli *cli, poptContext pc, int argc, const char *
 		}
 	}
 
-	rc = vfc_topology_scan(&cli->ctx, 0, &topo);
-	if (rc) {
-		vfc_err(vfc_ctx_root(&cli->ctx), rc, "cannot read the PCI and IOMMU topology");
-		return vfc_exit_for_errno(rc);
-	}
-	exit_rc = resolve(topo, argc, argv, &groups, &ngroups, &bdfs, &nbdfs);
-	if (exit_rc)
-		goto out;
 	rc = vfc_domain_create(&cli->ctx, groups, ngroups, bdfs, nbdfs, &req, &d, &e);
 	if (rc) {
 		vfc_err(e.subject[0] ? e.subject : NULL, rc, "%s", e.what);
