@@ -89,10 +89,6 @@ def check_device(where, got, fact):
             if v is not None and not ok(v):
                 err(where, "%s: bad type/format %r" % (key, v))
             continue
-        if key == "kind" and fact["class"] and fact["class"].startswith("0600"):
-            if v != "host-bridge":
-                err(where, "kind: got %r, a class 0600 host bridge is \"host-bridge\"" % (v,))
-            continue
         if key == "pm_nosoftrst" and v is None and fact[key] is False:
             continue    # no PM capability: the bit does not exist
         if "nullflags" not in STRICT and key == "acs" and v is None and fact[key] is False:
