@@ -21,7 +21,7 @@ static struct {
 
 static const struct poptOption check_options[] = {
 	{ "user", 'u', POPT_ARG_STRING, &copt.user, 0,
-	  "also judge USER's RLIMIT_MEMLOCK from /etc/security/limits.conf and limits.d",
+	  "also judge USER: RLIMIT_MEMLOCK from limits.conf/limits.d, access to /dev/vfio/N",
 	  "USER" },
 	POPT_TABLEEND
 };

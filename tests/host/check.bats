@@ -284,7 +284,7 @@ open(sys.argv[1], "wb").write(b)
 	status_is host iommufd ok "available: /dev/iommu"
 }
 
-@test "check --user: limits.conf precedence (user > @group > *, limits.d after), root and unknown users" {
+@test "check: --user: limits.conf precedence (user > @group > *, limits.d after), root and unknown users" {
 	vf desktop-gpu -J check --user alice
 	status_is host "memlock(alice)" ok "soft unlimited (/etc/security/limits.conf:4)"
 	vf desktop-gpu -J check --user bob
@@ -342,7 +342,7 @@ open(sys.argv[1], "wb").write(b)
 	expect_status 2
 }
 
-@test "check --user: can the user open the group's /dev/vfio/N?" {
+@test "check: --user: can the user open the group's /dev/vfio/N?" {
 	private_tree desktop-gpu
 	[ "$(stat -c %u "$R/dev/vfio/12")" != 1001 ] || skip "the tree belongs to uid 1001 (bob) here"
 	chmod 0600 "$R/dev/vfio/12"

@@ -187,7 +187,7 @@ status_is() {
 	[ -z "$edu" ] || status_is "$edu" host-critical ok
 }
 
-@test "check --user: the group node is root's after a plain bind; chown gives it to the user" {
+@test "check: --user: the group node is root's after a plain bind; chown gives it to the user" {
 	local edu g
 	edu=$(edu_alone) || skip "no edu alone in its group in this guest's topology"
 	getent passwd nobody >/dev/null || skip "no user nobody in this root's /etc/passwd"
