@@ -8,8 +8,8 @@ set -u
 out=${VFIOCTL_LAB_RESULTS:-/run/lab}/p2
 mkdir -p "$out"
 raw=$TOP/build/bench/raw-map
-cases=${BENCH_P2_CASES:-"64M:4K:10 64M:2M:10 256M:4K:5 256M:2M:5 1G:4K:3 1G:2M:3"}
-alternations=${BENCH_P2_ALTERNATIONS:-2}
+cases=${BENCH_P2_CASES:-"64M:4K:4 64M:2M:4 256M:4K:3 256M:2M:3 1G:4K:2 1G:2M:3"}
+alternations=${BENCH_P2_ALTERNATIONS:-4}
 
 say() { echo "bench-p2: $*"; }
 
