@@ -1,9 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Benchmarks (issue 11): never part of `make check`. Included by the top-level Makefile.
 #
-#   make bench             everything: P1 + P4 on this host, P2 in the x86 lab guest
+#   make bench             everything: P1 + P4 on this host, P2 + P3 in the x86 lab guest
 #   make bench-host        P1 (discovery on the sriov-scale fixture) and P4 (cold start) only
-#   make bench-guest       P2 (map/unmap throughput) only
+#   make bench-guest       P2 (map/unmap throughput) and P3 (binding) only
 #   make bench-bin         the floor programs: build/bench/floor-walk, build/bench/raw-map
 #
 # Results: $(BUILDDIR)/bench/*.json and $(BUILDDIR)/bench/summary.md; see bench/README.md.
