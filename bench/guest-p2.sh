@@ -20,7 +20,8 @@ for d in /sys/bus/pci/devices/*; do
 	if [ "$(cat "$d/vendor")" = 0x1234 ] && [ "$(cat "$d/device")" = 0x11e8 ]; then
 		g=$(readlink "$d/iommu_group")
 		# alone in its group: the root-port edu
-		if [ "$(ls "/sys/kernel/iommu_groups/${g##*/}/devices" | wc -l)" = 1 ]; then
+		members=("/sys/kernel/iommu_groups/${g##*/}/devices/"*)
+		if [ "${#members[@]}" = 1 ]; then
 			dev=${d##*/}
 			break
 		fi

@@ -37,6 +37,7 @@ say "network devices (${#nics[@]}): ${nics[*]}"
 if ! /sbin/modprobe -q vfio-pci 2>/dev/null; then
 	kmod=$(readlink -f /sbin/modprobe)	# kmod: it acts on the name it is called by
 	rm -f /sbin/modprobe
+	# shellcheck disable=SC2016 # the shim's own expansions
 	printf '#!/bin/bash\nfor a; do case "$a" in -*) ;; *) [ -d "/sys/module/${a//-/_}" ] && exit 0 ;; esac; done\nexec -a modprobe %s "$@"\n' "$kmod" >/sbin/modprobe
 	chmod +x /sbin/modprobe
 fi
