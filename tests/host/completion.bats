@@ -195,21 +195,23 @@ pid, fd = pty.fork()
 if pid == 0:
     os.environ.update(PS1="$ ", PATH=bindir + ":" + os.environ["PATH"], INPUTRC="/dev/null")
     os.execvp("bash", ["bash", "--norc", "--noprofile", "-i"])
-def drain(t):
-    out, end = b"", time.time() + t
-    while time.time() < end:
-        if select.select([fd], [], [], 0.05)[0]:
+def wait_for(marker, limit=60.0):
+    # The shell handles keys in order: completion is done before the next key is read, so
+    # waiting for a marker is exact where fixed sleeps were flaky on a loaded machine.
+    out, end = b"", time.time() + limit
+    while time.time() < end and marker not in out:
+        if select.select([fd], [], [], 0.1)[0]:
             try:
                 out += os.read(fd, 65536)
             except OSError:
                 break
     return out
-drain(0.5)
-os.write(fd, b"source " + comp.encode() + b"\n"); drain(0.5)
-os.write(fd, line.encode() + b"\t"); drain(1.5)
-os.write(fd, b"\x01echo LINE: \n")      # C-a: prefix the completed line with echo, run it
-out = drain(1.5).decode(errors="replace")
-os.write(fd, b"exit\n"); drain(0.3)
+os.write(fd, b"source " + comp.encode() + b"; echo SET''UP-DONE\n")
+wait_for(b"SETUP-DONE")
+os.write(fd, line.encode() + b"\t" + b"\x01echo LINE: \n")   # C-a: prefix the completed line
+out = wait_for(b"\nLINE: ").decode(errors="replace")
+out += wait_for(b"\n", 5.0).decode(errors="replace")
+os.write(fd, b"exit\n")
 for l in out.splitlines():
     if l.startswith("LINE: "):
         print(l[6:].strip())
@@ -236,22 +238,24 @@ pid, fd = pty.fork()
 if pid == 0:
     os.environ.update(PATH=bindir + ":" + os.environ["PATH"], HOME=fdir)
     os.execvp("zsh", ["zsh", "-f", "-i"])
-def drain(t):
-    out, end = b"", time.time() + t
-    while time.time() < end:
-        if select.select([fd], [], [], 0.05)[0]:
+def wait_for(marker, limit=60.0):
+    # The shell handles keys in order: completion is done before the next key is read, so
+    # waiting for a marker is exact where fixed sleeps were flaky on a loaded machine.
+    out, end = b"", time.time() + limit
+    while time.time() < end and marker not in out:
+        if select.select([fd], [], [], 0.1)[0]:
             try:
                 out += os.read(fd, 65536)
             except OSError:
                 break
     return out
-drain(0.5)
-os.write(fd, ("PS1='$ '; fpath=(%s $fpath); autoload -Uz compinit; compinit -u -D\n" % fdir).encode())
-drain(1.5)
-os.write(fd, line.encode() + b"\t"); drain(2)
-os.write(fd, b"\x01echo LINE: \n")
-out = drain(1.5).decode(errors="replace")
-os.write(fd, b"exit\n"); drain(0.3)
+os.write(fd, ("PS1='$ '; fpath=(%s $fpath); autoload -Uz compinit; compinit -u -D; "
+              "echo SET''UP-DONE\n" % fdir).encode())
+wait_for(b"SETUP-DONE")
+os.write(fd, line.encode() + b"\t" + b"\x01echo LINE: \n")
+out = wait_for(b"\nLINE: ").decode(errors="replace")
+out += wait_for(b"\n", 5.0).decode(errors="replace")
+os.write(fd, b"exit\n")
 for l in out.splitlines():
     if l.startswith("LINE: "):
         print(l[6:].strip())
