@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# shellcheck disable=SC2154 # $stderr is set by bats' run --separate-stderr
 # Privilege handling (issue 12), on a fixture tree:
 # - read-only commands work for an unprivileged user (nobody, no capabilities) and see the
 #   same thing root sees;
