@@ -1,13 +1,13 @@
 # Fuzzing (issue 12): one libFuzzer harness per parser that takes outside input.
 #   make fuzz                          build build/fuzz/fuzz_* (clang, ASan+UBSan+libFuzzer)
-#   make fuzz-run [FUZZ_SECONDS=15]    replay tests/fuzz/corpus/NAME, then fuzz each harness
+#   make fuzz-run [FUZZ_SECONDS=12]    replay tests/fuzz/corpus/NAME, then fuzz each harness
 #   make fuzz-replay                   replay the corpora only (regressions; a few seconds)
 # Needs clang and libclang-rt-14-dev (.ci/packages). The core is compiled again with the
 # fuzzer's instrumentation into its own archive, so the normal build is untouched.
 
 FUZZ_CC      ?= clang
 FUZZ_BUILD   ?= build/fuzz
-FUZZ_SECONDS ?= 15
+FUZZ_SECONDS ?= 12
 FUZZ_JOBS    ?= 2
 FUZZ_NAMES   := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS    := $(patsubst %,$(FUZZ_BUILD)/fuzz_%,$(FUZZ_NAMES))
