@@ -10,7 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
+#include <linux/capability.h>
 
+#include "core/caps.h"
 #include "vfioctl.h"
 
 /* Filled by the linker from every VFC_COMMAND() in src/cmd/. */
@@ -105,6 +108,15 @@ int vfc_usage_error(const char *fmt, ...)
 	va_end(ap);
 	fputs("\nTry 'vfioctl --help' for more information.\n", stderr);
 	return VFC_EXIT_USAGE;
+}
+
+int vfc_require_root(const char *what)
+{
+	if (geteuid() == 0 || vfc_cap_effective(CAP_DAC_OVERRIDE))
+		return 0;
+	vfc_err(what, -EPERM, "needs root (or CAP_DAC_OVERRIDE) to change device bindings and "
+		"write sysfs");
+	return VFC_EXIT_PERM;
 }
 
 int vfc_exit_for_errno(int err)

@@ -61,6 +61,12 @@ void vfc_err(const char *subject, int err, const char *fmt, ...)
 void vfc_warn(const char *subject, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* A usage error: message plus "Try 'vfioctl --help'"; returns VFC_EXIT_USAGE. */
 int vfc_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * Mutating commands call this first (not for --dry-run): writing sysfs attributes needs uid 0
+ * or CAP_DAC_OVERRIDE. Prints "vfioctl: WHAT: needs root (or CAP_DAC_OVERRIDE) ..." and
+ * returns VFC_EXIT_PERM, or 0.
+ */
+int vfc_require_root(const char *what);
 /* -errno -> exit code. */
 int vfc_exit_for_errno(int err);
 

@@ -740,6 +740,8 @@ static int cmd_bind(struct vfc_cli *cli, poptContext pc, int argc, const char **
 		vfc_err(drv, 0, "no such PCI driver (is its module loaded? modprobe %s)", drv);
 		return VFC_EXIT_UNSUPPORTED;
 	}
+	if (!bo.dry_run && (rc = vfc_require_root("bind")))
+		return rc;
 	/* Plan under the lock: a concurrent run must not change what the plan is based on. */
 	if (!bo.dry_run && (rc = lock_journal(cli, &j)))
 		return rc;
@@ -850,6 +852,8 @@ static int cmd_unbind(struct vfc_cli *cli, poptContext pc, int argc, const char 
 		group_target |= tg[i].kind == VFC_TARGET_GROUP;
 	free(tg);
 	if (rc || (rc = parse_timeout(&timeout_ms)) || (rc = vfc_check_columns(cli, &act_schema)))
+		return rc;
+	if (!bo.dry_run && (rc = vfc_require_root("unbind")))
 		return rc;
 	if (!bo.dry_run && (rc = lock_journal(cli, &j)))
 		return rc;
@@ -966,6 +970,8 @@ static int cmd_restore(struct vfc_cli *cli, poptContext pc, int argc, const char
 	rc = parse_targets(argc, argv, tg);
 	free(tg);
 	if (rc || (rc = parse_timeout(&timeout_ms)) || (rc = vfc_check_columns(cli, &act_schema)))
+		return rc;
+	if (!bo.dry_run && (rc = vfc_require_root("restore")))
 		return rc;
 	if (!bo.dry_run && (rc = lock_journal(cli, &j)))
 		return rc;
@@ -1143,6 +1149,8 @@ static int cmd_apply(struct vfc_cli *cli, poptContext pc, int argc, const char *
 	if (ao.device && (why = vfc_pciaddr_parse(ao.device, &only)))
 		return vfc_usage_error("--device: %s: %s", ao.device, why);
 	if ((rc = parse_timeout(&timeout_ms)) || (rc = vfc_check_columns(cli, &act_schema)))
+		return rc;
+	if (!dry && (rc = vfc_require_root("apply")))
 		return rc;
 	/* The default file belongs to the root the tool looks at (--sysroot: a whole system). */
 	if (argc == 1)

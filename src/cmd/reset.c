@@ -374,6 +374,9 @@ static int cmd_reset(struct vfc_cli *cli, poptContext pc, int argc, const char *
 	rc = vfc_check_columns(cli, &reset_schema);
 	if (rc)
 		return rc;
+	/* A sysfs reset writes root-owned attributes; a VFIO reset opens root's nodes. */
+	if (!ropt.dry_run && (rc = vfc_require_root("reset")))
+		return rc;
 	rc = vfc_topology_scan(&cli->ctx, VFC_SCAN_HOLDERS, &topo);
 	if (rc) {
 		vfc_err(vfc_ctx_root(&cli->ctx), rc, "cannot read the PCI and IOMMU topology");

@@ -37,6 +37,28 @@ static int vwrite_attr(const struct vfc_ctx *ctx, const char *val, const char *f
 	if (vfc_path(ctx, path, sizeof(path), "%s", rel))
 		return -ENAMETOOLONG;
 	/*
+	 * Every write lands inside ROOT/sys: a device link planted to point elsewhere (a fixture
+	 * tree, or a tampered mount) is refused rather than written through. realpath resolves
+	 * the directory; O_NOFOLLOW below covers the attribute itself.
+	 */
+	{
+		char dir[PATH_MAX], real[PATH_MAX], sysroot[PATH_MAX], base[PATH_MAX];
+		char *slash;
+
+		snprintf(dir, sizeof(dir), "%s", path);
+		slash = strrchr(dir, '/');
+		if (!slash)
+			return -EINVAL;
+		*slash = '\0';
+		if (vfc_path(ctx, base, sizeof(base), "/sys") || !realpath(base, sysroot))
+			return -ENOENT;
+		if (!realpath(dir, real))
+			return -errno;
+		n = (int)strlen(sysroot);
+		if (strncmp(real, sysroot, (size_t)n) || (real[n] != '/' && real[n] != '\0'))
+			return -EXDEV;
+	}
+	/*
 	 * O_TRUNC so a fixture file holds exactly what was written (sysfs ignores it); no
 	 * O_CREAT: a missing attribute means an old kernel or a wrong path, never a new file.
 	 */

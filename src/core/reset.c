@@ -168,7 +168,8 @@ static int cmp_int(const void *a, const void *b)
 
 static int finish_scope(struct vfc_reset_scope *s)
 {
-	qsort(s->m, s->n, sizeof(*s->m), cmp_member);
+	if (s->n)	/* qsort's array must not be NULL, even for zero elements */
+		qsort(s->m, s->n, sizeof(*s->m), cmp_member);
 	free(s->groups);
 	s->groups = calloc(s->n ? s->n : 1, sizeof(*s->groups));
 	s->ngroups = 0;
