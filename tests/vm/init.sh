@@ -45,15 +45,6 @@ mkdir -p /upper/u /upper/w
 mount -t overlay -o lowerdir=/lower,upperdir=/upper/u,workdir=/upper/w overlay /newroot ||
 	fail "mount overlay root"
 
-if [ -n "${LAB_WORK:-}" ]; then
-	mkdir -p /work-lower /work-upper "/newroot$LAB_WORK"
-	mount -t 9p -o "$p9,ro,cache=loose" work /work-lower ||
-		mount -t 9p -o "$p9,ro" work /work-lower || fail "mount work tree share"
-	mount -t tmpfs tmpfs /work-upper || fail "mount tmpfs for the work tree"
-	mkdir -p /work-upper/u /work-upper/w
-	mount -t overlay -o lowerdir=/work-lower,upperdir=/work-upper/u,workdir=/work-upper/w \
-		overlay "/newroot$LAB_WORK" || fail "mount overlay work tree"
-fi
 
 r=/newroot
 mount -t proc proc $r/proc || fail "mount proc in root"
@@ -70,6 +61,17 @@ mount -t tmpfs tmpfs $r/dev/shm
 mount -t hugetlbfs hugetlbfs $r/dev/hugepages || echo "vm-init: no hugetlbfs"
 mount -t tmpfs -o mode=1777 tmpfs $r/tmp || fail "mount /tmp"
 mount -t tmpfs -o mode=0755 tmpfs $r/run || fail "mount /run"
+# The work tree goes on after /tmp and /run: a clone under /tmp (CI may clone anywhere) would
+# otherwise be hidden by the guest's own tmpfs there.
+if [ -n "${LAB_WORK:-}" ]; then
+	mkdir -p /work-lower /work-upper "/newroot$LAB_WORK"
+	mount -t 9p -o "$p9,ro,cache=loose" work /work-lower ||
+		mount -t 9p -o "$p9,ro" work /work-lower || fail "mount work tree share"
+	mount -t tmpfs tmpfs /work-upper || fail "mount tmpfs for the work tree"
+	mkdir -p /work-upper/u /work-upper/w
+	mount -t overlay -o lowerdir=/work-lower,upperdir=/work-upper/u,workdir=/work-upper/w \
+		overlay "/newroot$LAB_WORK" || fail "mount overlay work tree"
+fi
 mkdir -p $r/run/lab
 mount -o bind /results $r/run/lab || fail "bind results"
 [ -d /sys/kernel/debug ] && mount -t debugfs debugfs $r/sys/kernel/debug 2>/dev/null
