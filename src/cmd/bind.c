@@ -59,7 +59,7 @@ static const struct out_schema act_schema = { "actions", act_cols, VFC_ARRAY_SIZ
 
 static struct {
 	char *driver, *owner;
-	int group, dry_run, force, all, persist;
+	int group, dry_run, force, all, persist, unsafe_noiommu;
 	double timeout;
 } bo = { .timeout = 10.0 };
 
@@ -700,8 +700,36 @@ static const struct poptOption bind_options[] = {
 	  "USER[:GROUP]" },
 	{ "persist", 0, POPT_ARG_NONE, &bo.persist, 0,
 	  "also record the devices (by address) in /etc/vfioctl.conf for boot", NULL },
+	{ "unsafe-noiommu", 0, POPT_ARG_NONE, &bo.unsafe_noiommu, 0,
+	  "bind devices that get a no-IOMMU group (no isolation: they can DMA anywhere)", NULL },
 	POPT_TABLEEND
 };
+
+/*
+ * In vfio's no-IOMMU mode, binding a device that has no IOMMU group makes the kernel give it
+ * a /dev/vfio/noiommu-N group: no isolation at all. Only when the caller says so.
+ */
+static int refuse_noiommu(struct vfc_cli *cli, const struct vfc_topology *t,
+			  struct vfc_device **devs, size_t n, const char *drv)
+{
+	char yn[8];
+
+	if (bo.unsafe_noiommu || !vfc_driver_is_vfio(drv) ||
+	    vfc_read_attr(&cli->ctx, yn, sizeof(yn),
+			  "/sys/module/vfio/parameters/enable_unsafe_noiommu_mode") <= 0 ||
+	    (yn[0] != 'Y' && yn[0] != '1'))
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct vfc_group *g = vfc_topology_group(t, devs[i]->group);
+
+		if (devs[i]->group != VFC_NO_GROUP && (!g || !g->noiommu))
+			continue;
+		vfc_err(devs[i]->name, 0, "has no IOMMU: vfio would give it a no-IOMMU group (UNSAFE: "
+			"no isolation, it can DMA anywhere); say --unsafe-noiommu to bind it anyway");
+		return VFC_EXIT_PERM;
+	}
+	return 0;
+}
 
 static int cmd_bind(struct vfc_cli *cli, poptContext pc, int argc, const char **argv)
 {
@@ -748,6 +776,8 @@ static int cmd_bind(struct vfc_cli *cli, poptContext pc, int argc, const char **
 	rc = scan_topology(cli, &t);
 	if (!rc)
 		rc = collect(cli, t, argc, argv, group_mode, &devs, &n);
+	if (!rc)
+		rc = refuse_noiommu(cli, t, devs, n, drv);
 	if (rc)
 		goto out;
 	p.transaction = group_mode;

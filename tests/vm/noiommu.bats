@@ -4,9 +4,31 @@
 
 load helpers
 
+@test "noiommu: vfioctl bind refuses a device that would get a no-IOMMU group, unless asked" {
+	[ "$(cat /sys/module/vfio/parameters/enable_unsafe_noiommu_mode 2>/dev/null)" = Y ] ||
+		skip "this guest is not in vfio no-IOMMU mode"
+	local e
+	e=$(pci_find 1234:11e8 | tail -n 1)
+	[ -z "$(pci_group "$e")" ]
+	run "$VFIOCTL" bind "$e"
+	echo "$output"
+	[ "$status" -eq 4 ]
+	[[ $output == *"no-IOMMU group (UNSAFE"* ]]
+	[ -z "$(pci_driver "$e")" ]
+	run "$VFIOCTL" bind "$e" --unsafe-noiommu
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(pci_driver "$e")" = vfio-pci ]
+	[ -e "/dev/vfio/noiommu-$(pci_group "$e")" ]
+	run "$VFIOCTL" restore "$e"
+	[ "$status" -eq 0 ]
+	[ -z "$(pci_driver "$e")" ]
+}
+
 setup() {
 	[ "$(cat /sys/module/vfio/parameters/enable_unsafe_noiommu_mode 2>/dev/null)" = Y ] ||
 		skip "this guest is not in vfio no-IOMMU mode"
+	[ "$BATS_TEST_DESCRIPTION" != "${BATS_TEST_DESCRIPTION#noiommu: vfioctl bind}" ] && return 0
 	EDU=$(pci_find 1234:11e8 | head -n 1)
 	[ -n "$EDU" ]
 	sysfs_bind "$EDU" vfio-pci
