@@ -55,7 +55,8 @@ static void check_irq(const char *s)
 
 static void check_limits(const char *s)
 {
-	char *groups[] = { "kvm", "libvirt", NULL };
+	static char kvm[] = "kvm", libvirt[] = "libvirt";
+	char *groups[] = { kvm, libvirt, NULL };
 	const char *users[] = { "qemu", "root" };
 	struct vfc_limit soft, hard;
 
