@@ -315,6 +315,7 @@ static int move_device(struct vfc_cli *cli, struct vfc_waiter *w, const char *bd
 	const char *fail = getenv("VFIOCTL_TEST_FAIL_BDF");
 	int rc;
 
+	*group = -1;	/* every early return below leaves the caller a defined value */
 	*what = "cannot set driver_override";
 	rc = vfc_driver_override_set(&cli->ctx, bdf, ovr);
 	if (rc)
