@@ -16,6 +16,34 @@ bool vfc_cap_effective(int cap)
 	return capng_have_capability(CAPNG_EFFECTIVE, (unsigned)cap) != 0;
 }
 
+int vfc_caps_keep(const int *keep, size_t n)
+{
+	bool have[64] = { 0 };
+
+	if (n > VFC_ARRAY_SIZE(have))
+		return -EINVAL;
+	capng_clear(CAPNG_SELECT_BOTH);
+	if (capng_get_caps_process())
+		return -EPERM;
+	if (capng_have_capabilities(CAPNG_SELECT_CAPS) == CAPNG_NONE)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		have[i] = capng_have_capability(CAPNG_PERMITTED, (unsigned)keep[i]) != 0;
+	capng_clear(CAPNG_SELECT_BOTH);
+	for (size_t i = 0; i < n; i++)
+		if (have[i] && capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED,
+					    (unsigned)keep[i]))
+			return -EINVAL;
+#ifdef CAPNG_SELECT_ALL
+	if (!capng_apply(CAPNG_SELECT_ALL))
+		return 0;
+#endif
+	/* The bounding set needs CAP_SETPCAP; without it, the sets that matter still go. */
+	if (!capng_apply(CAPNG_SELECT_BOTH) || !capng_apply(CAPNG_SELECT_CAPS))
+		return 0;
+	return -EPERM;
+}
+
 int vfc_memlock_read(const struct vfc_ctx *ctx, struct vfc_memlock *m)
 {
 	char buf[4096], *p;

@@ -4,6 +4,7 @@
 #define VFC_CAPS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/sysroot.h"
@@ -28,5 +29,13 @@ int vfc_hugepool_read(const struct vfc_ctx *ctx, uint64_t page_size, struct vfc_
 
 /* Is capability cap (linux/capability.h number) effective in this process? */
 bool vfc_cap_effective(int cap);
+
+/*
+ * Least privilege for the rest of a long-running command: keep only the capabilities listed
+ * (those of them the process has), drop every other one from the effective, permitted,
+ * inheritable and ambient sets, and from the bounding set when the process may change it.
+ * Call after the privileged opens. A process with no capabilities has nothing to drop (0).
+ */
+int vfc_caps_keep(const int *keep, size_t n);
 
 #endif
