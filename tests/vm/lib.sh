@@ -147,7 +147,7 @@ lab_guest_load() {
 	{
 		GUEST_ARCH='' GUEST_KERNEL='' GUEST_APPEND='' GUEST_CONSOLE=ttyS0 GUEST_9P_BUS=''
 		GUEST_ROOT=host GUEST_TESTS='' GUEST_TIMEOUT=600 GUEST_MODULES='' GUEST_HUGEPAGES=''
-		GUEST_BUSYBOX='' GUEST_QEMU=()
+		GUEST_BUSYBOX='' GUEST_QMP_SERIAL='' GUEST_QEMU=()
 	}
 	# shellcheck disable=SC1090
 	source "$conf"
@@ -238,6 +238,7 @@ lab_guest_boot() {
 		printf 'export VFIOCTL_GUEST=%q\n' "$GUEST_NAME"
 		printf 'export VFIOCTL_GUEST_ARCH=%q\n' "$GUEST_ARCH"
 		printf 'export VFIOCTL_GUEST_KERNEL=%q\n' "$GUEST_KERNEL"
+		[ -n "${GUEST_QMP_SERIAL:-}" ] && echo 'export VFIOCTL_LAB_QMP=/dev/ttyS1'
 		echo 'export VFIOCTL_LAB_RESULTS=/run/lab'
 		cat "$cmd"
 	} >"$res/cmd.sh"
@@ -254,6 +255,15 @@ lab_guest_boot() {
 		-device "virtio-9p-pci,fsdev=fsroot,mount_tag=root$bus"
 		-fsdev "local,id=fsres,path=$res,security_model=none"
 		-device "virtio-9p-pci,fsdev=fsres,mount_tag=results$bus")
+	# The guest's own QMP channel (GUEST_QMP_SERIAL=1, x86): a second QMP monitor whose socket
+	# QEMU connects to itself, through a second UART (ttyS1 in the guest, no PCI device added
+	# to the topology under test). tests/vm/qmp speaks QMP on it from inside: hot-add, hot-remove.
+	if [ -n "${GUEST_QMP_SERIAL:-}" ]; then
+		q+=(-chardev "socket,id=labqmp,path=$res/qmp-guest.sock,server=on,wait=off"
+			-mon chardev=labqmp,mode=control
+			-chardev "socket,id=labqmpc,path=$res/qmp-guest.sock"
+			-device isa-serial,chardev=labqmpc,index=1)
+	fi
 	if lab_share_work; then
 		q+=(-fsdev "local,id=fswork,path=$TOP,security_model=none,readonly=on,multidevs=remap"
 			-device "virtio-9p-pci,fsdev=fswork,mount_tag=work$bus")
