@@ -16,6 +16,7 @@
 #include "core/domain.h"
 #include "core/pciaddr.h"
 #include "core/topology.h"
+#include "cmd/domain.h"
 #include "vfioctl.h"
 
 #define HUGE_2M (2ULL << 20)
@@ -98,69 +99,6 @@ static int64_t mib_s(uint64_t bytes, uint64_t ns)
 	return ns ? (int64_t)((double)bytes / (1 << 20) / ((double)ns / 1e9)) : 0;
 }
 
-/* Groups and vfio-bound devices of the targets; every group must be viable. */
-static int resolve(const struct vfc_topology *topo, int argc, const char **argv, int **groups,
-		   size_t *ngroups, char ***bdfs, size_t *nbdfs)
-{
-	for (int i = 0; i < argc; i++) {
-		struct vfc_target tg;
-		struct vfc_device **devs;
-		const char *why = vfc_target_parse(argv[i], &tg);
-		size_t n;
-
-		if (why)
-			return vfc_usage_error("%s: %s", argv[i], why);
-		if (vfc_topology_resolve(topo, &tg, &devs, &n)) {
-			vfc_err(argv[i], 0, tg.kind == VFC_TARGET_GROUP ? "no such IOMMU group"
-									 : "no such PCI device");
-			return VFC_EXIT_NODEV;
-		}
-		for (size_t k = 0; k < n; k++) {
-			const struct vfc_device *d = devs[k];
-			const struct vfc_group *g = vfc_topology_group(topo, d->group);
-			bool seen = false;
-
-			if (!g || !g->viable) {
-				vfc_err(d->name, 0, g ? "group %d is not viable (see 'vfioctl show %d')"
-						      : "has no IOMMU group%.0d (is the IOMMU on?)",
-					g ? g->id : 0, g ? g->id : 0);
-				free(devs);
-				return VFC_EXIT_PROBLEMS;
-			}
-			for (size_t j = 0; j < *ngroups; j++)
-				seen |= (*groups)[j] == g->id;
-			if (!seen) {
-				int *ng = reallocarray(*groups, *ngroups + 1, sizeof(*ng));
-
-				if (!ng)
-					goto nomem;
-				*groups = ng;
-				ng[(*ngroups)++] = g->id;
-			}
-			seen = false;
-			for (size_t j = 0; j < *nbdfs; j++)
-				seen |= !strcmp((*bdfs)[j], d->name);
-			if (!seen && d->is_pci && vfc_driver_is_vfio(d->driver)) {
-				char **nb = reallocarray(*bdfs, *nbdfs + 1, sizeof(*nb));
-
-				if (!nb)
-					goto nomem;
-				*bdfs = nb;
-				nb[*nbdfs] = strdup(d->name);
-				if (!nb[(*nbdfs)++])
-					goto nomem;
-			}
-		}
-		free(devs);
-		continue;
-nomem:
-		free(devs);
-		vfc_err("bench", -ENOMEM, "cannot resolve the targets");
-		return VFC_EXIT_FAILED;
-	}
-	return 0;
-}
-
 /* One page size: N rounds of map + unmap_all, timed apart; fills one row. */
 static int run_rounds(struct vfc_domain *d, uint64_t size, bool hugetlb, int iters,
 		      struct out_row *row)
@@ -234,9 +172,7 @@ static int cmd_bench(struct vfc_cli *cli, poptContext pc, int argc, const char *
 	uint64_t size = 64ULL << 20;
 	bool want4k = true, want2m = true, explicit2m = false;
 	int iters = bopt.iterations ? bopt.iterations : 10;
-	int *groups = NULL;
-	char **bdfs = NULL;
-	size_t ngroups = 0, nbdfs = 0;
+	struct vfc_domain_targets t = { 0 };
 	int rc, exit_rc = VFC_EXIT_OK;
 
 	if (cli->list_columns) {
@@ -274,7 +210,7 @@ static int cmd_bench(struct vfc_cli *cli, poptContext pc, int argc, const char *
 		vfc_err(vfc_ctx_root(&cli->ctx), rc, "cannot read the PCI and IOMMU topology");
 		return vfc_exit_for_errno(rc);
 	}
-	exit_rc = resolve(topo, argc, argv, &groups, &ngroups, &bdfs, &nbdfs);
+	exit_rc = vfc_cmd_targets(topo, argc, argv, &t);
 	if (exit_rc)
 		goto out;
 	if (want2m) {
@@ -298,7 +234,7 @@ static int cmd_bench(struct vfc_cli *cli, poptContext pc, int argc, const char *
 		}
 	}
 
-	rc = vfc_domain_create(&cli->ctx, groups, ngroups, bdfs, nbdfs, &req, &d, &e);
+	rc = vfc_domain_create(&cli->ctx, t.groups, t.ngroups, t.bdfs, t.nbdfs, &req, &d, &e);
 	if (rc) {
 		vfc_err(e.subject[0] ? e.subject : NULL, rc, "%s", e.what);
 		exit_rc = rc == -ERANGE ? VFC_EXIT_UNSUPPORTED : vfc_exit_for_errno(rc);
@@ -329,10 +265,7 @@ static int cmd_bench(struct vfc_cli *cli, poptContext pc, int argc, const char *
 	exit_rc = vfc_print_doc(doc);
 	out_doc_free(doc);
 out:
-	for (size_t i = 0; i < nbdfs; i++)
-		free(bdfs[i]);
-	free(bdfs);
-	free(groups);
+	vfc_domain_targets_free(&t);
 	vfc_topology_free(topo);
 	return exit_rc;
 }

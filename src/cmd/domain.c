@@ -20,6 +20,7 @@
 #include "core/domain.h"
 #include "core/pciaddr.h"
 #include "core/topology.h"
+#include "cmd/domain.h"
 #include "vfioctl.h"
 
 static struct {
@@ -131,58 +132,6 @@ static const struct out_col dom_cols[] = {
 };
 static const struct out_schema dom_schema = { "domain", dom_cols, VFC_ARRAY_SIZE(dom_cols) };
 
-/* ---- parsing ---- */
-
-static int parse_window(const char *s, struct vfc_domain_req *req)
-{
-	const char *plus = strchr(s, '+');
-	char start[40];
-
-	req->has_window = true;
-	if (plus) {
-		size_t n = (size_t)(plus - s);
-
-		if (n == 0 || n >= sizeof(start))
-			return -EINVAL;
-		memcpy(start, s, n);
-		start[n] = '\0';
-		if (vfc_parse_size(start, &req->window.start))
-			return -EINVAL;
-		req->window.has_start = true;
-		s = plus + 1;
-	}
-	if (vfc_parse_size(s, &req->window.size) || req->window.size == 0)
-		return -EINVAL;
-	return 0;
-}
-
-static int parse_map(const char *s, struct vfc_map_req *m)
-{
-	char buf[128], *at, *comma;
-
-	memset(m, 0, sizeof(*m));
-	if (strlen(s) >= sizeof(buf))
-		return -EINVAL;
-	strcpy(buf, s);
-	comma = strchr(buf, ',');
-	if (comma) {
-		*comma++ = '\0';
-		if (strcmp(comma, "hugetlb"))
-			return -EINVAL;
-		m->hugetlb = true;
-	}
-	at = strchr(buf, '@');
-	if (at) {
-		*at++ = '\0';
-		if (vfc_parse_size(at, &m->iova))
-			return -EINVAL;
-		m->fixed = true;
-	}
-	if (vfc_parse_size(buf, &m->size) || !m->size)
-		return -EINVAL;
-	return 0;
-}
-
 static void hex(struct out_row *r, int col, uint64_t v)
 {
 	out_set_strf(r, col, "0x%llx", (unsigned long long)v);
@@ -190,97 +139,33 @@ static void hex(struct out_row *r, int col, uint64_t v)
 
 /* ---- targets ---- */
 
-struct targets {
-	int *groups;
-	size_t ngroups;
-	char **bdfs;
-	size_t nbdfs;
-};
-
-static void targets_free(struct targets *t)
+int vfc_cmd_targets(const struct vfc_topology *topo, int argc, const char **argv,
+		    struct vfc_domain_targets *t)
 {
-	for (size_t i = 0; i < t->nbdfs; i++)
-		free(t->bdfs[i]);
-	free(t->bdfs);
-	free(t->groups);
-}
+	struct vfc_targets_error err;
+	const struct vfc_blocker *b;
+	int rc = vfc_domain_targets(topo, argv, (size_t)argc, t, &err);
 
-static int add_group(struct targets *t, int g)
-{
-	for (size_t i = 0; i < t->ngroups; i++)
-		if (t->groups[i] == g)
-			return 0;
-	int *n = reallocarray(t->groups, t->ngroups + 1, sizeof(*n));
-
-	if (!n)
-		return -ENOMEM;
-	t->groups = n;
-	t->groups[t->ngroups++] = g;
-	return 0;
-}
-
-static int add_bdf(struct targets *t, const char *bdf)
-{
-	for (size_t i = 0; i < t->nbdfs; i++)
-		if (!strcmp(t->bdfs[i], bdf))
-			return 0;
-	char **n = reallocarray(t->bdfs, t->nbdfs + 1, sizeof(*n));
-
-	if (!n)
-		return -ENOMEM;
-	t->bdfs = n;
-	t->bdfs[t->nbdfs] = strdup(bdf);
-	return t->bdfs[t->nbdfs++] ? 0 : -ENOMEM;
-}
-
-/* Groups to attach, devices to open; refuses non-viable groups naming the blocker. */
-static int resolve_targets(const struct vfc_topology *topo, int argc, const char **argv,
-			   struct targets *t)
-{
-	for (int i = 0; i < argc; i++) {
-		struct vfc_target tg;
-		struct vfc_device **devs;
-		const char *why = vfc_target_parse(argv[i], &tg);
-		size_t n;
-
-		if (why)
-			return vfc_usage_error("%s: %s", argv[i], why);
-		if (vfc_topology_resolve(topo, &tg, &devs, &n)) {
-			vfc_err(argv[i], 0, tg.kind == VFC_TARGET_GROUP ? "no such IOMMU group"
-									 : "no such PCI device");
-			return VFC_EXIT_NODEV;
-		}
-		for (size_t k = 0; k < n; k++) {
-			const struct vfc_device *d = devs[k];
-			const struct vfc_group *g = vfc_topology_group(topo, d->group);
-
-			if (!g) {
-				vfc_err(d->name, 0, "has no IOMMU group (is the IOMMU on? is it bound "
-					"to vfio-pci?)");
-				free(devs);
-				return VFC_EXIT_PROBLEMS;
-			}
-			if (!g->viable) {
-				const struct vfc_blocker *b = &g->blockers[0];
-
-				vfc_err(d->name, 0, "group %d is not viable: %s %s; %s", g->id,
-					b->dev->name, b->reason, b->fix);
-				free(devs);
-				return VFC_EXIT_PROBLEMS;
-			}
-			if (add_group(t, g->id)) {
-				free(devs);
-				return VFC_EXIT_FAILED;
-			}
-			/* Devices to open: endpoints on vfio drivers (bridges stay with pcieport). */
-			if (d->is_pci && vfc_driver_is_vfio(d->driver) && add_bdf(t, d->name)) {
-				free(devs);
-				return VFC_EXIT_FAILED;
-			}
-		}
-		free(devs);
+	switch (rc ? err.fail : VFC_TARGETS_OK) {
+	case VFC_TARGETS_OK:
+		return VFC_EXIT_OK;
+	case VFC_TARGETS_SYNTAX:
+		return vfc_usage_error("%s: %s", err.word, err.why);
+	case VFC_TARGETS_NOMATCH:
+		vfc_err(err.word, 0, "%s", err.why);
+		return VFC_EXIT_NODEV;
+	case VFC_TARGETS_NOGROUP:
+		vfc_err(err.dev->name, 0, "has no IOMMU group (is the IOMMU on? is it bound to "
+			"vfio-pci?)");
+		return VFC_EXIT_PROBLEMS;
+	case VFC_TARGETS_NOT_VIABLE:
+		b = &err.group->blockers[0];
+		vfc_err(err.dev->name, 0, "group %d is not viable: %s %s; %s", err.group->id,
+			b->dev->name, b->reason, b->fix);
+		return VFC_EXIT_PROBLEMS;
 	}
-	return 0;
+	vfc_err("targets", rc, "cannot resolve the targets");
+	return vfc_exit_for_errno(rc);
 }
 
 static void explain_busy(const struct vfc_topology *topo, const struct vfc_err *e)
@@ -312,7 +197,7 @@ static uint64_t now_ms(void)
 }
 
 static void fill_facts(struct out_row *r, struct vfc_domain *d, const struct vfc_domain_req *req,
-		       const struct targets *t, const struct vfc_memlock *ml)
+		       const struct vfc_domain_targets *t, const struct vfc_memlock *ml)
 {
 	char **sv, buf[64];
 	struct out_table *sub;
@@ -415,14 +300,14 @@ struct prep {
 	struct vfc_domain_req req;
 	struct vfc_map_req *maps;
 	size_t nmaps;
-	struct targets t;
+	struct vfc_domain_targets t;
 	struct vfc_topology *topo;
 	struct vfc_memlock ml;
 };
 
 static void prep_free(struct prep *p)
 {
-	targets_free(&p->t);
+	vfc_domain_targets_free(&p->t);
 	vfc_topology_free(p->topo);
 	free(p->maps);
 	memset(p, 0, sizeof(*p));
@@ -442,7 +327,9 @@ static int prepare(struct vfc_cli *cli, const char *cmd, int argc, const char **
 		return vfc_usage_error("%s: a TARGET is required", cmd);
 	if (dopt.backend && vfc_backend_parse(dopt.backend, &p->req.backend))
 		return vfc_usage_error("--backend: unknown backend '%s'", dopt.backend);
-	if (dopt.window && parse_window(dopt.window, &p->req))
+	if (dopt.window && !vfc_window_req_parse(dopt.window, &p->req.window))
+		p->req.has_window = true;
+	else if (dopt.window)
 		return vfc_usage_error("--window: '%s' is not [START+]SIZE", dopt.window);
 	if (dopt.levels < 0 || dopt.levels > 8)
 		return vfc_usage_error("--levels: %d is not 1..8", dopt.levels);
@@ -458,7 +345,7 @@ static int prepare(struct vfc_cli *cli, const char *cmd, int argc, const char **
 	if (!p->maps)
 		return VFC_EXIT_FAILED;
 	for (size_t i = 0; i < nuser; i++)
-		if (parse_map(dopt.maps[i], &p->maps[i]))
+		if (vfc_map_req_parse(dopt.maps[i], &p->maps[i]))
 			return vfc_usage_error("--map: '%s' is not SIZE[@IOVA][,hugetlb]", dopt.maps[i]);
 	p->nmaps = nuser;
 	if (dopt.pin) {
@@ -480,7 +367,7 @@ static int prepare(struct vfc_cli *cli, const char *cmd, int argc, const char **
 		vfc_err(vfc_ctx_root(&cli->ctx), rc, "cannot read the PCI and IOMMU topology");
 		return vfc_exit_for_errno(rc);
 	}
-	rc = resolve_targets(p->topo, argc, argv, &p->t);
+	rc = vfc_cmd_targets(p->topo, argc, argv, &p->t);
 	if (rc)
 		return rc;
 

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "core/domain.h"
+#include "core/pciaddr.h"
 #include "core/util.h"
 
 #ifndef MFD_HUGE_SHIFT
@@ -17,6 +18,157 @@
 #endif
 #define HUGE_2M (2ULL << 20)
 #define TYPE1_DEFAULT_DMA_AVAIL 65535	/* vfio_iommu_type1 dma_entry_limit default */
+
+/* ---- targets and requests (pure over their inputs) ---- */
+
+void vfc_domain_targets_free(struct vfc_domain_targets *t)
+{
+	for (size_t i = 0; i < t->nbdfs; i++)
+		free(t->bdfs[i]);
+	free(t->bdfs);
+	free(t->groups);
+	memset(t, 0, sizeof(*t));
+}
+
+static int targets_add_group(struct vfc_domain_targets *t, int g)
+{
+	int *n;
+
+	for (size_t i = 0; i < t->ngroups; i++)
+		if (t->groups[i] == g)
+			return 0;
+	n = reallocarray(t->groups, t->ngroups + 1, sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	t->groups = n;
+	t->groups[t->ngroups++] = g;
+	return 0;
+}
+
+static int targets_add_bdf(struct vfc_domain_targets *t, const char *bdf)
+{
+	char **n;
+
+	for (size_t i = 0; i < t->nbdfs; i++)
+		if (!strcmp(t->bdfs[i], bdf))
+			return 0;
+	n = reallocarray(t->bdfs, t->nbdfs + 1, sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	t->bdfs = n;
+	t->bdfs[t->nbdfs] = strdup(bdf);
+	return t->bdfs[t->nbdfs++] ? 0 : -ENOMEM;
+}
+
+static int targets_one(const struct vfc_topology *topo, const char *word,
+		       struct vfc_domain_targets *t, struct vfc_targets_error *err)
+{
+	struct vfc_device **devs;
+	struct vfc_target tg;
+	size_t n;
+	int rc = 0;
+
+	err->word = word;
+	err->why = vfc_target_parse(word, &tg);
+	if (err->why) {
+		err->fail = VFC_TARGETS_SYNTAX;
+		return -EINVAL;
+	}
+	if (vfc_topology_resolve(topo, &tg, &devs, &n)) {
+		err->fail = VFC_TARGETS_NOMATCH;
+		err->why = tg.kind == VFC_TARGET_GROUP ? "no such IOMMU group" : "no such PCI device";
+		return -ENODEV;
+	}
+	for (size_t k = 0; k < n && !rc; k++) {
+		const struct vfc_device *d = devs[k];
+		const struct vfc_group *g = vfc_topology_group(topo, d->group);
+
+		err->dev = d;
+		err->group = g;
+		if (!g) {
+			err->fail = VFC_TARGETS_NOGROUP;
+			rc = -ENOENT;
+		} else if (!g->viable) {
+			err->fail = VFC_TARGETS_NOT_VIABLE;
+			rc = -EBUSY;
+		} else {
+			rc = targets_add_group(t, g->id);
+			/* Devices to open: endpoints on vfio drivers (bridges stay with pcieport). */
+			if (!rc && d->is_pci && vfc_driver_is_vfio(d->driver))
+				rc = targets_add_bdf(t, d->name);
+		}
+	}
+	free(devs);
+	return rc;
+}
+
+int vfc_domain_targets(const struct vfc_topology *topo, const char *const *words, size_t n,
+		       struct vfc_domain_targets *t, struct vfc_targets_error *err)
+{
+	int rc = 0;
+
+	memset(t, 0, sizeof(*t));
+	memset(err, 0, sizeof(*err));
+	for (size_t i = 0; i < n && !rc; i++)
+		rc = targets_one(topo, words[i], t, err);
+	if (rc)
+		vfc_domain_targets_free(t);
+	else
+		memset(err, 0, sizeof(*err));
+	return rc;
+}
+
+int vfc_window_req_parse(const char *s, struct vfc_window_req *w)
+{
+	const char *plus = strchr(s, '+');
+	char start[40];
+
+	memset(w, 0, sizeof(*w));
+	if (plus) {
+		size_t n = (size_t)(plus - s);
+
+		if (n == 0 || n >= sizeof(start))
+			return -EINVAL;
+		memcpy(start, s, n);
+		start[n] = '\0';
+		if (vfc_parse_size(start, &w->start))
+			return -EINVAL;
+		w->has_start = true;
+		s = plus + 1;
+	}
+	if (vfc_parse_size(s, &w->size) || w->size == 0)
+		return -EINVAL;
+	return 0;
+}
+
+int vfc_map_req_parse(const char *s, struct vfc_map_req *m)
+{
+	char buf[128], *at, *comma;
+
+	memset(m, 0, sizeof(*m));
+	if (strlen(s) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, s);
+	comma = strchr(buf, ',');
+	if (comma) {
+		*comma++ = '\0';
+		if (strcmp(comma, "hugetlb"))
+			return -EINVAL;
+		m->hugetlb = true;
+	}
+	at = strchr(buf, '@');
+	if (at) {
+		*at++ = '\0';
+		if (vfc_parse_size(at, &m->iova))
+			return -EINVAL;
+		m->fixed = true;
+	}
+	if (vfc_parse_size(buf, &m->size) || !m->size)
+		return -EINVAL;
+	return 0;
+}
+
+/* ---- the domain ---- */
 
 static bool has_cdev(const struct vfc_ctx *ctx, const char *bdf)
 {
@@ -656,6 +808,51 @@ int vfc_domain_unmap_all(struct vfc_domain *d, uint64_t *unmapped, struct vfc_er
 		d->mapped_bytes = 0;
 	}
 	return first;
+}
+
+int vfc_domain_unmap(struct vfc_domain *d, uint64_t iova, uint64_t *unmapped, struct vfc_err *e)
+{
+	struct vfc_mapping *m = NULL;
+	uint64_t got = 0;
+	size_t k;
+	int rc;
+
+	if (unmapped)
+		*unmapped = 0;
+	for (k = 0; k < d->nmaps && !m; k++) {
+		struct vfc_mapping *x = &d->maps[k];
+
+		if (x->iova == iova) {
+			m = x;
+		} else if (iova > x->iova && iova - x->iova < x->size) {
+			vfc_err_set(e, "unmap", "0x%llx is inside the mapping 0x%llx+0x%llx; the "
+				    "kernel unmaps whole mappings: give its start",
+				    (unsigned long long)iova, (unsigned long long)x->iova,
+				    (unsigned long long)x->size);
+			return -EINVAL;
+		}
+	}
+	if (!m) {
+		vfc_err_set(e, "unmap", "no mapping starts at 0x%llx", (unsigned long long)iova);
+		return -ENOENT;
+	}
+	k--;
+	if (d->backend == VFC_BACKEND_IOMMUFD)
+		rc = vfc_ioas_unmap(d->iommufd, d->ioas, m->iova, m->size, &got, e);
+	else
+		rc = vfc_type1_unmap(&d->c, m->iova, m->size, &got, e);
+	if (unmapped)
+		*unmapped = got;
+	if (!rc && m->registered)
+		rc = vfc_spapr_register(&d->c, m->vaddr, m->size, false, e);
+	if (rc)
+		return rc;	/* the IOMMU may still point at the memory: keep it */
+	free_mem(m);
+	vfc_iova_release(&d->alloc, m->iova, m->size);
+	d->mapped_bytes -= m->size;
+	memmove(m, m + 1, (d->nmaps - k - 1) * sizeof(*m));
+	d->nmaps--;
+	return 0;
 }
 
 int vfc_domain_dma_avail(struct vfc_domain *d, uint32_t *avail)

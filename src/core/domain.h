@@ -13,6 +13,7 @@
 
 #include "core/iova.h"
 #include "core/sysroot.h"
+#include "core/topology.h"
 #include "core/vfio.h"
 
 struct vfc_domain_req {
@@ -95,6 +96,43 @@ struct vfc_map_req {
 	void *vaddr;			/* out */
 };
 
+/* What the TARGET words of domain, exec, bench and batch's `domain create` stand for. */
+struct vfc_domain_targets {
+	int *groups;			/* distinct groups, in the order the targets name them */
+	size_t ngroups;
+	char **bdfs;			/* devices to open: PCI endpoints on vfio drivers */
+	size_t nbdfs;
+};
+
+enum vfc_targets_fail {
+	VFC_TARGETS_OK = 0,
+	VFC_TARGETS_SYNTAX,		/* -EINVAL: word is not a target; why says why */
+	VFC_TARGETS_NOMATCH,		/* -ENODEV: word names no device or group */
+	VFC_TARGETS_NOGROUP,		/* -ENOENT: dev is in no IOMMU group */
+	VFC_TARGETS_NOT_VIABLE,		/* -EBUSY: group (of dev) is not viable; see its blockers */
+};
+
+/* Why resolving failed; the pointers point into the topology (or the words). */
+struct vfc_targets_error {
+	enum vfc_targets_fail fail;
+	const char *word;
+	const char *why;
+	const struct vfc_device *dev;
+	const struct vfc_group *group;
+};
+
+/*
+ * Resolve target words against a topology: every group they touch must be viable; bridges
+ * join with their group but are not opened (they stay on pcieport). On failure err says
+ * which word and why (the command turns the kind into its exit code) and t is left empty.
+ */
+int vfc_domain_targets(const struct vfc_topology *topo, const char *const *words, size_t n,
+		       struct vfc_domain_targets *t, struct vfc_targets_error *err);
+void vfc_domain_targets_free(struct vfc_domain_targets *t);
+
+/* "[START+]SIZE" (--window): sizes with K/M/G/T, 0x addresses. 0 or -EINVAL. Pure. */
+int vfc_window_req_parse(const char *s, struct vfc_window_req *w);
+
 /*
  * Create a domain over groups (legacy) or the devices of those groups / the given devices
  * (iommufd). bdfs: the PCI devices that are targets (iommufd attaches exactly these).
@@ -104,6 +142,9 @@ int vfc_domain_create(const struct vfc_ctx *ctx, const int *groups, size_t ngrou
 		      char *const *bdfs, size_t nbdfs, const struct vfc_domain_req *req,
 		      struct vfc_domain **out, struct vfc_err *e);
 
+/* "SIZE[@IOVA][,hugetlb]" (--map, batch `map`) into *m (zeroed first). 0 or -EINVAL. Pure. */
+int vfc_map_req_parse(const char *s, struct vfc_map_req *m);
+
 /*
  * Map the requests. Runs of adjacent non-fixed requests of the same memory kind share one
  * buffer, one IOVA block and one kernel mapping (the mapping limit is real: 65535 on type1).
@@ -111,6 +152,12 @@ int vfc_domain_create(const struct vfc_ctx *ctx, const int *groups, size_t ngrou
 int vfc_domain_map(struct vfc_domain *d, struct vfc_map_req *reqs, size_t n, struct vfc_err *e);
 /* Bytes the kernel confirmed unmapped go to *unmapped. */
 int vfc_domain_unmap_all(struct vfc_domain *d, uint64_t *unmapped, struct vfc_err *e);
+/*
+ * Unmap the kernel mapping that starts at iova (as d->maps lists it) and free its memory.
+ * -ENOENT: no mapping starts there (-EINVAL with e naming the mapping when iova is inside
+ * one: the kernel unmaps whole mappings only).
+ */
+int vfc_domain_unmap(struct vfc_domain *d, uint64_t iova, uint64_t *unmapped, struct vfc_err *e);
 /* Current DMA_AVAIL (type1), for reporting how much of the budget is used. */
 int vfc_domain_dma_avail(struct vfc_domain *d, uint32_t *avail);
 /* A device fd for a target device (legacy: from its group on first use). */
