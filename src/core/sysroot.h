@@ -48,6 +48,27 @@ int vfc_exists(const struct vfc_ctx *ctx, const char *fmt, ...)
 DIR *vfc_opendir(const struct vfc_ctx *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/*
+ * Reads relative to an open directory. A scan of thousands of devices opens each device's
+ * directory once (vfc_dir_open, O_PATH: needs search permission only, like a path walk) and
+ * reads its attributes with openat: one path component per attribute instead of a walk of
+ * ROOT/sys/bus/pci/devices/BDF (a symlink into the deep devices/ tree) every time.
+ * They return what the path-based calls above return for dir/name, with one difference:
+ * an attribute is read with one read(2), a short read being its end. That holds for sysfs
+ * attributes (a text attribute comes whole from one show(), config space up to its size)
+ * and for regular files (fixture trees), not for /proc seq_files, which hand out a page at a
+ * time: read those with the path-based calls.
+ */
+int vfc_dir_open(const struct vfc_ctx *ctx, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));	/* fd or -errno */
+int vfc_dir_open_at(int dfd, const char *name);	/* fd or -errno */
+ssize_t vfc_read_attr_at(int dfd, const char *name, char *buf, size_t len);
+ssize_t vfc_read_bin_at(int dfd, const char *name, void *buf, size_t len);
+int vfc_read_s64_at(int dfd, const char *name, int64_t *val);
+ssize_t vfc_read_link_at(int dfd, const char *name, char *buf, size_t len);
+ssize_t vfc_read_link_base_at(int dfd, const char *name, char *buf, size_t len);
+int vfc_exists_at(int dfd, const char *name);
+
 /* Sorted, owned list of directory entry names (no "." or ".."); v is NULL-terminated. */
 struct vfc_names {
 	char **v;
@@ -55,6 +76,7 @@ struct vfc_names {
 };
 int vfc_list_dir(const struct vfc_ctx *ctx, struct vfc_names *out, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+int vfc_list_dir_at(int dfd, const char *name, struct vfc_names *out);
 void vfc_names_free(struct vfc_names *n);
 
 #endif

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/topology.h"
 
@@ -12,40 +14,40 @@
 /* Longest attribute we keep; a longer driver_override is truncated rather than failing. */
 #define ATTR_MAX 4096
 
-static char *read_str(const struct vfc_ctx *ctx, const char *dir, const char *name, const char *attr)
+static char *read_str_at(int dfd, const char *attr)
 {
 	char buf[ATTR_MAX];
 
-	if (vfc_read_attr(ctx, buf, sizeof(buf), "%s/%s/%s", dir, name, attr) < 0)
+	if (vfc_read_attr_at(dfd, attr, buf, sizeof(buf)) < 0)
 		return NULL;
 	return strdup(buf);
 }
 
-static int32_t read_id(const struct vfc_ctx *ctx, const char *name, const char *attr, int64_t max)
+static int32_t read_id_at(int dfd, const char *attr, int64_t max)
 {
 	int64_t v;
 
-	if (vfc_read_s64(ctx, &v, PCI_DEVICES "/%s/%s", name, attr) < 0 || v < 0 || v > max)
+	if (vfc_read_s64_at(dfd, attr, &v) < 0 || v < 0 || v > max)
 		return -1;
 	return (int32_t)v;
 }
 
-static char *read_driver(const struct vfc_ctx *ctx, const char *devpath)
+static char *read_driver_at(int dfd, const char *name)
 {
 	char buf[512];
 
-	if (vfc_read_link_base(ctx, buf, sizeof(buf), "%s/driver", devpath) < 0)
+	if (vfc_read_link_base_at(dfd, name, buf, sizeof(buf)) < 0)
 		return NULL;
 	return strdup(buf);
 }
 
 /* "../../../devices/pci0000:00/0000:00:1c.0/0000:01:00.0" -> parent "0000:00:1c.0" */
-static void find_parent(const struct vfc_ctx *ctx, struct vfc_device *d)
+static void find_parent(int devs_fd, struct vfc_device *d)
 {
 	char target[1024], *slash, *prev;
 	struct vfc_pciaddr a;
 
-	if (vfc_read_link(ctx, target, sizeof(target), PCI_DEVICES "/%s", d->name) < 0)
+	if (vfc_read_link_at(devs_fd, d->name, target, sizeof(target)) < 0)
 		return;
 	slash = strrchr(target, '/');
 	if (!slash)
@@ -57,12 +59,12 @@ static void find_parent(const struct vfc_ctx *ctx, struct vfc_device *d)
 		vfc_pciaddr_format(&a, d->parent, sizeof(d->parent));
 }
 
-static void read_reset(const struct vfc_ctx *ctx, struct vfc_device *d)
+static void read_reset(int dfd, struct vfc_device *d)
 {
 	char buf[256];
 	ssize_t r;
 
-	r = vfc_read_attr(ctx, buf, sizeof(buf), PCI_DEVICES "/%s/reset_method", d->name);
+	r = vfc_read_attr_at(dfd, "reset_method", buf, sizeof(buf));
 	d->has_reset_attr = r >= 0;
 	if (r < 0 || vfc_split_words(buf, &d->reset_methods) < 0)
 		vfc_split_words("", &d->reset_methods);
@@ -80,12 +82,12 @@ static void read_reset(const struct vfc_ctx *ctx, struct vfc_device *d)
 	}
 }
 
-static void read_config(const struct vfc_ctx *ctx, struct vfc_device *d)
+static void read_config(int dfd, struct vfc_device *d)
 {
 	uint8_t cfg[4096];
 	ssize_t r;
 
-	r = vfc_read_bin(ctx, cfg, sizeof(cfg), PCI_DEVICES "/%s/config", d->name);
+	r = vfc_read_bin_at(dfd, "config", cfg, sizeof(cfg));
 	d->cfg_len = r > 0 ? (size_t)r : 0;
 	vfc_cfg_parse(r > 0 ? cfg : NULL, d->cfg_len, &d->cfg);
 }
@@ -118,57 +120,64 @@ static void device_free(struct vfc_device *d)
 	free(d);
 }
 
-static int pci_device_read(const struct vfc_ctx *ctx, const char *name, struct vfc_device **out)
+/*
+ * dfd: the device's directory (O_PATH), or -errno when it could not be opened: then every
+ * attribute is missing, as reading each by its path would find.
+ */
+static int pci_device_read(int devs_fd, const char *name, struct vfc_device **out)
 {
-	char path[300], buf[ATTR_MAX];
+	char buf[ATTR_MAX];
 	struct vfc_device *d;
 	int64_t v;
+	int dfd;
 
 	d = device_new(name);
 	if (!d)
 		return -ENOMEM;
 	d->is_pci = true;
 	vfc_pciaddr_parse(name, &d->addr);
-	snprintf(path, sizeof(path), PCI_DEVICES "/%s", name);
+	dfd = vfc_dir_open_at(devs_fd, name);
 
-	d->vendor = read_id(ctx, name, "vendor", 0xffff);
-	d->device = read_id(ctx, name, "device", 0xffff);
-	d->subsys_vendor = read_id(ctx, name, "subsystem_vendor", 0xffff);
-	d->subsys_device = read_id(ctx, name, "subsystem_device", 0xffff);
-	if (vfc_read_s64(ctx, &v, "%s/class", path) == 0 && v >= 0 && v <= 0xffffff)
+	d->vendor = read_id_at(dfd, "vendor", 0xffff);
+	d->device = read_id_at(dfd, "device", 0xffff);
+	d->subsys_vendor = read_id_at(dfd, "subsystem_vendor", 0xffff);
+	d->subsys_device = read_id_at(dfd, "subsystem_device", 0xffff);
+	if (vfc_read_s64_at(dfd, "class", &v) == 0 && v >= 0 && v <= 0xffffff)
 		d->class_code = v;
-	d->driver = read_driver(ctx, path);
-	d->driver_override = read_str(ctx, PCI_DEVICES, name, "driver_override");
+	d->driver = read_driver_at(dfd, "driver");
+	d->driver_override = read_str_at(dfd, "driver_override");
 	if (d->driver_override && (!strcmp(d->driver_override, "(null)") || !*d->driver_override)) {
 		free(d->driver_override);
 		d->driver_override = NULL;
 	}
-	if (vfc_read_s64(ctx, &v, "%s/numa_node", path) == 0 && v >= 0)
+	if (vfc_read_s64_at(dfd, "numa_node", &v) == 0 && v >= 0)
 		d->numa_node = v;
-	read_reset(ctx, d);
-	read_config(ctx, d);
+	read_reset(dfd, d);
+	read_config(dfd, d);
 	d->is_bridge = d->cfg.header_type == 1 || d->cfg.header_type == 2 ||
 		       (d->class_code >= 0 &&
 			((d->class_code >> 8) == 0x0604 || (d->class_code >> 8) == 0x0609));
 	d->is_host_bridge = d->class_code >= 0 && (d->class_code >> 8) == 0x0600;
 
-	if (vfc_read_link_base(ctx, buf, sizeof(buf), "%s/physfn", path) > 0) {
+	if (vfc_read_link_base_at(dfd, "physfn", buf, sizeof(buf)) > 0) {
 		struct vfc_pciaddr pf;
 
 		if (!vfc_pciaddr_parse(buf, &pf))
 			vfc_pciaddr_format(&pf, d->physfn, sizeof(d->physfn));
 	}
-	if (vfc_read_s64(ctx, &v, "%s/sriov_totalvfs", path) == 0 && v >= 0 && v < 65536)
+	if (vfc_read_s64_at(dfd, "sriov_totalvfs", &v) == 0 && v >= 0 && v < 65536)
 		d->sriov_totalvfs = (int32_t)v;
-	if (vfc_read_s64(ctx, &v, "%s/sriov_numvfs", path) == 0 && v >= 0 && v < 65536)
+	if (vfc_read_s64_at(dfd, "sriov_numvfs", &v) == 0 && v >= 0 && v < 65536)
 		d->sriov_numvfs = (int32_t)v;
-	if (vfc_read_link_base(ctx, buf, sizeof(buf), "%s/iommu_group", path) > 0) {
+	if (vfc_read_link_base_at(dfd, "iommu_group", buf, sizeof(buf)) > 0) {
 		int64_t g;
 
 		if (vfc_parse_s64(buf, &g) == 0 && g >= 0 && g <= 0x7fffffff)
 			d->group = (int)g;
 	}
-	find_parent(ctx, d);
+	if (dfd >= 0)
+		close(dfd);
+	find_parent(devs_fd, d);
 	*out = d;
 	return 0;
 }
@@ -232,12 +241,12 @@ static struct vfc_device *find_by_name(const struct vfc_topology *t, const char 
 	return NULL;
 }
 
-static void read_resv(const struct vfc_ctx *ctx, struct vfc_group *g)
+static void read_resv(int gfd, struct vfc_group *g)
 {
 	char buf[8192], *line, *save = NULL;
 	size_t cap = 0;
 
-	if (vfc_read_attr(ctx, buf, sizeof(buf), IOMMU_GROUPS "/%d/reserved_regions", g->id) < 0)
+	if (vfc_read_attr_at(gfd, "reserved_regions", buf, sizeof(buf)) < 0)
 		return;
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		struct vfc_resv r;
@@ -263,13 +272,14 @@ static void read_resv(const struct vfc_ctx *ctx, struct vfc_group *g)
 static struct vfc_device *other_member(const struct vfc_ctx *ctx, struct vfc_topology *t,
 				       int gid, const char *name, size_t *cap)
 {
-	char path[300];
+	char buf[512];
 	struct vfc_device *d = device_new(name);
 
 	if (!d)
 		return NULL;
-	snprintf(path, sizeof(path), IOMMU_GROUPS "/%d/devices/%s", gid, name);
-	d->driver = read_driver(ctx, path);
+	if (vfc_read_link_base(ctx, buf, sizeof(buf), IOMMU_GROUPS "/%d/devices/%s/driver", gid,
+			       name) >= 0)
+		d->driver = strdup(buf);
 	vfc_split_words("", &d->reset_methods);
 	if (add_device(t, d, cap)) {
 		device_free(d);
@@ -281,17 +291,20 @@ static struct vfc_device *other_member(const struct vfc_ctx *ctx, struct vfc_top
 static int scan_groups(const struct vfc_ctx *ctx, struct vfc_topology *t, size_t *devcap)
 {
 	struct vfc_names gn;
-	int rc;
+	int rc, groups_fd;
 
-	rc = vfc_list_dir(ctx, &gn, IOMMU_GROUPS);
-	if (rc == -ENOENT || rc == -ENOTDIR)
-		return 0;
-	if (rc)
-		return rc;
+	groups_fd = vfc_dir_open(ctx, IOMMU_GROUPS);
+	rc = groups_fd < 0 ? groups_fd : vfc_list_dir_at(groups_fd, ".", &gn);
+	if (rc) {
+		if (groups_fd >= 0)
+			close(groups_fd);
+		return rc == -ENOENT || rc == -ENOTDIR ? 0 : rc;
+	}
 	t->groups_dir = true;
 	t->groups = calloc(gn.n ? gn.n : 1, sizeof(*t->groups));
 	if (!t->groups) {
 		vfc_names_free(&gn);
+		close(groups_fd);
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < gn.n; i++) {
@@ -299,6 +312,7 @@ static int scan_groups(const struct vfc_ctx *ctx, struct vfc_topology *t, size_t
 		struct vfc_names members;
 		int64_t id;
 		char buf[64];
+		int gfd;
 
 		if (vfc_parse_s64(gn.v[i], &id) || id < 0 || id > 0x7fffffff ||
 		    strspn(gn.v[i], "0123456789") != strlen(gn.v[i])) {
@@ -307,15 +321,22 @@ static int scan_groups(const struct vfc_ctx *ctx, struct vfc_topology *t, size_t
 		}
 		g->id = (int)id;
 		t->ngroups++;
-		if (vfc_read_attr(ctx, buf, sizeof(buf), IOMMU_GROUPS "/%d/type", g->id) > 0)
+		/* By the number, as a path would name it: "012" reads group 12's directory. */
+		snprintf(buf, sizeof(buf), "%d", g->id);
+		gfd = vfc_dir_open_at(groups_fd, buf);
+		if (vfc_read_attr_at(gfd, "type", buf, sizeof(buf)) > 0)
 			g->type = strdup(buf);
-		read_resv(ctx, g);
-		if (vfc_list_dir(ctx, &members, IOMMU_GROUPS "/%d/devices", g->id))
+		read_resv(gfd, g);
+		rc = vfc_list_dir_at(gfd, "devices", &members);
+		if (gfd >= 0)
+			close(gfd);
+		if (rc)
 			continue;
 		g->devs = calloc(members.n ? members.n : 1, sizeof(*g->devs));
 		if (!g->devs) {
 			vfc_names_free(&members);
 			vfc_names_free(&gn);
+			close(groups_fd);
 			return -ENOMEM;
 		}
 		for (size_t m = 0; m < members.n; m++) {
@@ -336,6 +357,7 @@ static int scan_groups(const struct vfc_ctx *ctx, struct vfc_topology *t, size_t
 		vfc_names_free(&members);
 	}
 	vfc_names_free(&gn);
+	close(groups_fd);
 	return 0;
 }
 
@@ -403,12 +425,75 @@ static int adopt_orphans(struct vfc_topology *t)
 	return 0;
 }
 
+/*
+ * /dev/vfio/noiommu-N, listed once: a stat per group was 4160 failing syscalls on the bench
+ * tree. Unlistable /dev/vfio (listed == false): ask per group, as before.
+ */
+struct noiommu_ids {
+	int *v;
+	size_t n;
+	bool listed;
+};
+
+static int cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
+}
+
+static void noiommu_ids_read(const struct vfc_ctx *ctx, struct noiommu_ids *ids)
+{
+	struct vfc_names names;
+	int dfd;
+
+	memset(ids, 0, sizeof(*ids));
+	dfd = vfc_dir_open(ctx, "/dev/vfio");
+	if (dfd == -ENOENT || dfd == -ENOTDIR) {
+		ids->listed = true;	/* no /dev/vfio: no node of any group */
+		return;
+	}
+	if (dfd < 0 || vfc_list_dir_at(dfd, ".", &names)) {
+		if (dfd >= 0)
+			close(dfd);
+		return;
+	}
+	ids->v = calloc(names.n ? names.n : 1, sizeof(*ids->v));
+	if (ids->v) {
+		ids->listed = true;
+		for (size_t i = 0; i < names.n; i++) {
+			char canon[24];
+			int64_t id;
+
+			/* exactly the name "noiommu-%d" would give, and stat-able like before */
+			if (strncmp(names.v[i], "noiommu-", 8) ||
+			    vfc_parse_s64(names.v[i] + 8, &id) || id < INT_MIN || id > INT_MAX)
+				continue;
+			snprintf(canon, sizeof(canon), "noiommu-%d", (int)id);
+			if (!strcmp(canon, names.v[i]) && vfc_exists_at(dfd, names.v[i]) == 1)
+				ids->v[ids->n++] = (int)id;
+		}
+		if (ids->n > 1)
+			qsort(ids->v, ids->n, sizeof(*ids->v), cmp_int);
+	}
+	vfc_names_free(&names);
+	close(dfd);
+}
+
+static bool noiommu_ids_has(const struct vfc_ctx *ctx, const struct noiommu_ids *ids, int id)
+{
+	if (!ids->listed)
+		return vfc_exists(ctx, "/dev/vfio/noiommu-%d", id) == 1;
+	return ids->n && bsearch(&id, ids->v, ids->n, sizeof(*ids->v), cmp_int);
+}
+
 int vfc_topology_scan(const struct vfc_ctx *ctx, unsigned flags, struct vfc_topology **out)
 {
 	struct vfc_topology *t;
-	struct vfc_names names;
+	struct vfc_names names = { 0 };
+	struct noiommu_ids noiommu;
 	size_t cap = 0;
-	int rc;
+	int rc, devs_fd;
 
 	*out = NULL;
 	t = calloc(1, sizeof(*t));
@@ -416,25 +501,32 @@ int vfc_topology_scan(const struct vfc_ctx *ctx, unsigned flags, struct vfc_topo
 		return -ENOMEM;
 	t->holders_complete = true;
 	t->ctx = ctx;
-	rc = vfc_list_dir(ctx, &names, PCI_DEVICES);
-	if (rc && rc != -ENOENT && rc != -ENOTDIR)
+	devs_fd = vfc_dir_open(ctx, PCI_DEVICES);
+	rc = devs_fd < 0 ? devs_fd : vfc_list_dir_at(devs_fd, ".", &names);
+	if (rc && rc != -ENOENT && rc != -ENOTDIR) {
+		if (devs_fd >= 0)
+			close(devs_fd);
 		goto fail;
+	}
 	for (size_t i = 0; i < names.n; i++) {
 		struct vfc_pciaddr a;
 		struct vfc_device *d;
 
 		if (vfc_pciaddr_parse(names.v[i], &a))
 			continue;	/* not a PCI address: not a PCI device */
-		rc = pci_device_read(ctx, names.v[i], &d);
+		rc = pci_device_read(devs_fd, names.v[i], &d);
 		if (!rc)
 			rc = add_device(t, d, &cap);
 		if (rc) {
 			device_free(d);
 			vfc_names_free(&names);
+			close(devs_fd);
 			goto fail;
 		}
 	}
 	vfc_names_free(&names);
+	if (devs_fd >= 0)
+		close(devs_fd);
 	/* Sort first so groups (which keep pointers) see the final order of members. */
 	if (t->ndevs)
 		qsort(t->devs, t->ndevs, sizeof(*t->devs), cmp_dev);
@@ -449,16 +541,20 @@ int vfc_topology_scan(const struct vfc_ctx *ctx, unsigned flags, struct vfc_topo
 		qsort(t->devs, t->ndevs, sizeof(*t->devs), cmp_dev);
 	if (t->ngroups)
 		qsort(t->groups, t->ngroups, sizeof(*t->groups), cmp_group);
+	noiommu_ids_read(ctx, &noiommu);
 	for (size_t i = 0; i < t->ngroups; i++) {
 		struct vfc_group *g = &t->groups[i];
 
 		if (g->ndevs)
 			qsort(g->devs, g->ndevs, sizeof(*g->devs), cmp_dev);
-		g->noiommu = vfc_exists(ctx, "/dev/vfio/noiommu-%d", g->id) == 1;
+		g->noiommu = noiommu_ids_has(ctx, &noiommu, g->id);
 		rc = vfc_group_eval(g);
-		if (rc)
+		if (rc) {
+			free(noiommu.v);
 			goto fail;
+		}
 	}
+	free(noiommu.v);
 	if (flags & VFC_SCAN_HOLDERS) {
 		rc = vfc_holders_scan(ctx, t);
 		if (rc)
