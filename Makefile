@@ -31,6 +31,12 @@ PKG_LIBS   := $(shell $(PKG_ENV) $(PKG_CONFIG) --libs $(PKGS))
 ifeq ($(PKG_LIBS),)
   $(error pkg-config found none of: $(PKGS); install their -dev packages (see .ci/run))
 endif
+# Line editing for the interactive batch: libedit (BSD licensed; GNU readline is GPL-3) when
+# it is installed. Without it (the lab's cross builds) the prompt reads plain lines.
+ifeq ($(shell $(PKG_ENV) $(PKG_CONFIG) --exists libedit && echo y),y)
+  PKG_CFLAGS += -DVFC_HAVE_LIBEDIT $(shell $(PKG_ENV) $(PKG_CONFIG) --cflags libedit)
+  PKG_LIBS   += $(shell $(PKG_ENV) $(PKG_CONFIG) --libs libedit)
+endif
 
 WARN := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
         -Wpointer-arith -Wcast-align -Wwrite-strings -Wundef -Wvla -Wno-unused-parameter

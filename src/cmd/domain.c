@@ -15,6 +15,7 @@
 #include <pwd.h>
 #include <stdarg.h>
 #include <unistd.h>
+#include <sys/wait.h>
 
 #include "core/caps.h"
 #include "core/domain.h"
@@ -56,7 +57,7 @@ static const struct poptOption domain_options[] = {
 /* ---- columns ---- */
 
 enum {
-	C_BACKEND, C_OFFERED, C_GROUPS, C_DEVICES, C_REQ_START, C_REQ_SIZE, C_WIN_START, C_WIN_LAST,
+	C_NAME, C_BACKEND, C_OFFERED, C_GROUPS, C_DEVICES, C_REQ_START, C_REQ_SIZE, C_WIN_START, C_WIN_LAST,
 	C_WIN_SIZE, C_PAGE_SIZE, C_PAGE_SIZES, C_RANGES_SRC, C_RANGES, C_RESV, C_DMA_LIMIT_SRC,
 	C_DMA_AVAIL, C_DMA_AVAIL_AFTER, C_MEMLOCK_LIMIT, C_MEMLOCK_LOCKED, C_CAP_IPC_LOCK,
 	C_MAPPED, C_KMAPS, C_MAPPINGS, C_PIN_MS, C_VERIFY, C_UNMAPPED, C_DEF_WIN, C_DDW_WINDOWS,
@@ -92,6 +93,8 @@ static const struct out_col map_cols[] = {
 static const struct out_schema map_schema = { "mappings", map_cols, 5 };
 
 static const struct out_col dom_cols[] = {
+	[C_NAME] = { "NAME", OUT_STR, 8, OUT_SPARSE,
+		     "the domain's name in a batch session (null: a one-shot domain)" },
 	[C_BACKEND] = { "BACKEND", OUT_STR, 8, 0, "backend used" },
 	[C_OFFERED] = { "OFFERED", OUT_STRV, 8, 0, "backends this kernel offers" },
 	[C_GROUPS] = { "GROUPS", OUT_STRV, 8, 0, "IOMMU groups in the domain" },
@@ -121,7 +124,8 @@ static const struct out_col dom_cols[] = {
 	[C_MAPPINGS] = { "MAPPINGS", OUT_SUB, 0, 0, "the maps performed", &map_schema },
 	[C_PIN_MS] = { "MAP_MS", OUT_NUM, 8, 0, "milliseconds the maps (pinning) took" },
 	[C_VERIFY] = { "VERIFY", OUT_STR, 8, OUT_SPARSE, "DMA round trip result (null: not asked)" },
-	[C_UNMAPPED] = { "UNMAPPED_BYTES", OUT_NUM, 8, 0, "bytes the kernel confirmed unmapped" },
+	[C_UNMAPPED] = { "UNMAPPED_BYTES", OUT_NUM, 8, OUT_SPARSE,
+			 "bytes the kernel confirmed unmapped at the end (null: the domain lives on)" },
 	[C_DEF_WIN] = { "DEFAULT_WINDOW", OUT_STR, 8, OUT_SPARSE,
 			"SPAPR: the default 32-bit window, START+SIZE (null: not POWER)" },
 	[C_DDW_WINDOWS] = { "DDW_MAX_WINDOWS", OUT_NUM, 8, OUT_SPARSE, "SPAPR v2: windows the platform allows" },
@@ -313,6 +317,39 @@ static void prep_free(struct prep *p)
 	memset(p, 0, sizeof(*p));
 }
 
+/* Fail before touching anything when the pins cannot fit (RLIMIT_MEMLOCK, hugepage pool). */
+static int precheck(struct vfc_cli *cli, const struct vfc_memlock *ml, uint64_t need,
+		    uint64_t hugeneed)
+{
+	uint64_t short_by;
+	char a[32], b[32], c[32], d[32];
+
+	if (vfc_memlock_check(ml, need, &short_by)) {
+		vfc_err("memlock", 0, "mapping needs %s locked memory but RLIMIT_MEMLOCK is %s (%s "
+			"already locked): short by %s; raise it (ulimit -l, LimitMEMLOCK=, limits.conf) "
+			"or grant CAP_IPC_LOCK",
+			vfc_format_size(need, a, sizeof(a)), vfc_format_size(ml->limit, b, sizeof(b)),
+			vfc_format_size(ml->locked, c, sizeof(c)),
+			vfc_format_size(short_by, d, sizeof(d)));
+		return VFC_EXIT_PERM;
+	}
+	if (hugeneed) {
+		struct vfc_hugepool hp;
+		uint64_t pages = (hugeneed + (2ULL << 20) - 1) >> 21;
+
+		if (vfc_hugepool_read(&cli->ctx, 2ULL << 20, &hp) || hp.free < pages) {
+			vfc_err("hugepages", 0, "mapping needs %llu free 2 MiB hugepages, the pool has "
+				"%llu free of %llu; grow it: echo %llu > /sys/kernel/mm/hugepages/"
+				"hugepages-2048kB/nr_hugepages",
+				(unsigned long long)pages, (unsigned long long)hp.free,
+				(unsigned long long)hp.total,
+				(unsigned long long)(hp.total - hp.free + pages));
+			return VFC_EXIT_FAILED;
+		}
+	}
+	return 0;
+}
+
 /* Parse options, resolve targets, and refuse early what cannot work (memlock, hugepages). */
 static int prepare(struct vfc_cli *cli, const char *cmd, int argc, const char **argv,
 		   bool shared_maps, struct prep *p)
@@ -371,38 +408,8 @@ static int prepare(struct vfc_cli *cli, const char *cmd, int argc, const char **
 	if (rc)
 		return rc;
 
-	/* Fail before touching anything when the pins cannot fit under RLIMIT_MEMLOCK. */
 	vfc_memlock_read(&cli->ctx, &p->ml);
-	{
-		uint64_t short_by;
-		char a[32], b[32], c[32], d[32];
-
-		if (vfc_memlock_check(&p->ml, need, &short_by)) {
-			vfc_err("memlock", 0, "mapping needs %s locked memory but RLIMIT_MEMLOCK is %s "
-				"(%s already locked): short by %s; raise it (ulimit -l, LimitMEMLOCK=, "
-				"limits.conf) or grant CAP_IPC_LOCK",
-				vfc_format_size(need, a, sizeof(a)),
-				vfc_format_size(p->ml.limit, b, sizeof(b)),
-				vfc_format_size(p->ml.locked, c, sizeof(c)),
-				vfc_format_size(short_by, d, sizeof(d)));
-			return VFC_EXIT_PERM;
-		}
-	}
-	if (hugeneed) {
-		struct vfc_hugepool hp;
-		uint64_t pages = (hugeneed + (2ULL << 20) - 1) >> 21;
-
-		if (vfc_hugepool_read(&cli->ctx, 2ULL << 20, &hp) || hp.free < pages) {
-			vfc_err("hugepages", 0, "mapping needs %llu free 2 MiB hugepages, the pool has "
-				"%llu free of %llu; grow it: echo %llu > /sys/kernel/mm/hugepages/"
-				"hugepages-2048kB/nr_hugepages",
-				(unsigned long long)pages, (unsigned long long)hp.free,
-				(unsigned long long)hp.total,
-				(unsigned long long)(hp.total - hp.free + pages));
-			return VFC_EXIT_FAILED;
-		}
-	}
-	return 0;
+	return precheck(cli, &p->ml, need, hugeneed);
 }
 
 /* Create the domain; on failure print why (valid ranges, the holder) and return the exit code. */
@@ -447,14 +454,100 @@ static int map_exit(const struct vfc_err *e, int rc)
 	return x;
 }
 
+/* One row per request mapped by the kernel mappings first.. (requests share mappings). */
+static void map_rows(struct out_table *mt, const struct vfc_domain *d,
+		     const struct vfc_map_req *maps, size_t first)
+{
+	for (size_t k = first; k < d->nmaps; k++) {
+		const struct vfc_mapping *m = &d->maps[k];
+
+		for (size_t q = m->first_req; q < m->first_req + m->nreqs; q++) {
+			struct out_row *x = out_row_add(mt);
+
+			hex(x, M_IOVA, maps[q].iova);
+			hex(x, M_SIZE, maps[q].size);
+			out_set_bool(x, M_HUGETLB, maps[q].hugetlb);
+			out_set_bool(x, M_FIXED, maps[q].fixed);
+			out_set_num(x, M_KMAP, (int64_t)k);
+		}
+	}
+}
+
+/*
+ * Map the requests into d and fill row: the requests' rows (with the kernel mapping serving
+ * each), bytes, mappings, the budget left, and --verify's DMA round trip. Returns an exit code.
+ */
+static int map_report(struct vfc_cli *cli, struct vfc_domain *d, struct vfc_map_req *maps,
+		      size_t nmaps, struct out_row *row)
+{
+	struct vfc_err e = { { 0 }, { 0 } };
+	uint64_t t0 = now_ms();
+	uint32_t avail;
+	int rc, exit_rc = VFC_EXIT_OK;
+	size_t first = d->nmaps;
+
+	rc = vfc_domain_map(d, maps, nmaps, &e);
+	out_set_num(row, C_PIN_MS, (int64_t)(now_ms() - t0));
+	if (rc)
+		exit_rc = map_exit(&e, rc);
+	map_rows(out_sub(row, C_MAPPINGS), d, maps, first);
+	out_set_num(row, C_MAPPED, (int64_t)d->mapped_bytes);
+	out_set_num(row, C_KMAPS, (int64_t)d->nmaps);
+	if (!vfc_domain_dma_avail(d, &avail))
+		out_set_num(row, C_DMA_AVAIL_AFTER, avail);
+	if (!rc && dopt.verify) {
+		const char *edu = NULL;
+
+		for (size_t k = 0; k < d->ndevs && !edu; k++) {
+			int64_t v, dv;
+
+			if (!vfc_read_s64(&cli->ctx, &v, "/sys/bus/pci/devices/%s/vendor",
+					  d->devs[k].bdf) && v == 0x1234 &&
+			    !vfc_read_s64(&cli->ctx, &dv, "/sys/bus/pci/devices/%s/device",
+					  d->devs[k].bdf) && dv == 0x11e8)
+				edu = d->devs[k].bdf;
+		}
+		if (!edu) {
+			vfc_err("verify", 0, "no device in the domain has a DMA engine vfioctl knows "
+				"(QEMU edu 1234:11e8)");
+			out_set_str(row, C_VERIFY, "unsupported");
+			exit_rc = VFC_EXIT_UNSUPPORTED;
+		} else {
+			rc = vfc_verify_edu(d, edu, &maps[0], 4095, &e);
+			out_set_strf(row, C_VERIFY, rc ? "failed" : "ok: %s DMA round trip at 0x%llx",
+				     edu, (unsigned long long)maps[0].iova);
+			if (rc)
+				exit_rc = fail(&e, rc);
+		}
+	}
+	return exit_rc;
+}
+
+/* A record (text) or JSON object under object_key for one-row tables; else a table. */
+static int print_one(struct vfc_cli *cli, struct out_table *tb, const char *object_key)
+{
+	struct out_opts o = cli->out;
+	struct out_doc *doc;
+	int rc;
+
+	if (object_key && o.format == OUT_FMT_TABLE)
+		o.format = OUT_FMT_RECORD;
+	doc = out_doc_new(&o);
+	if (object_key && o.format == OUT_FMT_JSON)
+		out_doc_add_object(doc, object_key, tb);
+	else
+		out_doc_add_table(doc, tb);
+	rc = vfc_print_doc(doc);
+	out_doc_free(doc);
+	return rc;
+}
+
 static int cmd_domain(struct vfc_cli *cli, poptContext pc, int argc, const char **argv)
 {
 	struct vfc_domain *d = NULL;
 	struct vfc_err e = { { 0 }, { 0 } };
-	struct out_doc *doc;
 	struct out_table *tb;
 	struct out_row *row;
-	struct out_opts o = cli->out;
 	uint64_t unmapped = 0;
 	struct prep p;
 	int rc, exit_rc = VFC_EXIT_OK;
@@ -477,59 +570,8 @@ static int cmd_domain(struct vfc_cli *cli, poptContext pc, int argc, const char 
 	tb = out_table_new(&dom_schema);
 	row = out_row_add(tb);
 	fill_facts(row, d, &p.req, &p.t, &p.ml);
-	if (p.nmaps) {
-		uint64_t t0 = now_ms();
-		struct out_table *mt;
-		uint32_t avail;
-
-		rc = vfc_domain_map(d, p.maps, p.nmaps, &e);
-		out_set_num(row, C_PIN_MS, (int64_t)(now_ms() - t0));
-		if (rc)
-			exit_rc = map_exit(&e, rc);
-		mt = out_sub(row, C_MAPPINGS);
-		for (size_t k = 0; k < d->nmaps; k++) {
-			const struct vfc_mapping *m = &d->maps[k];
-
-			for (size_t q = m->first_req; q < m->first_req + m->nreqs; q++) {
-				struct out_row *x = out_row_add(mt);
-
-				hex(x, M_IOVA, p.maps[q].iova);
-				hex(x, M_SIZE, p.maps[q].size);
-				out_set_bool(x, M_HUGETLB, p.maps[q].hugetlb);
-				out_set_bool(x, M_FIXED, p.maps[q].fixed);
-				out_set_num(x, M_KMAP, (int64_t)k);
-			}
-		}
-		out_set_num(row, C_MAPPED, (int64_t)d->mapped_bytes);
-		out_set_num(row, C_KMAPS, (int64_t)d->nmaps);
-		if (!vfc_domain_dma_avail(d, &avail))
-			out_set_num(row, C_DMA_AVAIL_AFTER, avail);
-		if (!rc && dopt.verify) {
-			const char *edu = NULL;
-
-			for (size_t k = 0; k < d->ndevs && !edu; k++) {
-				int64_t v, dv;
-
-				if (!vfc_read_s64(&cli->ctx, &v, "/sys/bus/pci/devices/%s/vendor",
-						  d->devs[k].bdf) && v == 0x1234 &&
-				    !vfc_read_s64(&cli->ctx, &dv, "/sys/bus/pci/devices/%s/device",
-						  d->devs[k].bdf) && dv == 0x11e8)
-					edu = d->devs[k].bdf;
-			}
-			if (!edu) {
-				vfc_err("verify", 0, "no device in the domain has a DMA engine vfioctl "
-					"knows (QEMU edu 1234:11e8)");
-				out_set_str(row, C_VERIFY, "unsupported");
-				exit_rc = VFC_EXIT_UNSUPPORTED;
-			} else {
-				rc = vfc_verify_edu(d, edu, &p.maps[0], 4095, &e);
-				out_set_strf(row, C_VERIFY, rc ? "failed" : "ok: %s DMA round trip at 0x%llx",
-					     edu, (unsigned long long)p.maps[0].iova);
-				if (rc)
-					exit_rc = fail(&e, rc);
-			}
-		}
-	}
+	if (p.nmaps)
+		exit_rc = map_report(cli, d, p.maps, p.nmaps, row);
 	rc = vfc_domain_unmap_all(d, &unmapped, &e);
 	if (rc && !exit_rc)
 		exit_rc = fail(&e, rc);
@@ -538,15 +580,7 @@ static int cmd_domain(struct vfc_cli *cli, poptContext pc, int argc, const char 
 	if (rc && !exit_rc)
 		exit_rc = fail(&e, rc);
 
-	if (o.format == OUT_FMT_TABLE)
-		o.format = OUT_FMT_RECORD;
-	doc = out_doc_new(&o);
-	if (o.format == OUT_FMT_JSON)
-		out_doc_add_object(doc, "domain", tb);
-	else
-		out_doc_add_table(doc, tb);
-	rc = vfc_print_doc(doc);
-	out_doc_free(doc);
+	rc = print_one(cli, tb, "domain");
 	prep_free(&p);
 	return exit_rc ? exit_rc : rc;
 }
@@ -617,7 +651,13 @@ static void env_name(char *buf, size_t len, const char *prefix, const char *id)
 	buf[n] = '\0';
 }
 
-static int collect_fds(struct vfc_domain *d, const struct prep *p, struct fdvars *fv)
+/*
+ * The fds and facts a program gets: container and groups (legacy) or iommufd and IOAS, the
+ * devices, the maps and the window. maps: the requests of a one-shot exec, each {map:K} its
+ * place in the shared memfd; NULL: a named domain's kernel mappings, {map:K} as show lists them.
+ */
+static int collect_fds(struct vfc_domain *d, char *const *bdfs, size_t nbdfs,
+		       const struct vfc_map_req *maps, struct fdvars *fv)
 {
 	char key[64], env[96], list[1024] = "";
 	struct vfc_err e = { { 0 }, { 0 } };
@@ -638,26 +678,28 @@ static int collect_fds(struct vfc_domain *d, const struct prep *p, struct fdvars
 			rc |= fdvar_add(fv, d->groups[i].fd, key, env, "%d", d->groups[i].fd);
 		}
 	}
-	for (size_t i = 0; i < p->t.nbdfs; i++) {
-		rc = vfc_domain_device_fd(d, p->t.bdfs[i], &fd, &e);
-		if (rc) {
-			fail(&e, rc);
-			return rc;
+	for (size_t i = 0; i < nbdfs; i++) {
+		int err = vfc_domain_device_fd(d, bdfs[i], &fd, &e);
+
+		if (err) {
+			fail(&e, err);
+			return err;
 		}
-		snprintf(key, sizeof(key), "device:%s", p->t.bdfs[i]);
-		env_name(env, sizeof(env), "VFIOCTL_DEVICE_", p->t.bdfs[i]);
+		snprintf(key, sizeof(key), "device:%s", bdfs[i]);
+		env_name(env, sizeof(env), "VFIOCTL_DEVICE_", bdfs[i]);
 		rc |= fdvar_add(fv, fd, key, env, "%d", fd);
 		if (i == 0)
 			rc |= fdvar_add(fv, -1, "device", "VFIOCTL_DEVICE", "%d", fd);
 		used += (size_t)snprintf(list + used, used < sizeof(list) ? sizeof(list) - used : 0,
-					 "%s%s=%d", i ? "," : "", p->t.bdfs[i], fd);
+					 "%s%s=%d", i ? "," : "", bdfs[i], fd);
 	}
 	rc |= fdvar_add(fv, -1, "devices", "VFIOCTL_DEVICES", "%s", list);
-	/* Maps: the memfd that backs each request, its offset there, and where it sits. */
+	/* Maps: the memfd that backs each, the offset there, and where it sits. */
 	for (size_t k = 0; k < d->nmaps; k++) {
 		const struct vfc_mapping *m = &d->maps[k];
+		size_t q = maps ? m->first_req : k, end = maps ? m->first_req + m->nreqs : k + 1;
 
-		for (size_t q = m->first_req; q < m->first_req + m->nreqs; q++) {
+		for (; q < end; q++) {
 			char id[24];
 
 			snprintf(id, sizeof(id), "%zu", q);
@@ -665,9 +707,9 @@ static int collect_fds(struct vfc_domain *d, const struct prep *p, struct fdvars
 			env_name(env, sizeof(env), "VFIOCTL_MAP_", id);
 			rc |= fdvar_add(fv, m->memfd, key, env, "fd=%d,offset=0x%llx,iova=0x%llx,size=0x%llx",
 					m->memfd,
-					(unsigned long long)((char *)p->maps[q].vaddr - (char *)m->vaddr),
-					(unsigned long long)p->maps[q].iova,
-					(unsigned long long)p->maps[q].size);
+					(unsigned long long)(maps ? (char *)maps[q].vaddr - (char *)m->vaddr : 0),
+					(unsigned long long)(maps ? maps[q].iova : m->iova),
+					(unsigned long long)(maps ? maps[q].size : m->size));
 		}
 	}
 	if (d->has_window)
@@ -675,6 +717,8 @@ static int collect_fds(struct vfc_domain *d, const struct prep *p, struct fdvars
 				(unsigned long long)d->window.start,
 				(unsigned long long)vfc_range_size(&d->window));
 	rc |= fdvar_add(fv, -1, "backend", "VFIOCTL_BACKEND", "%s", vfc_backend_name(d->backend));
+	if (rc)
+		vfc_err("exec", -ENOMEM, "cannot collect the file descriptors");
 	return rc ? -ENOMEM : 0;
 }
 
@@ -778,6 +822,50 @@ static int drop_to_user(const char *user)
 	return 0;
 }
 
+/* PROGRAM ARGS with placeholders replaced; NULL-terminated. Returns 0 or an exit code. */
+static int expand_args(const char **tail, int ntail, const struct fdvars *fv, char ***out)
+{
+	char **args = calloc((size_t)ntail + 1, sizeof(*args));
+
+	*out = args;
+	if (!args)
+		return VFC_EXIT_FAILED;
+	for (int i = 0; i < ntail; i++)
+		if (substitute(tail[i], fv, &args[i]))
+			return VFC_EXIT_USAGE;
+	return 0;
+}
+
+static void args_free(char **args)
+{
+	for (size_t i = 0; args && args[i]; i++)
+		free(args[i]);
+	free(args);
+}
+
+/* Announce the fds, keep only them, drop to the user, exec. Returns only on failure. */
+static int exec_program(char **args, const struct fdvars *fv, const char *user)
+{
+	int rc;
+
+	for (size_t i = 0; i < fv->n; i++)
+		setenv(fv->v[i].env, fv->v[i].val, 1);
+	if (arrange_fds(fv)) {
+		vfc_err("exec", -errno, "cannot arrange file descriptors");
+		return VFC_EXIT_FAILED;
+	}
+	if (user) {
+		rc = drop_to_user(user);
+		if (rc)
+			return rc;
+	}
+	fflush(NULL);
+	execvp(args[0], args);
+	rc = errno;
+	vfc_err(args[0], -rc, "cannot execute");
+	return rc == ENOENT ? 127 : 126;
+}
+
 static int cmd_exec(struct vfc_cli *cli, poptContext pc, int argc, const char **argv)
 {
 	struct vfc_domain *d = NULL;
@@ -803,45 +891,16 @@ static int cmd_exec(struct vfc_cli *cli, poptContext pc, int argc, const char **
 			goto out;
 		}
 	}
-	if (collect_fds(d, &p, &fv)) {
-		rc = VFC_EXIT_FAILED;
-		goto out;
-	}
-	args = calloc((size_t)cli->ntail + 1, sizeof(*args));
-	if (!args) {
-		rc = VFC_EXIT_FAILED;
-		goto out;
-	}
-	for (int i = 0; i < cli->ntail; i++) {
-		if (substitute(cli->tail[i], &fv, &args[i])) {
-			rc = VFC_EXIT_USAGE;
-			goto out;
-		}
-	}
-	for (size_t i = 0; i < fv.n; i++)
-		setenv(fv.v[i].env, fv.v[i].val, 1);
-	if (arrange_fds(&fv)) {
-		vfc_err("exec", -errno, "cannot arrange file descriptors");
-		rc = VFC_EXIT_FAILED;
-		goto out;
-	}
-	if (exec_user) {
-		rc = drop_to_user(exec_user);
-		if (rc)
-			goto out;
-	}
-	fflush(NULL);
-	execvp(args[0], args);
-	rc = errno;
-	vfc_err(args[0], -rc, "cannot execute");
-	rc = rc == ENOENT ? 127 : 126;
+	rc = collect_fds(d, p.t.bdfs, p.t.nbdfs, p.maps, &fv) ? VFC_EXIT_FAILED : 0;
+	if (!rc)
+		rc = expand_args(cli->tail, cli->ntail, &fv, &args);
+	if (!rc)
+		rc = exec_program(args, &fv, exec_user);
 out:
 	/* Only reached when PROGRAM did not start: tear down as domain would. */
 	if (d)
 		vfc_domain_destroy(d, NULL);
-	for (int i = 0; args && i < cli->ntail; i++)
-		free(args[i]);
-	free(args);
+	args_free(args);
 	free(fv.v);
 	prep_free(&p);
 	return rc;
@@ -857,3 +916,428 @@ static const struct vfc_cmd vfc_cmd_exec = {
 	.takes_tail = true,
 };
 VFC_COMMAND(vfc_cmd_exec);
+
+/* ---- named domains of a batch session (vfioctl batch / shell, src/cmd/batch.c) ---- */
+
+enum { U_IOVA, U_SIZE };
+static const struct out_col unmap_cols[] = {
+	[U_IOVA] = { "IOVA", OUT_STR, 18, OUT_DEFAULT, "start of the kernel mapping (hex string)" },
+	[U_SIZE] = { "SIZE", OUT_STR, 10, OUT_DEFAULT,
+		     "bytes the kernel confirmed unmapped (hex string)" },
+};
+static const struct out_schema unmap_schema = { "unmapped", unmap_cols, 2 };
+
+enum { R_DEVICE, R_RESULT };
+static const struct out_col reset_cols[] = {
+	[R_DEVICE] = { "DEVICE", OUT_STR, 12, OUT_DEFAULT, "PCI address" },
+	[R_RESULT] = { "RESULT", OUT_STR, 6, OUT_DEFAULT,
+		       "done (VFIO_DEVICE_RESET through the domain's device fd) or failed" },
+};
+static const struct out_schema reset_schema = { "resets", reset_cols, 2 };
+
+/* "map d0": the subject of a verb's messages */
+static const char *subject(char *buf, size_t len, const char *verb, const char *name)
+{
+	snprintf(buf, len, "%s %s", verb, name);
+	return buf;
+}
+
+/* The named domain, or a message saying there is none (exit 3). */
+static struct vfc_session_domain *named(struct vfc_session *s, const char *verb, int argc,
+					const char **argv)
+{
+	struct vfc_session_domain *sd;
+	char subj[64];
+
+	if (argc < 1) {
+		vfc_usage_error("%s: a domain NAME is required", verb);
+		return NULL;
+	}
+	sd = vfc_session_find(s, argv[0]);
+	if (!sd)
+		vfc_err(subject(subj, sizeof(subj), verb, argv[0]), 0, "no domain of this name in "
+			"this session (domain create %s TARGET... makes one)", argv[0]);
+	return sd;
+}
+
+static int named_exit(struct vfc_session *s, int argc, const char **argv)
+{
+	return argc < 1 ? VFC_EXIT_USAGE : vfc_session_find(s, argv[0]) ? VFC_EXIT_OK
+		: VFC_EXIT_NODEV;
+}
+
+/* Report a core failure under "VERB NAME: [object: ]what". */
+static int verb_fail(const char *subj, const struct vfc_err *e, int rc)
+{
+	if (e->subject[0] && strcmp(e->subject, "map") && strcmp(e->subject, "unmap"))
+		vfc_err(subj, rc, "%s: %s", e->subject, e->what);
+	else
+		vfc_err(subj, rc, "%s", e->what);
+	if (rc == -ERANGE)
+		return VFC_EXIT_UNSUPPORTED;
+	if (rc == -EEXIST)
+		return VFC_EXIT_BUSY;
+	return vfc_exit_for_errno(rc);
+}
+
+static int verb_create(struct vfc_cli *cli, struct vfc_session *s, int argc, const char **argv)
+{
+	struct vfc_domain *d = NULL;
+	struct out_table *tb;
+	struct out_row *row;
+	char subj[64];
+	struct prep p;
+	int rc;
+
+	if (cli->list_columns) {
+		out_list_columns(&dom_schema, stdout);
+		return VFC_EXIT_OK;
+	}
+	if (argc < 2)
+		return vfc_usage_error("domain create: NAME and a TARGET are required (domain create "
+				       "NAME TARGET... [OPTIONS])");
+	if (!vfc_session_name_ok(argv[0]))
+		return vfc_usage_error("domain create: '%s' is not a domain name (a letter, then "
+				       "letters, digits, '_' or '-'; at most %d)", argv[0],
+				       VFC_SESSION_NAME_MAX);
+	subject(subj, sizeof(subj), "domain create", argv[0]);
+	if (vfc_session_find(s, argv[0])) {
+		vfc_err(subj, -EEXIST, "a domain of this name exists (domain destroy %s first)",
+			argv[0]);
+		return VFC_EXIT_BUSY;
+	}
+	/* Shared (memfd) memory, so that a later `exec NAME` can hand the pages over. */
+	rc = prepare(cli, "domain create", argc - 1, argv + 1, true, &p);
+	if (!rc)
+		rc = create_domain(cli, &p, &d);
+	if (rc) {
+		prep_free(&p);
+		return rc;
+	}
+	if (d->backend == VFC_BACKEND_NOIOMMU)
+		vfc_warn("noiommu", "no IOMMU: no isolation, no window, no mappings; the device can DMA "
+			 "to any physical memory");
+	tb = out_table_new(&dom_schema);
+	row = out_row_add(tb);
+	out_set_str(row, C_NAME, argv[0]);
+	fill_facts(row, d, &p.req, &p.t, &p.ml);
+	if (p.nmaps)
+		rc = map_report(cli, d, p.maps, p.nmaps, row);
+	if (!rc && vfc_session_add(s, argv[0], d, &p.req, &p.t)) {
+		vfc_err(subj, -ENOMEM, "cannot keep the domain");
+		rc = VFC_EXIT_FAILED;
+	}
+	if (rc) {
+		/* All or nothing: a domain whose line failed does not stay behind. */
+		vfc_domain_destroy(d, NULL);
+		out_table_free(tb);
+	} else {
+		rc = print_one(cli, tb, "domain");
+	}
+	prep_free(&p);
+	return rc;
+}
+
+static int verb_destroy(struct vfc_cli *cli, struct vfc_session *s, int argc, const char **argv)
+{
+	int exit_rc = VFC_EXIT_OK;
+
+	if (argc < 1)
+		return vfc_usage_error("domain destroy: a domain NAME is required");
+	for (int i = 0; i < argc; i++) {
+		struct vfc_err e = { { 0 }, { 0 } };
+		char subj[64];
+		int rc;
+
+		if (!named(s, "domain destroy", argc - i, argv + i)) {
+			exit_rc = exit_rc ? exit_rc : VFC_EXIT_NODEV;
+			continue;
+		}
+		rc = vfc_session_destroy(s, argv[i], &e);
+		if (rc && !exit_rc)
+			exit_rc = verb_fail(subject(subj, sizeof(subj), "domain destroy", argv[i]), &e,
+					    rc);
+	}
+	return exit_rc;
+}
+
+static int verb_map(struct vfc_cli *cli, struct vfc_session *s, int argc, const char **argv)
+{
+	struct vfc_session_domain *sd = named(s, "map", argc, argv);
+	struct vfc_err e = { { 0 }, { 0 } };
+	struct vfc_map_req *maps;
+	struct vfc_memlock ml;
+	struct out_table *mt;
+	uint64_t need = 0, hugeneed = 0;
+	size_t n = (size_t)(argc > 1 ? argc - 1 : 0), first;
+	char subj[64];
+	int rc;
+
+	if (cli->list_columns) {
+		out_list_columns(&map_schema, stdout);
+		return VFC_EXIT_OK;
+	}
+	if (!sd)
+		return named_exit(s, argc, argv);
+	if (!n)
+		return vfc_usage_error("map %s: SIZE[@IOVA][,hugetlb] is required", argv[0]);
+	maps = calloc(n, sizeof(*maps));
+	if (!maps)
+		return VFC_EXIT_FAILED;
+	for (size_t i = 0; i < n; i++) {
+		if (vfc_map_req_parse(argv[i + 1], &maps[i])) {
+			free(maps);
+			return vfc_usage_error("map %s: '%s' is not SIZE[@IOVA][,hugetlb]", argv[0],
+					       argv[i + 1]);
+		}
+		maps[i].shared = true;
+		need += maps[i].size;
+		hugeneed += maps[i].hugetlb ? maps[i].size : 0;
+	}
+	vfc_memlock_read(&cli->ctx, &ml);
+	rc = precheck(cli, &ml, need, hugeneed);
+	if (rc) {
+		free(maps);
+		return rc;
+	}
+	first = sd->d->nmaps;
+	rc = vfc_domain_map(sd->d, maps, n, &e);
+	mt = out_table_new(&map_schema);
+	map_rows(mt, sd->d, maps, first);
+	free(maps);
+	if (rc) {
+		/* What did get mapped stays, as the kernel has it; show lists it. */
+		out_table_free(mt);
+		return verb_fail(subject(subj, sizeof(subj), "map", argv[0]), &e, rc);
+	}
+	return print_one(cli, mt, NULL);
+}
+
+static int verb_unmap(struct vfc_cli *cli, struct vfc_session *s, int argc, const char **argv)
+{
+	struct vfc_session_domain *sd = named(s, "unmap", argc, argv);
+	struct out_table *ut;
+	char subj[64];
+	int exit_rc = VFC_EXIT_OK;
+	bool all;
+
+	if (cli->list_columns) {
+		out_list_columns(&unmap_schema, stdout);
+		return VFC_EXIT_OK;
+	}
+	if (!sd)
+		return named_exit(s, argc, argv);
+	if (argc < 2)
+		return vfc_usage_error("unmap %s: IOVA... or 'all' is required", argv[0]);
+	all = argc == 2 && !strcmp(argv[1], "all");
+	for (int i = 1; i < argc && !all; i++) {
+		uint64_t v;
+
+		if (vfc_parse_size(argv[i], &v))
+			return vfc_usage_error("unmap %s: '%s' is not an IOVA (or 'all')", argv[0],
+					       argv[i]);
+	}
+	subject(subj, sizeof(subj), "unmap", argv[0]);
+	ut = out_table_new(&unmap_schema);
+	for (int i = 1; all ? sd->d->nmaps > 0 : i < argc; i++) {
+		struct vfc_err e = { { 0 }, { 0 } };
+		uint64_t iova = 0, got = 0;
+		struct out_row *x;
+		int rc;
+
+		if (all)
+			iova = sd->d->maps[0].iova;
+		else
+			vfc_parse_size(argv[i], &iova);
+		rc = vfc_domain_unmap(sd->d, iova, &got, &e);
+		if (rc) {
+			exit_rc = verb_fail(subj, &e, rc);
+			break;
+		}
+		x = out_row_add(ut);
+		hex(x, U_IOVA, iova);
+		hex(x, U_SIZE, got);
+	}
+	if (exit_rc) {
+		out_table_free(ut);
+		return exit_rc;
+	}
+	return print_one(cli, ut, NULL);
+}
+
+static int verb_show(struct vfc_cli *cli, struct vfc_session *s, int argc, const char **argv)
+{
+	struct vfc_session_domain *sd = named(s, "show", argc, argv);
+	struct vfc_memlock ml;
+	struct out_table *tb, *mt;
+	struct out_row *row;
+	uint32_t avail;
+
+	if (cli->list_columns) {
+		out_list_columns(&dom_schema, stdout);
+		return VFC_EXIT_OK;
+	}
+	if (!sd)
+		return named_exit(s, argc, argv);
+	if (argc > 1)
+		return vfc_usage_error("show %s: one domain at a time", argv[0]);
+	if (vfc_check_columns(cli, &dom_schema))
+		return VFC_EXIT_USAGE;
+	vfc_memlock_read(&cli->ctx, &ml);
+	tb = out_table_new(&dom_schema);
+	row = out_row_add(tb);
+	out_set_str(row, C_NAME, sd->name);
+	fill_facts(row, sd->d, &sd->req, &sd->t, &ml);
+	/* The kernel mappings as they are now: what `unmap NAME IOVA` and {map:K} refer to. */
+	mt = out_sub(row, C_MAPPINGS);
+	for (size_t k = 0; k < sd->d->nmaps; k++) {
+		const struct vfc_mapping *m = &sd->d->maps[k];
+		struct out_row *x = out_row_add(mt);
+
+		hex(x, M_IOVA, m->iova);
+		hex(x, M_SIZE, m->size);
+		out_set_bool(x, M_HUGETLB, m->hugetlb);
+		out_set_bool(x, M_FIXED, m->fixed);
+		out_set_num(x, M_KMAP, (int64_t)k);
+	}
+	out_set_num(row, C_MAPPED, (int64_t)sd->d->mapped_bytes);
+	out_set_num(row, C_KMAPS, (int64_t)sd->d->nmaps);
+	if (!vfc_domain_dma_avail(sd->d, &avail))
+		out_set_num(row, C_DMA_AVAIL_AFTER, avail);
+	return print_one(cli, tb, "domain");
+}
+
+static int verb_reset(struct vfc_cli *cli, struct vfc_session *s, int argc, const char **argv)
+{
+	struct vfc_session_domain *sd = named(s, "reset", argc, argv);
+	struct out_table *rt;
+	char subj[64];
+	int rc, exit_rc = VFC_EXIT_OK;
+
+	if (cli->list_columns) {
+		out_list_columns(&reset_schema, stdout);
+		return VFC_EXIT_OK;
+	}
+	if (!sd)
+		return named_exit(s, argc, argv);
+	subject(subj, sizeof(subj), "reset", argv[0]);
+	/* Check every named device before resetting any. */
+	for (int i = 1; i < argc; i++) {
+		struct vfc_pciaddr a;
+		char bdf[VFC_BDF_LEN];
+		const char *why = vfc_pciaddr_parse(argv[i], &a);
+		bool found = false;
+
+		if (why)
+			return vfc_usage_error("reset %s: %s: %s", argv[0], argv[i], why);
+		vfc_pciaddr_format(&a, bdf, sizeof(bdf));
+		for (size_t k = 0; k < sd->t.nbdfs && !found; k++)
+			found = !strcmp(sd->t.bdfs[k], bdf);
+		if (!found) {
+			vfc_err(subj, 0, "%s is not a device of this domain", bdf);
+			return VFC_EXIT_NODEV;
+		}
+	}
+	rt = out_table_new(&reset_schema);
+	for (size_t k = 0; k < sd->t.nbdfs; k++) {
+		struct vfc_err e = { { 0 }, { 0 } };
+		const char *bdf = sd->t.bdfs[k];
+		struct out_row *x;
+		bool wanted = argc < 2;
+		int fd;
+
+		for (int i = 1; i < argc && !wanted; i++) {
+			struct vfc_pciaddr a;
+			char b[VFC_BDF_LEN];
+
+			vfc_pciaddr_parse(argv[i], &a);
+			wanted = !strcmp(vfc_pciaddr_format(&a, b, sizeof(b)), bdf);
+		}
+		if (!wanted)
+			continue;
+		rc = vfc_domain_device_fd(sd->d, bdf, &fd, &e);
+		if (!rc)
+			rc = vfc_device_reset(fd, bdf, &e);
+		x = out_row_add(rt);
+		out_set_str(x, R_DEVICE, bdf);
+		out_set_str(x, R_RESULT, rc ? "failed" : "done");
+		if (rc && !exit_rc)
+			exit_rc = verb_fail(subj, &e, rc);
+	}
+	rc = print_one(cli, rt, NULL);
+	return exit_rc ? exit_rc : rc;
+}
+
+static const struct poptOption session_exec_options[] = {
+	{ "user", 'u', POPT_ARG_STRING, &exec_user, 0,
+	  "run PROGRAM as USER with no capabilities left", "USER" },
+	POPT_TABLEEND
+};
+
+/* The program runs in a child with the domain's fds; the domain stays with the session. */
+static int verb_exec(struct vfc_cli *cli, struct vfc_session *s, int argc, const char **argv)
+{
+	struct vfc_session_domain *sd = named(s, "exec", argc, argv);
+	struct fdvars fv = { 0 };
+	char **args = NULL;
+	int rc, status;
+	pid_t pid;
+
+	if (!sd)
+		return named_exit(s, argc, argv);
+	if (argc > 1)
+		return vfc_usage_error("exec %s: '%s': the program goes after -- (exec NAME -- "
+				       "PROGRAM ARGS...)", argv[0], argv[1]);
+	if (!cli->ntail)
+		return vfc_usage_error("exec %s: PROGRAM is missing (exec NAME -- PROGRAM ARGS...)",
+				       argv[0]);
+	rc = collect_fds(sd->d, sd->t.bdfs, sd->t.nbdfs, NULL, &fv) ? VFC_EXIT_FAILED : 0;
+	if (!rc)
+		rc = expand_args(cli->tail, cli->ntail, &fv, &args);
+	if (rc)
+		goto out;
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		vfc_err("exec", -errno, "cannot fork");
+		rc = VFC_EXIT_FAILED;
+		goto out;
+	}
+	if (pid == 0) {
+		rc = exec_program(args, &fv, exec_user);
+		fflush(NULL);
+		_exit(rc);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR) {
+			vfc_err("exec", -errno, "cannot wait for %s", args[0]);
+			rc = VFC_EXIT_FAILED;
+			goto out;
+		}
+	/* As a shell reports it: the exit status, or 128 + the signal that ended it. */
+	rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+out:
+	args_free(args);
+	free(fv.v);
+	return rc;
+}
+
+const struct vfc_session_verb vfc_domain_verbs[] = {
+	{ "domain", "create", "NAME TARGET... [DOMAIN OPTIONS]",
+	  "create a named domain; it lives until destroyed or the session ends", domain_options,
+	  false, false, verb_create },
+	{ "domain", "destroy", "NAME...", "tear named domains down (unmap, detach, close)", NULL,
+	  false, false, verb_destroy },
+	{ "map", NULL, "NAME SIZE[@IOVA][,hugetlb]...", "map memory into a named domain", NULL,
+	  false, false, verb_map },
+	{ "unmap", NULL, "NAME IOVA...|all", "unmap kernel mappings of a named domain", NULL,
+	  false, false, verb_unmap },
+	{ "show", NULL, "NAME", "what a named domain was granted and holds now", NULL, false, true,
+	  verb_show },
+	{ "reset", NULL, "NAME [BDF...]", "VFIO_DEVICE_RESET of a named domain's devices", NULL,
+	  false, true, verb_reset },
+	{ "exec", NULL, "NAME [--user U] -- PROGRAM ARGS...",
+	  "run PROGRAM with a named domain's fds; the domain stays", session_exec_options, true,
+	  true, verb_exec },
+	{ NULL, NULL, NULL, NULL, NULL, false, false, NULL },
+};

@@ -7,6 +7,7 @@
 #define VFC_CMD_DOMAIN_H
 
 #include "core/domain.h"
+#include "core/session.h"
 #include "core/topology.h"
 #include "vfioctl.h"
 
@@ -16,5 +17,25 @@
  */
 int vfc_cmd_targets(const struct vfc_topology *topo, int argc, const char **argv,
 		    struct vfc_domain_targets *t);
+
+/*
+ * A batch verb over the named domains of a session: `domain create d0 ...`, `map d0 ...`.
+ * Not a command of its own (vfioctl map makes no sense outside a session): batch.c looks
+ * the verbs up before the command table and parses their options the same way.
+ */
+struct vfc_session_verb {
+	const char *name;		/* first word */
+	const char *sub;		/* second word ("create"), or NULL: NAME comes second */
+	const char *args;		/* synopsis after the words */
+	const char *summary;
+	const struct poptOption *options;
+	bool takes_tail;		/* "--" ends the verb's words (exec) */
+	bool shadows;			/* also a command: the verb only when NAME is a domain name */
+	/* argv: the words after name (and sub), options removed; argv[0] is NAME */
+	int (*run)(struct vfc_cli *cli, struct vfc_session *s, int argc, const char **argv);
+};
+
+/* The verbs, ending with a record whose name is NULL. */
+extern const struct vfc_session_verb vfc_domain_verbs[];
 
 #endif
