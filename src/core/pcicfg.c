@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+#include <stdbool.h>
 #include <string.h>
 
 #include "core/pcicfg.h"
@@ -15,24 +16,58 @@
 #define EXT_CAP_ID_ACS		0x000d
 #define EXT_CAP_ID_SRIOV	0x0010
 
-static uint16_t rd16(const uint8_t *p, size_t off)
+/*
+ * The bytes the parse looks at, and nothing else: with a fetch function each range is read
+ * on demand (see vfc_cfg_parse_fetch); without one, cfg holds all len bytes.
+ */
+struct view {
+	const uint8_t *cfg;
+	size_t len;
+	vfc_cfg_fetch_fn *fetch;
+	void *arg;
+	uint8_t *buf;	/* fetch mode: where fetched bytes land, at their offsets */
+	int err;	/* first fetch error: the parse stops */
+};
+
+static bool need(struct view *v, size_t off, size_t n)
 {
-	return (uint16_t)(p[off] | (p[off + 1] << 8));
+	int rc;
+
+	if (!v->fetch)
+		return true;
+	if (v->err)
+		return false;
+	rc = v->fetch(v->arg, v->buf + off, off, n);
+	if (rc)
+		v->err = rc;
+	return !rc;
 }
 
-static uint32_t rd32(const uint8_t *p, size_t off)
+static uint8_t rd8(const struct view *v, size_t off)
 {
-	return (uint32_t)p[off] | ((uint32_t)p[off + 1] << 8) | ((uint32_t)p[off + 2] << 16) |
-	       ((uint32_t)p[off + 3] << 24);
+	return v->cfg[off];
 }
 
-static void walk_caps(const uint8_t *cfg, size_t len, struct vfc_cfginfo *ci)
+static uint16_t rd16(const struct view *v, size_t off)
 {
-	size_t limit = len < 256 ? len : 256;
+	return (uint16_t)(v->cfg[off] | (v->cfg[off + 1] << 8));
+}
+
+static uint32_t rd32(const struct view *v, size_t off)
+{
+	return (uint32_t)rd16(v, off) | ((uint32_t)rd16(v, off + 2) << 16);
+}
+
+static void walk_caps(struct view *v, struct vfc_cfginfo *ci)
+{
+	size_t limit = v->len < 256 ? v->len : 256;
+	size_t ptr = ci->header_type == 2 ? CFG_CAP_PTR_CARDBUS : CFG_CAP_PTR;
 	unsigned pos;
 	int ttl = 48;	/* 192 bytes of caps / 4: more hops than that is a loop */
 
-	pos = cfg[ci->header_type == 2 ? CFG_CAP_PTR_CARDBUS : CFG_CAP_PTR] & ~3u;
+	if (!need(v, ptr, 1))
+		return;
+	pos = rd8(v, ptr) & ~3u;
 	while (pos) {
 		uint8_t id;
 
@@ -40,33 +75,41 @@ static void walk_caps(const uint8_t *cfg, size_t len, struct vfc_cfginfo *ci)
 			ci->malformed = 1;
 			return;
 		}
-		id = cfg[pos];
+		if (!need(v, pos, 2))
+			return;
+		id = rd8(v, pos);
 		ci->caps_seen++;
 		switch (id) {
 		case CAP_ID_PM:
+			if (!need(v, pos + 4, 2))
+				return;
 			ci->pm = VFC_YES;
 			/* PMCSR at +4, bit 3 No_Soft_Reset */
-			ci->pm_nosoftrst = (rd16(cfg, pos + 4) & 0x0008) ? VFC_YES : VFC_NO;
+			ci->pm_nosoftrst = (rd16(v, pos + 4) & 0x0008) ? VFC_YES : VFC_NO;
 			break;
 		case CAP_ID_EXP:
-			ci->pcie_type = (rd16(cfg, pos + 2) >> 4) & 0xf;
+			if (!need(v, pos + 2, 6))
+				return;
+			ci->pcie_type = (rd16(v, pos + 2) >> 4) & 0xf;
 			/* Device Capabilities at +4, bit 28 Function Level Reset */
-			if (rd32(cfg, pos + 4) & (1u << 28))
+			if (rd32(v, pos + 4) & (1u << 28))
 				ci->flr = VFC_YES;
 			break;
 		case CAP_ID_AF:
+			if (!need(v, pos + 3, 1))
+				return;
 			/* AF capabilities at +3: bit 1 FLR, bit 0 Transactions Pending */
-			if (cfg[pos + 3] & 0x02)
+			if (rd8(v, pos + 3) & 0x02)
 				ci->flr = VFC_YES;
 			break;
 		default:
 			break;
 		}
-		pos = cfg[pos + 1] & ~3u;
+		pos = rd8(v, pos + 1) & ~3u;
 	}
 }
 
-static void walk_ext_caps(const uint8_t *cfg, size_t len, struct vfc_cfginfo *ci)
+static void walk_ext_caps(struct view *v, struct vfc_cfginfo *ci)
 {
 	unsigned pos = 0x100;
 	int ttl = (4096 - 256) / 8;
@@ -74,18 +117,22 @@ static void walk_ext_caps(const uint8_t *cfg, size_t len, struct vfc_cfginfo *ci
 	while (pos) {
 		uint32_t hdr;
 
-		if (pos < 0x100 || pos + 8 > len || ttl-- <= 0) {
+		if (pos < 0x100 || pos + 8 > v->len || ttl-- <= 0) {
 			ci->malformed = 1;
 			return;
 		}
-		hdr = rd32(cfg, pos);
+		if (!need(v, pos, 4))
+			return;
+		hdr = rd32(v, pos);
 		if (hdr == 0 || hdr == 0xffffffff)
 			return;	/* no extended capabilities */
 		switch (hdr & 0xffff) {
 		case EXT_CAP_ID_ACS:
+			if (!need(v, pos + 4, 4))
+				return;
 			ci->acs = VFC_YES;
-			ci->acs_cap = rd16(cfg, pos + 4);
-			ci->acs_ctrl = rd16(cfg, pos + 6);
+			ci->acs_cap = rd16(v, pos + 4);
+			ci->acs_ctrl = rd16(v, pos + 6);
 			break;
 		case EXT_CAP_ID_SRIOV:
 			ci->sriov = VFC_YES;
@@ -97,31 +144,50 @@ static void walk_ext_caps(const uint8_t *cfg, size_t len, struct vfc_cfginfo *ci
 	}
 }
 
-void vfc_cfg_parse(const uint8_t *cfg, size_t len, struct vfc_cfginfo *ci)
+static void parse(struct view *v, struct vfc_cfginfo *ci)
 {
 	memset(ci, 0, sizeof(*ci));
 	ci->header_type = -1;
 	ci->multifunction = VFC_UNKNOWN;
 	ci->flr = ci->pm = ci->pm_nosoftrst = ci->acs = ci->sriov = VFC_UNKNOWN;
 	ci->pcie_type = VFC_PCIE_NONE;
-	if (!cfg || len < 64)
+	if ((!v->cfg && !v->fetch) || v->len < 64 || !need(v, CFG_HEADER_TYPE, 1))
 		return;
-	ci->header_type = cfg[CFG_HEADER_TYPE] & 0x7f;
-	ci->multifunction = (cfg[CFG_HEADER_TYPE] & 0x80) ? VFC_YES : VFC_NO;
-	if (len <= 64)
+	ci->header_type = rd8(v, CFG_HEADER_TYPE) & 0x7f;
+	ci->multifunction = (rd8(v, CFG_HEADER_TYPE) & 0x80) ? VFC_YES : VFC_NO;
+	if (v->len <= 64)
 		return;	/* unprivileged read: the capability list is not visible */
+	if (!need(v, CFG_STATUS, 2))
+		return;
 	ci->flr = ci->pm = ci->pm_nosoftrst = VFC_NO;
-	if (rd16(cfg, CFG_STATUS) & CFG_STATUS_CAP_LIST)
-		walk_caps(cfg, len, ci);
+	if (rd16(v, CFG_STATUS) & CFG_STATUS_CAP_LIST)
+		walk_caps(v, ci);
 	if (ci->pm != VFC_YES)
 		ci->pm_nosoftrst = VFC_UNKNOWN;	/* no PM capability: the bit does not exist */
 	if (ci->pcie_type == VFC_PCIE_NONE && !ci->malformed) {
 		/* Conventional PCI: no extended config space, so no ACS and no SR-IOV at all. */
 		ci->acs = ci->sriov = VFC_NO;
-	} else if (len > 256) {
+	} else if (v->len > 256) {
 		ci->acs = ci->sriov = VFC_NO;
-		walk_ext_caps(cfg, len, ci);
+		walk_ext_caps(v, ci);
 	}
+}
+
+void vfc_cfg_parse(const uint8_t *cfg, size_t len, struct vfc_cfginfo *ci)
+{
+	struct view v = { .cfg = cfg, .len = len };
+
+	parse(&v, ci);
+}
+
+int vfc_cfg_parse_fetch(size_t len, vfc_cfg_fetch_fn *fetch, void *arg, struct vfc_cfginfo *ci)
+{
+	uint8_t buf[4096];
+	struct view v = { .cfg = buf, .len = len < sizeof(buf) ? len : sizeof(buf),
+			  .fetch = fetch, .arg = arg, .buf = buf };
+
+	parse(&v, ci);
+	return v.err;
 }
 
 const char *vfc_pcie_type_name(int t)

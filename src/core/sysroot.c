@@ -260,6 +260,13 @@ int vfc_dir_open_at(int dfd, const char *name)
 	return fd < 0 ? -errno : fd;
 }
 
+int vfc_open_at(int dfd, const char *name)
+{
+	int fd = openat(dfd, name, ATTR_OPEN_FLAGS);
+
+	return fd < 0 ? -errno : fd;
+}
+
 ssize_t vfc_read_attr_at(int dfd, const char *name, char *buf, size_t len)
 {
 	if (len == 0)

@@ -62,6 +62,7 @@ DIR *vfc_opendir(const struct vfc_ctx *ctx, const char *fmt, ...)
 int vfc_dir_open(const struct vfc_ctx *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));	/* fd or -errno */
 int vfc_dir_open_at(int dfd, const char *name);	/* fd or -errno */
+int vfc_open_at(int dfd, const char *name);	/* read-only, as the readers open; fd or -errno */
 ssize_t vfc_read_attr_at(int dfd, const char *name, char *buf, size_t len);
 ssize_t vfc_read_bin_at(int dfd, const char *name, void *buf, size_t len);
 int vfc_read_s64_at(int dfd, const char *name, int64_t *val);

@@ -4,7 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
+
+#include <linux/magic.h>
 
 #include "core/topology.h"
 
@@ -82,14 +86,62 @@ static void read_reset(int dfd, struct vfc_device *d)
 	}
 }
 
-static void read_config(int dfd, struct vfc_device *d)
+static int fetch_pread(void *arg, uint8_t *dst, size_t off, size_t n)
 {
-	uint8_t cfg[4096];
+	int fd = *(const int *)arg;
 	ssize_t r;
 
-	r = vfc_read_bin_at(dfd, "config", cfg, sizeof(cfg));
-	d->cfg_len = r > 0 ? (size_t)r : 0;
-	vfc_cfg_parse(r > 0 ? cfg : NULL, d->cfg_len, &d->cfg);
+	do
+		r = pread(fd, dst, n, (off_t)off);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return -errno;
+	return (size_t)r == n ? 0 : -EIO;
+}
+
+int vfc_config_read_at(int dfd, bool sparse, struct vfc_cfginfo *ci, size_t *len)
+{
+	uint8_t cfg[4096];
+	struct stat st;
+	ssize_t r;
+	int fd;
+
+	if (!sparse) {
+		r = vfc_read_bin_at(dfd, "config", cfg, sizeof(cfg));
+		*len = r > 0 ? (size_t)r : 0;
+		vfc_cfg_parse(r > 0 ? cfg : NULL, *len, ci);
+		return r < 0 ? (int)r : 0;
+	}
+	fd = vfc_open_at(dfd, "config");
+	if (fd < 0) {
+		*len = 0;
+		vfc_cfg_parse(NULL, 0, ci);
+		return fd;
+	}
+	/*
+	 * Sparse only when all of the file is readable, which its last byte tells: the kernel
+	 * cuts an unprivileged read at 64 bytes (128 for CardBus), and then the whole (short)
+	 * file is read below, as the parse must see where it ends.
+	 */
+	if (!fstat(fd, &st) && S_ISREG(st.st_mode) && st.st_size > 64) {
+		uint8_t last;
+
+		*len = st.st_size < (off_t)sizeof(cfg) ? (size_t)st.st_size : sizeof(cfg);
+		if (!fetch_pread(&fd, &last, *len - 1, 1) &&
+		    !vfc_cfg_parse_fetch(*len, fetch_pread, &fd, ci)) {
+			close(fd);
+			return 0;
+		}
+	}
+	do
+		r = read(fd, cfg, sizeof(cfg));
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		r = -errno;
+	close(fd);
+	*len = r > 0 ? (size_t)r : 0;
+	vfc_cfg_parse(r > 0 ? cfg : NULL, *len, ci);
+	return r < 0 ? (int)r : 0;
 }
 
 static struct vfc_device *device_new(const char *name)
@@ -124,7 +176,7 @@ static void device_free(struct vfc_device *d)
  * dfd: the device's directory (O_PATH), or -errno when it could not be opened: then every
  * attribute is missing, as reading each by its path would find.
  */
-static int pci_device_read(int devs_fd, const char *name, struct vfc_device **out)
+static int pci_device_read(int devs_fd, const char *name, bool cfg_sparse, struct vfc_device **out)
 {
 	char buf[ATTR_MAX];
 	struct vfc_device *d;
@@ -153,7 +205,7 @@ static int pci_device_read(int devs_fd, const char *name, struct vfc_device **ou
 	if (vfc_read_s64_at(dfd, "numa_node", &v) == 0 && v >= 0)
 		d->numa_node = v;
 	read_reset(dfd, d);
-	read_config(dfd, d);
+	vfc_config_read_at(dfd, cfg_sparse, &d->cfg, &d->cfg_len);
 	d->is_bridge = d->cfg.header_type == 1 || d->cfg.header_type == 2 ||
 		       (d->class_code >= 0 &&
 			((d->class_code >> 8) == 0x0604 || (d->class_code >> 8) == 0x0609));
@@ -492,6 +544,8 @@ int vfc_topology_scan(const struct vfc_ctx *ctx, unsigned flags, struct vfc_topo
 	struct vfc_topology *t;
 	struct vfc_names names = { 0 };
 	struct noiommu_ids noiommu;
+	struct statfs sfs;
+	bool cfg_sparse;
 	size_t cap = 0;
 	int rc, devs_fd;
 
@@ -508,13 +562,15 @@ int vfc_topology_scan(const struct vfc_ctx *ctx, unsigned flags, struct vfc_topo
 			close(devs_fd);
 		goto fail;
 	}
+	/* Config space is costly to read on sysfs only (a fixture tree is plain files). */
+	cfg_sparse = devs_fd >= 0 && !fstatfs(devs_fd, &sfs) && sfs.f_type == SYSFS_MAGIC;
 	for (size_t i = 0; i < names.n; i++) {
 		struct vfc_pciaddr a;
 		struct vfc_device *d;
 
 		if (vfc_pciaddr_parse(names.v[i], &a))
 			continue;	/* not a PCI address: not a PCI device */
-		rc = pci_device_read(devs_fd, names.v[i], &d);
+		rc = pci_device_read(devs_fd, names.v[i], cfg_sparse, &d);
 		if (!rc)
 			rc = add_device(t, d, &cap);
 		if (rc) {

@@ -85,6 +85,14 @@ enum vfc_scan_flags {
 };
 
 int vfc_topology_scan(const struct vfc_ctx *ctx, unsigned flags, struct vfc_topology **out);
+
+/*
+ * Config-space facts from the `config` file in device directory dfd; *len: bytes readable
+ * (64 unprivileged). sparse: read only the bytes the parse looks at (vfc_cfg_parse_fetch),
+ * for sysfs, where each dword is a config cycle; otherwise the whole file in one read. Both
+ * give the same facts and length. Returns 0 or -errno (then facts unknown, *len 0).
+ */
+int vfc_config_read_at(int dfd, bool sparse, struct vfc_cfginfo *ci, size_t *len);
 void vfc_topology_free(struct vfc_topology *t);
 struct vfc_device *vfc_topology_device(const struct vfc_topology *t, const struct vfc_pciaddr *a);
 struct vfc_group *vfc_topology_group(const struct vfc_topology *t, int id);
