@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "out/json.h"
@@ -40,10 +40,42 @@ static int utf8_seq_len(const unsigned char *p)
 	return n;
 }
 
+/*
+ * Output goes through stdio's buffer with the _unlocked calls, plain runs in one fwrite: the
+ * writer used to fputc every byte and fputs every indent level (locked stdio each time),
+ * ~110 M instructions for `list --devices -J` on the 4160-device bench tree.
+ */
+static void put(FILE *f, const char *s, size_t n)
+{
+	if (n)
+		fwrite_unlocked(s, 1, n, f);
+}
+
+static void put_str(FILE *f, const char *s)
+{
+	put(f, s, strlen(s));
+}
+
+/* Bytes that go out as they are: printable ASCII but the quote and the backslash. */
+static bool plain(unsigned char c)
+{
+	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+}
+
 static void put_escaped(FILE *f, const char *s)
 {
-	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+	const unsigned char *p = (const unsigned char *)s;
+
+	putc_unlocked('"', f);
+	while (*p) {
+		const unsigned char *run = p;
+		char esc[8];
+
+		while (plain(*p))
+			p++;
+		put(f, (const char *)run, (size_t)(p - run));
+		if (!*p)
+			break;
 		if (*p >= 0x80) {
 			/*
 			 * JSON text is UTF-8 (RFC 8259): a sysfs or pci.ids string in another
@@ -54,74 +86,85 @@ static void put_escaped(FILE *f, const char *s)
 			int n = utf8_seq_len(p);
 
 			if (n) {
-				fwrite(p, 1, (size_t)n, f);
-				p += n - 1;
+				put(f, (const char *)p, (size_t)n);
+				p += n;
 			} else {
-				fputs("\\ufffd", f);
+				put(f, "\\ufffd", 6);
+				p++;
 			}
 			continue;
 		}
 		switch (*p) {
-		case '"': fputs("\\\"", f); break;
-		case '\\': fputs("\\\\", f); break;
-		case '\n': fputs("\\n", f); break;
-		case '\t': fputs("\\t", f); break;
-		case '\r': fputs("\\r", f); break;
-		case '\b': fputs("\\b", f); break;
-		case '\f': fputs("\\f", f); break;
+		case '"': put(f, "\\\"", 2); break;
+		case '\\': put(f, "\\\\", 2); break;
+		case '\n': put(f, "\\n", 2); break;
+		case '\t': put(f, "\\t", 2); break;
+		case '\r': put(f, "\\r", 2); break;
+		case '\b': put(f, "\\b", 2); break;
+		case '\f': put(f, "\\f", 2); break;
 		default:
 			/* Control bytes and DEL escaped; sysfs strings may hold anything. */
-			if (*p < 0x20 || *p == 0x7f)
-				fprintf(f, "\\u%04x", *p);
-			else
-				fputc(*p, f);
+			snprintf(esc, sizeof(esc), "\\u%04x", *p);
+			put(f, esc, 6);
 		}
+		p++;
 	}
-	fputc('"', f);
+	putc_unlocked('"', f);
 }
 
 static void indent(struct jw *w)
 {
+	static const char spaces[] = "                                                                ";
+
 	if (w->compact)
 		return;
-	fputc('\n', w->f);
-	for (int i = 0; i < w->depth; i++)
-		fputs("  ", w->f);
+	putc_unlocked('\n', w->f);
+	for (size_t n = 2 * (size_t)w->depth; n;) {
+		size_t k = n < sizeof(spaces) - 1 ? n : sizeof(spaces) - 1;
+
+		put(w->f, spaces, k);
+		n -= k;
+	}
 }
 
-/* Comma, newline and indentation before a value; then the key if any. */
+/*
+ * Comma, newline and indentation before a value; then the key if any. Only the innermost
+ * container's "has a value" matters: every outer one holds at least the container being
+ * written, so closing a container always leaves its parent needing a comma. (The writer
+ * kept one flag per level in a 32-entry array and lost commas below depth 31.)
+ */
 static void begin_value(struct jw *w, const char *key)
 {
 	if (w->depth > 0) {
-		if (w->need_comma[w->depth])
-			fputc(',', w->f);
+		if (w->need_comma)
+			putc_unlocked(',', w->f);
 		indent(w);
-		w->need_comma[w->depth] = true;
+		w->need_comma = true;
 	}
 	if (key) {
 		put_escaped(w->f, key);
-		fputs(w->compact ? ":" : ": ", w->f);
+		put_str(w->f, w->compact ? ":" : ": ");
 	}
 }
 
 static void open_container(struct jw *w, const char *key, char c)
 {
 	begin_value(w, key);
-	fputc(c, w->f);
-	if (w->depth + 1 < JW_MAX_DEPTH)
-		w->depth++;
-	w->need_comma[w->depth] = false;
+	putc_unlocked(c, w->f);
+	w->depth++;
+	w->need_comma = false;
 }
 
 static void close_container(struct jw *w, char c)
 {
-	bool had = w->need_comma[w->depth];
+	bool had = w->need_comma;
 
 	if (w->depth > 0)
 		w->depth--;
 	if (had)
 		indent(w);
-	fputc(c, w->f);
+	putc_unlocked(c, w->f);
+	w->need_comma = w->depth > 0;
 }
 
 void jw_object_open(struct jw *w, const char *key)
@@ -150,34 +193,51 @@ void jw_string(struct jw *w, const char *key, const char *val)
 	if (val)
 		put_escaped(w->f, val);
 	else
-		fputs("null", w->f);
+		put(w->f, "null", 4);
+}
+
+/* Digits of v, right-aligned in buf[24]; returns the first. */
+static char *fmt_u64(uint64_t v, char *end)
+{
+	*--end = '\0';
+	do
+		*--end = (char)('0' + v % 10);
+	while (v /= 10);
+	return end;
 }
 
 void jw_int(struct jw *w, const char *key, int64_t val)
 {
+	char buf[24], *p;
+
 	begin_value(w, key);
-	fprintf(w->f, "%" PRId64, val);
+	p = fmt_u64(val < 0 ? -(uint64_t)val : (uint64_t)val, buf + sizeof(buf));
+	if (val < 0)
+		*--p = '-';
+	put_str(w->f, p);
 }
 
 void jw_uint(struct jw *w, const char *key, uint64_t val)
 {
+	char buf[24];
+
 	begin_value(w, key);
-	fprintf(w->f, "%" PRIu64, val);
+	put_str(w->f, fmt_u64(val, buf + sizeof(buf)));
 }
 
 void jw_bool(struct jw *w, const char *key, bool val)
 {
 	begin_value(w, key);
-	fputs(val ? "true" : "false", w->f);
+	put_str(w->f, val ? "true" : "false");
 }
 
 void jw_null(struct jw *w, const char *key)
 {
 	begin_value(w, key);
-	fputs("null", w->f);
+	put(w->f, "null", 4);
 }
 
 void jw_end(struct jw *w)
 {
-	fputc('\n', w->f);
+	putc_unlocked('\n', w->f);
 }

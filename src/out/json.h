@@ -7,12 +7,16 @@
 #include <stdint.h>
 #include <stdio.h>
 
+/*
+ * Nesting is not limited (it was, to 31 levels). JW_MAX_DEPTH stays for the fuzz harness,
+ * which bounds the depth of the documents it generates with it.
+ */
 #define JW_MAX_DEPTH 32
 
 struct jw {
 	FILE *f;
 	int depth;
-	bool need_comma[JW_MAX_DEPTH];
+	bool need_comma;	/* the innermost open container holds a value already */
 	bool compact;		/* one line (JSON lines for batch mode) */
 };
 

@@ -104,6 +104,60 @@ static void test_json(void)
 	fclose(f);
 	OK(strstr(buf, "[[1,2],30],29]") && strstr(buf, "],3],2]}"), "31 levels keep their commas");
 	free(buf);
+
+	/* Below depth 31 the writer dropped commas (JW_MAX_DEPTH); it has no limit now. */
+	{
+		char want[4096] = "{\"a\":", *p = want + strlen(want);
+
+		for (depth = 1; depth <= 100; depth++)
+			p += sprintf(p, "[%d,", depth);
+		p += sprintf(p, "{\"k\":0,\"l\":1}");
+		for (depth = 100; depth >= 1; depth--)
+			p += sprintf(p, ",%d]", -depth);
+		sprintf(p, "}\n");
+		buf = NULL;
+		f = open_memstream(&buf, &len);
+		jw_init(&w, f, true);
+		jw_object_open(&w, NULL);
+		for (depth = 1; depth <= 100; depth++) {
+			jw_array_open(&w, depth == 1 ? "a" : NULL);
+			jw_int(&w, NULL, depth);
+		}
+		jw_object_open(&w, NULL);
+		jw_int(&w, "k", 0);
+		jw_int(&w, "l", 1);
+		jw_object_close(&w);
+		for (depth = 100; depth >= 1; depth--) {
+			jw_int(&w, NULL, -depth);
+			jw_array_close(&w);
+		}
+		jw_object_close(&w);
+		jw_end(&w);
+		fclose(f);
+		OK(buf && !strcmp(buf, want), "100 levels keep their commas");
+		free(buf);
+	}
+	{
+		buf = NULL;
+		f = open_memstream(&buf, &len);
+		jw_init(&w, f, false);
+		jw_object_open(&w, NULL);
+		jw_int(&w, "min", INT64_MIN);
+		jw_uint(&w, "max", UINT64_MAX);
+		jw_array_open(&w, "e");
+		jw_array_close(&w);
+		jw_array_open(&w, "n");
+		jw_null(&w, NULL);
+		jw_bool(&w, NULL, false);
+		jw_array_close(&w);
+		jw_object_close(&w);
+		jw_end(&w);
+		fclose(f);
+		IS_STR(buf, "{\n  \"min\": -9223372036854775808,\n  \"max\": 18446744073709551615,\n"
+		       "  \"e\": [],\n  \"n\": [\n    null,\n    false\n  ]\n}\n",
+		       "indented output, extreme numbers");
+		free(buf);
+	}
 }
 
 int main(void)
