@@ -48,11 +48,19 @@ struct out_schema {
 
 enum out_format { OUT_FMT_TABLE, OUT_FMT_RAW, OUT_FMT_JSON, OUT_FMT_RECORD };
 
+/*
+ * Who lays out OUT_FMT_TABLE: auto (0) is the built-in plain renderer when the output is not
+ * a terminal and every cell is printable ASCII (the same bytes libsmartcols would print,
+ * without its per-character width measuring), libsmartcols otherwise. Tests force either.
+ */
+enum out_table_engine { OUT_TABLE_AUTO, OUT_TABLE_SCOLS, OUT_TABLE_BUILTIN };
+
 struct out_opts {
 	enum out_format format;
 	bool noheadings;
 	const char *columns;	/* -o: comma list; "+A,B" appends to the defaults */
 	bool compact_json;	/* JSON lines (batch mode) */
+	enum out_table_engine table_engine;
 };
 
 struct out_table;

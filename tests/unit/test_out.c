@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The output model: JSON escaping and types, -o selection, nested sub-tables, raw lines. */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <unistd.h>
 
 #include "out/out.h"
 #include "tap.h"
@@ -55,6 +58,172 @@ static char *render(enum out_format fmt, const char *cols)
 	return buf;
 }
 
+/*
+ * The built-in plain table renderer against libsmartcols: random tables (widths, hints,
+ * alignment, empty and unset cells, sub-table continuation lines, with and without
+ * headings) must come out byte for byte the same. libsmartcols lays out for a terminal when
+ * stdout is one, so stdout is /dev/null while they render.
+ */
+static uint64_t rng = 0x2545f4914f6cdd1dull;
+
+static unsigned rnd(unsigned n)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (unsigned)(rng % n);
+}
+
+static bool not_plain;	/* a cell the built-in renderer leaves to libsmartcols */
+
+static char *rnd_text(size_t max, bool upper)
+{
+	static const char odd[] = { 0x7f, (char)0xc3, 0x01, '\\' };
+	size_t n = rnd((unsigned)max + 1);
+	char *s = malloc(n + 2);
+
+	for (size_t i = 0; i < n; i++) {
+		s[i] = upper ? (char)('A' + rnd(26)) : (char)(rnd(8) ? 0x21 + rnd(94) : ' ');
+		if (s[i] == '\\')
+			s[i] = '/';
+	}
+	s[n] = '\0';
+	if (!upper && n && rnd(100) == 0) {
+		size_t at = rnd((unsigned)n);
+
+		s[at] = odd[rnd(4)];
+		if (s[at] == '\\' && rnd(2))
+			strcpy(s + at + 1, "x");	/* "\x": libsmartcols escapes it */
+		not_plain = true;
+	}
+	return s;
+}
+
+static const double hints[] = { 0, 0.2, 0.4, 1, 2, 3, 5, 8, 12, 20 };
+
+static void rnd_schema(struct out_schema *s, struct out_col *cols, size_t n, bool expand)
+{
+	static const enum out_type types[] = { OUT_STR, OUT_STR, OUT_STR, OUT_NUM, OUT_BOOL,
+					       OUT_STRV };
+
+	for (size_t i = 0; i < n; i++) {
+		cols[i] = (struct out_col){ .name = rnd_text(10, true), .type = types[rnd(6)],
+					    .whint = hints[rnd(10)], .flags = OUT_DEFAULT };
+		if (!*cols[i].name) {
+			free((char *)cols[i].name);
+			cols[i].name = strdup("X");
+		}
+		if (rnd(3) == 0)
+			cols[i].flags |= OUT_RIGHT;
+		if (rnd(3) == 0)
+			cols[i].flags |= OUT_TRUNC;
+	}
+	if (expand)
+		cols[n - 1] = (struct out_col){ .name = strdup("SUB"), .type = OUT_SUB,
+						.flags = OUT_EXPAND };
+	*s = (struct out_schema){ "t", cols, n };
+}
+
+static void rnd_row(struct out_row *r, const struct out_schema *s)
+{
+	for (size_t c = 0; c < s->ncols; c++) {
+		char *t, *v[4] = { NULL };
+
+		if (rnd(6) == 0)
+			continue;	/* unset */
+		switch (s->cols[c].type) {
+		case OUT_STR:
+			t = rnd_text(rnd(4) ? 8 : 30, false);
+			out_set_str(r, (int)c, t);
+			free(t);
+			break;
+		case OUT_NUM: out_set_num(r, (int)c, (int64_t)rnd(100000) - 500); break;
+		case OUT_BOOL: out_set_bool(r, (int)c, rnd(2)); break;
+		case OUT_STRV:
+			for (unsigned k = rnd(3), i = 0; i < k; i++)
+				v[i] = rnd_text(6, false);
+			out_set_strv(r, (int)c, v);
+			for (int i = 0; v[i]; i++)
+				free(v[i]);
+			break;
+		case OUT_SUB:
+			for (unsigned k = rnd(4), i = 0; i < k; i++)
+				rnd_row(out_row_add(out_sub(r, (int)c)), s->cols[c].sub);
+			break;
+		}
+	}
+}
+
+static char *render_with(const struct out_schema *s, uint64_t seed, bool noheadings,
+			 enum out_table_engine engine)
+{
+	struct out_opts o = { .format = OUT_FMT_TABLE, .noheadings = noheadings,
+			      .table_engine = engine };
+	struct out_doc *d = out_doc_new(&o);
+	struct out_table *t = out_table_new(s);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	rng = seed;
+	for (unsigned n = rnd(12), i = 0; i < n; i++)
+		rnd_row(out_row_add(t), s);
+	out_doc_add_table(d, t);
+	f = open_memstream(&buf, &len);
+	out_doc_print(d, f);
+	fclose(f);
+	out_doc_free(d);
+	return buf;
+}
+
+static void test_plain_table(void)
+{
+	int saved = dup(STDOUT_FILENO), null = open("/dev/null", O_WRONLY);
+	size_t same = 0, total = 0, plain = 0;
+	char first_diff[2048] = "";
+
+	fflush(stdout);
+	dup2(null, STDOUT_FILENO);
+	for (int round = 0; round < 3000; round++) {
+		struct out_col cols[8], subcols[4];
+		struct out_schema s, sub;
+		bool expand = rnd(3) == 0, noheadings = rnd(4) == 0;
+		size_t n = 1 + rnd(7), nsub = 1 + rnd(4);
+		uint64_t seed = rng;
+		char *a, *b;
+
+		rnd_schema(&s, cols, n + expand, expand);
+		if (expand) {
+			rnd_schema(&sub, subcols, nsub, false);
+			cols[n].sub = &sub;
+		}
+		seed = rng;
+		not_plain = false;
+		a = render_with(&s, seed, noheadings, OUT_TABLE_SCOLS);
+		b = render_with(&s, seed, noheadings, OUT_TABLE_BUILTIN);
+		total++;
+		if (a && b && !strcmp(a, b))
+			same++;
+		else if (!first_diff[0])
+			snprintf(first_diff, sizeof(first_diff), "libsmartcols:\n%s\nbuilt-in:\n%s", a,
+				 b);
+		plain += !not_plain && a && *a;
+		free(a);
+		free(b);
+		for (size_t i = 0; i < n + expand; i++)
+			free((char *)cols[i].name);
+		for (size_t i = 0; expand && i < nsub; i++)
+			free((char *)subcols[i].name);
+		rng = seed * 6364136223846793005ull + 1442695040888963407ull;
+	}
+	fflush(stdout);
+	dup2(saved, STDOUT_FILENO);
+	close(saved);
+	close(null);
+	OK(same == total, "built-in table = libsmartcols on %zu random tables (%zu built-in)%s%s",
+	   total, plain, first_diff[0] ? "\n" : "", first_diff);
+}
+
 int main(void)
 {
 	const char *bad;
@@ -91,5 +260,6 @@ int main(void)
 	OK(out_columns_check(&par_schema, "ID,BOGUS", &bad, &badlen) == -EINVAL && badlen == 5 &&
 	   !strncmp(bad, "BOGUS", 5), "unknown column named");
 	OK(out_columns_check(&par_schema, "ID,,N", &bad, &badlen) == -EINVAL, "empty name refused");
+	test_plain_table();
 	return tap_done();
 }
