@@ -158,10 +158,10 @@ static void test_fetch(void)
 	}
 }
 
-/* The file reader: sparse (sysfs) and whole-file reads agree, on files of every length. */
+/* The file reader, sparse (sysfs) or whole: what parsing the whole file gives. */
 static void test_file(void)
 {
-	static const size_t lens[] = { 0, 32, 64, 65, 128, 256, 4096, 5000 };
+	static const size_t lens[] = { 0, 32, 64, 65, 128, 256, 300, 512, 513, 600, 4096, 5000 };
 	char dir[] = "/tmp/vfc-test-pcicfg.XXXXXX", path[64];
 	size_t same = 0, total = 0;
 	int dfd;
@@ -177,20 +177,22 @@ static void test_file(void)
 		build_random();
 		memcpy(big, cfg, sizeof(cfg));
 		for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
-			struct vfc_cfginfo a, b;
-			size_t la = 99, lb = 99;
+			size_t want_len = lens[i] < 4096 ? lens[i] : 4096, la = 99, lb = 99;
+			struct vfc_cfginfo want, a, b;
 			int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 
 			if (fd < 0 || write(fd, big, lens[i]) != (ssize_t)lens[i] || close(fd))
 				break;
+			vfc_cfg_parse(want_len ? big : NULL, want_len, &want);
 			vfc_config_read_at(dfd, false, &a, &la);
 			vfc_config_read_at(dfd, true, &b, &lb);
 			total++;
-			same += la == lb && la == (lens[i] < 4096 ? lens[i] : 4096) &&
-				!memcmp(&a, &b, sizeof(a));
+			same += la == want_len && lb == want_len && !memcmp(&a, &want, sizeof(a)) &&
+				!memcmp(&b, &want, sizeof(b));
 		}
 	}
-	OK(total && same == total, "config file: sparse read = whole read (%zu of %zu)", same, total);
+	OK(total && same == total, "config file: sparse and whole reads = whole-file parse (%zu of %zu)",
+	   same, total);
 	unlink(path);
 	if (!mkfifo(path, 0600)) {
 		struct vfc_cfginfo a, b;
