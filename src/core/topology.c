@@ -293,12 +293,12 @@ static struct vfc_device *find_by_name(const struct vfc_topology *t, const char 
 	return NULL;
 }
 
-static void read_resv(int gfd, struct vfc_group *g)
+static void read_resv(int groups_fd, const char *path, struct vfc_group *g)
 {
 	char buf[8192], *line, *save = NULL;
 	size_t cap = 0;
 
-	if (vfc_read_attr_at(gfd, "reserved_regions", buf, sizeof(buf)) < 0)
+	if (vfc_read_attr_at(groups_fd, path, buf, sizeof(buf)) < 0)
 		return;
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		struct vfc_resv r;
@@ -364,7 +364,7 @@ static int scan_groups(const struct vfc_ctx *ctx, struct vfc_topology *t, size_t
 		struct vfc_names members;
 		int64_t id;
 		char buf[64];
-		int gfd;
+		char path[64];
 
 		if (vfc_parse_s64(gn.v[i], &id) || id < 0 || id > 0x7fffffff ||
 		    strspn(gn.v[i], "0123456789") != strlen(gn.v[i])) {
@@ -373,15 +373,18 @@ static int scan_groups(const struct vfc_ctx *ctx, struct vfc_topology *t, size_t
 		}
 		g->id = (int)id;
 		t->ngroups++;
-		/* By the number, as a path would name it: "012" reads group 12's directory. */
-		snprintf(buf, sizeof(buf), "%d", g->id);
-		gfd = vfc_dir_open_at(groups_fd, buf);
-		if (vfc_read_attr_at(gfd, "type", buf, sizeof(buf)) > 0)
+		/*
+		 * By the number, as a path would name it ("012" reads group 12's directory), and
+		 * relative to the groups directory: opening each group's directory first would
+		 * only add an open and a close per group.
+		 */
+		snprintf(path, sizeof(path), "%d/type", g->id);
+		if (vfc_read_attr_at(groups_fd, path, buf, sizeof(buf)) > 0)
 			g->type = strdup(buf);
-		read_resv(gfd, g);
-		rc = vfc_list_dir_at(gfd, "devices", &members);
-		if (gfd >= 0)
-			close(gfd);
+		snprintf(path, sizeof(path), "%d/reserved_regions", g->id);
+		read_resv(groups_fd, path, g);
+		snprintf(path, sizeof(path), "%d/devices", g->id);
+		rc = vfc_list_dir_at(groups_fd, path, &members);
 		if (rc)
 			continue;
 		g->devs = calloc(members.n ? members.n : 1, sizeof(*g->devs));
