@@ -151,7 +151,17 @@ static void set_num_or_null(struct out_row *r, int col, int64_t v)
 		out_set_num(r, col, v);
 }
 
-static void fill_device(struct out_row *r, const struct vfc_topology *t, const struct vfc_device *d)
+/*
+ * The columns a VFC_SCAN_BASIC snapshot can fill (identity, class, driver, group). `list`
+ * showing no others scans only those: a third of the files of a full scan (P1, issue 11).
+ */
+static const char *const basic_cols[] = {
+	"BDF", "GROUP", "CLASS", "VENDOR_ID", "DEVICE_ID", "IDS", "VENDOR", "DEVICE", "NAME",
+	"DRIVER", "GROUP_VIABLE", "BLOCKS", "TYPE", "VIABLE", "NOIOMMU", "NDEVS", NULL
+};
+
+static void fill_device(struct out_row *r, const struct vfc_topology *t, const struct vfc_device *d,
+			bool basic)
 {
 	const struct vfc_group *g = d->group != VFC_NO_GROUP ? vfc_topology_group(t, d->group) : NULL;
 
@@ -180,6 +190,12 @@ static void fill_device(struct out_row *r, const struct vfc_topology *t, const s
 	else if (d->is_pci)
 		out_set_str(r, D_NAME, "(unknown ids)");
 	out_set_str(r, D_DRIVER, d->driver);
+	if (g) {
+		out_set_bool(r, D_GROUP_VIABLE, g->viable);
+		out_set_bool(r, D_BLOCKS, !vfc_driver_dma_safe(d->driver));
+	}
+	if (basic)
+		return;
 	out_set_str(r, D_OVERRIDE, d->driver_override);
 	if (d->is_pci && d->has_reset_attr)
 		out_set_strv(r, D_RESET, d->reset_methods);
@@ -205,10 +221,6 @@ static void fill_device(struct out_row *r, const struct vfc_topology *t, const s
 	set_tri(r, D_FLR, d->cfg.flr);
 	set_tri(r, D_PM_NOSOFTRST, d->cfg.pm_nosoftrst);
 	set_tri(r, D_ACS, d->cfg.acs);
-	if (g) {
-		out_set_bool(r, D_GROUP_VIABLE, g->viable);
-		out_set_bool(r, D_BLOCKS, !vfc_driver_dma_safe(d->driver));
-	}
 }
 
 /* What the running kernel offers, probed once per run (opens /dev/vfio/vfio). */
@@ -247,11 +259,10 @@ static void set_backends(struct out_row *r, const struct vfc_topology *t, const 
 	out_set_strv(r, G_BACKENDS, (char *const *)v);
 }
 
-static void fill_group(struct out_row *r, const struct vfc_topology *t, const struct vfc_group *g)
+static void fill_group(struct out_row *r, const struct vfc_topology *t, const struct vfc_group *g,
+		       bool basic)
 {
 	struct out_table *sub;
-
-	set_backends(r, t, g);
 
 	out_set_num(r, G_GROUP, g->id);
 	out_set_str(r, G_TYPE, g->type);
@@ -260,7 +271,10 @@ static void fill_group(struct out_row *r, const struct vfc_topology *t, const st
 	out_set_num(r, G_NDEVS, (int64_t)g->ndevs);
 	sub = out_sub(r, G_DEVICES);
 	for (size_t i = 0; i < g->ndevs; i++)
-		fill_device(out_row_add(sub), t, g->devs[i]);
+		fill_device(out_row_add(sub), t, g->devs[i], basic);
+	if (basic)
+		return;
+	set_backends(r, t, g);
 	sub = out_sub(r, G_BLOCKERS);
 	for (size_t i = 0; i < g->nblockers; i++) {
 		struct out_row *b = out_row_add(sub);
@@ -307,9 +321,9 @@ static void warn_noiommu(const struct vfc_topology *t)
 			 "anywhere)", n > 1 ? "s" : "", list, n > 1 ? "are" : "is");
 }
 
-static int scan(struct vfc_cli *cli, struct vfc_topology **t)
+static int scan(struct vfc_cli *cli, unsigned flags, struct vfc_topology **t)
 {
-	int rc = vfc_topology_scan(&cli->ctx, VFC_SCAN_HOLDERS, t);
+	int rc = vfc_topology_scan(&cli->ctx, flags, t);
 
 	if (rc) {
 		vfc_err(vfc_ctx_root(&cli->ctx), rc, "cannot read the PCI and IOMMU topology");
@@ -455,6 +469,7 @@ static int cmd_list(struct vfc_cli *cli, poptContext pc, int argc, const char **
 	struct vfc_topology *t;
 	struct out_doc *doc;
 	struct filter f;
+	bool basic;
 	int rc;
 
 	if (cli->list_columns) {
@@ -469,7 +484,10 @@ static int cmd_list(struct vfc_cli *cli, poptContext pc, int argc, const char **
 	rc = vfc_check_columns(cli, schema);
 	if (rc)
 		return rc;
-	rc = scan(cli, &t);
+	/* Devices without a group are shown with the device columns the options pick. */
+	basic = out_columns_within(schema, &cli->out, basic_cols) &&
+		(lo.devices || out_columns_within(&ungrouped_schema, &cli->out, basic_cols));
+	rc = scan(cli, basic ? VFC_SCAN_BASIC : VFC_SCAN_HOLDERS, &t);
 	if (rc)
 		return rc;
 	rc = vfc_iommu_state_read(&cli->ctx, t, &st);
@@ -490,7 +508,7 @@ static int cmd_list(struct vfc_cli *cli, poptContext pc, int argc, const char **
 				continue;
 			if (f.viable >= 0 && (!g || g->viable != (f.viable == 1)))
 				continue;
-			fill_device(out_row_add(dt), t, d);
+			fill_device(out_row_add(dt), t, d, basic);
 		}
 		out_doc_add_table(doc, dt);
 	} else {
@@ -500,13 +518,13 @@ static int cmd_list(struct vfc_cli *cli, poptContext pc, int argc, const char **
 		add_iommu_object(doc, t, &st);
 		for (size_t i = 0; i < t->ngroups; i++)
 			if (group_matches(&f, &t->groups[i]))
-				fill_group(out_row_add(gt), t, &t->groups[i]);
+				fill_group(out_row_add(gt), t, &t->groups[i], basic);
 		/* Devices without a group are listed, never dropped (ARM before probe, IOMMU off). */
 		for (size_t i = 0; i < t->ndevs; i++) {
 			const struct vfc_device *d = t->devs[i];
 
 			if (d->group == VFC_NO_GROUP && f.viable < 0 && device_matches(&f, d))
-				fill_device(out_row_add(ut), t, d);
+				fill_device(out_row_add(ut), t, d, basic);
 		}
 		if (out_table_nrows(gt) || cli->out.format == OUT_FMT_JSON ||
 		    !out_table_nrows(ut))
@@ -564,7 +582,7 @@ static int cmd_show(struct vfc_cli *cli, poptContext pc, int argc, const char **
 	}
 	if (vfc_check_columns(cli, &group_schema) && vfc_check_columns(cli, &dev_schema))
 		return VFC_EXIT_USAGE;
-	rc = scan(cli, &t);
+	rc = scan(cli, VFC_SCAN_HOLDERS, &t);
 	if (rc)
 		return rc;
 	if (o.format == OUT_FMT_TABLE)
@@ -586,7 +604,7 @@ static int cmd_show(struct vfc_cli *cli, poptContext pc, int argc, const char **
 				failed++;
 				continue;
 			}
-			fill_group(out_row_add(gt), t, g);
+			fill_group(out_row_add(gt), t, g, false);
 			continue;
 		}
 		rc = vfc_topology_resolve(t, &tg, &devs, &n);
@@ -596,7 +614,7 @@ static int cmd_show(struct vfc_cli *cli, poptContext pc, int argc, const char **
 			continue;
 		}
 		for (size_t k = 0; k < n; k++)
-			fill_device(out_row_add(dt), t, devs[k]);
+			fill_device(out_row_add(dt), t, devs[k], false);
 		free(devs);
 	}
 	if (out_table_nrows(gt))

@@ -172,11 +172,41 @@ static void device_free(struct vfc_device *d)
 	free(d);
 }
 
+/* What a full scan reads beyond identity, class, driver and group (see VFC_SCAN_BASIC). */
+static void read_details(int dfd, bool cfg_sparse, struct vfc_device *d)
+{
+	char buf[ATTR_MAX];
+	int64_t v;
+
+	d->subsys_vendor = read_id_at(dfd, "subsystem_vendor", 0xffff);
+	d->subsys_device = read_id_at(dfd, "subsystem_device", 0xffff);
+	d->driver_override = read_str_at(dfd, "driver_override");
+	if (d->driver_override && (!strcmp(d->driver_override, "(null)") || !*d->driver_override)) {
+		free(d->driver_override);
+		d->driver_override = NULL;
+	}
+	if (vfc_read_s64_at(dfd, "numa_node", &v) == 0 && v >= 0)
+		d->numa_node = v;
+	read_reset(dfd, d);
+	vfc_config_read_at(dfd, cfg_sparse, &d->cfg, &d->cfg_len);
+	if (vfc_read_link_base_at(dfd, "physfn", buf, sizeof(buf)) > 0) {
+		struct vfc_pciaddr pf;
+
+		if (!vfc_pciaddr_parse(buf, &pf))
+			vfc_pciaddr_format(&pf, d->physfn, sizeof(d->physfn));
+	}
+	if (vfc_read_s64_at(dfd, "sriov_totalvfs", &v) == 0 && v >= 0 && v < 65536)
+		d->sriov_totalvfs = (int32_t)v;
+	if (vfc_read_s64_at(dfd, "sriov_numvfs", &v) == 0 && v >= 0 && v < 65536)
+		d->sriov_numvfs = (int32_t)v;
+}
+
 /*
- * dfd: the device's directory (O_PATH), or -errno when it could not be opened: then every
- * attribute is missing, as reading each by its path would find.
+ * The device's directory is opened once (O_PATH), or fails to: then every attribute is
+ * missing, as reading each by its path would find.
  */
-static int pci_device_read(int devs_fd, const char *name, bool cfg_sparse, struct vfc_device **out)
+static int pci_device_read(int devs_fd, const char *name, bool cfg_sparse, bool basic,
+			   struct vfc_device **out)
 {
 	char buf[ATTR_MAX];
 	struct vfc_device *d;
@@ -192,35 +222,15 @@ static int pci_device_read(int devs_fd, const char *name, bool cfg_sparse, struc
 
 	d->vendor = read_id_at(dfd, "vendor", 0xffff);
 	d->device = read_id_at(dfd, "device", 0xffff);
-	d->subsys_vendor = read_id_at(dfd, "subsystem_vendor", 0xffff);
-	d->subsys_device = read_id_at(dfd, "subsystem_device", 0xffff);
 	if (vfc_read_s64_at(dfd, "class", &v) == 0 && v >= 0 && v <= 0xffffff)
 		d->class_code = v;
 	d->driver = read_driver_at(dfd, "driver");
-	d->driver_override = read_str_at(dfd, "driver_override");
-	if (d->driver_override && (!strcmp(d->driver_override, "(null)") || !*d->driver_override)) {
-		free(d->driver_override);
-		d->driver_override = NULL;
-	}
-	if (vfc_read_s64_at(dfd, "numa_node", &v) == 0 && v >= 0)
-		d->numa_node = v;
-	read_reset(dfd, d);
-	vfc_config_read_at(dfd, cfg_sparse, &d->cfg, &d->cfg_len);
+	if (!basic)
+		read_details(dfd, cfg_sparse, d);
 	d->is_bridge = d->cfg.header_type == 1 || d->cfg.header_type == 2 ||
 		       (d->class_code >= 0 &&
 			((d->class_code >> 8) == 0x0604 || (d->class_code >> 8) == 0x0609));
 	d->is_host_bridge = d->class_code >= 0 && (d->class_code >> 8) == 0x0600;
-
-	if (vfc_read_link_base_at(dfd, "physfn", buf, sizeof(buf)) > 0) {
-		struct vfc_pciaddr pf;
-
-		if (!vfc_pciaddr_parse(buf, &pf))
-			vfc_pciaddr_format(&pf, d->physfn, sizeof(d->physfn));
-	}
-	if (vfc_read_s64_at(dfd, "sriov_totalvfs", &v) == 0 && v >= 0 && v < 65536)
-		d->sriov_totalvfs = (int32_t)v;
-	if (vfc_read_s64_at(dfd, "sriov_numvfs", &v) == 0 && v >= 0 && v < 65536)
-		d->sriov_numvfs = (int32_t)v;
 	if (vfc_read_link_base_at(dfd, "iommu_group", buf, sizeof(buf)) > 0) {
 		int64_t g;
 
@@ -229,7 +239,8 @@ static int pci_device_read(int devs_fd, const char *name, bool cfg_sparse, struc
 	}
 	if (dfd >= 0)
 		close(dfd);
-	find_parent(devs_fd, d);
+	if (!basic)
+		find_parent(devs_fd, d);
 	*out = d;
 	return 0;
 }
@@ -340,7 +351,8 @@ static struct vfc_device *other_member(const struct vfc_ctx *ctx, struct vfc_top
 	return d;
 }
 
-static int scan_groups(const struct vfc_ctx *ctx, struct vfc_topology *t, size_t *devcap)
+static int scan_groups(const struct vfc_ctx *ctx, struct vfc_topology *t, size_t *devcap,
+		       bool basic)
 {
 	struct vfc_names gn;
 	int rc, groups_fd;
@@ -382,7 +394,8 @@ static int scan_groups(const struct vfc_ctx *ctx, struct vfc_topology *t, size_t
 		if (vfc_read_attr_at(groups_fd, path, buf, sizeof(buf)) > 0)
 			g->type = strdup(buf);
 		snprintf(path, sizeof(path), "%d/reserved_regions", g->id);
-		read_resv(groups_fd, path, g);
+		if (!basic)
+			read_resv(groups_fd, path, g);
 		snprintf(path, sizeof(path), "%d/devices", g->id);
 		rc = vfc_list_dir_at(groups_fd, path, &members);
 		if (rc)
@@ -573,7 +586,7 @@ int vfc_topology_scan(const struct vfc_ctx *ctx, unsigned flags, struct vfc_topo
 
 		if (vfc_pciaddr_parse(names.v[i], &a))
 			continue;	/* not a PCI address: not a PCI device */
-		rc = pci_device_read(devs_fd, names.v[i], cfg_sparse, &d);
+		rc = pci_device_read(devs_fd, names.v[i], cfg_sparse, flags & VFC_SCAN_BASIC, &d);
 		if (!rc)
 			rc = add_device(t, d, &cap);
 		if (rc) {
@@ -589,7 +602,7 @@ int vfc_topology_scan(const struct vfc_ctx *ctx, unsigned flags, struct vfc_topo
 	/* Sort first so groups (which keep pointers) see the final order of members. */
 	if (t->ndevs)
 		qsort(t->devs, t->ndevs, sizeof(*t->devs), cmp_dev);
-	rc = scan_groups(ctx, t, &cap);
+	rc = scan_groups(ctx, t, &cap, flags & VFC_SCAN_BASIC);
 	if (!rc && t->ngroups)
 		qsort(t->groups, t->ngroups, sizeof(*t->groups), cmp_group);
 	if (!rc)

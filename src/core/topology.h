@@ -82,6 +82,16 @@ struct vfc_topology {
 
 enum vfc_scan_flags {
 	VFC_SCAN_HOLDERS = 1 << 0,	/* scan /proc for processes holding groups/devices */
+	/*
+	 * Identity only, for a listing that shows nothing else (`list` with its default
+	 * columns): per device vendor, device, class, driver and iommu_group; per group its
+	 * type and members, viability and noiommu. Not read, so left unknown: config space
+	 * (cfg, cfg_len; is_bridge then comes from the class alone), subsystem ids,
+	 * driver_override, numa_node, reset_method, physfn, SR-IOV counts, parent, reserved
+	 * regions. A third of the files of a full scan. Never for a decision (bind, reset,
+	 * check, show): they need the full snapshot.
+	 */
+	VFC_SCAN_BASIC = 1 << 1,
 };
 
 int vfc_topology_scan(const struct vfc_ctx *ctx, unsigned flags, struct vfc_topology **out);

@@ -449,6 +449,30 @@ static void select_columns(const struct out_schema *s, const struct out_opts *o,
 		sel_push(sel, 0, sel->expand);
 }
 
+bool out_columns_within(const struct out_schema *s, const struct out_opts *o,
+			const char *const *names)
+{
+	struct selection sel;
+	bool within = true;
+
+	if (o->format != OUT_FMT_TABLE && o->format != OUT_FMT_RAW)
+		return false;
+	select_columns(s, o, &sel);
+	for (size_t i = 0; within && i < sel.n; i++) {
+		const struct out_col *c = sel.v[i].level ? &s->cols[sel.expand].sub->cols[sel.v[i].col]
+							 : &s->cols[sel.v[i].col];
+		bool named = false;
+
+		if (c->type == OUT_SUB)
+			continue;	/* not a column of a table (the expanded one shows its own) */
+		for (const char *const *n = names; *n && !named; n++)
+			named = !strcmp(*n, c->name);
+		within = named;
+	}
+	free(sel.v);
+	return within;
+}
+
 /* ---- text values ---- */
 
 /* A growing text buffer: the cells of a table, NUL-separated. */
@@ -473,6 +497,8 @@ static void sb_reserve(struct sbuf *b, size_t more)
 
 static void sb_add(struct sbuf *b, const char *s, size_t n)
 {
+	if (!n)
+		return;
 	sb_reserve(b, n);
 	memcpy(b->p + b->n, s, n);
 	b->n += n;
@@ -597,14 +623,15 @@ static void grid_free(struct grid *g)
  * cell, at least its header (then the width hint does not apply), else at least a width hint
  * >= 1; fractional hints and truncation only matter on a terminal. Cells are padded to the
  * width (right-aligned ones on the left), one space between columns, the last column not
- * padded unless right-aligned and not empty; the header is aligned like its column.
+ * padded unless right-aligned and not empty; the header is aligned like its column. Tables
+ * without lines or columns stay with libsmartcols (which refuses the latter).
  * tests/unit/test_out.c renders random tables both ways and requires the same bytes, so a
  * libsmartcols whose layout differs fails the unit tests rather than the output.
  */
 static bool plain_table_ok(const struct out_opts *o, const struct grid *g)
 {
 	if (o->format != OUT_FMT_TABLE || o->table_engine == OUT_TABLE_SCOLS || !g->plain ||
-	    !g->nlines)
+	    !g->nlines || !g->ncols)
 		return false;
 	if (o->table_engine == OUT_TABLE_BUILTIN)
 		return true;
@@ -615,6 +642,8 @@ static bool plain_table_ok(const struct out_opts *o, const struct grid *g)
 
 static void pad(struct sbuf *b, size_t n)
 {
+	if (!n)
+		return;
 	sb_reserve(b, n);
 	memset(b->p + b->n, ' ', n);
 	b->n += n;

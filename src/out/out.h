@@ -88,6 +88,15 @@ struct out_table *out_sub(struct out_row *r, int col);	/* creates it on first us
 int out_columns_check(const struct out_schema *s, const char *columns, const char **bad,
 		      size_t *badlen);
 
+/*
+ * Would a table of schema s printed with o show only columns named in names (a NULL-terminated
+ * list)? Lets a command read no more than it shows. True only for the table and raw formats
+ * (JSON and records show every column); an OUT_EXPAND column counts by the sub-schema
+ * columns it shows, other sub-schemas are never shown in tables.
+ */
+bool out_columns_within(const struct out_schema *s, const struct out_opts *o,
+			const char *const *names);
+
 /* A document: JSON {"schema": 1, key: [...], ...}; text renders each part in order. */
 struct out_doc;
 struct out_doc *out_doc_new(const struct out_opts *o);

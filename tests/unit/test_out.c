@@ -118,9 +118,11 @@ static void rnd_schema(struct out_schema *s, struct out_col *cols, size_t n, boo
 		if (rnd(3) == 0)
 			cols[i].flags |= OUT_TRUNC;
 	}
-	if (expand)
+	if (expand) {
+		free((char *)cols[n - 1].name);
 		cols[n - 1] = (struct out_col){ .name = strdup("SUB"), .type = OUT_SUB,
 						.flags = OUT_EXPAND };
+	}
 	*s = (struct out_schema){ "t", cols, n };
 }
 
@@ -260,6 +262,29 @@ int main(void)
 	OK(out_columns_check(&par_schema, "ID,BOGUS", &bad, &badlen) == -EINVAL && badlen == 5 &&
 	   !strncmp(bad, "BOGUS", 5), "unknown column named");
 	OK(out_columns_check(&par_schema, "ID,,N", &bad, &badlen) == -EINVAL, "empty name refused");
+	{
+		static const char *const basic[] = { "ID", "NAME", NULL };
+		static const char *const more[] = { "ID", "NAME", "N", "LIST", NULL };
+		struct out_opts o = { .format = OUT_FMT_TABLE };
+
+		/* par_schema's default text columns: ID, and NAME, N of the expanded kids */
+		OK(!out_columns_within(&par_schema, &o, basic), "within: N shown by default");
+		OK(out_columns_within(&par_schema, &o, more), "within: the default columns");
+		o.columns = "ID,NAME";
+		OK(out_columns_within(&par_schema, &o, basic), "within: -o inside the list");
+		o.columns = "+OK";
+		OK(!out_columns_within(&par_schema, &o, more), "within: -o +COL outside the list");
+		o.columns = "ID,KIDS";
+		OK(out_columns_within(&par_schema, &o, basic),
+		   "within: a sub-table column alone shows no column of its own");
+		o.columns = "ID,NAME";
+		o.format = OUT_FMT_RAW;
+		OK(out_columns_within(&par_schema, &o, basic), "within: raw like table");
+		o.format = OUT_FMT_JSON;
+		OK(!out_columns_within(&par_schema, &o, more), "within: never for JSON");
+		o.format = OUT_FMT_RECORD;
+		OK(!out_columns_within(&par_schema, &o, more), "within: never for records");
+	}
 	test_plain_table();
 	return tap_done();
 }
