@@ -337,7 +337,7 @@ keys() { tmux -L "$TMUX_SOCK" send-keys -t vfc "$@"; }
 	wait_next '^vfioctl> not a command$' '^vfioctl> *$'
 	# history: Up brings back the last line run
 	keys Up
-	wait_pane '^vfioctl> show 99$'
+	wait_pane '^vfioctl> show 99 *$'
 	keys C-u 'quit' Enter
 	for _ in $(seq 100); do
 		[ -s "$BATS_TEST_TMPDIR/exit" ] && break
