@@ -113,6 +113,7 @@ vb() {
 	expect_status 2
 	grep -qx "vfioctl: $BATS_TEST_TMPDIR/q.vfc:2: unterminated double quote at the end of the input" \
 		<<<"$stderr" || { dump; false; }
+	# shellcheck disable=SC2016 # the $ is the batch line's, unexpanded on purpose
 	printf 'list -n -o GROUP\nshow $HOME\n' >"$BATS_TEST_TMPDIR/d.vfc"
 	vb batch "$BATS_TEST_TMPDIR/d.vfc"
 	expect_status 2

@@ -2,6 +2,7 @@
 # vfioctl batch: named domains that live across lines on real kernels (type1v2 on Debian's x86
 # kernels, iommufd + vfio cdev on the custom one), the edu DMA helper run through a named
 # domain, teardown on failure and on a signal, and the interactive prompt driven through tmux.
+# shellcheck shell=bash disable=SC2154 # bats' run --separate-stderr sets $stderr
 
 bats_require_minimum_version 1.5.0
 load helpers
