@@ -127,12 +127,31 @@ static const struct out_schema iommu_schema = { "iommu", iommu_cols, VFC_ARRAY_S
 
 /* ---- rows ---- */
 
+/* "%0*llx" into buf (>= 20 bytes); printf was a fifth of the cost of filling a device row. */
+static const char *fmt_hex(char *buf, size_t len, uint64_t v, int width)
+{
+	char *p = buf + len;
+	int n = 0;
+
+	*--p = '\0';
+	do {
+		*--p = "0123456789abcdef"[v & 15];
+		v >>= 4;
+		n++;
+	} while (v);
+	while (n++ < width)
+		*--p = '0';
+	return p;
+}
+
 static void set_hex(struct out_row *r, int col, int64_t v, int width)
 {
+	char buf[24];
+
 	if (v < 0)
 		out_set_null(r, col);
 	else
-		out_set_strf(r, col, "%0*llx", width, (long long)v);
+		out_set_str(r, col, fmt_hex(buf, sizeof(buf), (uint64_t)v, width));
 }
 
 static void set_tri(struct out_row *r, int col, enum vfc_tri v)
@@ -173,13 +192,15 @@ static void fill_device(struct out_row *r, const struct vfc_topology *t, const s
 	set_hex(r, D_SVENDOR_ID, d->subsys_vendor, 4);
 	set_hex(r, D_SDEVICE_ID, d->subsys_device, 4);
 	if (d->is_pci) {
-		char ven[12] = "????", dev[12] = "????";
+		char ven[24] = "????", dev[24] = "????", ids[48];
+		const char *v = ven, *dv = dev;
 
 		if (d->vendor >= 0)
-			snprintf(ven, sizeof(ven), "%04x", (unsigned)d->vendor);
+			v = fmt_hex(ven, sizeof(ven), (uint64_t)d->vendor, 4);
 		if (d->device >= 0)
-			snprintf(dev, sizeof(dev), "%04x", (unsigned)d->device);
-		out_set_strf(r, D_IDS, "%s:%s", ven, dev);
+			dv = fmt_hex(dev, sizeof(dev), (uint64_t)d->device, 4);
+		snprintf(ids, sizeof(ids), "%s:%s", v, dv);
+		out_set_str(r, D_IDS, ids);
 	}
 	out_set_str(r, D_VENDOR, d->vendor_name);
 	out_set_str(r, D_DEVICE, d->device_name);

@@ -459,12 +459,13 @@ bool out_columns_within(const struct out_schema *s, const struct out_opts *o,
 		return false;
 	select_columns(s, o, &sel);
 	for (size_t i = 0; within && i < sel.n; i++) {
-		const struct out_col *c = sel.v[i].level ? &s->cols[sel.expand].sub->cols[sel.v[i].col]
-							 : &s->cols[sel.v[i].col];
+		const struct out_schema *cs = sel.v[i].level ? s->cols[sel.expand].sub : s;
+		const struct out_col *c = &cs->cols[sel.v[i].col];
 		bool named = false;
 
+		/* not a column of a table (the expanded one shows its own) */
 		if (c->type == OUT_SUB)
-			continue;	/* not a column of a table (the expanded one shows its own) */
+			continue;
 		for (const char *const *n = names; *n && !named; n++)
 			named = !strcmp(*n, c->name);
 		within = named;
@@ -789,8 +790,9 @@ static int print_table(const struct out_table *t, const struct out_opts *o, FILE
 
 					if (c->type == OUT_SUB)
 						continue;
-					/* group values once per group in a table, on every line raw */
-					grid_cell(&g, k == 0 || raw ? c : NULL, &row->cells[sl->col]);
+					/* group values once per group in a table, every line raw */
+					grid_cell(&g, k == 0 || raw ? c : NULL,
+						  &row->cells[sl->col]);
 				} else {
 					grid_cell(&g, kids && kids->n ? &sub->cols[sl->col] : NULL,
 						  kids && kids->n ? &kids->rows[k]->cells[sl->col]
@@ -893,24 +895,72 @@ static int print_records(const struct out_table *t, const struct out_opts *o, FI
 
 /* ---- JSON ---- */
 
+#define JKEY_LEN 64
+
+/* The JSON keys of a schema's columns, made once per document instead of once per cell. */
+struct jkeys {
+	const struct out_schema *s;
+	char (*keys)[JKEY_LEN];
+	struct jkeys *next;
+};
+
+struct jout {
+	struct jw w;
+	struct jkeys *keys;
+};
+
 static void json_key(const char *name, char *buf, size_t len)
 {
 	size_t i;
 
+	/* column names are ASCII */
 	for (i = 0; name[i] && i + 1 < len; i++)
-		buf[i] = name[i] == '-' ? '_' : (char)tolower((unsigned char)name[i]);
+		buf[i] = name[i] == '-' ? '_'
+			 : name[i] >= 'A' && name[i] <= 'Z' ? (char)(name[i] - 'A' + 'a') : name[i];
 	buf[i] = '\0';
 }
 
-static void json_row(struct jw *w, const char *key, const struct out_row *row,
+static const char *jkey(struct jout *j, const struct out_schema *s, size_t col)
+{
+	struct jkeys *k = j->keys;
+
+	while (k && k->s != s)
+		k = k->next;
+	if (!k) {
+		k = calloc(1, sizeof(*k));
+		if (!k || !(k->keys = calloc(s->ncols ? s->ncols : 1, sizeof(*k->keys))))
+			abort();
+		k->s = s;
+		for (size_t c = 0; c < s->ncols; c++)
+			json_key(s->cols[c].name, k->keys[c], sizeof(k->keys[c]));
+		k->next = j->keys;
+		j->keys = k;
+	}
+	return k->keys[col];
+}
+
+static void jkeys_free(struct jout *j)
+{
+	while (j->keys) {
+		struct jkeys *k = j->keys;
+
+		j->keys = k->next;
+		free(k->keys);
+		free(k);
+	}
+}
+
+static void json_row(struct jout *j, const char *key, const struct out_row *row,
 		     const struct selection *sel, int level, bool all);
 
-static void json_cell(struct jw *w, const struct out_col *c, const struct cell *cell,
+static void json_cell(struct jout *j, const struct out_row *row, size_t col,
 		      const struct selection *sel, bool sub_all)
 {
-	char key[64];
+	const struct out_col *c = &row->s->cols[col];
+	const struct cell *cell = &row->cells[col];
+	const char *key = jkey(j, row->s, col);
+	struct jw *w = &j->w;
 
-	json_key(c->name, key, sizeof(key));
 	if (!cell->set) {
 		if (c->type == OUT_SUB) {
 			jw_array_open(w, key);	/* an empty list is a list, never null */
@@ -933,41 +983,39 @@ static void json_cell(struct jw *w, const struct out_col *c, const struct cell *
 	case OUT_SUB:
 		jw_array_open(w, key);
 		for (size_t i = 0; i < cell->t->n; i++)
-			json_row(w, NULL, cell->t->rows[i], sel, 1, sub_all);
+			json_row(j, NULL, cell->t->rows[i], sel, 1, sub_all);
 		jw_array_close(w);
 		break;
 	}
 }
 
-static void json_row(struct jw *w, const char *key, const struct out_row *row,
+static void json_row(struct jout *j, const char *key, const struct out_row *row,
 		     const struct selection *sel, int level, bool all)
 {
 	const struct out_schema *s = row->s;
 
-	jw_object_open(w, key);
+	jw_object_open(&j->w, key);
 	if (all || !sel) {
 		for (size_t c = 0; c < s->ncols; c++) {
 			if (s->cols[c].flags & OUT_TEXT)
 				continue;
-			json_cell(w, &s->cols[c], &row->cells[c], NULL, true);
+			json_cell(j, row, c, NULL, true);
 		}
 	} else {
 		for (size_t i = 0; i < sel->n; i++) {
 			const struct sel *sl = &sel->v[i];
-			const struct out_col *c;
 			bool sub_all;
 
 			if (sl->level != level)
 				continue;
-			c = &s->cols[sl->col];
-			if (c->flags & OUT_TEXT)
+			if (s->cols[sl->col].flags & OUT_TEXT)
 				continue;
 			/* the expanded array shows only named sub columns when some were named */
 			sub_all = !(sl->col == sel->expand && sel->sub_named);
-			json_cell(w, c, &row->cells[sl->col], sub_all ? NULL : sel, sub_all);
+			json_cell(j, row, (size_t)sl->col, sub_all ? NULL : sel, sub_all);
 		}
 	}
-	jw_object_close(w);
+	jw_object_close(&j->w);
 }
 
 /* ---- document ---- */
@@ -1013,29 +1061,31 @@ int out_doc_print(struct out_doc *d, FILE *f)
 	int rc = 0;
 
 	if (d->o.format == OUT_FMT_JSON) {
-		struct jw w;
+		struct jout j = { .keys = NULL };
+		struct jw *w = &j.w;
 
-		jw_init(&w, f, d->o.compact_json);
-		jw_object_open(&w, NULL);
-		jw_int(&w, "schema", 1);
+		jw_init(w, f, d->o.compact_json);
+		jw_object_open(w, NULL);
+		jw_int(w, "schema", 1);
 		for (size_t i = 0; i < d->nparts; i++) {
 			struct part *p = &d->parts[i];
 			struct selection sel;
 
 			if (p->object_key) {
 				if (p->t->n)
-					json_row(&w, p->object_key, p->t->rows[0], NULL, 0, true);
+					json_row(&j, p->object_key, p->t->rows[0], NULL, 0, true);
 				continue;
 			}
 			select_columns(p->t->s, &d->o, &sel);
-			jw_array_open(&w, p->t->s->key);
+			jw_array_open(w, p->t->s->key);
 			for (size_t r = 0; r < p->t->n; r++)
-				json_row(&w, NULL, p->t->rows[r], &sel, 0, false);
-			jw_array_close(&w);
+				json_row(&j, NULL, p->t->rows[r], &sel, 0, false);
+			jw_array_close(w);
 			free(sel.v);
 		}
-		jw_object_close(&w);
-		jw_end(&w);
+		jw_object_close(w);
+		jw_end(w);
+		jkeys_free(&j);
 		return ferror(f) ? -EIO : 0;
 	}
 	for (size_t i = 0, shown = 0; i < d->nparts && !rc; i++) {
