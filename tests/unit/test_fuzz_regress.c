@@ -153,7 +153,8 @@ static void test_json(void)
 		jw_object_close(&w);
 		jw_end(&w);
 		fclose(f);
-		IS_STR(buf, "{\n  \"min\": -9223372036854775808,\n  \"max\": 18446744073709551615,\n"
+		IS_STR(buf, "{\n  \"min\": -9223372036854775808,\n"
+		       "  \"max\": 18446744073709551615,\n"
 		       "  \"e\": [],\n  \"n\": [\n    null,\n    false\n  ]\n}\n",
 		       "indented output, extreme numbers");
 		free(buf);

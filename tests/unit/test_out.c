@@ -207,8 +207,8 @@ static void test_plain_table(void)
 		if (a && b && !strcmp(a, b))
 			same++;
 		else if (!first_diff[0])
-			snprintf(first_diff, sizeof(first_diff), "libsmartcols:\n%s\nbuilt-in:\n%s", a,
-				 b);
+			snprintf(first_diff, sizeof(first_diff),
+				 "libsmartcols:\n%s\nbuilt-in:\n%s", a, b);
 		plain += !not_plain && a && *a;
 		free(a);
 		free(b);

@@ -137,7 +137,9 @@ static void test_fetch(void)
 			if (f.bytes > max_bytes)
 				max_bytes = f.bytes;
 			if (round < 200 && f.calls > 1) {
-				f = (struct fetcher){ cfg, lens[i], 0, 0, 1 + rnd((unsigned)f.calls - 1) };
+				unsigned k = 1 + rnd((unsigned)f.calls - 1);
+
+				f = (struct fetcher){ cfg, lens[i], 0, 0, k };
 				err_seen |= vfc_cfg_parse_fetch(lens[i], fetch_buf, &f, &b) == -EIO;
 			}
 		}
@@ -191,8 +193,8 @@ static void test_file(void)
 				!memcmp(&b, &want, sizeof(b));
 		}
 	}
-	OK(total && same == total, "config file: sparse and whole reads = whole-file parse (%zu of %zu)",
-	   same, total);
+	OK(total && same == total,
+	   "config file: sparse and whole reads = whole-file parse (%zu of %zu)", same, total);
 	unlink(path);
 	if (!mkfifo(path, 0600)) {
 		struct vfc_cfginfo a, b;

@@ -83,8 +83,8 @@ int main(void)
 		int s1 = vfc_read_s64(&ctx, &v, "/d/%s", attrs[i]);
 		int s2 = vfc_read_s64_at(dfd, attrs[i], &v2);
 
-		OK(r1 == r2 && !strcmp(buf, buf2), "read_attr_at %s = read_attr (%zd '%s')", attrs[i],
-		   r2, buf2);
+		OK(r1 == r2 && !strcmp(buf, buf2), "read_attr_at %s = read_attr (%zd '%s')",
+		   attrs[i], r2, buf2);
 		OK(s1 == s2 && (s1 || v == v2), "read_s64_at %s = read_s64 (%d)", attrs[i], s2);
 	}
 	OK(vfc_read_link_base_at(dfd, "driver", buf, sizeof(buf)) == 9 && !strcmp(buf, "mlx5_core"),
