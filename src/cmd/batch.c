@@ -345,7 +345,8 @@ static int run_words(struct batch *b, int argc, char **words)
 	}
 	struct poptOption table[] = {
 		{ NULL, 0, POPT_ARG_INCLUDE_TABLE, (void *)opts, 0, "Command options:", NULL },
-		{ NULL, 0, POPT_ARG_INCLUDE_TABLE, (void *)line_options, 0, "Output options:", NULL },
+		{ NULL, 0, POPT_ARG_INCLUDE_TABLE, (void *)line_options, 0, "Output options:",
+		  NULL },
 		POPT_TABLEEND
 	};
 	if (!opts)
@@ -363,7 +364,8 @@ static int run_words(struct batch *b, int argc, char **words)
 	while ((rc = poptGetNextOpt(pc)) > 0)
 		;
 	if (rc < -1) {
-		rc = vfc_usage_error("%s: %s: %s", name + 8, poptBadOption(pc, 0), poptStrerror(rc));
+		rc = vfc_usage_error("%s: %s: %s", name + 8, poptBadOption(pc, 0),
+				     poptStrerror(rc));
 		goto out;
 	}
 	if (lo.help) {
@@ -417,7 +419,8 @@ static int run_line(struct batch *b, const char *text, size_t len, bool *quit)
 	}
 	if (rc == -EINVAL) {
 		if (text[info.col])
-			vfc_err(NULL, 0, "column %zu: '%c': %s", info.col + 1, text[info.col], info.why);
+			vfc_err(NULL, 0, "column %zu: '%c': %s", info.col + 1, text[info.col],
+				info.why);
 		else
 			vfc_err(NULL, 0, "column %zu: %s", info.col + 1, info.why);
 		return VFC_EXIT_USAGE;
@@ -625,7 +628,8 @@ static unsigned char complete(EditLine *el, int ch)
 		for (size_t k = 0; sd && k < sd->d->nmaps; k++) {
 			char iova[24];
 
-			snprintf(iova, sizeof(iova), "0x%llx", (unsigned long long)sd->d->maps[k].iova);
+			snprintf(iova, sizeof(iova), "0x%llx",
+				 (unsigned long long)sd->d->maps[k].iova);
 			cand_add(&c, cur, iova);
 		}
 	} else if (strcmp(w[0], "map")) {
@@ -795,8 +799,8 @@ static int run_all(struct batch *b, struct reader *r, struct errfilter *ef)
 		if (got_signal)
 			break;
 		if (rc && !force && !b->interactive) {
-			vfc_err(NULL, 0, "stopping at the first failure (exit status %d; --force goes "
-				"on)", rc);
+			vfc_err(NULL, 0,
+				"stopping at the first failure (exit status %d; --force goes on)", rc);
 			break;
 		}
 	}

@@ -57,7 +57,8 @@ static const struct poptOption domain_options[] = {
 /* ---- columns ---- */
 
 enum {
-	C_NAME, C_BACKEND, C_OFFERED, C_GROUPS, C_DEVICES, C_REQ_START, C_REQ_SIZE, C_WIN_START, C_WIN_LAST,
+	C_NAME, C_BACKEND, C_OFFERED, C_GROUPS, C_DEVICES, C_REQ_START, C_REQ_SIZE, C_WIN_START,
+	C_WIN_LAST,
 	C_WIN_SIZE, C_PAGE_SIZE, C_PAGE_SIZES, C_RANGES_SRC, C_RANGES, C_RESV, C_DMA_LIMIT_SRC,
 	C_DMA_AVAIL, C_DMA_AVAIL_AFTER, C_MEMLOCK_LIMIT, C_MEMLOCK_LOCKED, C_CAP_IPC_LOCK,
 	C_MAPPED, C_KMAPS, C_MAPPINGS, C_PIN_MS, C_VERIFY, C_UNMAPPED, C_DEF_WIN, C_DDW_WINDOWS,
@@ -125,7 +126,7 @@ static const struct out_col dom_cols[] = {
 	[C_PIN_MS] = { "MAP_MS", OUT_NUM, 8, 0, "milliseconds the maps (pinning) took" },
 	[C_VERIFY] = { "VERIFY", OUT_STR, 8, OUT_SPARSE, "DMA round trip result (null: not asked)" },
 	[C_UNMAPPED] = { "UNMAPPED_BYTES", OUT_NUM, 8, OUT_SPARSE,
-			 "bytes the kernel confirmed unmapped at the end (null: the domain lives on)" },
+			 "bytes the kernel confirmed unmapped at the end (null: it lives on)" },
 	[C_DEF_WIN] = { "DEFAULT_WINDOW", OUT_STR, 8, OUT_SPARSE,
 			"SPAPR: the default 32-bit window, START+SIZE (null: not POWER)" },
 	[C_DDW_WINDOWS] = { "DDW_MAX_WINDOWS", OUT_NUM, 8, OUT_SPARSE, "SPAPR v2: windows the platform allows" },
@@ -707,7 +708,8 @@ static int collect_fds(struct vfc_domain *d, char *const *bdfs, size_t nbdfs,
 			env_name(env, sizeof(env), "VFIOCTL_MAP_", id);
 			rc |= fdvar_add(fv, m->memfd, key, env, "fd=%d,offset=0x%llx,iova=0x%llx,size=0x%llx",
 					m->memfd,
-					(unsigned long long)(maps ? (char *)maps[q].vaddr - (char *)m->vaddr : 0),
+					(unsigned long long)(maps ? (char *)maps[q].vaddr -
+								    (char *)m->vaddr : 0),
 					(unsigned long long)(maps ? maps[q].iova : m->iova),
 					(unsigned long long)(maps ? maps[q].size : m->size));
 		}
@@ -1055,8 +1057,8 @@ static int verb_destroy(struct vfc_cli *cli, struct vfc_session *s, int argc, co
 		}
 		rc = vfc_session_destroy(s, argv[i], &e);
 		if (rc && !exit_rc)
-			exit_rc = verb_fail(subject(subj, sizeof(subj), "domain destroy", argv[i]), &e,
-					    rc);
+			exit_rc = verb_fail(subject(subj, sizeof(subj), "domain destroy", argv[i]),
+					    &e, rc);
 	}
 	return exit_rc;
 }

@@ -30,7 +30,7 @@ struct vfc_session_verb {
 	const char *summary;
 	const struct poptOption *options;
 	bool takes_tail;		/* "--" ends the verb's words (exec) */
-	bool shadows;			/* also a command: the verb only when NAME is a domain name */
+	bool shadows;			/* also a command: a verb only when NAME is a name */
 	/* argv: the words after name (and sub), options removed; argv[0] is NAME */
 	int (*run)(struct vfc_cli *cli, struct vfc_session *s, int argc, const char **argv);
 };

@@ -76,7 +76,8 @@ static int targets_one(const struct vfc_topology *topo, const char *word,
 	}
 	if (vfc_topology_resolve(topo, &tg, &devs, &n)) {
 		err->fail = VFC_TARGETS_NOMATCH;
-		err->why = tg.kind == VFC_TARGET_GROUP ? "no such IOMMU group" : "no such PCI device";
+		err->why = tg.kind == VFC_TARGET_GROUP ? "no such IOMMU group"
+						       : "no such PCI device";
 		return -ENODEV;
 	}
 	for (size_t k = 0; k < n && !rc; k++) {
@@ -93,7 +94,7 @@ static int targets_one(const struct vfc_topology *topo, const char *word,
 			rc = -EBUSY;
 		} else {
 			rc = targets_add_group(t, g->id);
-			/* Devices to open: endpoints on vfio drivers (bridges stay with pcieport). */
+			/* Devices to open: endpoints on vfio drivers (bridges stay on pcieport). */
 			if (!rc && d->is_pci && vfc_driver_is_vfio(d->driver))
 				rc = targets_add_bdf(t, d->name);
 		}

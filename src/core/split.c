@@ -68,7 +68,7 @@ static int split(const char *s, size_t len, unsigned flags, char ***v, size_t *n
 			rc = fail(info, i, "NUL byte", -EINVAL);
 			break;
 		}
-		/* sh removes a backslash-newline before it looks for words: it joins, never splits */
+		/* sh drops a backslash-newline before it looks for words: it joins, never splits */
 		if (c == '\\' && i + 1 < len && s[i + 1] == '\n') {
 			i += 2;
 			continue;

@@ -32,7 +32,7 @@ struct vfc_split_info {
 	const char *why;	/* error: a human reason ("unterminated single quote") */
 	bool open;		/* the text ends inside a word (no blank or comment after it) */
 	char quote;		/* PARTIAL: the quote open at the end ('\'', '"'), or 0 */
-	size_t last_start;	/* byte offset where the last word began (its text, quotes included) */
+	size_t last_start;	/* byte offset where the last word began (quotes included) */
 };
 
 /*

@@ -162,7 +162,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				used += ql;
 				free(q);
 			}
-			FUZZ_CHECK(!vfc_split_line(line, used, 0, &r, &nr, NULL), "quoted line refused");
+			FUZZ_CHECK(!vfc_split_line(line, used, 0, &r, &nr, NULL),
+				   "quoted line refused");
 			check_same(r, nr, w, n, "quote round trip");
 			vfc_strv_free(r);
 			free(line);

@@ -41,7 +41,8 @@ static int fails(const char *s, int want, size_t col)
 	int rc = vfc_split_line(s, strlen(s), 0, &w, &n, &info);
 
 	if (rc != want || info.col != col || !info.why || w || n) {
-		printf("# '%s': rc %d col %zu why %s\n", s, rc, info.col, info.why ? info.why : "-");
+		printf("# '%s': rc %d col %zu why %s\n", s, rc, info.col,
+		       info.why ? info.why : "-");
 		return 0;
 	}
 	return 1;
@@ -72,7 +73,8 @@ static void test_words(void)
 		"fd={iommufd},x", NULL), "exec placeholders are plain words");
 	OK(same("glob* ?[x] ~ !", 0, "glob*", "?[x]", "~", "!", NULL),
 	   "glob characters are literal (no expansion)");
-	OK(same("list\r", 0, "list\r", NULL), "a carriage return is a character (the reader strips it)");
+	OK(same("list\r", 0, "list\r", NULL),
+	   "a carriage return is a character (the reader strips it)");
 }
 
 static void test_errors(void)
