@@ -274,10 +274,10 @@ vb() {
 # --- interactive, in tmux (no kernel: completion of commands, verbs and fixture devices) --------
 
 teardown() {
-	[ -z "${TMUX_SOCK:-}" ] || tmux -L "$TMUX_SOCK" kill-server 2>/dev/null || true
+	[ -z "${TMUX_SOCK:-}" ] || tmux -S "$TMUX_SOCK" kill-server 2>/dev/null || true
 }
 
-pane() { tmux -L "$TMUX_SOCK" capture-pane -p -N -t vfc -S -200; }
+pane() { tmux -S "$TMUX_SOCK" capture-pane -p -N -t vfc -S -200; }
 
 wait_pane() {
 	local i
@@ -302,12 +302,12 @@ wait_next() {
 	return 1
 }
 
-keys() { tmux -L "$TMUX_SOCK" send-keys -t vfc "$@"; }
+keys() { tmux -S "$TMUX_SOCK" send-keys -t vfc "$@"; }
 
 @test "batch: interactive in tmux: prompt, Tab completion, history, ^C, errors, quit" {
 	command -v tmux >/dev/null || { echo "tmux is not installed (it is in .ci/packages)"; false; }
-	TMUX_SOCK=vfc-host-$$
-	tmux -L "$TMUX_SOCK" new-session -d -s vfc -x 200 -y 50 \
+	TMUX_SOCK=$BATS_TEST_TMPDIR/tmux.sock
+	tmux -S "$TMUX_SOCK" new-session -d -s vfc -x 200 -y 50 \
 		"$VFIOCTL --sysroot $FX batch; echo EXIT=\$? >$BATS_TEST_TMPDIR/exit; sleep 30"
 	wait_pane '^vfioctl> '
 	keys 'li' Tab

@@ -17,11 +17,11 @@ setup() {
 		BACKEND=type1v2
 		FDS="--container-fd {container} --device-fd {device:$EDU}"
 	fi
-	TMUX_SOCK=vfc-batch-$$
+	TMUX_SOCK=$BATS_TEST_TMPDIR/tmux.sock
 }
 
 teardown() {
-	tmux -L "$TMUX_SOCK" kill-server 2>/dev/null || true
+	tmux -S "$TMUX_SOCK" kill-server 2>/dev/null || true
 	restore_drivers
 }
 
@@ -129,7 +129,7 @@ line() { sed -n "${1}p" <<<"$output"; }
 
 # --- the interactive prompt, driven through tmux ----------------------------------------------
 
-pane() { tmux -L "$TMUX_SOCK" capture-pane -p -N -t vfc -S -200; }
+pane() { tmux -S "$TMUX_SOCK" capture-pane -p -N -t vfc -S -200; }
 
 # wait_pane REGEX [SECONDS]: until the pane shows REGEX (extended), or fail showing the pane
 wait_pane() {
@@ -158,12 +158,12 @@ wait_next() {
 	return 1
 }
 
-keys() { tmux -L "$TMUX_SOCK" send-keys -t vfc "$@"; }
+keys() { tmux -S "$TMUX_SOCK" send-keys -t vfc "$@"; }
 
 @test "batch: interactive prompt in tmux: completion, history, ^C, errors do not end it" {
 	command -v tmux >/dev/null || { echo "tmux is missing from the root (.ci/packages)"; false; }
 	[ -x "${VFIOCTL_EDU_DMA:-}" ] || skip "edu DMA helper not built for this guest"
-	tmux -L "$TMUX_SOCK" new-session -d -s vfc -x 220 -y 60 \
+	tmux -S "$TMUX_SOCK" new-session -d -s vfc -x 220 -y 60 \
 		"$VFIOCTL batch; echo EXIT=\$? >$BATS_TEST_TMPDIR/exit; sleep 60"
 	wait_pane '^vfioctl> '
 	# Tab completes the command, then the verb
