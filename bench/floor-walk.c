@@ -1,15 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * bench/floor-walk ROOT: the floor for P1 (discovery at scale). The least work that reads what
- * `vfioctl list` reads for every PCI device and IOMMU group under ROOT (a fixture tree, or /):
- * per device vendor, device, subsystem ids, class, driver, driver_override, numa_node,
- * reset_method, 256 bytes of config space, physfn, sriov_totalvfs/numvfs, iommu_group and
- * the device's place in the hierarchy; per group type, reserved_regions and its member list.
- * No names, no sorting, no viability logic: one line per device to stdout.
+ * bench/floor-walk [--basic] ROOT: the floor for P1 (discovery at scale). The least work that
+ * reads what vfioctl reads for every PCI device and IOMMU group under ROOT (a fixture tree,
+ * or /), and nothing else: no names, no sorting, no viability logic, one line per device.
  *
- * It reads through directory fds (openat/readlinkat) with plain read(2): what a tool that
- * cared only about speed would do. Anything slower than this is overhead a tool chose.
+ *   full     what `vfioctl list --devices -J` (and `list -J`, show, check) reads: per device
+ *            vendor, device, subsystem ids, class, driver, driver_override, numa_node,
+ *            reset_method, config space (one read of the file: ACS and SR-IOV are extended
+ *            capabilities), physfn, sriov_totalvfs/numvfs, iommu_group and its own link (its
+ *            place in the hierarchy); per group type, reserved_regions and its member list.
+ *   --basic  what `vfioctl list` with its default columns reads (VFC_SCAN_BASIC): per device
+ *            vendor, device, class, driver and iommu_group; per group type and members.
+ *
+ * Every read is as cheap as the kernel allows: each device directory opened once (O_PATH),
+ * attributes by openat and one read(2), group files by "N/name" from the groups directory,
+ * member lists by getdents64 without stdio. What a tool that cared only about speed would do:
+ * anything slower than this is overhead a tool chose.
  */
+#define _GNU_SOURCE	/* O_PATH, getdents64 (mk/bench.mk builds the floors with libc alone) */
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -63,110 +71,140 @@ static const char *link_base(int dfd, const char *name, char *buf, size_t len)
 	return s ? s + 1 : buf;
 }
 
+/* Entries of a directory but . and ..: getdents64 into a buffer, no DIR. */
+static size_t count_entries(int dfd, const char *name)
+{
+	char buf[8192] __attribute__((aligned(8)));
+	int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	size_t count = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return 0;
+	while ((n = getdents64(fd, buf, sizeof(buf))) > 0)
+		for (ssize_t off = 0; off < n;) {
+			const struct dirent64 *de = (const void *)(buf + off);
+
+			off += de->d_reclen;
+			if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+				count++;
+		}
+	close(fd);
+	return count;
+}
+
+static int basic;
 static size_t ngroups_seen;
 static unsigned char *group_seen;
 
 static void walk_group(int groups_fd, const char *g)
 {
-	char type[64], resv[4096];
+	char type[64], resv[4096], path[64], line[128];
 	long id = strtol(g, NULL, 10);
-	int gfd, mfd;
-	DIR *md;
-	struct dirent *de;
-	size_t members = 0;
+	size_t members;
+	int n;
 
 	if (id < 0 || id > 1 << 20)
 		return;
 	if ((size_t)id >= ngroups_seen) {
-		size_t n = (size_t)id * 2 + 64;
+		size_t nsize = (size_t)id * 2 + 64;
 
-		group_seen = realloc(group_seen, n);
+		group_seen = realloc(group_seen, nsize);
 		if (!group_seen)
 			exit(1);
-		memset(group_seen + ngroups_seen, 0, n - ngroups_seen);
-		ngroups_seen = n;
+		memset(group_seen + ngroups_seen, 0, nsize - ngroups_seen);
+		ngroups_seen = nsize;
 	}
 	if (group_seen[id]++)
 		return;
-	gfd = openat(groups_fd, g, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (gfd < 0)
-		return;
-	attr(gfd, "type", type, sizeof(type));
-	attr(gfd, "reserved_regions", resv, sizeof(resv));
-	mfd = openat(gfd, "devices", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	md = mfd >= 0 ? fdopendir(mfd) : NULL;
-	while (md && (de = readdir(md)))
-		if (de->d_name[0] != '.')
-			members++;
-	if (md)
-		closedir(md);
-	close(gfd);
-	char line[128];
-	int n = snprintf(line, sizeof(line), "group %s %s %zu\n", g, type, members);
-
+	snprintf(path, sizeof(path), "%ld/type", id);
+	attr(groups_fd, path, type, sizeof(type));
+	if (!basic) {
+		snprintf(path, sizeof(path), "%ld/reserved_regions", id);
+		attr(groups_fd, path, resv, sizeof(resv));
+	}
+	snprintf(path, sizeof(path), "%ld/devices", id);
+	members = count_entries(groups_fd, path);
+	n = snprintf(line, sizeof(line), "group %s %s %zu\n", g, type, members);
 	emit(line, (size_t)n);
 }
 
 int main(int argc, char **argv)
 {
-	char path[PATH_MAX];
-	int devs_fd, groups_fd;
-	DIR *dd;
-	struct dirent *de;
+	char path[PATH_MAX], buf[8192] __attribute__((aligned(8)));
+	int devs_fd, groups_fd, fd;
+	const char *root;
+	ssize_t nread;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: floor-walk ROOT\n");
+	if (argc == 3 && !strcmp(argv[1], "--basic")) {
+		basic = 1;
+		root = argv[2];
+	} else if (argc == 2) {
+		root = argv[1];
+	} else {
+		fprintf(stderr, "usage: floor-walk [--basic] ROOT\n");
 		return 2;
 	}
-	snprintf(path, sizeof(path), "%s/sys/bus/pci/devices", argv[1]);
-	devs_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	snprintf(path, sizeof(path), "%s/sys/kernel/iommu_groups", argv[1]);
-	groups_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (devs_fd < 0 || !(dd = fdopendir(dup(devs_fd)))) {
+	snprintf(path, sizeof(path), "%s/sys/kernel/iommu_groups", root);
+	groups_fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	snprintf(path, sizeof(path), "%s/sys/bus/pci/devices", root);
+	devs_fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	fd = devs_fd < 0 ? -1 : openat(devs_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
 		perror(path);
 		return 1;
 	}
-	while ((de = readdir(dd))) {
-		char v[16], d[16], sv[16], sd[16], cls[16], ovr[256], numa[16], rm[64], tot[16],
-			num[16], cfg[256], drvb[PATH_MAX], physb[PATH_MAX], grpb[PATH_MAX],
-			selfb[PATH_MAX], line[1024];
-		const char *drv, *phys, *grp;
-		int dfd, fd, n;
+	while ((nread = getdents64(fd, buf, sizeof(buf))) > 0) {
+		for (ssize_t off = 0; off < nread;) {
+			const struct dirent64 *de = (const void *)(buf + off);
+			char v[16], d[16], sv[16] = "", sd[16] = "", cls[16], ovr[256] = "",
+				numa[16] = "", rm[64] = "", tot[16], num[16], cfg[4096],
+				drvb[PATH_MAX], physb[PATH_MAX], grpb[PATH_MAX], selfb[PATH_MAX],
+				line[1024];
+			const char *drv, *phys = "", *grp;
+			int dfd, n;
 
-		if (de->d_name[0] == '.')
-			continue;
-		dfd = openat(devs_fd, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (dfd < 0)
-			continue;
-		attr(dfd, "vendor", v, sizeof(v));
-		attr(dfd, "device", d, sizeof(d));
-		attr(dfd, "subsystem_vendor", sv, sizeof(sv));
-		attr(dfd, "subsystem_device", sd, sizeof(sd));
-		attr(dfd, "class", cls, sizeof(cls));
-		drv = link_base(dfd, "driver", drvb, sizeof(drvb));
-		attr(dfd, "driver_override", ovr, sizeof(ovr));
-		attr(dfd, "numa_node", numa, sizeof(numa));
-		attr(dfd, "reset_method", rm, sizeof(rm));
-		fd = openat(dfd, "config", O_RDONLY | O_CLOEXEC);
-		if (fd >= 0) {
-			if (read(fd, cfg, sizeof(cfg)) < 0)
-				cfg[0] = 0;
-			close(fd);
+			off += de->d_reclen;
+			if (de->d_name[0] == '.')
+				continue;
+			dfd = openat(devs_fd, de->d_name, O_PATH | O_DIRECTORY | O_CLOEXEC);
+			if (dfd < 0)
+				continue;
+			attr(dfd, "vendor", v, sizeof(v));
+			attr(dfd, "device", d, sizeof(d));
+			attr(dfd, "class", cls, sizeof(cls));
+			drv = link_base(dfd, "driver", drvb, sizeof(drvb));
+			if (!basic) {
+				int cfd;
+
+				attr(dfd, "subsystem_vendor", sv, sizeof(sv));
+				attr(dfd, "subsystem_device", sd, sizeof(sd));
+				attr(dfd, "driver_override", ovr, sizeof(ovr));
+				attr(dfd, "numa_node", numa, sizeof(numa));
+				attr(dfd, "reset_method", rm, sizeof(rm));
+				cfd = openat(dfd, "config", O_RDONLY | O_CLOEXEC);
+				if (cfd >= 0) {
+					if (read(cfd, cfg, sizeof(cfg)) < 0)
+						cfg[0] = 0;
+					close(cfd);
+				}
+				phys = link_base(dfd, "physfn", physb, sizeof(physb));
+				attr(dfd, "sriov_totalvfs", tot, sizeof(tot));
+				attr(dfd, "sriov_numvfs", num, sizeof(num));
+				link_base(devs_fd, de->d_name, selfb, sizeof(selfb));
+			}
+			grp = link_base(dfd, "iommu_group", grpb, sizeof(grpb));
+			close(dfd);
+			n = snprintf(line, sizeof(line), "%s %s %s:%s %s:%s %s %s %s %s %s %s\n",
+				     de->d_name, cls, v, d, sv, sd, *drv ? drv : "-", *grp ? grp : "-",
+				     *phys ? phys : "-", *rm ? rm : "-", *numa ? numa : "-",
+				     *ovr ? ovr : "-");
+			emit(line, (size_t)n);
+			if (*grp && groups_fd >= 0)
+				walk_group(groups_fd, grp);
 		}
-		phys = link_base(dfd, "physfn", physb, sizeof(physb));
-		attr(dfd, "sriov_totalvfs", tot, sizeof(tot));
-		attr(dfd, "sriov_numvfs", num, sizeof(num));
-		grp = link_base(dfd, "iommu_group", grpb, sizeof(grpb));
-		link_base(devs_fd, de->d_name, selfb, sizeof(selfb));
-		close(dfd);
-		n = snprintf(line, sizeof(line), "%s %s %s:%s %s:%s %s %s %s %s %s\n", de->d_name,
-			     cls, v, d, sv, sd, *drv ? drv : "-", *grp ? grp : "-",
-			     *phys ? phys : "-", *rm ? rm : "-", *numa ? numa : "-");
-		emit(line, (size_t)n);
-		if (*grp && groups_fd >= 0)
-			walk_group(groups_fd, grp);
 	}
-	closedir(dd);
+	close(fd);
 	if (outn && write(1, out, outn) < 0)
 		return 1;
 	return 0;

@@ -61,6 +61,7 @@ def p1(a, doc):
         {"id": "lspci -D -k", "argv": ["lspci", "-D", "-k", "-O",
                                        "sysfs.path=%s/sys/bus/pci" % t]},
         {"id": "floor-walk", "argv": [a.floor, t]},
+        {"id": "floor-walk --basic", "argv": [a.floor, "--basic", t]},
     ]
     missing = []
     for peer, argv in (("driverctl list-devices", ["driverctl", "list-devices"]),
@@ -77,14 +78,29 @@ def p1(a, doc):
         if peer in res:
             rows += [row(res, "vfioctl list", peer, 0.05),
                      row(res, "vfioctl list --devices -J", peer, 0.05)]
-    rows += [row(res, "vfioctl list", "floor-walk", float("inf")),
+    # Each listing against the floor of what it reads: `list` (default columns) reads the
+    # basic set, -J everything (bench/floor-walk.c).
+    rows += [row(res, "vfioctl list", "floor-walk --basic", float("inf")),
              row(res, "vfioctl list --devices -J", "floor-walk", float("inf"))]
+    # What no tool reading those attributes can beat: the floors against the peers.
+    floors = [row(res, f, peer, target)
+              for f in ("floor-walk --basic", "floor-walk")
+              for peer, target in (("lspci -D -k", 1.0), ("driverctl list-devices", 0.05),
+                                   ("dpdk-devbind.py --status", 0.05))
+              if peer in res]
     ndev = len(os.listdir(os.path.join(t, "sys/bus/pci/devices")))
     ngrp = len(os.listdir(os.path.join(t, "sys/kernel/iommu_groups")))
     doc.update({"bench": "p1-discovery", "tree": t, "devices": ndev, "groups": ngrp,
                 "rounds": a.rounds, "peer_runs": a.peer_runs, "missing_peers": missing,
-                "results": res, "ratios": rows})
+                "results": res, "ratios": rows, "floor_ratios": floors})
     print_table("P1 discovery: %d devices, %d groups (%s)" % (ndev, ngrp, t), rows, res)
+    print("\nThe floors against the peers (a target below a floor's ratio is out of reach for"
+          " any tool reading that set of attributes):\n")
+    print("| floor | against | wall ratio | cpu ratio | vfioctl target |")
+    print("|---|---|---|---|---|")
+    for r in floors:
+        print("| %s | %s | %.3f | %.3f | <= %s |" % (r["what"], r["against"], r["ratio_wall"],
+                                                   r["ratio_cpu"], r["target"]))
     if missing:
         print("\nnot installed, left out: %s (apt-get install driverctl dpdk)" % ", ".join(missing))
 
