@@ -9,7 +9,9 @@
  *   VFIOCTL_TEST_PAUSE_AFTER=N  after the N-th mutating step of a bind (each device has four:
  *                               journal, driver_override, unbind, probe) print
  *                               "vfioctl: test hook: paused after step N" on stderr and stop
- *                               there until killed — to prove `restore` after SIGKILL.
+ *                               (SIGSTOP) there until continued or killed — to prove `restore`
+ *                               after SIGKILL, the rollback on SIGINT/SIGTERM, and a device
+ *                               hot-removed in the middle of a bind.
  *   VFIOCTL_TEST_FAIL_BDF=BDF   the bind of BDF fails (EIO) after its unbind step, before the
  *                               probe — to prove the rollback of a group transaction.
  *   VFIOCTL_TEST_IGNORE_HOLDERS=1  skip the refusal of held devices, so the guest suite can
@@ -17,11 +19,17 @@
  *                               the holder) times out instead of hanging vfioctl.
  * And one for operators and tests: VFIOCTL_LOCK_WAIT=S, seconds to wait for the writers' lock
  * (default 120).
+ *
+ * Signals: while devices are being moved, SIGINT, SIGTERM, SIGHUP and SIGQUIT are held back.
+ * The device being moved finishes its step (bounded by --timeout), a group transaction rolls
+ * back, the table of what happened is printed, then vfioctl dies by that signal: an
+ * interrupted run never leaves a device half-moved.
  */
 #include <errno.h>
 #include <grp.h>
 #include <stdarg.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,6 +93,7 @@ struct step {
 	uid_t uid;
 	gid_t gid;
 	bool journal_new;		/* this run created the device's journal entry */
+	bool gone;			/* restore: the device no longer exists */
 	bool touched;			/* a sysfs write happened */
 };
 
@@ -105,9 +114,60 @@ static void step_hook(void)
 	if (s && atoi(s) == steps_done) {
 		fprintf(stderr, "vfioctl: test hook: paused after step %d\n", steps_done);
 		fflush(stderr);
-		for (;;)
-			pause();
+		raise(SIGSTOP);
 	}
+}
+
+/* ---- termination signals: held back while devices move (see the top of this file) ---- */
+
+static sigset_t held_signals;
+
+static void signals_hold(void)
+{
+	sigemptyset(&held_signals);
+	sigaddset(&held_signals, SIGINT);
+	sigaddset(&held_signals, SIGTERM);
+	sigaddset(&held_signals, SIGHUP);
+	sigaddset(&held_signals, SIGQUIT);
+	sigprocmask(SIG_BLOCK, &held_signals, NULL);
+}
+
+/* The held signal that asks us to stop, or 0. */
+static int signal_pending(void)
+{
+	static const int order[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+	sigset_t p;
+
+	if (sigpending(&p))
+		return 0;
+	for (size_t i = 0; i < VFC_ARRAY_SIZE(order); i++)
+		if (sigismember(&p, order[i]) == 1)
+			return order[i];
+	return 0;
+}
+
+/* Let the held signals in: a pending one ends the process now, by its default action. */
+static void signals_release(void)
+{
+	int sig = signal_pending();
+
+	if (sig) {
+		fflush(stdout);
+		fflush(stderr);
+		signal(sig, SIG_DFL);
+	}
+	sigprocmask(SIG_UNBLOCK, &held_signals, NULL);
+}
+
+/* Mark the steps after i skipped because sig arrived; say so once. */
+static void skip_rest(struct step *v, size_t n, size_t i, int sig)
+{
+	for (size_t k = i + 1; k < n; k++)
+		if (v[k].result == RES_PLANNED) {
+			v[k].result = RES_SKIPPED;
+			snprintf(v[k].reason, sizeof(v[k].reason), "interrupted (%s)", strsignal(sig));
+		}
+	vfc_err("signal", 0, "%s: stopping after the device in progress", strsignal(sig));
 }
 
 static struct step *plan_add(struct plan *p, const struct vfc_device *d)
@@ -282,14 +342,29 @@ static int lock_journal(struct vfc_cli *cli, struct vfc_journal *j)
 }
 
 /* Record where the device belongs before the first write; an existing entry is older, keep it. */
+/*
+ * An entry written for an earlier device at this address (removed since, and another one
+ * added: the kernel probed it afresh) says nothing about this one.
+ */
+static bool entry_stale(const struct vfc_jentry *e, uint64_t instance, int32_t vendor,
+			int32_t device)
+{
+	return (e->instance && instance && e->instance != instance) ||
+	       (e->vendor >= 0 && vendor >= 0 && e->vendor != vendor) ||
+	       (e->device >= 0 && device >= 0 && e->device != device);
+}
+
 static int journal_record(struct vfc_journal *j, struct step *s)
 {
+	uint64_t instance = vfc_device_instance(j->ctx, s->bdf);
 	struct vfc_jentry e;
 	int rc = vfc_journal_get(j->ctx, s->bdf, &e);
 
-	if (rc == 0)
+	/* The first entry of a device holds its original state: keep it, unless stale. */
+	if (rc == 0 && !entry_stale(&e, instance, s->vendor, s->device))
 		return 0;
 	memset(&e, 0, sizeof(e));
+	e.instance = instance;
 	snprintf(e.bdf, sizeof(e.bdf), "%s", s->bdf);
 	snprintf(e.driver, sizeof(e.driver), "%s", s->from);
 	snprintf(e.override, sizeof(e.override), "%s", s->from_ovr);
@@ -348,6 +423,12 @@ static int move_device(struct vfc_cli *cli, struct vfc_waiter *w, const char *bd
 	return rc;
 }
 
+/* Hot-unplugged (or removed through sysfs) while we worked on it? */
+static bool device_gone(struct vfc_cli *cli, const char *bdf)
+{
+	return vfc_exists(&cli->ctx, "/sys/bus/pci/devices/%s", bdf) == 0;
+}
+
 static void err_step(struct step *s, int rc, const char *what, const char *drv)
 {
 	if (rc == -ETIMEDOUT)
@@ -364,6 +445,29 @@ static void err_step(struct step *s, int rc, const char *what, const char *drv)
 		s->exit = VFC_EXIT_FAILED;
 }
 
+/*
+ * A failed move: when the device vanished under us (hot-unplug), that, not the sysfs error,
+ * is the story (exit 3); a new device at that address starts afresh, so nothing remains to
+ * put back and the journal entry this run made goes. Returns true when the device is gone.
+ */
+static bool err_move(struct vfc_cli *cli, struct vfc_journal *j, struct step *s, int rc,
+		     const char *what, const char *drv)
+{
+	if (!device_gone(cli, s->bdf)) {
+		err_step(s, rc, what, drv);
+		return false;
+	}
+	set_reason(s, "device was removed (%s%s%s: %s)", what, drv[0] ? " " : "", drv,
+		   strerror(-rc));
+	vfc_err(s->bdf, 0, "device was removed while it was being moved (%s%s%s: %s)", what,
+		drv[0] ? " " : "", drv, strerror(-rc));
+	s->result = RES_FAILED;
+	s->exit = VFC_EXIT_NODEV;
+	if (j && s->journal_new && !vfc_journal_remove(j, s->bdf))
+		s->journal_new = false;
+	return true;
+}
+
 /* Put a device back where it was before this run; drop the journal entry this run made. */
 static int rollback_step(struct vfc_cli *cli, struct vfc_journal *j, struct vfc_waiter *w,
 			 struct step *s, int timeout_ms)
@@ -371,9 +475,11 @@ static int rollback_step(struct vfc_cli *cli, struct vfc_journal *j, struct vfc_
 	const char *what;
 	int group, rc = 0;
 
-	if (s->touched)
+	if (s->touched && !device_gone(cli, s->bdf))
 		rc = move_device(cli, w, s->bdf, s->from, s->from_ovr, timeout_ms, false, &group,
 				 &what);
+	if (rc && device_gone(cli, s->bdf))
+		rc = 0;		/* removed meanwhile: nothing is left to put back */
 	if (rc) {
 		vfc_err(s->bdf, rc == -ETIMEDOUT ? 0 : rc, "rollback: %s %s%s", what,
 			s->from[0] ? s->from : "(none)", rc == -ETIMEDOUT ? " in time" : "");
@@ -597,7 +703,7 @@ static void do_bind_step(struct vfc_cli *cli, struct vfc_journal *j, struct vfc_
 	if (group >= 0)
 		s->group = group;
 	if (rc) {
-		err_step(s, rc, what, s->to);
+		err_move(cli, j, s, rc, what, s->to);
 		return;
 	}
 	s->result = RES_DONE;
@@ -795,20 +901,24 @@ static int cmd_bind(struct vfc_cli *cli, poptContext pc, int argc, const char **
 		goto out;
 	}
 	w = vfc_waiter_new(&cli->ctx);
+	signals_hold();
 	for (size_t i = 0; i < p.n; i++) {
 		struct step *s = &p.v[i];
+		int sig;
 
 		if (s->result != RES_PLANNED)
 			continue;
 		do_bind_step(cli, &j, w, s, timeout_ms, uid, gid);
-		if (s->result == RES_FAILED && p.transaction) {
+		sig = signal_pending();
+		if ((s->result == RES_FAILED || sig) && p.transaction) {
 			/* All or nothing: every device this run touched goes back, newest first. */
 			for (size_t k = i + 1; k-- > 0;) {
 				struct step *r = &p.v[k];
 
 				if (r->result != RES_DONE && r->result != RES_FAILED)
 					continue;
-				if (rollback_step(cli, &j, w, r, timeout_ms) == 0 && r != s)
+				if (rollback_step(cli, &j, w, r, timeout_ms) == 0 &&
+				    (r != s || r->result == RES_DONE))
 					r->result = RES_ROLLED_BACK;
 				else if (r == s && !r->touched && r->journal_new)
 					vfc_journal_remove(&j, r->bdf);
@@ -816,16 +926,26 @@ static int cmd_bind(struct vfc_cli *cli, poptContext pc, int argc, const char **
 			for (size_t k = i + 1; k < p.n; k++)
 				if (p.v[k].result == RES_PLANNED)
 					p.v[k].result = RES_SKIPPED;
-			vfc_err(s->bdf, 0, "group bind failed here; every device was put back");
+			if (sig)
+				vfc_err("signal", 0, "%s: the group bind was rolled back",
+					strsignal(sig));
+			else
+				vfc_err(s->bdf, 0,
+					"group bind failed here; every device was put back");
+			break;
+		}
+		if (sig) {
+			skip_rest(p.v, p.n, i, sig);
 			break;
 		}
 	}
 	set_nodes(cli, &p, uid, gid);
 	if (!group_mode)
 		check_viable(cli, &p);
-	if (bo.persist && !(p.transaction && plan_failed(&p)))
+	if (bo.persist && !(p.transaction && plan_failed(&p)) && !signal_pending())
 		persist(cli, &p, drv, false);
 	rc = finish(cli, &p);
+	signals_release();	/* a held signal ends the process here, after the report */
 out:
 	vfc_waiter_free(w);
 	free(devs);
@@ -923,10 +1043,11 @@ static int cmd_unbind(struct vfc_cli *cli, poptContext pc, int argc, const char 
 		goto out;
 	}
 	w = vfc_waiter_new(&cli->ctx);
+	signals_hold();
 	for (size_t i = 0; i < p.n; i++) {
 		struct step *s = &p.v[i];
 		const char *what;
-		int group;
+		int group, sig;
 
 		if (s->result != RES_PLANNED)
 			continue;
@@ -937,15 +1058,19 @@ static int cmd_unbind(struct vfc_cli *cli, poptContext pc, int argc, const char 
 		}
 		s->touched = true;
 		rc = move_device(cli, w, s->bdf, "", "", timeout_ms, false, &group, &what);
-		if (rc) {
-			err_step(s, rc, what, "");
-			continue;
+		if (rc)
+			err_move(cli, &j, s, rc, what, "");
+		else
+			s->result = RES_DONE;
+		if ((sig = signal_pending())) {
+			skip_rest(p.v, p.n, i, sig);
+			break;
 		}
-		s->result = RES_DONE;
 	}
 	if (bo.persist)
 		persist(cli, &p, "vfio-pci", true);
 	rc = finish(cli, &p);
+	signals_release();
 out:
 	vfc_waiter_free(w);
 	free(devs);
@@ -1045,20 +1170,39 @@ static int cmd_restore(struct vfc_cli *cli, poptContext pc, int argc, const char
 		vfc_pciaddr_parse(e->bdf, &a);
 		d = vfc_topology_device(t, &a);
 		if (!d) {
-			/* Gone (hot-unplugged): keep the entry for when it comes back. */
+			/*
+			 * Gone (hot-unplugged, VF destroyed, removed through sysfs): the kernel
+			 * forgot its driver_override with it, and a device that comes back at
+			 * this address is probed afresh. Nothing is left to restore; the entry
+			 * goes (a plain `restore TARGET` of it says so too).
+			 */
 			memset(&tmp, 0, sizeof(tmp));
 			snprintf(tmp.name, sizeof(tmp.name), "%s", e->bdf);
 			tmp.vendor = e->vendor;
 			tmp.device = e->device;
 			tmp.group = -1;
 			s = plan_add(&p, &tmp);
-			if (s)
-				refuse(s, VFC_EXIT_NODEV, "device not present; journal entry kept");
+			if (s) {
+				s->action = ACT_RESTORE;
+				s->result = RES_PLANNED;
+				s->gone = true;
+				set_reason(s, "device is gone (removed): nothing to restore, "
+					      "journal entry dropped");
+			}
 			continue;
 		}
 		s = plan_add(&p, d);
 		if (!s)
 			continue;
+		if (e->instance && e->instance != vfc_device_instance(&cli->ctx, e->bdf)) {
+			/* Removed and added again since: probed afresh, its state is its own. */
+			s->action = ACT_RESTORE;
+			s->result = RES_PLANNED;
+			s->gone = true;
+			set_reason(s, "the device journalled here was removed since (this one was "
+				      "added after): nothing to restore, journal entry dropped");
+			continue;
+		}
 		snprintf(s->to, sizeof(s->to), "%s", e->driver);
 		snprintf(s->to_ovr, sizeof(s->to_ovr), "%s", e->override);
 		s->action = ACT_RESTORE;
@@ -1087,20 +1231,30 @@ static int cmd_restore(struct vfc_cli *cli, poptContext pc, int argc, const char
 		goto out;
 	}
 	w = vfc_waiter_new(&cli->ctx);
+	signals_hold();
 	for (size_t i = 0; i < p.n; i++) {
 		struct step *s = &p.v[i];
 		const char *what;
-		int group;
+		int group, sig = 0;
 
+		if (i && (sig = signal_pending())) {
+			skip_rest(p.v, p.n, i - 1, sig);
+			break;
+		}
 		if (s->action != ACT_RESTORE || s->result != RES_PLANNED)
 			continue;
-		if (strcmp(s->from, s->to) || strcmp(s->from_ovr, s->to_ovr)) {
+		if (s->gone) {
+			/* Only the entry goes. */
+		} else if (strcmp(s->from, s->to) || strcmp(s->from_ovr, s->to_ovr)) {
 			rc = move_device(cli, w, s->bdf, s->to, s->to_ovr, timeout_ms, false, &group,
 					 &what);
-			if (rc) {
-				err_step(s, rc, what, s->to);
-				continue;	/* the entry stays */
+			if (rc && err_move(cli, NULL, s, rc, what, s->to)) {
+				/* Removed while being restored: nothing left to restore. */
+				vfc_journal_remove(&j, s->bdf);
+				continue;
 			}
+			if (rc)
+				continue;	/* the entry stays */
 		} else {
 			s->result = RES_ALREADY;
 		}
@@ -1116,6 +1270,7 @@ static int cmd_restore(struct vfc_cli *cli, poptContext pc, int argc, const char
 	if (bo.persist)
 		persist(cli, &p, "vfio-pci", true);
 	rc = finish(cli, &p);
+	signals_release();
 out:
 	vfc_waiter_free(w);
 	free(ents);
@@ -1262,11 +1417,21 @@ static int cmd_apply(struct vfc_cli *cli, poptContext pc, int argc, const char *
 		goto out;
 	}
 	w = vfc_waiter_new(&cli->ctx);
-	for (size_t i = 0; i < p.n; i++)
-		if (p.v[i].result == RES_PLANNED)
-			do_bind_step(cli, &j, w, &p.v[i], timeout_ms, (uid_t)-1, (gid_t)-1);
+	signals_hold();
+	for (size_t i = 0; i < p.n; i++) {
+		int sig;
+
+		if (p.v[i].result != RES_PLANNED)
+			continue;
+		do_bind_step(cli, &j, w, &p.v[i], timeout_ms, (uid_t)-1, (gid_t)-1);
+		if ((sig = signal_pending())) {
+			skip_rest(p.v, p.n, i, sig);
+			break;
+		}
+	}
 	set_nodes(cli, &p, (uid_t)-1, (gid_t)-1);
 	rc = finish(cli, &p);
+	signals_release();
 out:
 	vfc_waiter_free(w);
 	free(ents);

@@ -246,6 +246,16 @@ int vfc_group_node_chown(const struct vfc_ctx *ctx, int group, uid_t uid, gid_t 
 	return lchown(path, uid, gid) ? -errno : 0;
 }
 
+uint64_t vfc_device_instance(const struct vfc_ctx *ctx, const char *bdf)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	if (vfc_path(ctx, path, sizeof(path), "/sys/bus/pci/devices/%s", bdf) || stat(path, &st))
+		return 0;
+	return (uint64_t)st.st_ino;
+}
+
 struct vfc_waiter {
 	struct udev *udev;
 	struct udev_monitor *mon;

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "core/sysroot.h"
@@ -59,6 +60,13 @@ bool vfc_waiter_has_monitor(const struct vfc_waiter *w);
  */
 int vfc_driver_wait(struct vfc_waiter *w, const struct vfc_ctx *ctx, const char *bdf,
 		    const char *drv, bool want_node, int timeout_ms, int *group);
+
+/*
+ * Which instance of a device sits at this address: the inode of its sysfs directory, new for
+ * every device the kernel adds (a hot-unplugged and re-added device gets another). 0 when
+ * the device is not there.
+ */
+uint64_t vfc_device_instance(const struct vfc_ctx *ctx, const char *bdf);
 
 /* The device's IOMMU group now, or -1. */
 int vfc_device_group(const struct vfc_ctx *ctx, const char *bdf);

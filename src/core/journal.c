@@ -35,10 +35,10 @@ int vfc_jentry_format(const struct vfc_jentry *e, char *buf, size_t len)
 	/* "-" stands for none: an empty value would be ambiguous with a missing line. */
 	n = snprintf(buf, len,
 		     "vfioctl-journal %d\nbdf %s\ndriver %s\noverride %s\nvendor %d\ndevice %d\n"
-		     "pid %lld\ntime %lld\n",
+		     "instance %llu\npid %lld\ntime %lld\n",
 		     VFC_JOURNAL_VERSION, e->bdf, e->driver[0] ? e->driver : "-",
 		     e->override[0] ? e->override : "-", (int)e->vendor, (int)e->device,
-		     (long long)e->pid, (long long)e->time);
+		     (unsigned long long)e->instance, (long long)e->pid, (long long)e->time);
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : n;
 }
 
@@ -98,6 +98,13 @@ int vfc_jentry_parse(const char *text, struct vfc_jentry *e)
 				e->vendor = (int32_t)num;
 			else
 				e->device = (int32_t)num;
+		} else if (!strcmp(line, "instance")) {
+			char *end;
+
+			errno = 0;
+			e->instance = strtoull(v, &end, 10);
+			if (errno || end == v || *end || *v == '-')
+				rc = -EINVAL;
 		} else if (!strcmp(line, "pid") || !strcmp(line, "time")) {
 			if (vfc_parse_s64(v, &num))
 				rc = -EINVAL;

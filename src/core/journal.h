@@ -23,6 +23,7 @@ struct vfc_jentry {
 	char driver[64];	/* original driver; "" = none */
 	char override[64];	/* original driver_override; "" = unset */
 	int32_t vendor, device;	/* -1 unknown: lets restore notice a different device in the slot */
+	uint64_t instance;	/* the device's sysfs inode then (vfc_device_instance); 0 unknown */
 	int64_t pid;		/* the vfioctl that wrote it */
 	int64_t time;		/* seconds since the epoch */
 };

@@ -9,7 +9,8 @@
 static void test_roundtrip(void)
 {
 	struct vfc_jentry e = { .bdf = "0000:01:00.0", .driver = "e1000e", .override = "",
-				.vendor = 0x8086, .device = 0x10d3, .pid = 42, .time = 1700000000 };
+				.vendor = 0x8086, .device = 0x10d3, .pid = 42, .time = 1700000000,
+				.instance = 18446744073709551615ull };
 	struct vfc_jentry back;
 	char buf[512];
 
@@ -21,6 +22,7 @@ static void test_roundtrip(void)
 	IS_STR(back.override, "", "override unset");
 	OK(back.vendor == 0x8086 && back.device == 0x10d3, "ids");
 	OK(back.pid == 42 && back.time == 1700000000, "pid and time");
+	OK(back.instance == 18446744073709551615ull, "instance (the device's sysfs inode), 64 bits");
 
 	e.driver[0] = '\0';
 	strcpy(e.override, "pci-stub");
@@ -52,6 +54,12 @@ static void test_reject(void)
 	OK(vfc_jentry_parse("vfioctl-journal 1\nbdf 01:00.0\ndriver nvme\noverride -\nfuture 1\n",
 			    &e) == 0 && !strcmp(e.bdf, "0000:01:00.0") && e.vendor == -1,
 	   "short BDF canonicalised, unknown keys ignored, ids unknown");
+	OK(vfc_jentry_parse("vfioctl-journal 1\nbdf 0000:01:00.0\ndriver -\noverride -\n", &e) == 0 &&
+	   e.instance == 0, "an entry without an instance (older vfioctl): unknown, 0");
+	OK(vfc_jentry_parse("vfioctl-journal 1\nbdf 0000:01:00.0\ndriver -\noverride -\n"
+			    "instance -5\n", &e) == -EINVAL, "negative instance");
+	OK(vfc_jentry_parse("vfioctl-journal 1\nbdf 0000:01:00.0\ndriver -\noverride -\n"
+			    "instance 12x\n", &e) == -EINVAL, "garbage instance");
 	OK(vfc_jentry_parse("vfioctl-journal 1\nbdf 0000:01:00.0\ndriver\n", &e) == -EINVAL,
 	   "a key without a value");
 }
