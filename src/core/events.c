@@ -130,8 +130,13 @@ int vfc_events_next(struct vfc_events *e, struct vfc_event *ev)
 			for (char *p = ev->id; *p; p++)
 				*p = (char)tolower((unsigned char)*p);
 		}
+		/*
+		 * The event's own DRIVER, never udev_device_get_driver(): that reads the
+		 * driver link now, and an add read late would show the driver bound since.
+		 */
 		if (!strcmp(ev->action, "bind")) {
-			copy(ev->driver, sizeof(ev->driver), udev_device_get_driver(d));
+			copy(ev->driver, sizeof(ev->driver),
+			     udev_device_get_property_value(d, "DRIVER"));
 			known_set(e, ev->name, ev->driver);
 		} else if (!strcmp(ev->action, "unbind") || !strcmp(ev->action, "remove")) {
 			/* The kernel sends these after the device left its driver: say which. */
@@ -142,7 +147,8 @@ int vfc_events_next(struct vfc_events *e, struct vfc_event *ev)
 				k->driver[0] = '\0';
 			}
 		} else {
-			copy(ev->driver, sizeof(ev->driver), udev_device_get_driver(d));
+			copy(ev->driver, sizeof(ev->driver),
+			     udev_device_get_property_value(d, "DRIVER"));
 		}
 		if (strcmp(ev->action, "remove"))
 			ev->group = vfc_device_group(e->ctx, ev->name);
