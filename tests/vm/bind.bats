@@ -9,8 +9,6 @@
 bats_require_minimum_version 1.5.0
 load helpers
 
-J=/run/vfioctl
-
 # Process spawns cost ~50 ms in a TCG guest (much more on a loaded host): the state helpers
 # below use shell builtins only, and the devices are found once per file.
 
@@ -39,53 +37,6 @@ teardown() {
 
 need() { # VAR DESCRIPTION
 	[ -n "${!1}" ] || skip "this guest has no $2 (see tests/vm/guests/x86-q35.inc)"
-}
-
-# state1 BDF: REPLY="BDF driver override" from sysfs ("none" / "-" when unset), no forks
-state1() {
-	local d=/sys/bus/pci/devices/$1 drv=none o= here=$PWD
-	if [ -e "$d/driver" ]; then
-		cd -P "$d/driver" && drv=${PWD##*/}
-		cd "$here" || return 1
-	fi
-	read -r o <"$d/driver_override" || o=
-	[ "$o" = "(null)" ] && o=
-	REPLY="$1 $drv ${o:--}"
-}
-
-state() { # BDF...: one line each
-	local b
-	for b in "$@"; do
-		state1 "$b"
-		echo "$REPLY"
-	done
-}
-
-expect_state() { # BDF DRIVER(none) OVERRIDE(-)
-	state1 "$1"
-	if [ "$REPLY" != "$1 $2 $3" ]; then
-		echo "expected '$1 $2 $3', sysfs says '$REPLY'"
-		return 1
-	fi
-}
-
-all_states() { # every PCI device's state on one line each
-	local d
-	for d in /sys/bus/pci/devices/*; do
-		state1 "${d##*/}"
-		echo "$REPLY"
-	done
-}
-
-journal_empty() {
-	local f left=()
-	for f in "$J"/* "$J"/.*; do
-		case ${f##*/} in lock | . | .. | '*' | '.*') ;; *) left+=("$f") ;; esac
-	done
-	if [ "${#left[@]}" -gt 0 ]; then
-		echo "journal not empty: ${left[*]}"
-		return 1
-	fi
 }
 
 @test "bind/restore: e1000e goes to vfio-pci with its node, journal says e1000e, restore returns it" {

@@ -166,3 +166,54 @@ assert_same() { # EXPECTED-FILE ACTUAL-FILE WHAT
 		return 1
 	fi
 }
+
+# ---- binding state, read from sysfs with shell builtins only (bind, faults, hotplug suites)
+
+J=/run/vfioctl	# the binding journal
+
+# state1 BDF: REPLY="BDF driver override" from sysfs ("none" / "-" when unset), no forks
+state1() {
+	local d=/sys/bus/pci/devices/$1 drv=none o= here=$PWD
+	if [ -e "$d/driver" ]; then
+		cd -P "$d/driver" && drv=${PWD##*/}
+		cd "$here" || return 1
+	fi
+	read -r o <"$d/driver_override" || o=
+	[ "$o" = "(null)" ] && o=
+	REPLY="$1 $drv ${o:--}"
+}
+
+state() { # BDF...: one line each
+	local b
+	for b in "$@"; do
+		state1 "$b"
+		echo "$REPLY"
+	done
+}
+
+expect_state() { # BDF DRIVER(none) OVERRIDE(-)
+	state1 "$1"
+	if [ "$REPLY" != "$1 $2 $3" ]; then
+		echo "expected '$1 $2 $3', sysfs says '$REPLY'"
+		return 1
+	fi
+}
+
+all_states() { # every PCI device's state on one line each
+	local d
+	for d in /sys/bus/pci/devices/*; do
+		state1 "${d##*/}"
+		echo "$REPLY"
+	done
+}
+
+journal_empty() {
+	local f left=()
+	for f in "$J"/* "$J"/.*; do
+		case ${f##*/} in lock | . | .. | '*' | '.*') ;; *) left+=("$f") ;; esac
+	done
+	if [ "${#left[@]}" -gt 0 ]; then
+		echo "journal not empty: ${left[*]}"
+		return 1
+	fi
+}

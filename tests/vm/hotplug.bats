@@ -1,35 +1,238 @@
 #!/usr/bin/env bats
-# Hotplug in the x86 guests, through the guest's own QMP channel (tests/vm/qmp): devices
-# hot-added to the spare root port rp7 (00:16.0) and removed again.
+# Hotplug in the x86 lab guests through the guest's own QMP channel (tests/vm/qmp): devices
+# hot-added to the spare root port rp7 (00:16.0) and removed again. Proves `vfioctl monitor`
+# on real events, the shipped udev rule binding a hot-added device, and hot-unplug faults:
+# a device removed in the middle of a bind, of a DMA domain with maps, and of resets.
+# The truth is sysfs, read directly (helpers.bash).
 
+bats_require_minimum_version 1.5.0
 load helpers
 
 RP7=0000:00:16.0
 
 qmp() { "$TOP/tests/vm/qmp" "$@"; }
 
-setup_file() {
-	[ -n "${VFIOCTL_LAB_QMP:-}" ] || return 0
+# wait_for SECONDS COMMAND...: until COMMAND succeeds (0.1 s steps); fails on timeout.
+wait_for() {
+	local n=$(($1 * 10))
+	shift
+	while ! "$@"; do
+		n=$((n - 1))
+		[ "$n" -gt 0 ] || { echo "timed out waiting for: $*"; return 1; }
+		sleep 0.1
+	done
 }
 
-@test "hotplug qmp: the guest's QMP channel answers query-status" {
-	[ -n "${VFIOCTL_LAB_QMP:-}" ] || skip "guest $VFIOCTL_GUEST has no QMP channel (GUEST_QMP_SERIAL)"
+present() { [ -e "/sys/bus/pci/devices/$HOT" ]; }
+absent() { [ ! -e "/sys/bus/pci/devices/$HOT" ]; }
+on_driver() { [ "$(pci_driver "$HOT")" = "$1" ]; }
+
+# hot_add DRIVER ID [KEY=VALUE...]: plug into rp7 and wait for the device in sysfs
+hot_add() {
+	local drv=$1 id=$2
+	shift 2
+	qmp device_add "driver=$drv" "id=$id" bus=rp7 "$@" >/dev/null
+	wait_for 30 present
+}
+
+# hot_del ID: unplug (the guest acknowledges after pciehp's 5 s button delay) and wait
+hot_del() {
+	qmp --timeout 120 device_del "id=$1" --wait-event "DEVICE_DELETED:$1" >/dev/null
+	wait_for 30 absent
+}
+
+setup_file() {
+	"$VFIOCTL" restore --all >/dev/null 2>&1 || true
+	local sec
+	read -r sec <"/sys/bus/pci/devices/$RP7/secondary_bus_number"
+	HOT=$(printf '0000:%02x:00.0' "$sec")
+	export HOT
+}
+
+setup() {
+	[ -n "${VFIOCTL_LAB_QMP:-}" ] ||
+		skip "guest $VFIOCTL_GUEST has no QMP channel (GUEST_QMP_SERIAL in its .conf)"
+}
+
+teardown() {
+	local p
+	for p in ${bg:-}; do kill -9 "$p" 2>/dev/null; wait "$p" 2>/dev/null || true; done
+	if [ -n "${udevd_started:-}" ]; then
+		udevadm control --exit 2>/dev/null || pkill -x systemd-udevd || true
+		rm -f /etc/udev/rules.d/60-vfioctl.rules
+	fi
+	rm -f /etc/vfioctl.conf
+	# Leave rp7 empty for the next test (whichever id is plugged).
+	if present; then
+		for p in hot-nic hot-edu; do
+			qmp --timeout 120 device_del "id=$p" --wait-event "DEVICE_DELETED:$p" \
+				>/dev/null 2>&1 && break
+		done
+	fi
+	"$VFIOCTL" restore --all >/dev/null 2>&1 || true
+}
+
+@test "hotplug qmp: the guest's QMP channel answers, and rp7 is empty" {
 	run qmp query-status
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ $output == *'"running": true'* ]]
+	absent
 }
 
-@test "hotplug qmp: an edu hot-added to rp7 appears on its secondary bus" {
-	run qmp device_add driver=edu id=probe1 bus=rp7
+@test "hotplug monitor -J: plug, bind, unplug: every event with its driver, group and node" {
+	local out=$BATS_TEST_TMPDIR/events err=$BATS_TEST_TMPDIR/err mon group caps st=0
+	"$VFIOCTL" -J -v monitor >"$out" 2>"$err" &
+	mon=$!
+	bg=$mon
+	wait_for 30 grep -q listening "$err"
+	hot_add e1000e hot-nic romfile=
+	wait_for 30 on_driver e1000e
+	run "$VFIOCTL" bind "$HOT"
 	echo "$output"
 	[ "$status" -eq 0 ]
-	read -r sec <"/sys/bus/pci/devices/$RP7/secondary_bus_number"
-	bdf=$(printf '0000:%02x:00.0' "$sec")
-	for _ in $(seq 100); do [ -e "/sys/bus/pci/devices/$bdf" ] && break; sleep 0.1; done
-	[ "$(pci_id "$bdf")" = 1234:11e8 ]
-	run qmp --timeout 60 device_del id=probe1 --wait-event DEVICE_DELETED:probe1
+	group=$(pci_group "$HOT")
+	[ -n "$group" ]
+	hot_del hot-nic
+	wait_for 30 grep -q "\"action\":\"remove\",\"subsystem\":\"pci\",\"device\":\"$HOT\"" "$out"
+	caps=$(awk '/^CapEff:/ { print $2 }' "/proc/$mon/status")
+	kill -TERM "$mon"
+	wait "$mon" || st=$?
+	bg=
+	cat "$out"
+	[ "$st" = 0 ]
+	# The monitor dropped every capability once listening.
+	[ "$caps" = 0000000000000000 ]
+	# The device's own events, in order, with the driver it went to or left.
+	run jq -r --arg b "$HOT" 'select(.event.subsystem == "pci" and .event.device == $b) |
+		.event | "\(.action):\(.driver // "-"):\(.id)"' "$out"
+	echo "$output"
+	[ "$(echo $output)" = "add:-:8086:10d3 bind:e1000e:8086:10d3 unbind:e1000e:8086:10d3 bind:vfio-pci:8086:10d3 unbind:vfio-pci:8086:10d3 remove:-:8086:10d3" ]
+	# Its group node came and went with vfio-pci.
+	run jq -r --argjson g "$group" 'select(.event.subsystem == "vfio" and .event.group == $g) |
+		.event | "\(.action):\(.node)"' "$out"
+	echo "$output"
+	[ "$(echo $output)" = "add:/dev/vfio/$group remove:/dev/vfio/$group" ]
+	# While bound, the pci events carried the group.
+	run jq -r --arg b "$HOT" 'select(.event.subsystem == "pci" and .event.device == $b and
+		.event.action == "bind") | .event.group' "$out"
+	[ "$(echo $output)" = "$group $group" ]
+}
+
+# start_udevd: Debian's udevd with every rule of the host root plus the shipped vfioctl rule,
+# pointing at the binary under test (the only difference, checked).
+start_udevd() {
+	local rule=/etc/udev/rules.d/60-vfioctl.rules
+	[ -x /lib/systemd/systemd-udevd ] || { echo "no systemd-udevd: install udev (.ci/packages)"; return 1; }
+	mkdir -p /etc/udev/rules.d
+	sed "s|/usr/sbin/vfioctl|$VFIOCTL|" "$TOP/etc/udev/rules.d/60-vfioctl.rules" >"$rule"
+	diff "$TOP/etc/udev/rules.d/60-vfioctl.rules" "$rule" | grep -c '^>' | grep -qx 1
+	/lib/systemd/systemd-udevd --daemon
+	udevd_started=1
+	wait_for 30 udevadm control --ping
+}
+
+@test "hotplug udev rule: a hot-added device named in vfioctl.conf comes up on vfio-pci, journalled" {
+	start_udevd
+	# By address: an e1000e. Its driver is loaded, so the kernel binds it first; the rule's
+	# `apply --device` then moves it, journalled like `bind`.
+	echo "$HOT" >/etc/vfioctl.conf
+	hot_add e1000e hot-nic romfile=
+	wait_for 60 on_driver vfio-pci
+	[ -e "/dev/vfio/$(pci_group "$HOT")" ]
+	run "$VFIOCTL" -J restore --dry-run "$HOT"
+	echo "$output"
+	[ "$(jq -r '.actions[0] | "\(.from) \(.to) \(.result)"' <<<"$output")" = "vfio-pci e1000e planned" ]
+	hot_del hot-nic
+	# By vendor:device: an edu (no host driver): straight to vfio-pci.
+	echo "1234:11e8" >/etc/vfioctl.conf
+	hot_add edu hot-edu
+	wait_for 60 on_driver vfio-pci
+	run "$VFIOCTL" -J restore "$HOT"
 	echo "$output"
 	[ "$status" -eq 0 ]
-	[ ! -e "/sys/bus/pci/devices/$bdf" ]
+	expect_state "$HOT" none -
+	# Only the added device: the other edus of the guest, matching the same line, stay put.
+	for b in $(pci_find 1234:11e8); do
+		[ "$b" = "$HOT" ] || [ "$(pci_driver "$b")" != vfio-pci ]
+	done
+	hot_del hot-edu
+	journal_empty
+}
+
+@test "hotplug fault: a device removed in the middle of a bind: exit 3 saying so, journal clean" {
+	local err=$BATS_TEST_TMPDIR/err st=0 pid
+	hot_add e1000e hot-nic romfile=
+	wait_for 30 on_driver e1000e
+	# Stop the bind after its second step (journal written, driver_override set).
+	VFIOCTL_TEST_PAUSE_AFTER=2 "$VFIOCTL" bind "$HOT" >/dev/null 2>"$err" &
+	pid=$!
+	bg=$pid
+	wait_for 60 grep -q "paused after step 2" "$err"
+	[ -e "$J/$HOT" ]
+	hot_del hot-nic
+	kill -CONT "$pid"
+	wait "$pid" || st=$?
+	bg=
+	cat "$err"
+	[ "$st" = 3 ]
+	grep -q "^vfioctl: $HOT: device was removed while it was being moved" "$err"
+	journal_empty
+	run "$VFIOCTL" restore --all
+	[ "$status" -eq 0 ]
+}
+
+@test "hotplug fault: a device removed under a running DMA domain with maps (bench map): clean end" {
+	local out=$BATS_TEST_TMPDIR/out err=$BATS_TEST_TMPDIR/err st=0 pid group
+	hot_add edu hot-edu
+	run "$VFIOCTL" bind "$HOT"
+	[ "$status" -eq 0 ]
+	group=$(pci_group "$HOT")
+	"$VFIOCTL" -J bench map --size 8M --page-size 4K --iterations 400 "$HOT" >"$out" 2>"$err" &
+	pid=$!
+	bg=$pid
+	sleep 2
+	kill -0 "$pid"	# still mapping when the unplug starts
+	qmp device_del id=hot-edu >/dev/null
+	# The unplug waits for whoever holds the device; the bench must end by itself.
+	wait "$pid" || st=$?
+	bg=
+	echo "exit $st"; cat "$out" "$err"
+	[ "$st" -lt 128 ]
+	if [ "$st" = 0 ]; then
+		jq -e '.bench_map | length >= 1' "$out"
+	else
+		# One line per error, subject first, no crash.
+		grep -qv '^vfioctl: ' "$err" && return 1
+		[ -s "$err" ]
+	fi
+	wait_for 120 absent
+	wait_for 30 test ! -e "/dev/vfio/$group"
+	run "$VFIOCTL" restore --all
+	[ "$status" -eq 0 ]
+	journal_empty
+}
+
+@test "hotplug fault: resets while the device is being removed end cleanly (0, then 3)" {
+	local st i ok=0 gone=0 log=
+	hot_add edu hot-edu
+	run "$VFIOCTL" bind "$HOT"
+	[ "$status" -eq 0 ]
+	qmp device_del id=hot-edu >/dev/null
+	for i in $(seq 120); do
+		st=0
+		timeout 60 "$VFIOCTL" reset "$HOT" >/dev/null 2>"$BATS_TEST_TMPDIR/err" || st=$?
+		log+="$st "
+		case $st in
+		0) ok=$((ok + 1)) ;;
+		3) gone=1; grep -q "^vfioctl: $HOT: " "$BATS_TEST_TMPDIR/err"; break ;;
+		*) echo "reset $i: exit $st: $(cat "$BATS_TEST_TMPDIR/err")"; return 1 ;;
+		esac
+	done
+	echo "exits: $log"
+	[ "$gone" = 1 ]
+	wait_for 60 absent
+	run "$VFIOCTL" restore --all
+	[ "$status" -eq 0 ]
+	journal_empty
 }

@@ -1,0 +1,99 @@
+#!/usr/bin/env bats
+# Fault injection in the x86 lab guests (issue 12): a journal that cannot be written, and
+# termination signals in the middle of a group bind. Hot-unplug faults are in hotplug.bats.
+# The truth is sysfs, read directly (helpers.bash); devices are found by vendor:device ids.
+
+bats_require_minimum_version 1.5.0
+load helpers
+
+setup_file() {
+	"$VFIOCTL" restore --all >/dev/null 2>&1 || true
+	local b n
+	E1000E= MF_NIC= MF_EDU=
+	for b in $(pci_find 8086:10d3); do
+		n=$(group_members "$(pci_group "$b")" | wc -l)
+		[ "$n" = 1 ] && [ -z "$E1000E" ] && E1000E=$b
+		[ "$n" = 2 ] && [ -z "$MF_NIC" ] && MF_NIC=$b
+	done
+	[ -n "$MF_NIC" ] && MF_EDU=$(group_members "$(pci_group "$MF_NIC")" | grep -v "^$MF_NIC$")
+	export E1000E MF_NIC MF_EDU
+}
+
+teardown() {
+	[ -z "${pid:-}" ] || { kill -9 "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; } || true
+	mountpoint -q "$J" && umount "$J"
+	"$VFIOCTL" restore --all >/dev/null 2>&1 || true
+	restore_drivers
+}
+
+need() { # VAR DESCRIPTION
+	[ -n "${!1}" ] || skip "this guest has no $2 (see tests/vm/guests/x86-q35.inc)"
+}
+
+@test "faults: a full /run/vfioctl refuses the bind before touching the device" {
+	need E1000E "e1000e alone in its group"
+	expect_state "$E1000E" e1000e -
+	mkdir -p "$J"
+	mount -t tmpfs -o size=8k,mode=0700 vfioctl-full "$J"
+	dd if=/dev/zero of="$J/fill" bs=1k count=64 2>/dev/null || true
+	[ "$(df --output=avail "$J" | tail -n1 | tr -d ' ')" = 0 ]
+	run --separate-stderr "$VFIOCTL" bind "$E1000E"
+	echo "status=$status stdout=$output stderr=$stderr"
+	[ "$status" -ne 0 ] && [ "$status" -lt 128 ]
+	[[ $stderr == *"$E1000E: cannot write the journal: No space left on device"* ]]
+	expect_state "$E1000E" e1000e -
+}
+
+@test "faults: a read-only /run/vfioctl refuses the bind before touching the device (exit 4)" {
+	need E1000E "e1000e alone in its group"
+	mkdir -p "$J"
+	mount -t tmpfs -o ro,mode=0700 vfioctl-ro "$J"
+	run --separate-stderr "$VFIOCTL" bind "$E1000E"
+	echo "status=$status stdout=$output stderr=$stderr"
+	[ "$status" -ne 0 ] && [ "$status" -lt 128 ]
+	[[ $stderr == *"Read-only file system"* ]]
+	expect_state "$E1000E" e1000e -
+}
+
+# sig_during_group_bind SIGNAL STEP: stop a group bind after STEP (test hook), send SIGNAL,
+# let it go on; it must finish the device in progress, roll the group back and die by SIGNAL.
+sig_during_group_bind() {
+	local sig=$1 k=$2 err=$BATS_TEST_TMPDIR/err.$1.$2 st=0 i
+	# Background jobs of a non-interactive shell start with SIGINT ignored: undo that, as an
+	# interactive shell's foreground job would have it.
+	VFIOCTL_TEST_PAUSE_AFTER=$k python3 -c '
+import os, signal, sys
+signal.signal(signal.SIGINT, signal.SIG_DFL)
+signal.signal(signal.SIGQUIT, signal.SIG_DFL)
+os.execv(sys.argv[1], sys.argv[1:])' "$VFIOCTL" bind --group "$MF_NIC" >"$err.out" 2>"$err" &
+	pid=$!
+	for i in $(seq 300); do
+		grep -q "paused after step $k" "$err" 2>/dev/null && break
+		sleep 0.2
+	done
+	grep -q "paused after step $k" "$err" || { echo "step $k: never paused"; cat "$err"; return 1; }
+	kill "-$sig" "$pid"
+	kill -CONT "$pid"
+	wait "$pid" || st=$?
+	pid=
+	echo "SIG$sig after step $k: exit $st; stderr: $(cat "$err")"
+	cat "$err.out"
+	[ "$st" = $((128 + $(kill -l "$sig"))) ]
+	grep -q "the group bind was rolled back" "$err"
+	expect_state "$MF_NIC" e1000e -
+	expect_state "$MF_EDU" none -
+	journal_empty
+}
+
+@test "faults: SIGINT in the middle of a group bind rolls the group back, then ends by SIGINT" {
+	need MF_NIC "multifunction e1000e + edu group"
+	# step 3: the first device is off its driver; step 6: the second one's override is set
+	sig_during_group_bind INT 3
+	sig_during_group_bind INT 6
+}
+
+@test "faults: SIGTERM and SIGHUP in the middle of a group bind roll it back too" {
+	need MF_NIC "multifunction e1000e + edu group"
+	sig_during_group_bind TERM 2
+	sig_during_group_bind HUP 7
+}
