@@ -295,6 +295,13 @@ static int run_command(struct vfc_cli *cli, const struct vfc_cmd *cmd, int argc,
 
 		while (rest && rest[n])
 			n++;
+		/*
+		 * Least privilege from the start: only what some command can use stays (the
+		 * bounding set is left alone, so a program exec runs as root is as root expects).
+		 * Long-running commands drop further once set up. A failure here leaves the
+		 * process as it was, which every command copes with.
+		 */
+		(void)vfc_caps_keep(vfc_caps_used, vfc_caps_nused, false);
 		rc = cmd->run(cli, pc, n, rest);
 	}
 	poptFreeContext(pc);

@@ -243,6 +243,9 @@ static int cmd_bench(struct vfc_cli *cli, poptContext pc, int argc, const char *
 		goto out;
 	}
 
+	/* Set up: from here on only pinning past RLIMIT_MEMLOCK needs a capability. */
+	if ((rc = vfc_caps_keep((const int[]){ CAP_IPC_LOCK }, 1, true)))
+		vfc_warn("capabilities", "cannot drop: %s", strerror(-rc));
 	tb = out_table_new(&bench_schema);
 	if (want4k)
 		rc = run_rounds(d, size, false, iters, out_row_add(tb));

@@ -564,6 +564,9 @@ static int cmd_domain(struct vfc_cli *cli, poptContext pc, int argc, const char 
 		prep_free(&p);
 		return rc;
 	}
+	/* Every fd is open: only the maps' pinning past RLIMIT_MEMLOCK still needs privilege. */
+	if ((rc = vfc_caps_keep((const int[]){ CAP_IPC_LOCK }, 1, true)))
+		vfc_warn("capabilities", "cannot drop: %s", strerror(-rc));
 
 	if (d->backend == VFC_BACKEND_NOIOMMU)
 		vfc_warn("noiommu", "no IOMMU: no isolation, no window, no mappings; the device can DMA "

@@ -254,7 +254,7 @@ static int cmd_monitor(struct vfc_cli *cli, poptContext pc, int argc, const char
 		rc = vfc_exit_for_errno(rc);
 		goto out;
 	}
-	rc = vfc_caps_keep(keep_none, 0);
+	rc = vfc_caps_keep(keep_none, 0, true);
 	if (rc) {
 		vfc_err("monitor", rc, "cannot drop capabilities");
 		rc = VFC_EXIT_PERM;

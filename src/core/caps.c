@@ -16,7 +16,21 @@ bool vfc_cap_effective(int cap)
 	return capng_have_capability(CAPNG_EFFECTIVE, (unsigned)cap) != 0;
 }
 
-int vfc_caps_keep(const int *keep, size_t n)
+const int vfc_caps_used[] = {
+	CAP_CHOWN,		/* bind --owner, apply owner=: chown /dev/vfio/N */
+	CAP_DAC_OVERRIDE,	/* sysfs writes and /dev/vfio opens by a non-root admin */
+	CAP_DAC_READ_SEARCH,	/* holders: other users' /proc/PID/fd */
+	CAP_SYS_PTRACE,		/* holders: the same, past the ptrace access check */
+	CAP_SETUID,		/* exec --user */
+	CAP_SETGID,		/* exec --user (and its supplementary groups) */
+	CAP_SETPCAP,		/* exec --user and the drops below clear the bounding set */
+	CAP_IPC_LOCK,		/* pinning past RLIMIT_MEMLOCK (type1, iommufd accounting) */
+	CAP_SYS_RAWIO,		/* opening a no-IOMMU group */
+	CAP_SYS_ADMIN,		/* PCI config space past 64 bytes: FLR, ACS, PM capabilities */
+};
+const size_t vfc_caps_nused = VFC_ARRAY_SIZE(vfc_caps_used);
+
+int vfc_caps_keep(const int *keep, size_t n, bool bounding)
 {
 	bool have[64] = { 0 };
 
@@ -34,12 +48,17 @@ int vfc_caps_keep(const int *keep, size_t n)
 		if (have[i] && capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED,
 					    (unsigned)keep[i]))
 			return -EINVAL;
-#ifdef CAPNG_SELECT_ALL
-	if (!capng_apply(CAPNG_SELECT_ALL))
-		return 0;
-#endif
-	/* The bounding set needs CAP_SETPCAP; without it, the sets that matter still go. */
-	if (!capng_apply(CAPNG_SELECT_BOTH) || !capng_apply(CAPNG_SELECT_CAPS))
+	if (bounding) {
+		/* Not kept in the bounding set either: nothing executed later gets it back. */
+		for (size_t i = 0; i < n; i++)
+			if (have[i])
+				capng_update(CAPNG_ADD, CAPNG_BOUNDING_SET, (unsigned)keep[i]);
+		/* The bounding set needs CAP_SETPCAP; without it, the other sets still go. */
+		if (!capng_apply(CAPNG_SELECT_BOTH))
+			return 0;
+	}
+	/* The ambient set follows: the kernel keeps it a subset of permitted and inheritable. */
+	if (!capng_apply(CAPNG_SELECT_CAPS))
 		return 0;
 	return -EPERM;
 }

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <linux/capability.h>
 
 #include "core/sysroot.h"
 
@@ -31,11 +32,20 @@ int vfc_hugepool_read(const struct vfc_ctx *ctx, uint64_t page_size, struct vfc_
 bool vfc_cap_effective(int cap);
 
 /*
- * Least privilege for the rest of a long-running command: keep only the capabilities listed
- * (those of them the process has), drop every other one from the effective, permitted,
- * inheritable and ambient sets, and from the bounding set when the process may change it.
- * Call after the privileged opens. A process with no capabilities has nothing to drop (0).
+ * Least privilege: keep only the capabilities listed (those of them the process has), drop
+ * every other one from the effective, permitted, inheritable and ambient sets, and, with
+ * bounding, from the bounding set too (when the process may change it): then nothing this
+ * process executes can get them back. Without bounding, a program executed as root gets the
+ * root's usual set (exec without --user). Call after the privileged opens. A process with no
+ * capabilities has nothing to drop (0). Returns 0 or -errno.
  */
-int vfc_caps_keep(const int *keep, size_t n);
+int vfc_caps_keep(const int *keep, size_t n, bool bounding);
+
+/*
+ * Every capability some vfioctl command can use (the reasons are in caps.c); the command
+ * line layer keeps these and drops the rest before any command runs.
+ */
+extern const int vfc_caps_used[];
+extern const size_t vfc_caps_nused;
 
 #endif
