@@ -222,7 +222,8 @@ stage_nvme_root() {
 	expect_status 0
 	jqe '.actions[] | select(.bdf == "0000:03:00.0") | .from == "nvme" and .to == null and .result == "planned"'
 	jqe '.actions[] | select(.bdf == "0000:05:00.0") | .from == "pci-stub" and .to == "r8169"'
-	[ -e "$J/0000:03:00.0" ] && [ -e "$J/0000:05:00.0" ]
+	[ -e "$J/0000:03:00.0" ]
+	[ -e "$J/0000:05:00.0" ]
 }
 
 @test "restore: held device refused (5); different ids refused; a removed device's entry dropped" {

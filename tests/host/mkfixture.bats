@@ -69,7 +69,8 @@ inventory() {
 	[ "$(cat "$r/sys/kernel/iommu_groups/1/type")" = "DMA-FQ" ]
 	grep -qx '0x00000000fee00000 0x00000000feefffff msi' "$r/sys/kernel/iommu_groups/1/reserved_regions"
 	[ "$(readlink "$r/proc/4242/fd/15")" = "/dev/vfio/12" ]
-	[ -e "$r/dev/vfio/12" ] && [ -d "$r/sys/module/vfio_pci" ]
+	[ -e "$r/dev/vfio/12" ]
+	[ -d "$r/sys/module/vfio_pci" ]
 	[ -e "$r/sys/class/iommu/dmar0" ]
 	# SR-IOV links
 	s=$BATS_FILE_TMPDIR/a/sriov-nic
@@ -125,7 +126,8 @@ inventory() {
 	[ "$(cat "$r/0000:03:00.0/reset_method")" = "flr bus" ]
 	[ "$(cat "$r/0000:04:00.0/reset_method")" = "flr pm bus" ]
 	[ ! -e "$r/0000:01:00.0/reset_method" ] # multi-function GPU, NoSoftRst+, no FLR
-	[ -f "$r/0000:05:00.0/reset_method" ] && [ ! -s "$r/0000:05:00.0/reset_method" ]
+	[ -f "$r/0000:05:00.0/reset_method" ]
+	[ ! -s "$r/0000:05:00.0/reset_method" ]
 	[ "$(cat "$BATS_FILE_TMPDIR/a/sriov-nic/sys/bus/pci/devices/0000:01:10.0/reset_method")" = "flr" ]
 }
 

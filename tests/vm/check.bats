@@ -131,7 +131,8 @@ status_is() {
 		[ "$(pci_id "${b##*/}")" = 1234:11e8 ] && edu=${b##*/}
 		[ "$(pci_id "${b##*/}")" = 1b36:0005 ] && testdev=${b##*/}
 	done
-	[ -n "$edu" ] && [ -n "$testdev" ]
+	[ -n "$edu" ]
+	[ -n "$testdev" ]
 	run --separate-stderr "$VFIOCTL" -J check "$edu" "$testdev"
 	echo "$output"
 	status_is "$edu" acs warn "shares group $(pci_group "$edu") with"

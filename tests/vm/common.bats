@@ -130,7 +130,8 @@ teardown() {
 	b=$(edu_alone) || skip "no edu device in a group of its own in this guest's topology"
 	sysfs_bind "$b" vfio-pci
 	g=$(pci_group "$b")
-	[ -n "$g" ] && [ -c "/dev/vfio/$g" ]
+	[ -n "$g" ]
+	[ -c "/dev/vfio/$g" ]
 	run "$VFIOCTL_EDU_DMA" --group "/dev/vfio/$g" "$b"
 	echo "$output"
 	[ "$status" = 0 ]

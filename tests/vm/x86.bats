@@ -78,7 +78,8 @@ multifunction_pair() {
 	}
 	read -r e edu <<<"$pair"
 	g=$(pci_group "$e")
-	[ -n "$g" ] && [ "$(pci_group "$edu")" = "$g" ]
+	[ -n "$g" ]
+	[ "$(pci_group "$edu")" = "$g" ]
 	[ "$(group_members "$g" | tr '\n' ' ')" = "$e $edu " ]
 	[ "$(pci_driver "$e")" = e1000e ] || {
 		echo "fn 0 is on '$(pci_driver "$e")', expected e1000e (is the module loaded?)"
