@@ -838,20 +838,94 @@ static int refuse_noiommu(struct vfc_cli *cli, const struct vfc_topology *t,
 	return 0;
 }
 
+/* ---- what bind, unbind and restore share: targets, root, the lock, the topology ---- */
+
+struct run {
+	struct vfc_journal j;
+	struct vfc_topology *t;
+	struct vfc_device **devs;	/* the targets' devices (whole groups in group mode) */
+	size_t n;
+	struct vfc_waiter *w;
+	struct plan p;
+	int timeout_ms;
+	bool group_target;		/* some target names a group */
+};
+
+#define RUN_INIT { .j = { .lockfd = -1 } }
+
+/* The targets, --timeout and -o: 0 or a usage exit code. Sets r->group_target. */
+static int run_parse(struct vfc_cli *cli, int argc, const char **argv, struct run *r)
+{
+	struct vfc_target *tg = calloc((size_t)argc + 1, sizeof(*tg));
+	int rc;
+
+	if (!tg)
+		return VFC_EXIT_FAILED;
+	rc = parse_targets(argc, argv, tg);
+	for (int i = 0; !rc && i < argc; i++)
+		r->group_target |= tg[i].kind == VFC_TARGET_GROUP;
+	free(tg);
+	if (!rc)
+		rc = parse_timeout(&r->timeout_ms);
+	if (!rc)
+		rc = vfc_check_columns(cli, &act_schema);
+	return rc;
+}
+
+/*
+ * Root and the writers' lock (not for --dry-run: the plan is then only printed), then the
+ * topology and the targets' devices, planned under the lock so that a concurrent run cannot
+ * change what the plan is based on. 0 or an exit code.
+ */
+static int run_prepare(struct vfc_cli *cli, const char *what, int argc, const char **argv,
+		       bool group_mode, struct run *r)
+{
+	int rc;
+
+	if (!bo.dry_run && ((rc = vfc_require_root(what)) || (rc = lock_journal(cli, &r->j))))
+		return rc;
+	rc = scan_topology(cli, &r->t);
+	if (!rc && argc)
+		rc = collect(cli, r->t, argc, argv, group_mode, &r->devs, &r->n);
+	return rc;
+}
+
+/* About to change devices: the waiter for their events; termination signals held. */
+static void run_start(struct vfc_cli *cli, struct run *r)
+{
+	r->w = vfc_waiter_new(&cli->ctx);
+	signals_hold();
+}
+
+/* The table of what happened, then a held signal may end the process. */
+static int run_report(struct vfc_cli *cli, struct run *r)
+{
+	int rc = finish(cli, &r->p);
+
+	if (r->w)
+		signals_release();
+	return rc;
+}
+
+static int run_end(struct run *r, int rc)
+{
+	vfc_waiter_free(r->w);
+	free(r->devs);
+	plan_free(&r->p);
+	vfc_topology_free(r->t);
+	vfc_journal_unlock(&r->j);
+	return rc;
+}
+
 static int cmd_bind(struct vfc_cli *cli, poptContext pc, int argc, const char **argv)
 {
 	const char *drv = bo.driver ? bo.driver : "vfio-pci";
-	struct vfc_journal j = { .lockfd = -1 };
-	struct vfc_target *tg;
-	struct vfc_topology *t = NULL;
-	struct vfc_device **devs = NULL;
-	struct vfc_waiter *w = NULL;
-	struct plan p = { 0 };
-	bool group_mode = bo.group;
-	int rc, timeout_ms = 0;
+	struct run r = RUN_INIT;
+	struct plan *p = &r.p;
+	bool group_mode;
+	int rc;
 	uid_t uid;
 	gid_t gid;
-	size_t n;
 
 	if (cli->list_columns) {
 		out_list_columns(&act_schema, stdout);
@@ -859,73 +933,56 @@ static int cmd_bind(struct vfc_cli *cli, poptContext pc, int argc, const char **
 	}
 	if (argc < 1)
 		return vfc_usage_error("bind: a TARGET is required");
-	tg = calloc((size_t)argc, sizeof(*tg));
-	if (!tg)
-		return VFC_EXIT_FAILED;
-	rc = parse_targets(argc, argv, tg);
-	for (int i = 0; !rc && i < argc; i++)
-		group_mode |= tg[i].kind == VFC_TARGET_GROUP;
-	free(tg);
-	if (rc || (rc = parse_timeout(&timeout_ms)) || (rc = parse_owner(&uid, &gid)) ||
-	    (rc = vfc_check_columns(cli, &act_schema)))
+	if ((rc = run_parse(cli, argc, argv, &r)) || (rc = parse_owner(&uid, &gid)))
 		return rc;
+	group_mode = bo.group || r.group_target;
 	if (!vfc_name_is_sane(drv, VFC_DRIVER_NAME_MAX - 1))
 		return vfc_usage_error("--driver: '%s' is not a driver name", drv);
 	if (!vfc_driver_exists(&cli->ctx, drv)) {
 		vfc_err(drv, 0, "no such PCI driver (is its module loaded? modprobe %s)", drv);
 		return VFC_EXIT_UNSUPPORTED;
 	}
-	if (!bo.dry_run && (rc = vfc_require_root("bind")))
-		return rc;
-	/* Plan under the lock: a concurrent run must not change what the plan is based on. */
-	if (!bo.dry_run && (rc = lock_journal(cli, &j)))
-		return rc;
-	rc = scan_topology(cli, &t);
+	rc = run_prepare(cli, "bind", argc, argv, group_mode, &r);
 	if (!rc)
-		rc = collect(cli, t, argc, argv, group_mode, &devs, &n);
-	if (!rc)
-		rc = refuse_noiommu(cli, t, devs, n, drv);
+		rc = refuse_noiommu(cli, r.t, r.devs, r.n, drv);
 	if (rc)
-		goto out;
-	p.transaction = group_mode;
-	plan_bind(cli, t, &p, devs, n, group_mode, drv);
-	if (p.transaction && plan_refused(&p))
-		for (size_t i = 0; i < p.n; i++)
-			if (p.v[i].result == RES_PLANNED)
-				p.v[i].result = RES_SKIPPED;
-	for (size_t i = 0; i < p.n; i++)
-		if (p.v[i].result == RES_REFUSED)
-			vfc_err(p.v[i].bdf, 0, "refused: %s", p.v[i].reason);
-	if (bo.dry_run) {
-		rc = finish(cli, &p);
-		goto out;
-	}
-	w = vfc_waiter_new(&cli->ctx);
-	signals_hold();
-	for (size_t i = 0; i < p.n; i++) {
-		struct step *s = &p.v[i];
+		return run_end(&r, rc);
+	p->transaction = group_mode;
+	plan_bind(cli, r.t, p, r.devs, r.n, group_mode, drv);
+	if (p->transaction && plan_refused(p))
+		for (size_t i = 0; i < p->n; i++)
+			if (p->v[i].result == RES_PLANNED)
+				p->v[i].result = RES_SKIPPED;
+	for (size_t i = 0; i < p->n; i++)
+		if (p->v[i].result == RES_REFUSED)
+			vfc_err(p->v[i].bdf, 0, "refused: %s", p->v[i].reason);
+	if (bo.dry_run)
+		return run_end(&r, run_report(cli, &r));
+	run_start(cli, &r);
+	for (size_t i = 0; i < p->n; i++) {
+		struct step *s = &p->v[i];
 		int sig;
 
 		if (s->result != RES_PLANNED)
 			continue;
-		do_bind_step(cli, &j, w, s, timeout_ms, uid, gid);
+		do_bind_step(cli, &r.j, r.w, s, r.timeout_ms, uid, gid);
 		sig = signal_pending();
-		if ((s->result == RES_FAILED || sig) && p.transaction) {
+		if ((s->result == RES_FAILED || sig) && p->transaction) {
 			/* All or nothing: every device this run touched goes back, newest first. */
 			for (size_t k = i + 1; k-- > 0;) {
-				struct step *r = &p.v[k];
+				struct step *b = &p->v[k];
 
-				if (r->result != RES_DONE && r->result != RES_FAILED)
+				if (b->result != RES_DONE && b->result != RES_FAILED)
 					continue;
-				if (rollback_step(cli, &j, w, r, timeout_ms) == 0 &&
-				    (r != s || r->result == RES_DONE))
-					r->result = RES_ROLLED_BACK;
-				else if (r == s && !r->touched && r->journal_new)
-					vfc_journal_remove(&j, r->bdf);
+				if (rollback_step(cli, &r.j, r.w, b, r.timeout_ms) == 0 &&
+				    (b != s || b->result == RES_DONE))
+					b->result = RES_ROLLED_BACK;
+				else if (b == s && !b->touched && b->journal_new)
+					vfc_journal_remove(&r.j, b->bdf);
 			}
-			for (size_t k = i + 1; k < p.n; k++)
-				if (p.v[k].result == RES_PLANNED)
-					p.v[k].result = RES_SKIPPED;
+			for (size_t k = i + 1; k < p->n; k++)
+				if (p->v[k].result == RES_PLANNED)
+					p->v[k].result = RES_SKIPPED;
 			if (sig)
 				vfc_err("signal", 0, "%s: the group bind was rolled back",
 					strsignal(sig));
@@ -935,24 +992,16 @@ static int cmd_bind(struct vfc_cli *cli, poptContext pc, int argc, const char **
 			break;
 		}
 		if (sig) {
-			skip_rest(p.v, p.n, i, sig);
+			skip_rest(p->v, p->n, i, sig);
 			break;
 		}
 	}
-	set_nodes(cli, &p, uid, gid);
+	set_nodes(cli, p, uid, gid);
 	if (!group_mode)
-		check_viable(cli, &p);
-	if (bo.persist && !(p.transaction && plan_failed(&p)) && !signal_pending())
-		persist(cli, &p, drv, false);
-	rc = finish(cli, &p);
-	signals_release();	/* a held signal ends the process here, after the report */
-out:
-	vfc_waiter_free(w);
-	free(devs);
-	plan_free(&p);
-	vfc_topology_free(t);
-	vfc_journal_unlock(&j);
-	return rc;
+		check_viable(cli, p);
+	if (bo.persist && !(p->transaction && plan_failed(p)) && !signal_pending())
+		persist(cli, p, drv, false);
+	return run_end(&r, run_report(cli, &r));	/* a held signal ends the process there */
 }
 
 static const struct vfc_cmd vfc_cmd_bind = {
@@ -979,15 +1028,9 @@ static const struct poptOption unbind_options[] = {
 
 static int cmd_unbind(struct vfc_cli *cli, poptContext pc, int argc, const char **argv)
 {
-	struct vfc_journal j = { .lockfd = -1 };
-	struct vfc_target *tg;
-	struct vfc_topology *t = NULL;
-	struct vfc_device **devs = NULL;
-	struct vfc_waiter *w = NULL;
-	struct plan p = { 0 };
-	bool group_target = false;
-	int rc, timeout_ms = 0;
-	size_t n;
+	struct run r = RUN_INIT;
+	struct plan *p = &r.p;
+	int rc;
 
 	if (cli->list_columns) {
 		out_list_columns(&act_schema, stdout);
@@ -995,29 +1038,15 @@ static int cmd_unbind(struct vfc_cli *cli, poptContext pc, int argc, const char 
 	}
 	if (argc < 1)
 		return vfc_usage_error("unbind: a TARGET is required");
-	tg = calloc((size_t)argc, sizeof(*tg));
-	if (!tg)
-		return VFC_EXIT_FAILED;
-	rc = parse_targets(argc, argv, tg);
-	for (int i = 0; !rc && i < argc; i++)
-		group_target |= tg[i].kind == VFC_TARGET_GROUP;
-	free(tg);
-	if (rc || (rc = parse_timeout(&timeout_ms)) || (rc = vfc_check_columns(cli, &act_schema)))
+	if ((rc = run_parse(cli, argc, argv, &r)))
 		return rc;
-	if (!bo.dry_run && (rc = vfc_require_root("unbind")))
-		return rc;
-	if (!bo.dry_run && (rc = lock_journal(cli, &j)))
-		return rc;
-	rc = scan_topology(cli, &t);
-	if (!rc)
-		rc = collect(cli, t, argc, argv, false, &devs, &n);
-	if (rc)
-		goto out;
-	for (size_t i = 0; i < n; i++) {
-		struct vfc_device *d = devs[i];
+	if ((rc = run_prepare(cli, "unbind", argc, argv, false, &r)))
+		return run_end(&r, rc);
+	for (size_t i = 0; i < r.n; i++) {
+		struct vfc_device *d = r.devs[i];
 		struct step *s;
 
-		if (!d->is_pci || !(s = plan_add(&p, d)))
+		if (!d->is_pci || !(s = plan_add(p, d)))
 			continue;
 		s->result = RES_PLANNED;
 		if (!d->driver) {
@@ -1026,58 +1055,47 @@ static int cmd_unbind(struct vfc_cli *cli, poptContext pc, int argc, const char 
 			continue;
 		}
 		/* A group names what vfioctl bound: only its members on vfio drivers. */
-		if (group_target && !vfc_driver_is_vfio(d->driver)) {
+		if (r.group_target && !vfc_driver_is_vfio(d->driver)) {
 			s->result = RES_SKIPPED;
 			set_reason(s, "not on a vfio driver, left alone");
 			continue;
 		}
 		s->action = ACT_UNBIND;
-		if (refuse_if_held(s, t) || refuse_if_critical(cli, s)) {
+		if (refuse_if_held(s, r.t) || refuse_if_critical(cli, s)) {
 			vfc_err(s->bdf, 0, "refused: %s", s->reason);
 			continue;
 		}
 		set_reason(s, "target");
 	}
-	if (bo.dry_run) {
-		rc = finish(cli, &p);
-		goto out;
-	}
-	w = vfc_waiter_new(&cli->ctx);
-	signals_hold();
-	for (size_t i = 0; i < p.n; i++) {
-		struct step *s = &p.v[i];
+	if (bo.dry_run)
+		return run_end(&r, run_report(cli, &r));
+	run_start(cli, &r);
+	for (size_t i = 0; i < p->n; i++) {
+		struct step *s = &p->v[i];
 		const char *what;
 		int group, sig;
 
 		if (s->result != RES_PLANNED)
 			continue;
-		rc = journal_record(&j, s);
+		rc = journal_record(&r.j, s);
 		if (rc) {
 			err_step(s, rc, "cannot write the journal", "");
 			continue;
 		}
 		s->touched = true;
-		rc = move_device(cli, w, s->bdf, "", "", timeout_ms, false, &group, &what);
+		rc = move_device(cli, r.w, s->bdf, "", "", r.timeout_ms, false, &group, &what);
 		if (rc)
-			err_move(cli, &j, s, rc, what, "");
+			err_move(cli, &r.j, s, rc, what, "");
 		else
 			s->result = RES_DONE;
 		if ((sig = signal_pending())) {
-			skip_rest(p.v, p.n, i, sig);
+			skip_rest(p->v, p->n, i, sig);
 			break;
 		}
 	}
 	if (bo.persist)
-		persist(cli, &p, "vfio-pci", true);
-	rc = finish(cli, &p);
-	signals_release();
-out:
-	vfc_waiter_free(w);
-	free(devs);
-	plan_free(&p);
-	vfc_topology_free(t);
-	vfc_journal_unlock(&j);
-	return rc;
+		persist(cli, p, "vfio-pci", true);
+	return run_end(&r, run_report(cli, &r));
 }
 
 static const struct vfc_cmd vfc_cmd_unbind = {
@@ -1102,15 +1120,11 @@ static const struct poptOption restore_options[] = {
 
 static int cmd_restore(struct vfc_cli *cli, poptContext pc, int argc, const char **argv)
 {
-	struct vfc_journal j = { .lockfd = -1 };
-	struct vfc_topology *t = NULL;
-	struct vfc_device **devs = NULL;
 	struct vfc_jentry *ents = NULL;
-	struct vfc_waiter *w = NULL;
-	struct plan p = { 0 };
-	size_t n = 0, nent = 0, nbad = 0;
-	struct vfc_target *tg;
-	int rc, timeout_ms = 0;
+	struct run r = RUN_INIT;
+	struct plan *p = &r.p;
+	size_t nent = 0, nbad = 0;
+	int rc;
 
 	if (cli->list_columns) {
 		out_list_columns(&act_schema, stdout);
@@ -1120,21 +1134,9 @@ static int cmd_restore(struct vfc_cli *cli, poptContext pc, int argc, const char
 		return vfc_usage_error("restore: a TARGET or --all is required");
 	if (argc > 0 && bo.all)
 		return vfc_usage_error("restore: TARGETs and --all are mutually exclusive");
-	tg = calloc((size_t)argc + 1, sizeof(*tg));
-	if (!tg)
-		return VFC_EXIT_FAILED;
-	rc = parse_targets(argc, argv, tg);
-	free(tg);
-	if (rc || (rc = parse_timeout(&timeout_ms)) || (rc = vfc_check_columns(cli, &act_schema)))
+	if ((rc = run_parse(cli, argc, argv, &r)))
 		return rc;
-	if (!bo.dry_run && (rc = vfc_require_root("restore")))
-		return rc;
-	if (!bo.dry_run && (rc = lock_journal(cli, &j)))
-		return rc;
-	rc = scan_topology(cli, &t);
-	if (!rc && argc)
-		rc = collect(cli, t, argc, argv, false, &devs, &n);
-	if (rc)
+	if ((rc = run_prepare(cli, "restore", argc, argv, false, &r)))
 		goto out;
 	rc = vfc_journal_list(&cli->ctx, &ents, &nent, &nbad);
 	if (rc) {
@@ -1145,13 +1147,13 @@ static int cmd_restore(struct vfc_cli *cli, poptContext pc, int argc, const char
 	if (nbad)
 		vfc_warn(VFC_JOURNAL_DIR, "%zu entries do not parse; left alone", nbad);
 	/* Targets without an entry: say there is nothing to do for them. */
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < r.n; i++) {
 		bool has = false;
 		struct step *s;
 
 		for (size_t k = 0; k < nent; k++)
-			has |= !strcmp(ents[k].bdf, devs[i]->name);
-		if (has || !devs[i]->is_pci || !(s = plan_add(&p, devs[i])))
+			has |= !strcmp(ents[k].bdf, r.devs[i]->name);
+		if (has || !r.devs[i]->is_pci || !(s = plan_add(p, r.devs[i])))
 			continue;
 		s->result = RES_ALREADY;
 		set_reason(s, "no journal entry: vfioctl did not change it");
@@ -1163,12 +1165,12 @@ static int cmd_restore(struct vfc_cli *cli, poptContext pc, int argc, const char
 		bool wanted = bo.all;
 		struct step *s;
 
-		for (size_t i = 0; i < n; i++)
-			wanted |= !strcmp(devs[i]->name, e->bdf);
+		for (size_t i = 0; i < r.n; i++)
+			wanted |= !strcmp(r.devs[i]->name, e->bdf);
 		if (!wanted)
 			continue;
 		vfc_pciaddr_parse(e->bdf, &a);
-		d = vfc_topology_device(t, &a);
+		d = vfc_topology_device(r.t, &a);
 		if (!d) {
 			/*
 			 * Gone (hot-unplugged, VF destroyed, removed through sysfs): the kernel
@@ -1181,7 +1183,7 @@ static int cmd_restore(struct vfc_cli *cli, poptContext pc, int argc, const char
 			tmp.vendor = e->vendor;
 			tmp.device = e->device;
 			tmp.group = -1;
-			s = plan_add(&p, &tmp);
+			s = plan_add(p, &tmp);
 			if (s) {
 				s->action = ACT_RESTORE;
 				s->result = RES_PLANNED;
@@ -1191,7 +1193,7 @@ static int cmd_restore(struct vfc_cli *cli, poptContext pc, int argc, const char
 			}
 			continue;
 		}
-		s = plan_add(&p, d);
+		s = plan_add(p, d);
 		if (!s)
 			continue;
 		if (e->instance && e->instance != vfc_device_instance(&cli->ctx, e->bdf)) {
@@ -1219,26 +1221,25 @@ static int cmd_restore(struct vfc_cli *cli, poptContext pc, int argc, const char
 			set_reason(s, "already where the journal says");
 			continue;	/* only the entry goes */
 		}
-		if (refuse_if_held(s, t))
+		if (refuse_if_held(s, r.t))
 			continue;
 		set_reason(s, "journal (by pid %lld)", (long long)e->pid);
 	}
-	for (size_t i = 0; i < p.n; i++)
-		if (p.v[i].result == RES_REFUSED)
-			vfc_err(p.v[i].bdf, 0, "refused: %s", p.v[i].reason);
+	for (size_t i = 0; i < p->n; i++)
+		if (p->v[i].result == RES_REFUSED)
+			vfc_err(p->v[i].bdf, 0, "refused: %s", p->v[i].reason);
 	if (bo.dry_run) {
-		rc = finish(cli, &p);
+		rc = run_report(cli, &r);
 		goto out;
 	}
-	w = vfc_waiter_new(&cli->ctx);
-	signals_hold();
-	for (size_t i = 0; i < p.n; i++) {
-		struct step *s = &p.v[i];
+	run_start(cli, &r);
+	for (size_t i = 0; i < p->n; i++) {
+		struct step *s = &p->v[i];
 		const char *what;
 		int group, sig = 0;
 
 		if (i && (sig = signal_pending())) {
-			skip_rest(p.v, p.n, i - 1, sig);
+			skip_rest(p->v, p->n, i - 1, sig);
 			break;
 		}
 		if (s->action != ACT_RESTORE || s->result != RES_PLANNED)
@@ -1246,11 +1247,11 @@ static int cmd_restore(struct vfc_cli *cli, poptContext pc, int argc, const char
 		if (s->gone) {
 			/* Only the entry goes. */
 		} else if (strcmp(s->from, s->to) || strcmp(s->from_ovr, s->to_ovr)) {
-			rc = move_device(cli, w, s->bdf, s->to, s->to_ovr, timeout_ms, false, &group,
-					 &what);
+			rc = move_device(cli, r.w, s->bdf, s->to, s->to_ovr, r.timeout_ms, false,
+					 &group, &what);
 			if (rc && err_move(cli, NULL, s, rc, what, s->to)) {
 				/* Removed while being restored: nothing left to restore. */
-				vfc_journal_remove(&j, s->bdf);
+				vfc_journal_remove(&r.j, s->bdf);
 				continue;
 			}
 			if (rc)
@@ -1259,7 +1260,7 @@ static int cmd_restore(struct vfc_cli *cli, poptContext pc, int argc, const char
 			s->result = RES_ALREADY;
 		}
 		/* Only now that the device is back does its entry go. */
-		rc = vfc_journal_remove(&j, s->bdf);
+		rc = vfc_journal_remove(&r.j, s->bdf);
 		if (rc) {
 			err_step(s, rc, "cannot remove the journal entry", "");
 			continue;
@@ -1268,17 +1269,11 @@ static int cmd_restore(struct vfc_cli *cli, poptContext pc, int argc, const char
 			s->result = RES_DONE;
 	}
 	if (bo.persist)
-		persist(cli, &p, "vfio-pci", true);
-	rc = finish(cli, &p);
-	signals_release();
+		persist(cli, p, "vfio-pci", true);
+	rc = run_report(cli, &r);
 out:
-	vfc_waiter_free(w);
 	free(ents);
-	free(devs);
-	plan_free(&p);
-	vfc_topology_free(t);
-	vfc_journal_unlock(&j);
-	return rc;
+	return run_end(&r, rc);
 }
 
 static const struct vfc_cmd vfc_cmd_restore = {
@@ -1312,16 +1307,14 @@ static const struct poptOption apply_options[] = {
 
 static int cmd_apply(struct vfc_cli *cli, poptContext pc, int argc, const char **argv)
 {
-	struct vfc_journal j = { .lockfd = -1 };
 	struct vfc_conf_entry *ents = NULL;
-	struct vfc_topology *t = NULL;
-	struct vfc_waiter *w = NULL;
 	struct vfc_pciaddr only;
-	struct plan p = { 0 };
+	struct run r = RUN_INIT;
+	struct plan *p = &r.p;
 	char path[PATH_MAX];
 	const char *why = NULL;
 	size_t nent = 0;
-	int rc, bad_line, timeout_ms = 0;
+	int rc, bad_line;
 	bool dry = ao.check || ao.diff, differs = false;
 
 	if (cli->list_columns) {
@@ -1334,7 +1327,7 @@ static int cmd_apply(struct vfc_cli *cli, poptContext pc, int argc, const char *
 		return vfc_usage_error("apply: --check and --diff are mutually exclusive");
 	if (ao.device && (why = vfc_pciaddr_parse(ao.device, &only)))
 		return vfc_usage_error("--device: %s: %s", ao.device, why);
-	if ((rc = parse_timeout(&timeout_ms)) || (rc = vfc_check_columns(cli, &act_schema)))
+	if ((rc = parse_timeout(&r.timeout_ms)) || (rc = vfc_check_columns(cli, &act_schema)))
 		return rc;
 	if (!dry && (rc = vfc_require_root("apply")))
 		return rc;
@@ -1354,20 +1347,20 @@ static int cmd_apply(struct vfc_cli *cli, poptContext pc, int argc, const char *
 		vfc_err(path, rc, "cannot read");
 		return vfc_exit_for_errno(rc);
 	}
-	if (!dry && (rc = lock_journal(cli, &j)))
+	if (!dry && (rc = lock_journal(cli, &r.j)))
 		goto out;
-	rc = scan_topology(cli, &t);
+	rc = scan_topology(cli, &r.t);
 	if (rc)
 		goto out;
 	for (size_t i = 0; i < nent; i++) {
 		struct vfc_conf_entry *e = &ents[i];
 		struct vfc_device **devs;
-		size_t nd, first = p.n;
+		size_t nd, first = p->n;
 		uid_t uid = (uid_t)-1;
 		gid_t gid = (gid_t)-1;
 		const char *bad;
 
-		if (vfc_topology_resolve(t, &e->match, &devs, &nd))
+		if (vfc_topology_resolve(r.t, &e->match, &devs, &nd))
 			continue;	/* not in this machine (now): nothing to do */
 		if (ao.device) {
 			size_t k = 0;
@@ -1389,56 +1382,50 @@ static int cmd_apply(struct vfc_cli *cli, poptContext pc, int argc, const char *
 			rc = VFC_EXIT_UNSUPPORTED;
 			goto out;
 		}
-		plan_bind(cli, t, &p, devs, nd, false, e->driver);
+		plan_bind(cli, r.t, p, devs, nd, false, e->driver);
 		free(devs);
-		for (size_t k = first; k < p.n; k++) {
-			p.v[k].has_owner = e->owner[0] != '\0';
-			p.v[k].uid = uid;
-			p.v[k].gid = gid;
-			if (p.v[k].result == RES_PLANNED || p.v[k].result == RES_ALREADY)
-				set_reason(&p.v[k], "%s%s (line %d)",
-					   p.v[k].result == RES_ALREADY ? "already as configured: " : "",
+		for (size_t k = first; k < p->n; k++) {
+			p->v[k].has_owner = e->owner[0] != '\0';
+			p->v[k].uid = uid;
+			p->v[k].gid = gid;
+			if (p->v[k].result == RES_PLANNED || p->v[k].result == RES_ALREADY)
+				set_reason(&p->v[k], "%s%s (line %d)",
+					   p->v[k].result == RES_ALREADY ? "already as configured: " : "",
 					   e->match_text, e->line);
 		}
 	}
-	for (size_t i = 0; i < p.n; i++) {
-		differs |= p.v[i].result == RES_PLANNED;
-		if (p.v[i].result == RES_REFUSED && !ao.check)
-			vfc_err(p.v[i].bdf, 0, "refused: %s", p.v[i].reason);
+	for (size_t i = 0; i < p->n; i++) {
+		differs |= p->v[i].result == RES_PLANNED;
+		if (p->v[i].result == RES_REFUSED && !ao.check)
+			vfc_err(p->v[i].bdf, 0, "refused: %s", p->v[i].reason);
 	}
 	if (ao.check) {
 		rc = differs ? VFC_EXIT_PROBLEMS : VFC_EXIT_OK;
 		goto out;
 	}
 	if (ao.diff) {
-		rc = finish(cli, &p);
+		rc = run_report(cli, &r);
 		if (!rc && differs)
 			rc = VFC_EXIT_PROBLEMS;
 		goto out;
 	}
-	w = vfc_waiter_new(&cli->ctx);
-	signals_hold();
-	for (size_t i = 0; i < p.n; i++) {
+	run_start(cli, &r);
+	for (size_t i = 0; i < p->n; i++) {
 		int sig;
 
-		if (p.v[i].result != RES_PLANNED)
+		if (p->v[i].result != RES_PLANNED)
 			continue;
-		do_bind_step(cli, &j, w, &p.v[i], timeout_ms, (uid_t)-1, (gid_t)-1);
+		do_bind_step(cli, &r.j, r.w, &p->v[i], r.timeout_ms, (uid_t)-1, (gid_t)-1);
 		if ((sig = signal_pending())) {
-			skip_rest(p.v, p.n, i, sig);
+			skip_rest(p->v, p->n, i, sig);
 			break;
 		}
 	}
-	set_nodes(cli, &p, (uid_t)-1, (gid_t)-1);
-	rc = finish(cli, &p);
-	signals_release();
+	set_nodes(cli, p, (uid_t)-1, (gid_t)-1);
+	rc = run_report(cli, &r);
 out:
-	vfc_waiter_free(w);
 	free(ents);
-	plan_free(&p);
-	vfc_topology_free(t);
-	vfc_journal_unlock(&j);
-	return rc;
+	return run_end(&r, rc);
 }
 
 static const struct vfc_cmd vfc_cmd_apply = {
