@@ -69,7 +69,7 @@ sig_during_group_bind() {
 import os, signal, sys
 signal.signal(signal.SIGINT, signal.SIG_DFL)
 signal.signal(signal.SIGQUIT, signal.SIG_DFL)
-os.execv(sys.argv[1], sys.argv[1:])' "$VFIOCTL" bind --group "$MF_NIC" >"$err.out" 2>"$err" &
+os.execv(sys.argv[1], sys.argv[1:])' "$VFIOCTL" bind --group "$MF_NIC" >"$err.out" 2>"$err" 3>&- &
 	pid=$!
 	for i in $(seq 300); do
 		grep -q "paused after step $k" "$err" 2>/dev/null && break
@@ -107,7 +107,7 @@ os.execv(sys.argv[1], sys.argv[1:])' "$VFIOCTL" bind --group "$MF_NIC" >"$err.ou
 	local out=$BATS_TEST_TMPDIR/out err=$BATS_TEST_TMPDIR/err caps= seen=
 	run "$VFIOCTL" bind "$EDU"
 	[ "$status" -eq 0 ]
-	"$VFIOCTL" -J bench map --page-size 4K --size 64M --iterations 40 "$EDU" >"$out" 2>"$err" &
+	"$VFIOCTL" -J bench map --page-size 4K --size 64M --iterations 40 "$EDU" >"$out" 2>"$err" 3>&- &
 	pid=$!
 	# Before the domain exists it still has root's set; once set up, only CAP_IPC_LOCK (14).
 	while kill -0 "$pid" 2>/dev/null; do

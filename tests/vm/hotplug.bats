@@ -58,7 +58,7 @@ teardown() {
 	local p
 	for p in ${bg:-}; do kill -9 "$p" 2>/dev/null; wait "$p" 2>/dev/null || true; done
 	if [ -n "${udevd_started:-}" ]; then
-		udevadm control --exit 2>/dev/null || pkill -x systemd-udevd || true
+		stop_udevd
 		rm -f /etc/udev/rules.d/60-vfioctl.rules
 	fi
 	rm -f /etc/vfioctl.conf
@@ -82,7 +82,7 @@ teardown() {
 
 @test "hotplug monitor -J: plug, bind, unplug: every event with its driver, group and node" {
 	local out=$BATS_TEST_TMPDIR/events err=$BATS_TEST_TMPDIR/err mon group caps st=0
-	"$VFIOCTL" -J -v monitor >"$out" 2>"$err" &
+	"$VFIOCTL" -J -v monitor >"$out" 2>"$err" 3>&- &
 	mon=$!
 	bg=$mon
 	wait_for 30 grep -q listening "$err"
@@ -127,9 +127,17 @@ start_udevd() {
 	mkdir -p /etc/udev/rules.d
 	sed "s|/usr/sbin/vfioctl|$VFIOCTL|" "$TOP/etc/udev/rules.d/60-vfioctl.rules" >"$rule"
 	diff "$TOP/etc/udev/rules.d/60-vfioctl.rules" "$rule" | grep -c '^>' | grep -qx 1
-	/lib/systemd/systemd-udevd --daemon
+	# Its own stdio, and not bats' fd 3: a daemon holding that would keep bats waiting.
+	/lib/systemd/systemd-udevd --daemon </dev/null >/dev/null 2>&1 3>&-
 	udevd_started=1
 	wait_for 30 udevadm control --ping
+}
+
+# stop_udevd: ask it to exit, wait until it has; later suites must not see it renaming NICs.
+stop_udevd() {
+	udevadm control --exit 2>/dev/null || true
+	wait_for 20 eval '! pgrep -x systemd-udevd >/dev/null' || pkill -9 -x systemd-udevd || true
+	wait_for 10 eval '! pgrep -x systemd-udevd >/dev/null'
 }
 
 @test "hotplug udev rule: a hot-added device named in vfioctl.conf comes up on vfio-pci, journalled" {
@@ -158,6 +166,8 @@ start_udevd() {
 	done
 	hot_del hot-edu
 	journal_empty
+	stop_udevd
+	udevd_started=
 }
 
 @test "hotplug fault: a device removed in the middle of a bind: exit 3 saying so, journal clean" {
@@ -165,7 +175,7 @@ start_udevd() {
 	hot_add e1000e hot-nic romfile=
 	wait_for 30 on_driver e1000e
 	# Stop the bind after its second step (journal written, driver_override set).
-	VFIOCTL_TEST_PAUSE_AFTER=2 "$VFIOCTL" bind "$HOT" >/dev/null 2>"$err" &
+	VFIOCTL_TEST_PAUSE_AFTER=2 "$VFIOCTL" bind "$HOT" >/dev/null 2>"$err" 3>&- &
 	pid=$!
 	bg=$pid
 	wait_for 60 grep -q "paused after step 2" "$err"
@@ -188,7 +198,7 @@ start_udevd() {
 	run "$VFIOCTL" bind "$HOT"
 	[ "$status" -eq 0 ]
 	group=$(pci_group "$HOT")
-	"$VFIOCTL" -J bench map --size 8M --page-size 4K --iterations 400 "$HOT" >"$out" 2>"$err" &
+	"$VFIOCTL" -J bench map --size 8M --page-size 4K --iterations 400 "$HOT" >"$out" 2>"$err" 3>&- &
 	pid=$!
 	bg=$pid
 	sleep 2
