@@ -67,13 +67,39 @@ const struct poptOption vfc_global_options[] = {
 	POPT_TABLEEND
 };
 
+static const char *msg_where;
+
+void vfc_msg_where(const char *where)
+{
+	msg_where = where;
+}
+
+/* "vfioctl: [WHERE: ][SUBJECT: ]" */
+static void msg_head(const char *subject)
+{
+	fputs("vfioctl: ", stderr);
+	if (msg_where && *msg_where)
+		fprintf(stderr, "%s: ", msg_where);
+	if (subject)
+		fprintf(stderr, "%s: ", subject);
+}
+
+void vfc_msg(const char *subject, const char *fmt, ...)
+{
+	va_list ap;
+
+	msg_head(subject);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
 void vfc_err(const char *subject, int err, const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("vfioctl: ", stderr);
-	if (subject)
-		fprintf(stderr, "%s: ", subject);
+	msg_head(subject);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -88,9 +114,7 @@ void vfc_warn(const char *subject, const char *fmt, ...)
 
 	if (g.quiet)
 		return;
-	fputs("vfioctl: ", stderr);
-	if (subject)
-		fprintf(stderr, "%s: ", subject);
+	msg_head(subject);
 	fputs("warning: ", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -102,7 +126,7 @@ int vfc_usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("vfioctl: ", stderr);
+	msg_head(NULL);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);

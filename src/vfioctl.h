@@ -55,6 +55,14 @@ extern const struct poptOption vfc_global_options[];
 	static const struct vfc_cmd *const vfc_cmd_ptr_##rec                               \
 		__attribute__((used, section("vfc_cmds"), aligned(sizeof(void *)))) = &(rec)
 
+/*
+ * Where the command being run came from ("FILE:LINE" in a batch), put before the subject of
+ * every message below: "vfioctl: FILE:LINE: SUBJECT: ...". NULL or "": nothing. The string
+ * is not copied: it must live until the next call.
+ */
+void vfc_msg_where(const char *where);
+/* "vfioctl: SUBJECT: MESSAGE" on stderr: information (-v output, summaries). */
+void vfc_msg(const char *subject, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* "vfioctl: SUBJECT: MESSAGE[: strerror(-err)]" on one line. err 0: no strerror. */
 void vfc_err(const char *subject, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -99,50 +99,11 @@ static void signals_restore(const struct sigaction *old)
 		sigaction(sigs[i], &old[i], NULL);
 }
 
-/* ---- messages: "vfioctl: FILE:LINE: ..." ---- */
-
 /*
- * Every command prints its messages through vfc_err ("vfioctl: SUBJECT: ..." on stderr) and
- * knows nothing of batches. While a batch runs, stderr is this line filter: it puts the
- * location after "vfioctl: ", so the message of any command, however deep, says where in
- * the file it came from. Other lines (libraries, "Try 'vfioctl --help'") pass unchanged.
+ * Messages: every command prints through vfc_err and friends, which put the location set with
+ * vfc_msg_where() after "vfioctl: ", so the message of any command, however deep, says where
+ * in the file it came from: "vfioctl: FILE:LINE: SUBJECT: ...".
  */
-struct errfilter {
-	FILE *real;
-	const char *where;		/* "FILE:LINE", or "" */
-	char buf[4096];
-	size_t len;
-};
-
-static void errfilter_flush(struct errfilter *f)
-{
-	static const char tag[] = "vfioctl: ";
-
-	if (!f->len)
-		return;
-	if (f->where[0] && f->len >= sizeof(tag) - 1 && !memcmp(f->buf, tag, sizeof(tag) - 1)) {
-		fputs(tag, f->real);
-		fputs(f->where, f->real);
-		fputs(": ", f->real);
-		fwrite(f->buf + sizeof(tag) - 1, 1, f->len - (sizeof(tag) - 1), f->real);
-	} else {
-		fwrite(f->buf, 1, f->len, f->real);
-	}
-	fflush(f->real);
-	f->len = 0;
-}
-
-static ssize_t errfilter_write(void *cookie, const char *buf, size_t size)
-{
-	struct errfilter *f = cookie;
-
-	for (size_t i = 0; i < size; i++) {
-		f->buf[f->len++] = buf[i];
-		if (buf[i] == '\n' || f->len == sizeof(f->buf))
-			errfilter_flush(f);
-	}
-	return (ssize_t)size;
-}
 
 /* ---- option state: every line starts from the options' initial values ---- */
 
@@ -717,13 +678,13 @@ static void editor_remember(struct reader *r, const char *text)
 
 /* ---- the loop ---- */
 
-static int run_all(struct batch *b, struct reader *r, struct errfilter *ef)
+static int run_all(struct batch *b, struct reader *r)
 {
 	char where[PATH_MAX + 32];
 	bool quit = false;
 
-	ef->where = where;
 	where[0] = '\0';
+	vfc_msg_where(where);
 	while (!quit) {
 		char *text = NULL;
 		size_t len = 0;
@@ -804,19 +765,16 @@ static int run_all(struct batch *b, struct reader *r, struct errfilter *ef)
 			break;
 		}
 	}
-	where[0] = '\0';
+	vfc_msg_where(NULL);	/* where is about to go out of scope */
 	return 0;
 }
 
 static int run_session(struct vfc_cli *cli, const char *file, bool interactive)
 {
 	struct batch b = { .cli = cli, .interactive = interactive };
-	struct errfilter ef = { .real = stderr, .where = "" };
-	cookie_io_functions_t io = { .write = errfilter_write };
 	struct sigaction old[3];
 	struct reader r = { .f = stdin };
 	struct vfc_err e = { { 0 }, { 0 } };
-	FILE *filter, *real_stderr = stderr;
 	int rc;
 
 	if (file && strcmp(file, "-")) {
@@ -840,17 +798,12 @@ static int run_session(struct vfc_cli *cli, const char *file, bool interactive)
 	}
 	r.prompt = interactive && !r.el;
 #endif
-	filter = fopencookie(&ef, "w", io);
-	if (filter) {
-		setvbuf(filter, NULL, _IONBF, 0);
-		stderr = filter;
-	}
 	signals_catch(old);
 	got_signal = 0;
-	run_all(&b, &r, &ef);
+	run_all(&b, &r);
 
 	/* The end, a failure or a signal: every named domain goes, newest first. */
-	ef.where = "";
+	vfc_msg_where(NULL);
 	rc = vfc_session_end(&b.session, &e);
 	if (rc) {
 		vfc_err(e.subject[0] ? e.subject : NULL, rc, "teardown: %s", e.what);
@@ -858,11 +811,6 @@ static int run_session(struct vfc_cli *cli, const char *file, bool interactive)
 			b.first_fail = vfc_exit_for_errno(rc);
 	}
 	signals_restore(old);
-	if (filter) {
-		fflush(filter);
-		stderr = real_stderr;
-		fclose(filter);
-	}
 #ifdef VFC_HAVE_LIBEDIT
 	editor_close(&r);
 #endif

@@ -112,7 +112,7 @@ static void step_hook(void)
 
 	steps_done++;
 	if (s && atoi(s) == steps_done) {
-		fprintf(stderr, "vfioctl: test hook: paused after step %d\n", steps_done);
+		vfc_msg("test hook", "paused after step %d", steps_done);
 		fflush(stderr);
 		raise(SIGSTOP);
 	}

@@ -176,9 +176,8 @@ static int cmd_check(struct vfc_cli *cli, poptContext pc, int argc, const char *
 	rc = vfc_print_doc(doc);
 	out_doc_free(doc);
 	if (!rc && !cli->quiet && cli->out.format == OUT_FMT_TABLE)
-		fprintf(stderr, "vfioctl: check: %zu ok, %zu warnings, %zu failed\n",
-			rep.nstatus[VFC_CHECK_OK], rep.nstatus[VFC_CHECK_WARN],
-			rep.nstatus[VFC_CHECK_FAIL]);
+		vfc_msg("check", "%zu ok, %zu warnings, %zu failed", rep.nstatus[VFC_CHECK_OK],
+			rep.nstatus[VFC_CHECK_WARN], rep.nstatus[VFC_CHECK_FAIL]);
 	if (!rc) {
 		if (failed)
 			rc = failed == argc && !ndevs ? VFC_EXIT_NODEV : VFC_EXIT_PARTIAL;

@@ -267,7 +267,7 @@ static int cmd_monitor(struct vfc_cli *cli, poptContext pc, int argc, const char
 		deadline = mono_ms() + (int64_t)(mo.timeout * 1000);
 	/* A script can act once it has seen this line (the socket is open). */
 	if (cli->verbose)
-		fprintf(stderr, "vfioctl: monitor: listening for %s events (pci, vfio, vfio-dev)\n",
+		vfc_msg("monitor", "listening for %s events (pci, vfio, vfio-dev)",
 			mo.udev ? "udev" : "kernel");
 	rc = VFC_EXIT_OK;
 	while (!stop_signal && !(mo.count && seen >= mo.count)) {
