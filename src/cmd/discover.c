@@ -194,12 +194,16 @@ static void fill_device(struct out_row *r, const struct vfc_topology *t, const s
 	if (d->is_pci) {
 		char ven[24] = "????", dev[24] = "????", ids[48];
 		const char *v = ven, *dv = dev;
+		size_t vl;
 
 		if (d->vendor >= 0)
 			v = fmt_hex(ven, sizeof(ven), (uint64_t)d->vendor, 4);
 		if (d->device >= 0)
 			dv = fmt_hex(dev, sizeof(dev), (uint64_t)d->device, 4);
-		snprintf(ids, sizeof(ids), "%s:%s", v, dv);
+		vl = strlen(v);
+		memcpy(ids, v, vl);
+		ids[vl] = ':';
+		strcpy(ids + vl + 1, dv);	/* read_id caps both at 0xffff: 4 digits */
 		out_set_str(r, D_IDS, ids);
 	}
 	out_set_str(r, D_VENDOR, d->vendor_name);

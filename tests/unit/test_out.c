@@ -285,6 +285,27 @@ int main(void)
 		o.format = OUT_FMT_RECORD;
 		OK(!out_columns_within(&par_schema, &o, more), "within: never for records");
 	}
+	{
+		static const struct out_col ncols[] = { { "N", OUT_NUM, 1, OUT_DEFAULT, "n", NULL } };
+		static const struct out_schema ns = { "n", ncols, 1 };
+		static const int64_t v[] = { 0, -1, 42, INT64_MIN, INT64_MAX };
+		struct out_opts o = { .format = OUT_FMT_RAW, .noheadings = true };
+		struct out_doc *d = out_doc_new(&o);
+		struct out_table *t = out_table_new(&ns);
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&buf, &len);
+
+		for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+			out_set_num(out_row_add(t), 0, v[i]);
+		out_doc_add_table(d, t);
+		out_doc_print(d, f);
+		fclose(f);
+		out_doc_free(d);
+		IS_STR(buf, "0\n-1\n42\n-9223372036854775808\n9223372036854775807\n",
+		       "numbers as text, the extremes too");
+		free(buf);
+	}
 	test_plain_table();
 	return tap_done();
 }
