@@ -38,22 +38,38 @@ int vfc_names_fill(const struct vfc_ctx *ctx, struct vfc_topology *t, const char
 		pci_set_param(pacc, (char *)"sysfs.path", sysfs);
 	if (ids_path)
 		pci_set_name_list_path(pacc, (char *)ids_path, 0);
+	/*
+	 * Devices come sorted by address, so equal ids sit together (the functions of a card, the
+	 * VFs of a PF): the previous device's names are the likely answer, and a lookup costs
+	 * ~1500 instructions (8320 of them for 3 distinct pairs on the 4160-device bench tree).
+	 */
+	const struct vfc_device *prev = NULL;
+
 	for (size_t i = 0; i < t->ndevs; i++) {
 		struct vfc_device *d = t->devs[i];
 		char *s;
 
 		if (!d->is_pci || d->vendor < 0)
 			continue;
-		s = pci_lookup_name(pacc, buf, sizeof(buf), PCI_LOOKUP_VENDOR | LOOKUP_FLAGS,
-				    d->vendor);
+		if (prev && prev->vendor == d->vendor) {
+			s = prev->vendor_name;
+		} else {
+			s = pci_lookup_name(pacc, buf, sizeof(buf),
+					    PCI_LOOKUP_VENDOR | LOOKUP_FLAGS, d->vendor);
+		}
 		if (s)
 			d->vendor_name = strdup(s);
-		if (d->device < 0)
-			continue;
-		s = pci_lookup_name(pacc, buf, sizeof(buf), PCI_LOOKUP_DEVICE | LOOKUP_FLAGS,
-				    d->vendor, d->device);
-		if (s)
-			d->device_name = strdup(s);
+		if (d->device >= 0) {
+			if (prev && prev->vendor == d->vendor && prev->device == d->device)
+				s = prev->device_name;
+			else
+				s = pci_lookup_name(pacc, buf, sizeof(buf),
+						    PCI_LOOKUP_DEVICE | LOOKUP_FLAGS, d->vendor,
+						    d->device);
+			if (s)
+				d->device_name = strdup(s);
+		}
+		prev = d;
 	}
 	pci_cleanup(pacc);
 	return 0;

@@ -145,28 +145,46 @@ const char *vfc_format_size(uint64_t v, char *buf, size_t len)
 	return buf;
 }
 
+/*
+ * The next white-space separated word at *p into buf (NUL terminated); *p moves past it.
+ * 0 when there is none or it does not fit: a longer word is an error, never cut (the fuzzer
+ * found that "<40 digits> direct" must not parse as three words).
+ */
+static int next_word(const char **p, char *buf, size_t len)
+{
+	const char *s = *p, *w;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	for (w = s; *s && !isspace((unsigned char)*s); s++)
+		;
+	*p = s;
+	if (s == w || (size_t)(s - w) >= len)
+		return 0;
+	memcpy(buf, w, (size_t)(s - w));
+	buf[s - w] = '\0';
+	return 1;
+}
+
+/* "START END TYPE", hex addresses, white space around; without sscanf (one per group in list). */
 int vfc_parse_resv_line(const char *line, struct vfc_resv *out)
 {
 	char a[40], b[40], t[sizeof(out->type)];
-	int n, ea = 0, eb = 0, et = 0, consumed = 0;
+	const char *p = line;
 
-	if (!line)
+	if (!line || !next_word(&p, a, sizeof(a)) || !next_word(&p, b, sizeof(b)) ||
+	    !next_word(&p, t, sizeof(t)))
 		return -EINVAL;
-	/*
-	 * %39s stops inside a longer word and the next %s reads on from there: check that each
-	 * word ended at white space, or "<40 digits> direct" parses as three words
-	 * (found by tests/fuzz/fuzz_sysfs.c).
-	 */
-	n = sscanf(line, " %39s%n %39s%n %23s%n %n", a, &ea, b, &eb, t, &et, &consumed);
-	if (n != 3 || line[consumed] != '\0' || !isspace((unsigned char)line[ea]) ||
-	    !isspace((unsigned char)line[eb]) || (line[et] && !isspace((unsigned char)line[et])))
+	while (isspace((unsigned char)*p))
+		p++;
+	if (*p)
 		return -EINVAL;
 	if (vfc_parse_hex_u64(a, &out->start) || vfc_parse_hex_u64(b, &out->end))
 		return -EINVAL;
 	if (out->end < out->start)
 		return -EINVAL;
-	for (const char *p = t; *p; p++)
-		if (!islower((unsigned char)*p) && *p != '-')
+	for (const char *c = t; *c; c++)
+		if (!islower((unsigned char)*c) && *c != '-')
 			return -EINVAL;
 	memcpy(out->type, t, sizeof(out->type));
 	return 0;
