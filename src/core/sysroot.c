@@ -194,28 +194,13 @@ ssize_t vfc_read_link(const struct vfc_ctx *ctx, char *buf, size_t len, const ch
 
 ssize_t vfc_read_link_base(const struct vfc_ctx *ctx, char *buf, size_t len, const char *fmt, ...)
 {
-	char path[PATH_MAX], target[PATH_MAX];
-	const char *base;
-	ssize_t r;
-	size_t n;
+	char path[PATH_MAX];
 
 	if (len == 0)
 		return -EINVAL;
 	buf[0] = '\0';
 	VPATH_OR_RETURN(ctx, path, fmt);
-	r = readlink(path, target, sizeof(target) - 1);
-	if (r < 0)
-		return -errno;
-	target[r] = '\0';
-	base = strrchr(target, '/');
-	base = base ? base + 1 : target;
-	n = strlen(base);
-	if (n == 0)
-		return -EINVAL;
-	if (n >= len)
-		return -ENAMETOOLONG;
-	memcpy(buf, base, n + 1);
-	return (ssize_t)n;
+	return vfc_read_link_base_at(AT_FDCWD, path, buf, len);
 }
 
 int vfc_exists(const struct vfc_ctx *ctx, const char *fmt, ...)
@@ -342,38 +327,49 @@ static int cmp_names(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* Add a directory entry's name ("." and ".." are skipped). 0 or -ENOMEM. */
+static int names_add(struct vfc_names *out, size_t *cap, const char *name)
+{
+	if (!strcmp(name, ".") || !strcmp(name, ".."))
+		return 0;
+	/* one spare slot: the vector stays NULL-terminated for string-vector consumers */
+	if (out->n + 1 >= *cap) {
+		size_t ncap = *cap ? *cap * 2 : 8;
+		char **nv = reallocarray(out->v, ncap, sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		out->v = nv;
+		*cap = ncap;
+	}
+	out->v[out->n] = strdup(name);
+	if (!out->v[out->n])
+		return -ENOMEM;
+	out->v[++out->n] = NULL;
+	return 0;
+}
+
+/* Directory order is the filesystem's: sort so every output is deterministic. */
+static void names_sort(struct vfc_names *out)
+{
+	if (out->n > 1)
+		qsort(out->v, out->n, sizeof(*out->v), cmp_names);
+}
+
 static int list_dir(DIR *dir, struct vfc_names *out)
 {
 	struct dirent *de;
 	size_t cap = 0;
 
-	while ((de = readdir(dir))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		/* one spare slot: the vector stays NULL-terminated for string-vector consumers */
-		if (out->n + 1 >= cap) {
-			size_t ncap = cap ? cap * 2 : 32;
-			char **nv = reallocarray(out->v, ncap, sizeof(*nv));
-
-			if (!nv)
-				goto nomem;
-			out->v = nv;
-			cap = ncap;
+	while ((de = readdir(dir)))
+		if (names_add(out, &cap, de->d_name)) {
+			closedir(dir);
+			vfc_names_free(out);
+			return -ENOMEM;
 		}
-		out->v[out->n] = strdup(de->d_name);
-		if (!out->v[out->n])
-			goto nomem;
-		out->v[++out->n] = NULL;
-	}
 	closedir(dir);
-	/* readdir order is the filesystem's: sort so every output is deterministic. */
-	if (out->n)
-		qsort(out->v, out->n, sizeof(*out->v), cmp_names);
+	names_sort(out);
 	return 0;
-nomem:
-	closedir(dir);
-	vfc_names_free(out);
-	return -ENOMEM;
 }
 
 int vfc_list_dir(const struct vfc_ctx *ctx, struct vfc_names *out, const char *fmt, ...)
@@ -411,27 +407,13 @@ int vfc_list_dir_at(int dfd, const char *name, struct vfc_names *out)
 			const struct dirent64 *de = (const void *)(buf + off);
 
 			off += de->d_reclen;
-			if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-				continue;
-			if (out->n + 1 >= cap) {
-				size_t ncap = cap ? cap * 2 : 8;
-				char **nv = reallocarray(out->v, ncap, sizeof(*nv));
-
-				if (!nv)
-					goto nomem;
-				out->v = nv;
-				cap = ncap;
-			}
-			out->v[out->n] = strdup(de->d_name);
-			if (!out->v[out->n])
+			if (names_add(out, &cap, de->d_name))
 				goto nomem;
-			out->v[++out->n] = NULL;
 		}
 	}
 	/* A read error ends the list, as readdir(3) does for vfc_list_dir. */
 	close(fd);
-	if (out->n > 1)
-		qsort(out->v, out->n, sizeof(*out->v), cmp_names);
+	names_sort(out);
 	return 0;
 nomem:
 	close(fd);
