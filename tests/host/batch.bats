@@ -277,32 +277,7 @@ teardown() {
 	[ -z "${TMUX_SOCK:-}" ] || tmux -S "$TMUX_SOCK" kill-server 2>/dev/null || true
 }
 
-pane() { tmux -S "$TMUX_SOCK" capture-pane -p -N -t vfc -S -200; }
-
-wait_pane() {
-	local i
-	for ((i = 0; i < ${2:-20} * 10; i++)); do
-		pane | grep -qE -- "$1" && return 0
-		sleep 0.1
-	done
-	echo "pane never showed /$1/:"
-	pane
-	return 1
-}
-
-# wait_next REGEX NEXT: until the line after the last line matching REGEX matches NEXT
-wait_next() {
-	local i
-	for ((i = 0; i < 100; i++)); do
-		pane | grep -A1 -E -- "$1" | tail -n 1 | grep -qE -- "$2" && return 0
-		sleep 0.2
-	done
-	echo "no /$2/ after /$1/:"
-	pane
-	return 1
-}
-
-keys() { tmux -S "$TMUX_SOCK" send-keys -t vfc "$@"; }
+load ../helpers/tmux
 
 @test "batch: interactive in tmux: prompt, Tab completion, history, ^C, errors, quit" {
 	command -v tmux >/dev/null || { echo "tmux is not installed (it is in .ci/packages)"; false; }

@@ -129,36 +129,8 @@ line() { sed -n "${1}p" <<<"$output"; }
 
 # --- the interactive prompt, driven through tmux ----------------------------------------------
 
-pane() { tmux -S "$TMUX_SOCK" capture-pane -p -N -t vfc -S -200; }
-
-# wait_pane REGEX [SECONDS]: until the pane shows REGEX (extended), or fail showing the pane
-wait_pane() {
-	local i
-	for ((i = 0; i < ${2:-60} * 5; i++)); do
-		pane | grep -qE -- "$1" && return 0
-		sleep 0.2
-	done
-	echo "pane never showed /$1/:"
-	pane
-	return 1
-}
-
-# count_pane REGEX: lines of the pane matching REGEX
-count_pane() { pane | grep -cE -- "$1" || true; }
-
-# wait_next REGEX NEXT: until the line after the last line matching REGEX matches NEXT
-wait_next() {
-	local i
-	for ((i = 0; i < 100; i++)); do
-		pane | grep -A1 -E -- "$1" | tail -n 1 | grep -qE -- "$2" && return 0
-		sleep 0.2
-	done
-	echo "no /$2/ after /$1/:"
-	pane
-	return 1
-}
-
-keys() { tmux -S "$TMUX_SOCK" send-keys -t vfc "$@"; }
+load ../helpers/tmux
+TMUX_WAIT=60	# TCG: the prompt and its answers come slowly
 
 @test "batch: interactive prompt in tmux: completion, history, ^C, errors do not end it" {
 	command -v tmux >/dev/null || { echo "tmux is missing from the root (.ci/packages)"; false; }

@@ -15,17 +15,7 @@ load helpers
 setup_file() {
 	# A journal from an earlier file of the same boot would confuse every check here.
 	"$VFIOCTL" restore --all >/dev/null 2>&1 || true
-	local b n
-	E1000E= MF_NIC= MF_EDU=
-	for b in $(pci_find 8086:10d3); do
-		n=$(group_members "$(pci_group "$b")" | wc -l)
-		[ "$n" = 1 ] && [ -z "$E1000E" ] && E1000E=$b
-		[ "$n" = 2 ] && [ -z "$MF_NIC" ] && MF_NIC=$b
-	done
-	[ -n "$MF_NIC" ] && MF_EDU=$(group_members "$(pci_group "$MF_NIC")" | grep -v "^$MF_NIC$")
-	EDU=$(edu_alone || true)
-	BRIDGE=$(pci_find 1b36:000e | head -n1)
-	export E1000E EDU MF_NIC MF_EDU BRIDGE
+	find_bind_devices
 }
 
 teardown() {
@@ -33,10 +23,6 @@ teardown() {
 	[ -z "${holder:-}" ] || { kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null; } || true
 	"$VFIOCTL" restore --all >/dev/null 2>&1 || true
 	restore_drivers
-}
-
-need() { # VAR DESCRIPTION
-	[ -n "${!1}" ] || skip "this guest has no $2 (see tests/vm/guests/x86-q35.inc)"
 }
 
 @test "bind/restore: e1000e goes to vfio-pci with its node, journal says e1000e, restore returns it" {

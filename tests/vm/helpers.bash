@@ -217,3 +217,26 @@ journal_empty() {
 		return 1
 	fi
 }
+
+# find_bind_devices: the x86 topology's devices the binding suites use, exported (empty when this
+# guest lacks one): E1000E alone in its group, the multifunction group's MF_NIC (e1000e fn0) and
+# MF_EDU (edu fn1), EDU alone once bound, BRIDGE the pcie-pci-bridge. Found by ids, never by
+# group number.
+find_bind_devices() {
+	local b n
+	E1000E= MF_NIC= MF_EDU=
+	for b in $(pci_find 8086:10d3); do
+		n=$(group_members "$(pci_group "$b")" | wc -l)
+		[ "$n" = 1 ] && [ -z "$E1000E" ] && E1000E=$b
+		[ "$n" = 2 ] && [ -z "$MF_NIC" ] && MF_NIC=$b
+	done
+	[ -n "$MF_NIC" ] && MF_EDU=$(group_members "$(pci_group "$MF_NIC")" | grep -v "^$MF_NIC$")
+	EDU=$(edu_alone || true)
+	BRIDGE=$(pci_find 1b36:000e | head -n1)
+	export E1000E EDU MF_NIC MF_EDU BRIDGE
+}
+
+# need VAR DESCRIPTION: skip, naming the missing device, when this guest's topology lacks it
+need() {
+	[ -n "${!1}" ] || skip "this guest has no $2 (see tests/vm/guests/x86-q35.inc)"
+}

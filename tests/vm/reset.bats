@@ -37,10 +37,6 @@ teardown() {
 	restore_drivers
 }
 
-need() { # VAR DESCRIPTION
-	[ -n "${!1}" ] || skip "this guest has no $2 (see tests/vm/guests/x86-q35.inc)"
-}
-
 x86_only() {
 	[ "$VFIOCTL_GUEST_ARCH" = x86_64 ] || skip "the x86 lab topology (q35 root ports, pcie-pci-bridge)"
 }
