@@ -190,6 +190,64 @@ int vfc_parse_resv_line(const char *line, struct vfc_resv *out)
 	return 0;
 }
 
+/* 1..maxdigits hex digits from s up to end; -1 if anything else. */
+static int32_t hex_field(const char *s, const char *end, size_t maxdigits)
+{
+	int32_t v = 0;
+
+	if (s >= end || (size_t)(end - s) > maxdigits)
+		return -1;
+	for (; s < end; s++) {
+		int c = (unsigned char)*s, x;
+
+		if (c >= '0' && c <= '9')
+			x = c - '0';
+		else if (c >= 'a' && c <= 'f')
+			x = c - 'a' + 10;
+		else if (c >= 'A' && c <= 'F')
+			x = c - 'A' + 10;
+		else
+			return -1;
+		v = v * 16 + x;
+	}
+	return v;
+}
+
+/* "VVVV:DDDD" between s and end into two ids; both -1 unless the whole pair parses. */
+static void hex_pair(const char *s, const char *end, int32_t *a, int32_t *b)
+{
+	const char *colon = memchr(s, ':', (size_t)(end - s));
+
+	*a = *b = -1;
+	if (!colon)
+		return;
+	*a = hex_field(s, colon, 4);
+	*b = hex_field(colon + 1, end, 4);
+	if (*a < 0 || *b < 0)
+		*a = *b = -1;
+}
+
+void vfc_parse_pci_uevent(const char *buf, struct vfc_pci_uevent *out)
+{
+	const char *line = buf;
+
+	out->vendor = out->device = out->subsys_vendor = out->subsys_device = -1;
+	out->class_code = -1;
+	while (line && *line) {
+		const char *end = strchr(line, '\n');
+
+		if (!end)
+			end = line + strlen(line);
+		if (!strncmp(line, "PCI_ID=", 7))
+			hex_pair(line + 7, end, &out->vendor, &out->device);
+		else if (!strncmp(line, "PCI_SUBSYS_ID=", 14))
+			hex_pair(line + 14, end, &out->subsys_vendor, &out->subsys_device);
+		else if (!strncmp(line, "PCI_CLASS=", 10))
+			out->class_code = hex_field(line + 10, end, 6);
+		line = *end ? end + 1 : NULL;
+	}
+}
+
 void vfc_strv_free(char **v)
 {
 	if (!v)

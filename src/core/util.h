@@ -31,6 +31,17 @@ struct vfc_resv {
 };
 int vfc_parse_resv_line(const char *line, struct vfc_resv *out);
 
+/*
+ * The ids in a PCI device's uevent file: "PCI_ID=VVVV:DDDD", "PCI_SUBSYS_ID=VVVV:DDDD" and
+ * "PCI_CLASS=CCCCCC" (upper-case hex, as pci_uevent prints the pci_dev fields the vendor,
+ * device, subsystem_* and class attributes print). A field that is missing, malformed or out of
+ * range is -1; other lines are ignored.
+ */
+struct vfc_pci_uevent {
+	int32_t vendor, device, subsys_vendor, subsys_device, class_code;
+};
+void vfc_parse_pci_uevent(const char *buf, struct vfc_pci_uevent *out);
+
 /* Split on white space into a NULL-terminated vector; returns count or -errno. */
 int vfc_split_words(const char *s, char ***out);
 void vfc_strv_free(char **v);

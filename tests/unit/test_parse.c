@@ -96,6 +96,32 @@ static void test_resv(void)
 	OK(vfc_parse_resv_line("0xzz 0x2 msi", &r) == -EINVAL, "bad hex refused");
 }
 
+static void test_uevent(void)
+{
+	struct vfc_pci_uevent u;
+
+	vfc_parse_pci_uevent("DRIVER=vfio-pci\nPCI_CLASS=30000\nPCI_ID=10DE:1B80\n"
+			     "PCI_SUBSYS_ID=1458:3702\nPCI_SLOT_NAME=0000:01:00.0\n"
+			     "MODALIAS=pci:v000010DEd00001B80sv00001458sd00003702bc03sc00i00\n", &u);
+	OK(u.vendor == 0x10de && u.device == 0x1b80 && u.subsys_vendor == 0x1458 &&
+	   u.subsys_device == 0x3702 && u.class_code == 0x030000, "a GPU's uevent");
+	vfc_parse_pci_uevent("PCI_CLASS=C0330\nPCI_ID=8086:a36d", &u);
+	OK(u.class_code == 0x0c0330 && u.vendor == 0x8086 && u.device == 0xa36d &&
+	   u.subsys_vendor == -1 && u.subsys_device == -1, "no newline at the end; missing subsystem");
+	vfc_parse_pci_uevent("", &u);
+	OK(u.vendor == -1 && u.device == -1 && u.class_code == -1, "empty: all unknown");
+	vfc_parse_pci_uevent("PCI_ID=10DE1B80\nPCI_SUBSYS_ID=1458:\nPCI_CLASS=1000000\n", &u);
+	OK(u.vendor == -1 && u.device == -1 && u.subsys_vendor == -1 && u.class_code == -1,
+	   "no colon, empty half, 7-digit class: unknown");
+	vfc_parse_pci_uevent("PCI_ID=10DEE:1B80\nPCI_SUBSYS_ID=0x14:3702\nXPCI_CLASS=30000\n", &u);
+	OK(u.vendor == -1 && u.device == -1 && u.subsys_vendor == -1 && u.class_code == -1,
+	   "5-digit id, 0x prefix, a key that only ends like ours: unknown");
+	vfc_parse_pci_uevent("PCI_ID=10de:1b80 \n", &u);
+	OK(u.vendor == -1, "trailing space: unknown");
+	vfc_parse_pci_uevent("PCI_ID=10de:1b80\n", &u);
+	OK(u.vendor == 0x10de && u.device == 0x1b80, "lower-case hex");
+}
+
 static void test_words(void)
 {
 	char **v;
@@ -131,6 +157,7 @@ int main(void)
 	test_size();
 	test_format_size();
 	test_resv();
+	test_uevent();
 	test_words();
 	test_numbers();
 	return tap_done();

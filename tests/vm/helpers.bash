@@ -55,13 +55,16 @@ sysfs_pci_table() {
 		find -H /sys/bus/pci/devices/*/ -maxdepth 1 \( -name driver -o -name iommu_group \) \
 			-printf '%h %f %l\n'
 		grep -H . /sys/bus/pci/devices/*/vendor /sys/bus/pci/devices/*/device \
-			/sys/bus/pci/devices/*/class | sed 's|^\(.*\)/\([a-z]*\):|\1 \2 |'
+			/sys/bus/pci/devices/*/class /sys/bus/pci/devices/*/subsystem_vendor \
+			/sys/bus/pci/devices/*/subsystem_device |
+			sed 's|^\(.*\)/\([a-z_]*\):|\1 \2 |'
 	} | awk '
 		{ b = $1; sub("/+$", "", b); sub(".*/", "", b); v = $3; sub(".*/", "", v)
 		  sub("^0x", "", v); all[b] = 1; val[b, $2] = v }
 		function get(b, k) { return ((b, k) in val) ? val[b, k] : "-" }
 		END { for (b in all) print b, get(b, "iommu_group"), get(b, "driver"),
-			get(b, "vendor"), get(b, "device"), get(b, "class") }' | LC_ALL=C sort
+			get(b, "vendor"), get(b, "device"), get(b, "class"),
+			get(b, "subsystem_vendor"), get(b, "subsystem_device") }' | LC_ALL=C sort
 }
 
 # Every PCI device as {bdf, group, driver}, from sysfs, sorted by bdf (compact JSON lines).
