@@ -236,10 +236,11 @@ static int cmd_bench(struct vfc_cli *cli, poptContext pc, int argc, const char *
 
 	rc = vfc_domain_create(&cli->ctx, t.groups, t.ngroups, t.bdfs, t.nbdfs, &req, &d, &e);
 	if (rc) {
-		vfc_err(e.subject[0] ? e.subject : NULL, rc, "%s", e.what);
-		exit_rc = rc == -ERANGE ? VFC_EXIT_UNSUPPORTED : vfc_exit_for_errno(rc);
 		vfc_domain_destroy(d, NULL);
 		d = NULL;
+		exit_rc = vfc_cmd_domain_refused(&cli->ctx, &e, rc);
+		if (rc == -ERANGE)
+			exit_rc = VFC_EXIT_UNSUPPORTED;
 		goto out;
 	}
 

@@ -173,18 +173,51 @@ int vfc_cmd_targets(const struct vfc_topology *topo, int argc, const char **argv
 	return vfc_exit_for_errno(rc);
 }
 
-static void explain_busy(const struct vfc_topology *topo, const struct vfc_err *e)
+/*
+ * Who holds what the kernel refused: a group node (/dev/vfio/N: type1, or an iommufd cdev bind
+ * while the group node is open, EBUSY) or a device (its cdev bound to another process's
+ * iommufd: the kernel says EINVAL). NULL if no other process is seen there.
+ */
+static const struct vfc_holder *holder_of(const struct vfc_topology *topo, const char *subject)
 {
-	for (size_t i = 0; i < topo->ngroups; i++) {
-		const struct vfc_group *g = &topo->groups[i];
-		char node[32];
+	const struct vfc_device *d;
+	const struct vfc_group *g;
+	struct vfc_pciaddr a;
+	int id;
 
-		snprintf(node, sizeof(node), "/dev/vfio/%d", g->id);
-		if (strcmp(node, e->subject) || !g->nholders)
-			continue;
-		vfc_err(e->subject, 0, "held by pid %d (%s)", (int)g->holders[0].pid,
-			g->holders[0].comm);
+	if (sscanf(subject, "/dev/vfio/%d", &id) == 1) {
+		g = vfc_topology_group(topo, id);
+	} else {
+		if (vfc_pciaddr_parse(subject, &a))
+			return NULL;
+		d = vfc_topology_device(topo, &a);
+		g = d ? vfc_topology_group(topo, d->group) : NULL;
 	}
+	for (size_t i = 0; g && i < g->nholders; i++)
+		if (g->holders[i].pid != getpid())
+			return &g->holders[i];
+	return NULL;
+}
+
+int vfc_cmd_domain_refused(const struct vfc_ctx *ctx, const struct vfc_err *e, int rc)
+{
+	const struct vfc_holder *h = NULL;
+	struct vfc_topology *topo = NULL;
+	int x;
+
+	if ((rc == -EBUSY || rc == -EINVAL) && e->subject[0] &&
+	    !vfc_topology_scan(ctx, VFC_SCAN_HOLDERS, &topo))
+		h = holder_of(topo, e->subject);
+	if (h) {
+		vfc_err(e->subject, 0, "in use: held by pid %d (%s) via %s (%s: %s)", (int)h->pid,
+			h->comm, h->path, e->what, strerror(-rc));
+		x = VFC_EXIT_BUSY;
+	} else {
+		vfc_err(e->subject[0] ? e->subject : NULL, rc, "%s", e->what);
+		x = vfc_exit_for_errno(rc);
+	}
+	vfc_topology_free(topo);
+	return x;
 }
 
 static int fail(const struct vfc_err *e, int rc)
@@ -423,8 +456,6 @@ static int create_domain(struct vfc_cli *cli, struct prep *p, struct vfc_domain 
 			       d, &e);
 	if (!rc)
 		return 0;
-	if (rc == -EBUSY)
-		explain_busy(p->topo, &e);
 	if (*d && rc == -ERANGE) {
 		char list[1024] = "";
 		size_t used = 0;
@@ -441,7 +472,7 @@ static int create_domain(struct vfc_cli *cli, struct prep *p, struct vfc_domain 
 	}
 	vfc_domain_destroy(*d, NULL);
 	*d = NULL;
-	return fail(&e, rc);
+	return vfc_cmd_domain_refused(&cli->ctx, &e, rc);
 }
 
 static int map_exit(const struct vfc_err *e, int rc)

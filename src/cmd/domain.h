@@ -19,6 +19,14 @@ int vfc_cmd_targets(const struct vfc_topology *topo, int argc, const char **argv
 		    struct vfc_domain_targets *t);
 
 /*
+ * A domain the kernel refused (the caller has destroyed its half-built domain): print one line
+ * and return the exit code. When another process explains the refusal (EBUSY on a group node;
+ * EINVAL on a device whose cdev another process's iommufd has bound), the line names it,
+ * "SUBJECT: in use: held by pid N (COMM) via PATH (WHAT: strerror)", and the exit code is 5.
+ */
+int vfc_cmd_domain_refused(const struct vfc_ctx *ctx, const struct vfc_err *e, int rc);
+
+/*
  * A batch verb over the named domains of a session: `domain create d0 ...`, `map d0 ...`.
  * Not a command of its own (vfioctl map makes no sense outside a session): batch.c looks
  * the verbs up before the command table and parses their options the same way.
