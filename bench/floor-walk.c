@@ -5,12 +5,15 @@
  * or /), and nothing else: no names, no sorting, no viability logic, one line per device.
  *
  *   full     what `vfioctl list --devices -J` (and `list -J`, show, check) reads: per device
- *            vendor, device, subsystem ids, class, driver, driver_override, numa_node,
- *            reset_method, config space (one read of the file: ACS and SR-IOV are extended
- *            capabilities), physfn, sriov_totalvfs/numvfs, iommu_group and its own link (its
- *            place in the hierarchy); per group type, reserved_regions and its member list.
+ *            vendor, device, subsystem ids and class (all five from the uevent file), driver,
+ *            driver_override, numa_node, reset_method, config space (one read of the file:
+ *            ACS and SR-IOV are extended capabilities), physfn, sriov_totalvfs/numvfs (only
+ *            when config space has the SR-IOV capability or is too short to tell),
+ *            iommu_group and its own link (its place in the hierarchy); per group type,
+ *            reserved_regions and its member list.
  *   --basic  what `vfioctl list` with its default columns reads (VFC_SCAN_BASIC): per device
- *            vendor, device, class, driver and iommu_group; per group type and members.
+ *            vendor, device and class (from uevent), driver and iommu_group; per group type
+ *            and members.
  *
  * Every read is as cheap as the kernel allows: each device directory opened once (O_PATH),
  * attributes by openat and one read(2), group files by "N/name" from the groups directory,
@@ -93,6 +96,40 @@ static size_t count_entries(int dfd, const char *name)
 	return count;
 }
 
+/* "KEY=" value in a uevent text, up to its newline, into buf; "" if absent. */
+static const char *uevent_value(const char *ue, const char *key, char *buf, size_t len)
+{
+	const char *p = strstr(ue, key);
+	size_t n = 0;
+
+	if (p)
+		for (p += strlen(key); p[n] && p[n] != '\n' && n + 1 < len; n++)
+			buf[n] = p[n];
+	buf[n] = '\0';
+	return buf;
+}
+
+/* Has config space (n bytes) the SR-IOV extended capability? Too short to tell: yes. */
+static int may_have_sriov(const unsigned char *cfg, ssize_t n)
+{
+	unsigned pos = 0x100;
+	int ttl = 480;
+
+	if (n <= 256)
+		return 1;
+	while (pos && pos + 4 <= (size_t)n && ttl--) {
+		unsigned hdr = cfg[pos] | cfg[pos + 1] << 8 | cfg[pos + 2] << 16 |
+			       (unsigned)cfg[pos + 3] << 24;
+
+		if (hdr == 0 || hdr == 0xffffffff)
+			return 0;
+		if ((hdr & 0xffff) == 0x10)
+			return 1;
+		pos = (hdr >> 20) & 0xffc;
+	}
+	return 0;
+}
+
 static int basic;
 static size_t ngroups_seen;
 static unsigned char *group_seen;
@@ -157,10 +194,11 @@ int main(int argc, char **argv)
 	while ((nread = getdents64(fd, buf, sizeof(buf))) > 0) {
 		for (ssize_t off = 0; off < nread;) {
 			const struct dirent64 *de = (const void *)(buf + off);
-			char v[16], d[16], sv[16] = "", sd[16] = "", cls[16], ovr[256] = "",
-				numa[16] = "", rm[64] = "", tot[16], num[16], cfg[4096],
+			char ue[1024], id[16], sid[16] = "", cls[16], ovr[256] = "",
+				numa[16] = "", rm[64] = "", tot[16], num[16],
 				drvb[PATH_MAX], physb[PATH_MAX], grpb[PATH_MAX], selfb[PATH_MAX],
 				line[1024];
+			unsigned char cfg[4096];
 			const char *drv, *phys = "", *grp;
 			int dfd, n;
 
@@ -170,33 +208,34 @@ int main(int argc, char **argv)
 			dfd = openat(devs_fd, de->d_name, O_PATH | O_DIRECTORY | O_CLOEXEC);
 			if (dfd < 0)
 				continue;
-			attr(dfd, "vendor", v, sizeof(v));
-			attr(dfd, "device", d, sizeof(d));
-			attr(dfd, "class", cls, sizeof(cls));
+			attr(dfd, "uevent", ue, sizeof(ue));
+			uevent_value(ue, "PCI_ID=", id, sizeof(id));
+			uevent_value(ue, "PCI_CLASS=", cls, sizeof(cls));
 			drv = link_base(dfd, "driver", drvb, sizeof(drvb));
 			if (!basic) {
+				ssize_t cn = -1;
 				int cfd;
 
-				attr(dfd, "subsystem_vendor", sv, sizeof(sv));
-				attr(dfd, "subsystem_device", sd, sizeof(sd));
+				uevent_value(ue, "PCI_SUBSYS_ID=", sid, sizeof(sid));
 				attr(dfd, "driver_override", ovr, sizeof(ovr));
 				attr(dfd, "numa_node", numa, sizeof(numa));
 				attr(dfd, "reset_method", rm, sizeof(rm));
 				cfd = openat(dfd, "config", O_RDONLY | O_CLOEXEC);
 				if (cfd >= 0) {
-					if (read(cfd, cfg, sizeof(cfg)) < 0)
-						cfg[0] = 0;
+					cn = read(cfd, cfg, sizeof(cfg));
 					close(cfd);
 				}
 				phys = link_base(dfd, "physfn", physb, sizeof(physb));
-				attr(dfd, "sriov_totalvfs", tot, sizeof(tot));
-				attr(dfd, "sriov_numvfs", num, sizeof(num));
+				if (may_have_sriov(cfg, cn)) {
+					attr(dfd, "sriov_totalvfs", tot, sizeof(tot));
+					attr(dfd, "sriov_numvfs", num, sizeof(num));
+				}
 				link_base(devs_fd, de->d_name, selfb, sizeof(selfb));
 			}
 			grp = link_base(dfd, "iommu_group", grpb, sizeof(grpb));
 			close(dfd);
-			n = snprintf(line, sizeof(line), "%s %s %s:%s %s:%s %s %s %s %s %s %s\n",
-				     de->d_name, cls, v, d, sv, sd, *drv ? drv : "-", *grp ? grp : "-",
+			n = snprintf(line, sizeof(line), "%s %s %s %s %s %s %s %s %s %s\n",
+				     de->d_name, cls, id, *sid ? sid : "-", *drv ? drv : "-", *grp ? grp : "-",
 				     *phys ? phys : "-", *rm ? rm : "-", *numa ? numa : "-",
 				     *ovr ? ovr : "-");
 			emit(line, (size_t)n);
