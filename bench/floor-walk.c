@@ -4,13 +4,13 @@
  * reads what vfioctl reads for every PCI device and IOMMU group under ROOT (a fixture tree,
  * or /), and nothing else: no names, no sorting, no viability logic, one line per device.
  *
- *   full     what `vfioctl list --devices -J` (and `list -J`, show, check) reads: per device
+ *   full     what `vfioctl list --devices -J` reads: per device
  *            vendor, device, subsystem ids and class (all five from the uevent file), driver,
  *            driver_override, numa_node, reset_method, config space (one read of the file:
  *            ACS and SR-IOV are extended capabilities), physfn, sriov_totalvfs/numvfs (only
  *            when config space has the SR-IOV capability or is too short to tell),
- *            iommu_group and its own link (its place in the hierarchy); per group type,
- *            reserved_regions and its member list.
+ *            iommu_group and its own link (its place in the hierarchy); per group type and
+ *            its member list (no reserved_regions, no holders: no device column shows them).
  *   --basic  what `vfioctl list` with its default columns reads (VFC_SCAN_BASIC): per device
  *            vendor, device and class (from uevent), driver and iommu_group; per group type
  *            and members.
@@ -136,7 +136,7 @@ static unsigned char *group_seen;
 
 static void walk_group(int groups_fd, const char *g)
 {
-	char type[64], resv[4096], path[64], line[128];
+	char type[64], path[64], line[128];
 	long id = strtol(g, NULL, 10);
 	size_t members;
 	int n;
@@ -156,10 +156,6 @@ static void walk_group(int groups_fd, const char *g)
 		return;
 	snprintf(path, sizeof(path), "%ld/type", id);
 	attr(groups_fd, path, type, sizeof(type));
-	if (!basic) {
-		snprintf(path, sizeof(path), "%ld/reserved_regions", id);
-		attr(groups_fd, path, resv, sizeof(resv));
-	}
 	snprintf(path, sizeof(path), "%ld/devices", id);
 	members = count_entries(groups_fd, path);
 	n = snprintf(line, sizeof(line), "group %s %s %zu\n", g, type, members);

@@ -494,6 +494,7 @@ static int cmd_list(struct vfc_cli *cli, poptContext pc, int argc, const char **
 	struct vfc_topology *t;
 	struct out_doc *doc;
 	struct filter f;
+	unsigned flags;
 	bool basic;
 	int rc;
 
@@ -512,7 +513,20 @@ static int cmd_list(struct vfc_cli *cli, poptContext pc, int argc, const char **
 	/* Devices without a group are shown with the device columns the options pick. */
 	basic = out_columns_within(schema, &cli->out, basic_cols) &&
 		(lo.devices || out_columns_within(&ungrouped_schema, &cli->out, basic_cols));
-	rc = scan(cli, basic ? VFC_SCAN_BASIC : VFC_SCAN_HOLDERS, &t);
+	/*
+	 * Holders (a /proc walk: every fd of every process) and reserved regions (a file per
+	 * group) only when a group column that shows them is printed; no device column needs
+	 * either.
+	 */
+	if (basic)
+		flags = VFC_SCAN_BASIC;
+	else if (lo.devices)
+		flags = VFC_SCAN_NO_RESV;
+	else
+		flags = (out_column_shown(&group_schema, &cli->out, "HOLDERS") ? VFC_SCAN_HOLDERS : 0) |
+			(out_column_shown(&group_schema, &cli->out, "RESERVED_REGIONS") ? 0 :
+										VFC_SCAN_NO_RESV);
+	rc = scan(cli, flags, &t);
 	if (rc)
 		return rc;
 	rc = vfc_iommu_state_read(&cli->ctx, t, &st);

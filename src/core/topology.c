@@ -414,7 +414,7 @@ static size_t group_dir(int id, char *path)
 }
 
 static int scan_groups(const struct vfc_ctx *ctx, struct vfc_topology *t, size_t *devcap,
-		       bool basic)
+		       bool no_resv)
 {
 	struct vfc_names gn;
 	int rc, groups_fd;
@@ -458,7 +458,7 @@ static int scan_groups(const struct vfc_ctx *ctx, struct vfc_topology *t, size_t
 		if (vfc_read_attr_at(groups_fd, path, buf, sizeof(buf)) > 0)
 			g->type = strdup(buf);
 		strcpy(path + nlen, "reserved_regions");
-		if (!basic)
+		if (!no_resv)
 			read_resv(groups_fd, path, g);
 		strcpy(path + nlen, "devices");
 		rc = vfc_list_dir_at(groups_fd, path, &members);
@@ -666,7 +666,7 @@ int vfc_topology_scan(const struct vfc_ctx *ctx, unsigned flags, struct vfc_topo
 	/* Sort first so groups (which keep pointers) see the final order of members. */
 	if (t->ndevs)
 		qsort(t->devs, t->ndevs, sizeof(*t->devs), cmp_dev);
-	rc = scan_groups(ctx, t, &cap, flags & VFC_SCAN_BASIC);
+	rc = scan_groups(ctx, t, &cap, flags & (VFC_SCAN_BASIC | VFC_SCAN_NO_RESV));
 	if (!rc && t->ngroups)
 		qsort(t->groups, t->ngroups, sizeof(*t->groups), cmp_group);
 	if (!rc)

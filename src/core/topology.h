@@ -92,6 +92,11 @@ enum vfc_scan_flags {
 	 * check, show): they need the full snapshot.
 	 */
 	VFC_SCAN_BASIC = 1 << 1,
+	/*
+	 * No reserved_regions (every group's resv left empty): for a listing that does not show
+	 * them (`list --devices`), three syscalls a group.
+	 */
+	VFC_SCAN_NO_RESV = 1 << 2,
 };
 
 int vfc_topology_scan(const struct vfc_ctx *ctx, unsigned flags, struct vfc_topology **out);

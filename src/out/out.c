@@ -474,6 +474,26 @@ bool out_columns_within(const struct out_schema *s, const struct out_opts *o,
 	return within;
 }
 
+bool out_column_shown(const struct out_schema *s, const struct out_opts *o, const char *name)
+{
+	bool whole = o->format == OUT_FMT_JSON || o->format == OUT_FMT_RECORD;
+	struct selection sel;
+	bool shown = false;
+
+	select_columns(s, o, &sel);
+	for (size_t i = 0; !shown && i < sel.n; i++) {
+		const struct out_schema *cs = sel.v[i].level ? s->cols[sel.expand].sub : s;
+		const struct out_col *c = &cs->cols[sel.v[i].col];
+
+		shown = !strcmp(c->name, name);
+		if (!shown && whole && !sel.v[i].level && sel.v[i].col == sel.expand)
+			for (size_t k = 0; !shown && k < c->sub->ncols; k++)
+				shown = !strcmp(c->sub->cols[k].name, name);
+	}
+	free(sel.v);
+	return shown;
+}
+
 /* ---- text values ---- */
 
 /* A growing text buffer: the cells of a table, NUL-separated. */

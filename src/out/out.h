@@ -97,6 +97,13 @@ int out_columns_check(const struct out_schema *s, const char *columns, const cha
 bool out_columns_within(const struct out_schema *s, const struct out_opts *o,
 			const char *const *names);
 
+/*
+ * Would a document of schema s printed with o show the column named name (at the top level or
+ * in the OUT_EXPAND sub-schema)? For JSON and records an expanded sub-schema counts as shown
+ * whole. Lets a command skip reading what only that column needs.
+ */
+bool out_column_shown(const struct out_schema *s, const struct out_opts *o, const char *name);
+
 /* A document: JSON {"schema": 1, key: [...], ...}; text renders each part in order. */
 struct out_doc;
 struct out_doc *out_doc_new(const struct out_opts *o);

@@ -284,6 +284,25 @@ int main(void)
 		OK(!out_columns_within(&par_schema, &o, more), "within: never for JSON");
 		o.format = OUT_FMT_RECORD;
 		OK(!out_columns_within(&par_schema, &o, more), "within: never for records");
+
+		o.format = OUT_FMT_TABLE;
+		o.columns = NULL;
+		OK(out_column_shown(&par_schema, &o, "ID") && out_column_shown(&par_schema, &o, "N"),
+		   "shown: default columns, the expanded ones too");
+		OK(!out_column_shown(&par_schema, &o, "OK") && !out_column_shown(&par_schema, &o, "NOTE"),
+		   "shown: not the non-default ones in a table");
+		o.columns = "+OK";
+		OK(out_column_shown(&par_schema, &o, "OK"), "shown: -o +COL");
+		o.columns = "ID";
+		OK(!out_column_shown(&par_schema, &o, "NAME"), "shown: -o without it");
+		o.format = OUT_FMT_JSON;
+		o.columns = NULL;
+		OK(out_column_shown(&par_schema, &o, "OK") && out_column_shown(&par_schema, &o, "LIST"),
+		   "shown: JSON shows the expanded sub-table whole");
+		OK(!out_column_shown(&par_schema, &o, "NOTE"), "shown: JSON never a text column");
+		OK(!out_column_shown(&par_schema, &o, "NOPE"), "shown: an unknown name never");
+		o.columns = "ID";
+		OK(!out_column_shown(&par_schema, &o, "OK"), "shown: JSON -o without the sub-table");
 	}
 	{
 		static const struct out_col ncols[] = { { "N", OUT_NUM, 1, OUT_DEFAULT, "n", NULL } };
