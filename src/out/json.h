@@ -13,11 +13,17 @@
  */
 #define JW_MAX_DEPTH 32
 
+/*
+ * Text is assembled in buf and handed to the FILE when it fills and whenever a top-level value
+ * is complete (depth back at 0): between two top-level values the FILE has everything.
+ */
 struct jw {
 	FILE *f;
 	int depth;
 	bool need_comma;	/* the innermost open container holds a value already */
 	bool compact;		/* one line (JSON lines for batch mode) */
+	size_t n;
+	char buf[8192];
 };
 
 void jw_init(struct jw *w, FILE *f, bool compact);
