@@ -64,12 +64,16 @@ teardown() {
 	rm -f /etc/vfioctl.conf
 	# Leave rp7 empty for the next test (whichever id is plugged).
 	if present; then
-		for p in hot-nic hot-edu; do
+		for p in hot-nic hot-edu hot-old; do
 			qmp --timeout 120 device_del "id=$p" --wait-event "DEVICE_DELETED:$p" \
 				>/dev/null 2>&1 && break
 		done
 	fi
 	"$VFIOCTL" restore --all >/dev/null 2>&1 || true
+	if [ -n "${modules_mounted:-}" ]; then
+		rmmod e1000 2>/dev/null || true
+		umount "/lib/modules/$(uname -r)"
+	fi
 }
 
 @test "hotplug qmp: the guest's QMP channel answers, and rp7 is empty" {
@@ -168,6 +172,54 @@ stop_udevd() {
 	journal_empty
 	stop_udevd
 	udevd_started=
+}
+
+# The case the rule is written for: a host driver that is a module nobody has loaded yet. The
+# kernel has no driver for the new device; udevd runs the rule's apply (driver_override, then
+# vfio-pci) before 80-drivers.rules loads the module, so e1000 registers and never sees it.
+@test "hotplug udev rule: a host driver udev loads for the new device never binds it" {
+	local out=$BATS_TEST_TMPDIR/events err=$BATS_TEST_TMPDIR/err mon st=0
+	[ -n "${VFIOCTL_LAB_MODULES:-}" ] ||
+		skip "no GUEST_UDEV_MODULES in $VFIOCTL_GUEST's .conf (a modular e1000 for udev to load)"
+	# e1000 is not loaded, and udev can load it: the guest's kernel modules at the usual place
+	! grep -q '^e1000 ' /proc/modules
+	mkdir -p "/lib/modules/$(uname -r)"
+	mount --bind "$VFIOCTL_LAB_MODULES" "/lib/modules/$(uname -r)"
+	modules_mounted=1
+	modprobe -n -v e1000 | grep -q 'e1000.ko'
+	start_udevd
+	echo "$HOT" >/etc/vfioctl.conf
+	"$VFIOCTL" -J -v monitor >"$out" 2>"$err" 3>&- &
+	mon=$!
+	bg=$mon
+	wait_for 30 grep -q listening "$err"
+	hot_add e1000 hot-old romfile=
+	wait_for 60 on_driver vfio-pci
+	# udevd loaded the host driver for this very device, after the rule had run
+	wait_for 60 grep -q '^e1000 ' /proc/modules
+	[ -e /sys/bus/pci/drivers/e1000 ]
+	[ ! -e "/sys/bus/pci/drivers/e1000/$HOT" ]
+	[ "$(cat "/sys/bus/pci/devices/$HOT/driver_override")" = vfio-pci ]
+	# journalled with no original driver: restore would leave it unbound
+	run "$VFIOCTL" -J restore --dry-run "$HOT"
+	echo "$output"
+	[ "$(jq -r '.actions[0] | "\(.from) \(.to // "none") \(.result)"' <<<"$output")" = "vfio-pci none planned" ]
+	hot_del hot-old
+	wait_for 30 grep -q "\"action\":\"remove\",\"subsystem\":\"pci\",\"device\":\"$HOT\"" "$out"
+	kill -TERM "$mon"
+	wait "$mon" || st=$?
+	bg=
+	[ "$st" = 0 ]
+	# the device's whole life, as the kernel told it: never on e1000
+	run jq -r --arg b "$HOT" 'select(.event.subsystem == "pci" and .event.device == $b) |
+		.event | "\(.action):\(.driver // "-")"' "$out"
+	echo "$output"
+	[ "$(echo $output)" = "add:- bind:vfio-pci unbind:vfio-pci remove:-" ]
+	stop_udevd
+	udevd_started=
+	# the entry of the unplugged device goes with a restore
+	"$VFIOCTL" restore --all
+	journal_empty
 }
 
 @test "hotplug fault: a device removed in the middle of a bind: exit 3 saying so, journal clean" {

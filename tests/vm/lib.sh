@@ -217,6 +217,26 @@ lab_share_work() {
 	return 1
 }
 
+# lab_udev_modules RESULTS-DIR: GUEST_UDEV_MODULES (module names, not loaded at boot) with their
+# depmod indexes into RESULTS-DIR/modules/lib/modules/VERSION, and the export line naming that
+# tree as the guest sees it (the results share at /run/lab): a suite can put it at
+# /lib/modules/VERSION, where udevd's kmod finds a host driver to load on a device's uevent.
+lab_udev_modules() {
+	local res=$1 ver dir m ko
+	[ -n "${GUEST_UDEV_MODULES:-}" ] || return 0
+	ver=$(cat "$LAB_KDIR/VERSION")
+	dir=$res/modules/lib/modules/$ver
+	mkdir -p "$dir/kernel"
+	for m in $GUEST_UDEV_MODULES; do
+		ko=$(find "$LAB_KDIR/lib/modules/$ver" -name "$m.ko*" -print -quit)
+		[ -n "$ko" ] || lab_die "GUEST_UDEV_MODULES: no module $m in $LAB_KDIR"
+		cp "$ko" "$dir/kernel/"
+	done
+	cp "$LAB_KDIR/lib/modules/$ver"/modules.{order,builtin,builtin.modinfo} "$dir/" 2>/dev/null || true
+	depmod -b "$res/modules" "$ver" || lab_die "GUEST_UDEV_MODULES: depmod failed"
+	printf 'export VFIOCTL_LAB_MODULES=%q\n' "/run/lab/modules/lib/modules/$ver"
+}
+
 # lab_guest_boot RESULTS-DIR CMD-FILE [--tee]
 # Boot the prepared guest; inside, CMD-FILE (copied to RESULTS-DIR/cmd.sh) runs under bash in
 # the chroot with the test environment exported. The console goes to RESULTS-DIR/console.log
@@ -239,6 +259,7 @@ lab_guest_boot() {
 		printf 'export VFIOCTL_GUEST_ARCH=%q\n' "$GUEST_ARCH"
 		printf 'export VFIOCTL_GUEST_KERNEL=%q\n' "$GUEST_KERNEL"
 		[ -n "${GUEST_QMP_SERIAL:-}" ] && echo 'export VFIOCTL_LAB_QMP=/dev/ttyS1'
+		lab_udev_modules "$res"
 		echo 'export VFIOCTL_LAB_RESULTS=/run/lab'
 		cat "$cmd"
 	} >"$res/cmd.sh"
