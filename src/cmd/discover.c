@@ -180,15 +180,22 @@ static const char *const basic_cols[] = {
 };
 
 /*
- * Whether rows get the text-only cells (IDS, NAME, RESET): JSON never prints them, and
- * building them was ~11 M instructions of `list --devices -J` on the bench tree. Set by
- * each command from its output format before it fills rows.
+ * How rows are filled. FILL_BASIC: only the basic columns (a VFC_SCAN_BASIC snapshot).
+ * FILL_TEXT: the text-only cells too (IDS, NAME, RESET): JSON never prints them, and building
+ * them was ~11 M instructions of `list --devices -J` on the bench tree.
  */
-static bool fill_text = true;
+enum { FILL_BASIC = 1 << 0, FILL_TEXT = 1 << 1 };
+
+static unsigned fill_for(const struct vfc_cli *cli, bool basic)
+{
+	return (basic ? FILL_BASIC : 0) | (cli->out.format != OUT_FMT_JSON ? FILL_TEXT : 0);
+}
 
 static void fill_device(struct out_row *r, const struct vfc_topology *t, const struct vfc_device *d,
-			bool basic)
+			unsigned fill)
 {
+	bool text = fill & FILL_TEXT;
+
 	const struct vfc_group *g = d->group != VFC_NO_GROUP ? vfc_topology_group(t, d->group) : NULL;
 
 	out_set_str(r, D_BDF, d->name);
@@ -198,7 +205,7 @@ static void fill_device(struct out_row *r, const struct vfc_topology *t, const s
 	set_hex(r, D_DEVICE_ID, d->device, 4);
 	set_hex(r, D_SVENDOR_ID, d->subsys_vendor, 4);
 	set_hex(r, D_SDEVICE_ID, d->subsys_device, 4);
-	if (d->is_pci && fill_text) {
+	if (d->is_pci && text) {
 		char ven[24] = "????", dev[24] = "????", ids[48];
 		const char *v = ven, *dv = dev;
 		size_t vl;
@@ -215,23 +222,23 @@ static void fill_device(struct out_row *r, const struct vfc_topology *t, const s
 	}
 	out_set_str(r, D_VENDOR, d->vendor_name);
 	out_set_str(r, D_DEVICE, d->device_name);
-	if (fill_text && (d->vendor_name || d->device_name))
+	if (text && (d->vendor_name || d->device_name))
 		out_set_strf(r, D_NAME, "%s%s%s", d->vendor_name ? d->vendor_name : "",
 			     d->vendor_name && d->device_name ? " " : "",
 			     d->device_name ? d->device_name : "");
-	else if (fill_text && d->is_pci)
+	else if (text && d->is_pci)
 		out_set_str(r, D_NAME, "(unknown ids)");
 	out_set_str(r, D_DRIVER, d->driver);
 	if (g) {
 		out_set_bool(r, D_GROUP_VIABLE, g->viable);
 		out_set_bool(r, D_BLOCKS, !vfc_driver_dma_safe(d->driver));
 	}
-	if (basic)
+	if (fill & FILL_BASIC)
 		return;
 	out_set_str(r, D_OVERRIDE, d->driver_override);
 	if (d->is_pci && d->has_reset_attr)
 		out_set_strv(r, D_RESET, d->reset_methods);
-	if (d->is_pci && fill_text) {
+	if (d->is_pci && text) {
 		char **u = NULL, buf[128] = "";
 
 		if (!vfc_reset_usable_dev(t, d, &u)) {
@@ -292,7 +299,7 @@ static void set_backends(struct out_row *r, const struct vfc_topology *t, const 
 }
 
 static void fill_group(struct out_row *r, const struct vfc_topology *t, const struct vfc_group *g,
-		       bool basic)
+		       unsigned fill)
 {
 	struct out_table *sub;
 
@@ -303,8 +310,8 @@ static void fill_group(struct out_row *r, const struct vfc_topology *t, const st
 	out_set_num(r, G_NDEVS, (int64_t)g->ndevs);
 	sub = out_sub(r, G_DEVICES);
 	for (size_t i = 0; i < g->ndevs; i++)
-		fill_device(out_row_add(sub), t, g->devs[i], basic);
-	if (basic)
+		fill_device(out_row_add(sub), t, g->devs[i], fill);
+	if (fill & FILL_BASIC)
 		return;
 	set_backends(r, t, g);
 	sub = out_sub(r, G_BLOCKERS);
@@ -501,11 +508,9 @@ static int cmd_list(struct vfc_cli *cli, poptContext pc, int argc, const char **
 	struct vfc_topology *t;
 	struct out_doc *doc;
 	struct filter f;
-	unsigned flags;
+	unsigned flags, fill;
 	bool basic;
 	int rc;
-
-	fill_text = cli->out.format != OUT_FMT_JSON;
 
 	if (cli->list_columns) {
 		out_list_columns(schema, stdout);
@@ -522,6 +527,7 @@ static int cmd_list(struct vfc_cli *cli, poptContext pc, int argc, const char **
 	/* Devices without a group are shown with the device columns the options pick. */
 	basic = out_columns_within(schema, &cli->out, basic_cols) &&
 		(lo.devices || out_columns_within(&ungrouped_schema, &cli->out, basic_cols));
+	fill = fill_for(cli, basic);
 	/*
 	 * Holders (a /proc walk: every fd of every process) and reserved regions (a file per
 	 * group) only when a group column that shows them is printed; no device column needs
@@ -556,7 +562,7 @@ static int cmd_list(struct vfc_cli *cli, poptContext pc, int argc, const char **
 				continue;
 			if (f.viable >= 0 && (!g || g->viable != (f.viable == 1)))
 				continue;
-			fill_device(out_row_add(dt), t, d, basic);
+			fill_device(out_row_add(dt), t, d, fill);
 		}
 		out_doc_add_table(doc, dt);
 	} else {
@@ -566,13 +572,13 @@ static int cmd_list(struct vfc_cli *cli, poptContext pc, int argc, const char **
 		add_iommu_object(doc, t, &st);
 		for (size_t i = 0; i < t->ngroups; i++)
 			if (group_matches(&f, &t->groups[i]))
-				fill_group(out_row_add(gt), t, &t->groups[i], basic);
+				fill_group(out_row_add(gt), t, &t->groups[i], fill);
 		/* Devices without a group are listed, never dropped (ARM before probe, IOMMU off). */
 		for (size_t i = 0; i < t->ndevs; i++) {
 			const struct vfc_device *d = t->devs[i];
 
 			if (d->group == VFC_NO_GROUP && f.viable < 0 && device_matches(&f, d))
-				fill_device(out_row_add(ut), t, d, basic);
+				fill_device(out_row_add(ut), t, d, fill);
 		}
 		if (out_table_nrows(gt) || cli->out.format == OUT_FMT_JSON ||
 		    !out_table_nrows(ut))
@@ -615,8 +621,6 @@ static int cmd_show(struct vfc_cli *cli, poptContext pc, int argc, const char **
 	struct out_opts o = cli->out;
 	int rc, failed = 0;
 
-	fill_text = cli->out.format != OUT_FMT_JSON;
-
 	if (cli->list_columns) {
 		out_list_columns(&group_schema, stdout);
 		return VFC_EXIT_OK;
@@ -654,7 +658,7 @@ static int cmd_show(struct vfc_cli *cli, poptContext pc, int argc, const char **
 				failed++;
 				continue;
 			}
-			fill_group(out_row_add(gt), t, g, false);
+			fill_group(out_row_add(gt), t, g, fill_for(cli, false));
 			continue;
 		}
 		rc = vfc_topology_resolve(t, &tg, &devs, &n);
@@ -664,7 +668,7 @@ static int cmd_show(struct vfc_cli *cli, poptContext pc, int argc, const char **
 			continue;
 		}
 		for (size_t k = 0; k < n; k++)
-			fill_device(out_row_add(dt), t, devs[k], false);
+			fill_device(out_row_add(dt), t, devs[k], fill_for(cli, false));
 		free(devs);
 	}
 	if (out_table_nrows(gt))

@@ -241,10 +241,9 @@ static void read_ids(int dfd, struct vfc_device *d)
 	struct vfc_pci_uevent u;
 	char buf[1024];
 
-	if (vfc_read_attr_at(dfd, "uevent", buf, sizeof(buf)) >= 0)
-		vfc_parse_pci_uevent(buf, &u);
-	else
-		vfc_parse_pci_uevent("", &u);
+	if (vfc_read_attr_at(dfd, "uevent", buf, sizeof(buf)) < 0)
+		buf[0] = '\0';
+	vfc_parse_pci_uevent(buf, &u);
 	d->vendor = u.vendor >= 0 ? u.vendor : read_id_at(dfd, "vendor", 0xffff);
 	d->device = u.device >= 0 ? u.device : read_id_at(dfd, "device", 0xffff);
 	d->class_code = u.class_code >= 0 ? u.class_code : read_id_at(dfd, "class", 0xffffff);

@@ -240,15 +240,21 @@ static char *fmt_u64(uint64_t v, char *end)
 	return end;
 }
 
+char *jw_fmt_i64(int64_t v, char *end)
+{
+	char *p = fmt_u64(v < 0 ? -(uint64_t)v : (uint64_t)v, end);
+
+	if (v < 0)
+		*--p = '-';
+	return p;
+}
+
 void jw_int(struct jw *w, const char *key, int64_t val)
 {
-	char buf[24], *p;
+	char buf[24];
 
 	begin_value(w, key);
-	p = fmt_u64(val < 0 ? -(uint64_t)val : (uint64_t)val, buf + sizeof(buf));
-	if (val < 0)
-		*--p = '-';
-	put_str(w, p);
+	put_str(w, jw_fmt_i64(val, buf + sizeof(buf)));
 	done(w);
 }
 

@@ -38,5 +38,10 @@ void jw_uint(struct jw *w, const char *key, uint64_t val);
 void jw_bool(struct jw *w, const char *key, bool val);
 void jw_null(struct jw *w, const char *key);
 void jw_end(struct jw *w);	/* final newline */
+/*
+ * Decimal digits of v, NUL-terminated and right-aligned before end (21 bytes of room are
+ * enough); returns the first. The text tables format numbers with it too.
+ */
+char *jw_fmt_i64(int64_t v, char *end);
 
 #endif

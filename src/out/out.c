@@ -543,18 +543,9 @@ static void cell_text_add(struct sbuf *b, const struct out_col *c, const struct 
 		case OUT_STR:
 			sb_adds(b, cell->s);
 			break;
-		case OUT_NUM: {
-			uint64_t u = cell->n < 0 ? -(uint64_t)cell->n : (uint64_t)cell->n;
-			char *p = num + sizeof(num);
-
-			do
-				*--p = (char)('0' + u % 10);
-			while (u /= 10);
-			if (cell->n < 0)
-				*--p = '-';
-			sb_add(b, p, (size_t)(num + sizeof(num) - p));
+		case OUT_NUM:
+			sb_adds(b, jw_fmt_i64(cell->n, num + sizeof(num)));
 			break;
-		}
 		case OUT_BOOL:
 			sb_adds(b, cell->b ? "yes" : "no");
 			break;
