@@ -446,6 +446,18 @@ static int prepare(struct vfc_cli *cli, const char *cmd, int argc, const char **
 	return precheck(cli, &p->ml, need, hugeneed);
 }
 
+/* What the granted backend changes for the user: the SPAPR fallback, iommufd's accounting. */
+static void warn_backend(const struct vfc_domain *d, const struct vfc_memlock *ml, size_t nmaps)
+{
+	if (d->spapr_fallback)
+		vfc_warn("spapr2", "VFIO_SET_IOMMU(v2) refused (the platform's table group has no "
+			 "ownership ops): using spapr (v1)");
+	if (d->memlock_per_user && nmaps && !ml->cap_ipc_lock && !ml->unlimited)
+		vfc_warn("memlock", "iommufd charges pinned pages to user %u: RLIMIT_MEMLOCK is shared "
+			 "with every process of that user (CAP_SYS_RESOURCE would make it per process)",
+			 (unsigned)getuid());
+}
+
 /* Create the domain; on failure print why (valid ranges, the holder) and return the exit code. */
 static int create_domain(struct vfc_cli *cli, struct prep *p, struct vfc_domain **d)
 {
@@ -598,6 +610,7 @@ static int cmd_domain(struct vfc_cli *cli, poptContext pc, int argc, const char 
 	/* Every fd is open: only the maps' pinning past RLIMIT_MEMLOCK still needs privilege. */
 	if ((rc = vfc_caps_keep((const int[]){ CAP_IPC_LOCK }, 1, true)))
 		vfc_warn("capabilities", "cannot drop: %s", strerror(-rc));
+	warn_backend(d, &p.ml, p.nmaps);
 
 	if (d->backend == VFC_BACKEND_NOIOMMU)
 		vfc_warn("noiommu", "no IOMMU: no isolation, no window, no mappings; the device can DMA "
@@ -920,6 +933,7 @@ static int cmd_exec(struct vfc_cli *cli, poptContext pc, int argc, const char **
 		rc = create_domain(cli, &p, &d);
 	if (rc)
 		goto out;
+	warn_backend(d, &p.ml, p.nmaps);
 	if (p.nmaps) {
 		rc = vfc_domain_map(d, p.maps, p.nmaps, &e);
 		if (rc) {

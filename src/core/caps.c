@@ -25,6 +25,7 @@ const int vfc_caps_used[] = {
 	CAP_SETGID,		/* exec --user (and its supplementary groups) */
 	CAP_SETPCAP,		/* exec --user and the drops below clear the bounding set */
 	CAP_IPC_LOCK,		/* pinning past RLIMIT_MEMLOCK (type1, iommufd accounting) */
+	CAP_SYS_RESOURCE,	/* iommufd: IOMMU_OPTION_RLIMIT_MODE per process (domain, exec) */
 	CAP_SYS_RAWIO,		/* opening a no-IOMMU group */
 	CAP_SYS_ADMIN,		/* PCI config space past 64 bytes: FLR, ACS, PM capabilities */
 };

@@ -628,8 +628,11 @@ static void check_memlock(const struct vfc_ctx *ctx, struct vfc_check_report *r)
 		vfc_check_add(r, "host", "memlock", VFC_CHECK_WARN,
 			      "raise it (limits.conf memlock, ulimit -l, or systemd LimitMEMLOCK=) "
 			      "to at least the memory you will map, or run with CAP_IPC_LOCK",
-			      "RLIMIT_MEMLOCK %s for this process: mapping more fails with ENOMEM",
-			      vfc_format_size(m.limit, sz, sizeof(sz)));
+			      "RLIMIT_MEMLOCK %s for this process: mapping more fails with ENOMEM%s",
+			      vfc_format_size(m.limit, sz, sizeof(sz)),
+			      vfc_exists(ctx, "/dev/iommu") == 1 && !vfc_cap_effective(CAP_SYS_RESOURCE)
+			      ? "; iommufd charges pins per user, so the limit is shared with every "
+				"process of this user (CAP_SYS_RESOURCE makes it per process)" : "");
 }
 
 static void check_hugepages(const struct vfc_ctx *ctx, struct vfc_check_report *r)

@@ -6,6 +6,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "core/caps.h"
 #include "core/domain.h"
 #include "core/pciaddr.h"
 #include "core/util.h"
@@ -212,6 +213,26 @@ static int choose_backend(struct vfc_domain *d, enum vfc_backend want, char *con
 	return 0;
 }
 
+/*
+ * Pinned memory the kernel is about to charge to this process (SPAPR: VFIO_IOMMU_ENABLE and
+ * each TCE table): refuse it ourselves, with the shortfall, rather than pass on a bare ENOMEM.
+ */
+static int memlock_room(struct vfc_domain *d, uint64_t need, const char *what, struct vfc_err *e)
+{
+	struct vfc_memlock ml;
+	uint64_t short_by;
+	char a[32], b[32], c[32], s[32];
+
+	if (vfc_memlock_read(d->ctx, &ml) || !vfc_memlock_check(&ml, need, &short_by))
+		return 0;
+	vfc_err_set(e, "memlock", "%s %s of locked memory but RLIMIT_MEMLOCK is %s (%s already "
+		    "locked): short by %s; raise it (ulimit -l, LimitMEMLOCK=, limits.conf) or grant "
+		    "CAP_IPC_LOCK", what, vfc_format_size(need, a, sizeof(a)),
+		    vfc_format_size(ml.limit, b, sizeof(b)), vfc_format_size(ml.locked, c, sizeof(c)),
+		    vfc_format_size(short_by, s, sizeof(s)));
+	return -EPERM;
+}
+
 /* Old kernels report no IOVA ranges: everything but the groups' reserved regions. */
 static int ranges_from_resv(struct vfc_domain *d)
 {
@@ -275,6 +296,10 @@ static int spapr_facts(struct vfc_domain *d, struct vfc_err *e)
 		return rc;
 	if (d->backend == VFC_BACKEND_SPAPR) {
 		/* v1 accounts the whole default window's locked memory here. */
+		rc = memlock_room(d, d->spapr.dma32_size,
+				  "VFIO_IOMMU_ENABLE (SPAPR v1) charges the whole default DMA window,", e);
+		if (rc)
+			return rc;
 		rc = vfc_spapr_enable(&d->c, true, e);
 		if (rc)
 			return rc;
@@ -323,10 +348,17 @@ static int spapr_window(struct vfc_domain *d, const struct vfc_domain_req *req, 
 {
 	const struct vfc_window_req *w = &req->window;
 	struct vfc_range dflt = { d->spapr.dma32_start, d->spapr.dma32_start + d->spapr.dma32_size - 1 };
-	uint64_t size, start = 0;
+	uint64_t size, start = 0, table, cpu_page = (uint64_t)sysconf(_SC_PAGESIZE);
 	unsigned shift = (unsigned)__builtin_ctzll(d->page_size), lv, maxlv;
 	int rc = -EINVAL;
 
+	if (!d->spapr.dma32_size && !req->has_window) {
+		/* size 0 is "no default window", not a window ending at start - 1 = 2^64 - 1 */
+		vfc_err_set(e, vfc_backend_name(d->backend), "the platform reports no default DMA "
+			    "window (size 0): request one with --window SIZE (spapr2 with dynamic DMA "
+			    "windows)");
+		return -ERANGE;
+	}
 	if (!req->has_window && !req->replace_default) {
 		d->window = dflt;
 		d->has_window = true;
@@ -362,6 +394,11 @@ static int spapr_window(struct vfc_domain *d, const struct vfc_domain_req *req, 
 		size = d->page_size;
 	lv = req->levels ? req->levels : 1;
 	maxlv = d->spapr.ddw_levels > lv ? d->spapr.ddw_levels : lv;
+	/* tce_iommu_create_table charges the table: 8 bytes per IOMMU page of the window. */
+	table = ((size >> shift) * 8 + cpu_page - 1) & ~(cpu_page - 1);
+	rc = memlock_room(d, table, "VFIO_IOMMU_SPAPR_TCE_CREATE charges the window's TCE table,", e);
+	if (rc)
+		return rc;
 	for (; lv <= maxlv; lv++) {
 		rc = vfc_spapr_create(&d->c, shift, size, lv, &start, e);
 		if (!rc)
@@ -409,6 +446,17 @@ static int create_legacy(struct vfc_domain *d, const int *groups, size_t ngroups
 		/* The IOMMU type is set once, after the first group joins the container. */
 		if (i == 0) {
 			rc = vfc_container_set_iommu(&d->c, iommu_type(d->backend), e);
+			/*
+			 * tce_iommu answers CHECK_EXTENSION(v2) everywhere, but SET_IOMMU(v2) is
+			 * EPERM where the table group has no ownership ops: v1 then (as QEMU does),
+			 * when the caller left the choice to us.
+			 */
+			if (rc == -EPERM && d->backend == VFC_BACKEND_SPAPR2 && d->backend_auto &&
+			    (d->offered & (1u << VFC_BACKEND_SPAPR))) {
+				d->backend = VFC_BACKEND_SPAPR;
+				d->spapr_fallback = true;
+				rc = vfc_container_set_iommu(&d->c, iommu_type(d->backend), e);
+			}
 			if (rc)
 				return rc;
 		}
@@ -441,6 +489,12 @@ static int create_iommufd(struct vfc_domain *d, char *const *bdfs, size_t nbdfs,
 	rc = vfc_iommufd_open(d->ctx, &d->iommufd, e);
 	if (rc)
 		return rc;
+	/*
+	 * iommufd charges pins to the user (every process of the uid shares one locked_vm)
+	 * unless switched to per process, which needs CAP_SYS_RESOURCE and an iommufd with no
+	 * object yet: try it first; EPERM leaves the kernel's per-user mode, which we report.
+	 */
+	d->memlock_per_user = vfc_iommufd_rlimit_mode(d->iommufd, true, NULL) != 0;
 	rc = vfc_ioas_alloc(d->iommufd, &d->ioas, e);
 	if (rc)
 		return rc;
@@ -501,6 +555,7 @@ int vfc_domain_create(const struct vfc_ctx *ctx, const int *groups, size_t ngrou
 		free(d);
 		return -EINVAL;
 	}
+	d->backend_auto = req->backend == VFC_BACKEND_AUTO;
 	rc = choose_backend(d, req->backend, bdfs, nbdfs, e);
 	if (rc)
 		goto fail;
@@ -598,9 +653,9 @@ fail:
  * Memory to map: anonymous, or (shared) a memfd so that a program started by exec can map
  * the very pages the IOMMU points at. *memfd is -1 for anonymous memory.
  */
-static void *alloc_mem(uint64_t size, bool hugetlb, bool shared, int *memfd)
+static void *alloc_mem_cpu(uint64_t size, bool hugetlb, bool shared, int *memfd, void *at)
 {
-	int flags = MAP_PRIVATE | MAP_ANONYMOUS;
+	int flags = MAP_PRIVATE | MAP_ANONYMOUS | (at ? MAP_FIXED : 0);
 	void *p;
 
 	*memfd = -1;
@@ -614,7 +669,7 @@ static void *alloc_mem(uint64_t size, bool hugetlb, bool shared, int *memfd)
 			close(fd);
 			return NULL;
 		}
-		p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		p = mmap(at, size, PROT_READ | PROT_WRITE, MAP_SHARED | (at ? MAP_FIXED : 0), fd, 0);
 		if (p == MAP_FAILED) {
 			int err = errno;
 
@@ -627,8 +682,43 @@ static void *alloc_mem(uint64_t size, bool hugetlb, bool shared, int *memfd)
 	}
 	if (hugetlb)
 		flags |= MAP_HUGETLB | (21 << MAP_HUGE_SHIFT);
-	p = mmap(NULL, size, PROT_READ | PROT_WRITE, flags, -1, 0);
+	p = mmap(at, size, PROT_READ | PROT_WRITE, flags, -1, 0);
 	return p == MAP_FAILED ? NULL : p;
+}
+
+/*
+ * Memory aligned to align: type1 refuses a vaddr not aligned to the IOMMU's smallest page,
+ * which can exceed the CPU page (a 64 KiB virtio-iommu granule on a 4 KiB host), while mmap
+ * aligns to the CPU (or huge) page only. Reserve size + align, place the memory at the
+ * aligned address inside, and give back the rest.
+ */
+static void *alloc_mem(uint64_t size, uint64_t align, bool hugetlb, bool shared, int *memfd)
+{
+	uint64_t natural = hugetlb ? HUGE_2M : (uint64_t)sysconf(_SC_PAGESIZE);
+	uintptr_t base, at;
+	void *res, *p;
+	int err;
+
+	if (align <= natural)
+		return alloc_mem_cpu(size, hugetlb, shared, memfd, NULL);
+	res = mmap(NULL, size + align, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1,
+		   0);
+	if (res == MAP_FAILED)
+		return NULL;
+	base = (uintptr_t)res;
+	at = (base + align - 1) & ~(uintptr_t)(align - 1);
+	p = alloc_mem_cpu(size, hugetlb, shared, memfd, (void *)at);
+	err = errno;
+	if (!p) {
+		munmap(res, size + align);
+		errno = err;
+		return NULL;
+	}
+	if (at > base)
+		munmap(res, at - base);
+	if (base + size + align > at + size)
+		munmap((void *)(at + size), base + size + align - (at + size));
+	return p;
 }
 
 static void free_mem(struct vfc_mapping *m)
@@ -687,9 +777,13 @@ int vfc_domain_map(struct vfc_domain *d, struct vfc_map_req *reqs, size_t n, str
 			const struct vfc_map_req *r = &reqs[j];
 			char sz[32], pg[32];
 
-			if (j > i && (r->hugetlb != m.hugetlb || r->fixed != m.fixed ||
-				      r->shared != reqs[i].shared ||
-				      (r->fixed && r->iova != reqs[i].iova + total)))
+			/*
+			 * A fixed @IOVA is a promise of where a mapping is, so it stays its own:
+			 * type1 v2 and IOMMU_IOAS_UNMAP refuse to split a mapping, and merged
+			 * fixed requests could then only be unmapped together.
+			 */
+			if (j > i && (m.fixed || r->fixed || r->hugetlb != m.hugetlb ||
+				      r->shared != reqs[i].shared))
 				break;
 			if (!r->size || r->size % memalign || r->size % d->page_size) {
 				vfc_err_set(e, "map", "size %s is not a multiple of the %s page size",
@@ -734,7 +828,7 @@ int vfc_domain_map(struct vfc_domain *d, struct vfc_map_req *reqs, size_t n, str
 				    vfc_format_size(memalign, mp, sizeof(mp)));
 			return -EINVAL;
 		}
-		m.vaddr = alloc_mem(total, m.hugetlb, reqs[i].shared, &m.memfd);
+		m.vaddr = alloc_mem(total, align, m.hugetlb, reqs[i].shared, &m.memfd);
 		if (!m.vaddr) {
 			rc = -errno;
 			vfc_iova_release(&d->alloc, m.iova, total);
@@ -772,8 +866,14 @@ int vfc_domain_map(struct vfc_domain *d, struct vfc_map_req *reqs, size_t n, str
 	return 0;
 }
 
+/*
+ * Each mapping leaves d->maps as soon as the IOMMU lets go of it and its memory is freed,
+ * whatever happens to the next one: a second unmap-all (the callers' teardown) then retries
+ * only what failed, and never munmaps freed memory again.
+ */
 int vfc_domain_unmap_all(struct vfc_domain *d, uint64_t *unmapped, struct vfc_err *e)
 {
+	size_t kept = 0;
 	int first = 0;
 
 	if (unmapped)
@@ -800,12 +900,15 @@ int vfc_domain_unmap_all(struct vfc_domain *d, uint64_t *unmapped, struct vfc_er
 		if (!rc) {
 			free_mem(m);
 			vfc_iova_release(&d->alloc, m->iova, m->size);
+			d->mapped_bytes -= m->size;
+		} else {
+			d->maps[kept++] = *m;	/* the IOMMU may still point at it: keep it */
 		}
 	}
-	if (!first) {
+	d->nmaps = kept;
+	if (!kept) {
 		free(d->maps);
 		d->maps = NULL;
-		d->nmaps = 0;
 		d->mapped_bytes = 0;
 	}
 	return first;
@@ -826,10 +929,18 @@ int vfc_domain_unmap(struct vfc_domain *d, uint64_t iova, uint64_t *unmapped, st
 		if (x->iova == iova) {
 			m = x;
 		} else if (iova > x->iova && iova - x->iova < x->size) {
-			vfc_err_set(e, "unmap", "0x%llx is inside the mapping 0x%llx+0x%llx; the "
-				    "kernel unmaps whole mappings: give its start",
-				    (unsigned long long)iova, (unsigned long long)x->iova,
-				    (unsigned long long)x->size);
+			if (x->nreqs > 1)
+				vfc_err_set(e, "unmap", "0x%llx is inside the mapping 0x%llx+0x%llx, "
+					    "which serves %zu requests merged into one (adjacent maps "
+					    "without @IOVA share a kernel mapping); the kernel unmaps "
+					    "whole mappings: give its start to unmap all of them",
+					    (unsigned long long)iova, (unsigned long long)x->iova,
+					    (unsigned long long)x->size, x->nreqs);
+			else
+				vfc_err_set(e, "unmap", "0x%llx is inside the mapping 0x%llx+0x%llx; "
+					    "the kernel unmaps whole mappings: give its start",
+					    (unsigned long long)iova, (unsigned long long)x->iova,
+					    (unsigned long long)x->size);
 			return -EINVAL;
 		}
 	}

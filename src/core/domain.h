@@ -70,9 +70,17 @@ struct vfc_domain {
 	uint32_t dma_avail;		/* at creation; 65535 assumed when the kernel is silent */
 	uint64_t iova_alignment;	/* iommufd out_iova_alignment */
 	bool has_migration;
+	/*
+	 * Who the kernel charges pinned pages to: this process's locked_vm (type1, SPAPR,
+	 * iommufd in per-process mode) or the user's, shared with every process of the uid
+	 * (iommufd's default, IOPT_PAGES_ACCOUNT_USER, unless CAP_SYS_RESOURCE let us switch).
+	 */
+	bool memlock_per_user;
 	/* SPAPR TCE */
 	struct vfc_spapr_info spapr;
 	bool spapr_enabled;		/* v1: VFIO_IOMMU_ENABLE done */
+	bool spapr_fallback;		/* auto: SET_IOMMU(v2) was refused, v1 is in use */
+	bool backend_auto;		/* the caller left the backend to us */
 	bool default_removed;		/* v2: --replace-default removed it */
 	uint64_t created[2];		/* v2: windows we created (start addresses) */
 	size_t ncreated;

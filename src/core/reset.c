@@ -462,17 +462,48 @@ int vfc_reset_function(const struct vfc_ctx *ctx, const char *bdf, const char *m
 
 int vfc_reset_hot(struct vfc_domain *d, int devfd, const char *bdf, struct vfc_err *e)
 {
+	struct vfc_hot_reset_info hi;
+	size_t n = 0;
 	int *fds;
 	int rc;
 
 	if (d->backend == VFC_BACKEND_IOMMUFD)
 		return vfc_device_hot_reset(devfd, bdf, NULL, 0, e);
-	fds = calloc(d->ngroups ? d->ngroups : 1, sizeof(*fds));
-	if (!fds)
+	/*
+	 * Only the groups the kernel lists (QEMU does the same): vfio_pci's hot reset refuses
+	 * more group fds than the reset touches with EINVAL, so a domain holding an unrelated
+	 * group must not pass it.
+	 */
+	rc = vfc_device_hot_reset_info(devfd, bdf, &hi, e);
+	if (rc)
+		return rc;
+	fds = calloc(hi.count ? hi.count : 1, sizeof(*fds));
+	if (!fds) {
+		vfc_hot_reset_info_free(&hi);
 		return -ENOMEM;
-	for (size_t i = 0; i < d->ngroups; i++)
-		fds[i] = d->groups[i].fd;
-	rc = vfc_device_hot_reset(devfd, bdf, fds, d->ngroups, e);
+	}
+	for (uint32_t i = 0; i < hi.count && !rc; i++) {
+		const struct vfc_vgroup *g = NULL;
+		bool dup = false;
+
+		for (size_t k = 0; k < d->ngroups && !g; k++)
+			if ((uint32_t)d->groups[k].id == hi.devs[i].id)
+				g = &d->groups[k];
+		if (!g) {
+			vfc_err_set(e, bdf, "the hot reset touches %04x:%02x:%02x.%u in group %u, which "
+				    "this domain does not hold", hi.devs[i].segment, hi.devs[i].bus,
+				    hi.devs[i].devfn >> 3, hi.devs[i].devfn & 7, hi.devs[i].id);
+			rc = -EPERM;
+			break;
+		}
+		for (size_t k = 0; k < n; k++)
+			dup |= fds[k] == g->fd;
+		if (!dup)
+			fds[n++] = g->fd;
+	}
+	vfc_hot_reset_info_free(&hi);
+	if (!rc)
+		rc = vfc_device_hot_reset(devfd, bdf, fds, n, e);
 	free(fds);
 	return rc;
 }

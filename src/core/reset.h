@@ -133,7 +133,8 @@ int vfc_reset_function(const struct vfc_ctx *ctx, const char *bdf, const char *m
 
 /*
  * PCI hot reset through an open domain whose groups (legacy) or bound devices (iommufd) cover
- * the scope: legacy passes every group fd of the domain, iommufd the zero-length array.
+ * the scope: legacy passes the fds of the groups GET_PCI_HOT_RESET_INFO lists (-EPERM naming
+ * the first one the domain does not hold), iommufd the zero-length array.
  */
 int vfc_reset_hot(struct vfc_domain *d, int devfd, const char *bdf, struct vfc_err *e);
 

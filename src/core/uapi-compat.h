@@ -81,7 +81,7 @@ struct iommu_ioas_unmap {
 	__aligned_u64 length;		/* out: bytes unmapped */
 };
 
-#define IOMMU_OPTION_RLIMIT_MODE	0	/* object_id 0; val64 0 per-process, 1 per-user */
+#define IOMMU_OPTION_RLIMIT_MODE	0	/* object_id 0; val64 0 per user (default), 1 per process */
 #define IOMMU_OPTION_HUGE_PAGES		1
 #define IOMMU_OPTION_OP_SET		0
 #define IOMMU_OPTION_OP_GET		1

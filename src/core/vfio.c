@@ -25,13 +25,22 @@ void vfc_err_set(struct vfc_err *e, const char *subject, const char *fmt, ...)
 	va_end(ap);
 }
 
+/*
+ * The system call itself. Weak so that a unit test can link its own fake kernel in its place
+ * (tests/unit/test_domain.c) and reach the paths no emulated IOMMU here reaches.
+ */
+__attribute__((weak)) int vfc_sys_ioctl(int fd, unsigned long req, void *arg)
+{
+	return ioctl(fd, req, arg);
+}
+
 /* Every ioctl of the tool passes here: EINTR retried, -errno returned. */
 static int xioctl(int fd, unsigned long req, void *arg)
 {
 	int r;
 
 	do
-		r = ioctl(fd, req, arg);
+		r = vfc_sys_ioctl(fd, req, arg);
 	while (r < 0 && errno == EINTR);
 	return r < 0 ? -errno : r;
 }
@@ -600,6 +609,16 @@ int vfc_ioas_unmap(int iommufd, uint32_t ioas, uint64_t iova, uint64_t len, uint
 		      (unsigned long long)iova);
 	if (unmapped)
 		*unmapped = u.length;
+	return 0;
+}
+
+int vfc_iommufd_rlimit_mode(int iommufd, bool per_process, struct vfc_err *e)
+{
+	struct iommu_option o = { .size = sizeof(o), .option_id = IOMMU_OPTION_RLIMIT_MODE,
+				  .op = IOMMU_OPTION_OP_SET, .val64 = per_process ? 1 : 0 };
+
+	IOCTL_OR_FAIL(iommufd, IOMMU_OPTION, &o, e, "/dev/iommu", "IOMMU_OPTION RLIMIT_MODE=%s",
+		      per_process ? "1 (per process)" : "0 (per user)");
 	return 0;
 }
 

@@ -16,8 +16,11 @@
 
 struct vfc_err {
 	char subject[96];	/* the object: /dev/vfio/12, 0000:01:00.0, /dev/iommu */
-	char what[160];		/* what failed: "VFIO_IOMMU_MAP_DMA 64 MiB at 0x100000" */
+	char what[480];		/* what failed: "VFIO_IOMMU_MAP_DMA 64 MiB at 0x100000" (or why) */
 };
+
+/* ioctl(2) as every call below makes it; a weak symbol a unit test may replace. */
+int vfc_sys_ioctl(int fd, unsigned long req, void *arg);
 
 void vfc_err_set(struct vfc_err *e, const char *subject, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -116,6 +119,11 @@ int vfc_ioas_map(int iommufd, uint32_t ioas, void *vaddr, uint64_t len, bool fix
 		 uint64_t *iova, bool writable, struct vfc_err *e);
 int vfc_ioas_unmap(int iommufd, uint32_t ioas, uint64_t iova, uint64_t len, uint64_t *unmapped,
 		   struct vfc_err *e);
+/*
+ * IOMMU_OPTION_RLIMIT_MODE: pinned pages charged to this process (1) or to its user (0, the
+ * kernel's default). Needs CAP_SYS_RESOURCE and an iommufd that holds no object yet.
+ */
+int vfc_iommufd_rlimit_mode(int iommufd, bool per_process, struct vfc_err *e);
 int vfc_iommufd_destroy(int iommufd, uint32_t id, struct vfc_err *e);
 
 /* ---- devices ---- */
