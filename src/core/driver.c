@@ -142,6 +142,36 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/*
+ * The unbind write may block in the kernel for as long as the driver's remove takes, past
+ * any timeout. An intermediate process forks the writer and reports its status, so that the
+ * caller can give up on the intermediate (and reap it) without leaving a zombie behind.
+ */
+static __attribute__((noreturn)) void unbind_child(int fd, const char *bdf)
+{
+	int status;
+	pid_t w;
+
+	/*
+	 * The writer may stay blocked after the parent gave up: it must not keep the journal
+	 * lock (a flock lives until every fd sharing it is closed), nor the caller's
+	 * stdout/stderr (a pipe reader would wait for its EOF). fd can be 0 (stdin closed).
+	 */
+	if (fd > 0)
+		close_range(0, (unsigned)fd - 1, 0);
+	close_range((unsigned)fd + 1, ~0U, 0);
+	w = fork();
+	if (w < 0)
+		_exit((errno & 0x7f) | 0x80);
+	if (w == 0)
+		_exit(write(fd, bdf, strlen(bdf)) == (ssize_t)strlen(bdf) ? 0 : (errno & 0x7f) | 0x80);
+	close(fd);
+	while (waitpid(w, &status, 0) < 0)
+		if (errno != EINTR)
+			_exit(EIO | 0x80);
+	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : EIO | 0x80);
+}
+
 int vfc_driver_unbind(const struct vfc_ctx *ctx, const char *bdf, int timeout_ms)
 {
 	char drv[VFC_DRIVER_NAME_MAX], path[PATH_MAX];
@@ -166,16 +196,8 @@ int vfc_driver_unbind(const struct vfc_ctx *ctx, const char *bdf, int timeout_ms
 		close(fd);
 		return rc;
 	}
-	if (pid == 0) {
-		/*
-		 * The child may stay blocked in the kernel after the parent gave up: it must not
-		 * keep the journal lock (a flock lives until every fd sharing it is closed), nor
-		 * the caller's stdout/stderr (a pipe reader would wait for its EOF).
-		 */
-		close_range(0, (unsigned)fd - 1, 0);
-		close_range((unsigned)fd + 1, ~0U, 0);
-		_exit(write(fd, bdf, strlen(bdf)) == (ssize_t)strlen(bdf) ? 0 : (errno & 0x7f) | 0x80);
-	}
+	if (pid == 0)
+		unbind_child(fd, bdf);
 	close(fd);
 	deadline = now_ms() + (timeout_ms < 0 ? 0 : timeout_ms);
 	for (;;) {
@@ -185,8 +207,16 @@ int vfc_driver_unbind(const struct vfc_ctx *ctx, const char *bdf, int timeout_ms
 			break;
 		if (w < 0 && errno != EINTR)
 			return -errno;
-		if (now_ms() >= deadline)
+		if (now_ms() >= deadline) {
+			/*
+			 * The intermediate waits interruptibly: it dies at once and is reaped here;
+			 * the writer, orphaned, is reaped by init whenever the kernel lets it go.
+			 */
+			kill(pid, SIGKILL);
+			while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+				;
 			return -ETIMEDOUT;
+		}
 		/* A pidfd would avoid polling, but the child normally finishes in microseconds. */
 		poll(NULL, 0, 5);
 	}

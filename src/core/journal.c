@@ -302,6 +302,7 @@ int vfc_journal_put(struct vfc_journal *j, const struct vfc_jentry *e)
 {
 	char tmp[PATH_MAX], dst[PATH_MAX], buf[1024];
 	int fd, n, rc = 0;
+	ssize_t w;
 
 	if (j->lockfd < 0)
 		return -ENOLCK;
@@ -316,8 +317,9 @@ int vfc_journal_put(struct vfc_journal *j, const struct vfc_jentry *e)
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
 	if (fd < 0)
 		return -errno;
-	if (write(fd, buf, (size_t)n) != n)
-		rc = errno ? -errno : -EIO;
+	w = write(fd, buf, (size_t)n);
+	if (w != n)
+		rc = w < 0 ? -errno : -EIO;	/* a short write sets no errno: a stale one lies */
 	if (!rc && fsync(fd))
 		rc = -errno;
 	if (close(fd) && !rc)
