@@ -2,8 +2,8 @@
 /*
  * Kernel uAPI that Debian 12's linux-libc-dev (6.1) lacks: iommufd (6.2+) and the vfio
  * device cdev (6.6+). Written from the kernel's uAPI documentation; each block is used only
- * when the system header does not already define it. The values are ABI and never change.
- * tests/unit/test_compat.c checks them against a newer kernel's headers when one is at hand.
+ * when the system header does not already define it. The values are ABI and never change:
+ * uapi-abi.h asserts every size, offset and number at compile time, whichever header gave them.
  */
 #ifndef VFC_UAPI_COMPAT_H
 #define VFC_UAPI_COMPAT_H
@@ -135,5 +135,7 @@ struct vfio_iommu_type1_info_dma_avail {
 	__u32 avail;
 };
 #endif
+
+#include "core/uapi-abi.h"
 
 #endif
