@@ -175,13 +175,20 @@ void vfc_irq_eval(const struct vfc_irq_facts *f, struct vfc_check_report *r)
 		    "(ecap bit 3)", f->ndmar_ecap - f->ndmar_ir, f->ndmar_ecap);
 	if (f->cmdline_intremap_off)
 		cat(detail, sizeof(detail), "; ", "the kernel command line has intremap=off");
+	if (f->nvirtio)
+		cat(detail, sizeof(detail), "; ", "the IOMMU is virtio-iommu (%d unit%s), which "
+		    "cannot remap interrupts (usual in cloud VMs)", f->nvirtio,
+		    f->nvirtio == 1 ? "" : "s");
 
 	if (f->cmdline_intremap_off)
 		snprintf(fix, sizeof(fix), "remove intremap=off from the kernel command line; ");
+	if (f->nvirtio)
+		cat(fix, sizeof(fix), "", "virtio-iommu has no interrupt remapping: where you control "
+		    "the VM, give it a vIOMMU that has (QEMU: -device intel-iommu,intremap=on); ");
 	if (f->ndmar_ir < f->ndmar_ecap)
 		cat(fix, sizeof(fix), "", "enable interrupt remapping in the firmware setup (VT-d / "
 		    "x2APIC), or on a VM's vIOMMU (QEMU: -device intel-iommu,intremap=on); ");
-	else if (!f->cmdline_intremap_off)
+	else if (!f->cmdline_intremap_off && !f->nvirtio)
 		cat(fix, sizeof(fix), "", "enable interrupt remapping in the firmware setup "
 		    "(VT-d / AMD-Vi, x2APIC); ");
 	if (f->unsafe_type1 == 1 || f->unsafe_iommufd == 1) {
@@ -195,6 +202,43 @@ void vfc_irq_eval(const struct vfc_irq_facts *f, struct vfc_check_report *r)
 	    "remapping support\")");
 	cat(fix, sizeof(fix), "", "%s", unsafe_fix);
 	vfc_check_add(r, "host", item, VFC_CHECK_FAIL, fix, "%s", detail);
+}
+
+static bool unit_is_virtio(const struct vfc_ctx *ctx, const char *u)
+{
+	char drv[64];
+
+	if (!strncmp(u, "virtio", 6))
+		return true;
+	return vfc_read_link_base(ctx, drv, sizeof(drv), "/sys/class/iommu/%s/device/driver", u) > 0 &&
+	       !strcmp(drv, "virtio_iommu");
+}
+
+int vfc_iommu_virtio_units(const struct vfc_ctx *ctx)
+{
+	struct vfc_names units;
+	int n = 0;
+
+	if (vfc_list_dir(ctx, &units, "/sys/class/iommu"))
+		return 0;
+	for (size_t i = 0; i < units.n; i++)
+		n += unit_is_virtio(ctx, units.v[i]);
+	vfc_names_free(&units);
+	return n;
+}
+
+void vfc_irq_explain_eperm(const struct vfc_ctx *ctx, char *buf, size_t len)
+{
+	int nvirtio = vfc_iommu_virtio_units(ctx);
+
+	snprintf(buf, len, "refused: this host has no interrupt remapping%s, so vfio_iommu_type1 "
+		 "cannot isolate the devices' MSIs (see vfioctl check); fix: %s, or as a last resort "
+		 "load vfio_iommu_type1 with allow_unsafe_interrupts=1, which gives up the "
+		 "protection against interrupts forged by the device",
+		 nvirtio ? " (its IOMMU is virtio-iommu, which has none)" : "",
+		 nvirtio ? "give the VM a vIOMMU with interrupt remapping (QEMU: -device "
+			   "intel-iommu,intremap=on)"
+			 : "enable interrupt remapping (firmware VT-d / AMD-Vi, intremap)");
 }
 
 static int read_yn(const struct vfc_ctx *ctx, const char *path)
@@ -235,6 +279,8 @@ static void irq_facts_read(const struct vfc_ctx *ctx, const struct vfc_iommu_sta
 			f->namd++;
 		} else if (!strncmp(u, "smmu", 4)) {
 			f->nsmmu++;
+		} else if (unit_is_virtio(ctx, u)) {
+			f->nvirtio++;
 		}
 	}
 	f->spapr = vfc_exists(ctx, "/sys/module/vfio_iommu_spapr_tce") == 1;

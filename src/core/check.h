@@ -50,6 +50,7 @@ struct vfc_irq_facts {
 	int nits;			/* on a GICv3 ITS ("ITS-" irqchip): MSIs isolated */
 	int ndmar, ndmar_ecap, ndmar_ir;	/* Intel units; with a readable ecap; with its IR bit (3) */
 	int namd, nsmmu;		/* AMD-Vi (ivhd*) and ARM SMMU units */
+	int nvirtio;			/* virtio-iommu units: no interrupt remapping at all */
 	bool spapr;			/* vfio_iommu_spapr_tce loaded: type1's MSI check n/a */
 	int unsafe_type1;		/* vfio_iommu_type1 allow_unsafe_interrupts: -1 absent */
 	int unsafe_iommufd;		/* iommufd allow_unsafe_interrupts: -1 absent */
@@ -59,6 +60,14 @@ struct vfc_irq_facts {
 /* Count irqchips in /proc/interrupts text. */
 void vfc_irq_parse(const char *text, struct vfc_irq_facts *f);
 void vfc_irq_eval(const struct vfc_irq_facts *f, struct vfc_check_report *r);
+/* IOMMU units in /sys/class/iommu that are virtio-iommu (by name or by their driver). */
+int vfc_iommu_virtio_units(const struct vfc_ctx *ctx);
+/*
+ * Why vfio_iommu_type1 refused a group with EPERM (VFIO_SET_IOMMU): its MSIs are not isolated
+ * since the host has no interrupt remapping; the cause `check` reports and its fixes, in one
+ * sentence for an error line.
+ */
+void vfc_irq_explain_eperm(const struct vfc_ctx *ctx, char *buf, size_t len);
 
 /* ---- RLIMIT_MEMLOCK of a user from limits.conf (pure parser) ---- */
 

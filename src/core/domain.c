@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "core/caps.h"
+#include "core/check.h"
 #include "core/domain.h"
 #include "core/pciaddr.h"
 #include "core/util.h"
@@ -420,6 +421,23 @@ static int spapr_window(struct vfc_domain *d, const struct vfc_domain_req *req, 
 	return 0;
 }
 
+/*
+ * vfio_iommu_type1 refuses to attach a group with EPERM when the host cannot isolate its MSIs
+ * (no interrupt remapping, allow_unsafe_interrupts unset): say so, with the fixes, in the
+ * same one line as the failed call rather than a bare "Operation not permitted".
+ */
+static void explain_type1_eperm(const struct vfc_domain *d, struct vfc_err *e)
+{
+	char why[sizeof(e->what)];
+	char call[64];
+
+	if (!e)
+		return;
+	snprintf(call, sizeof(call), "%.60s", e->what);
+	vfc_irq_explain_eperm(d->ctx, why, sizeof(why));
+	vfc_err_set(e, e->subject, "%s %s", call, why);
+}
+
 static int create_legacy(struct vfc_domain *d, const int *groups, size_t ngroups, struct vfc_err *e)
 {
 	struct vfc_type1_info info;
@@ -457,6 +475,9 @@ static int create_legacy(struct vfc_domain *d, const int *groups, size_t ngroups
 				d->spapr_fallback = true;
 				rc = vfc_container_set_iommu(&d->c, iommu_type(d->backend), e);
 			}
+			if (rc == -EPERM && (d->backend == VFC_BACKEND_TYPE1 ||
+					     d->backend == VFC_BACKEND_TYPE1V2))
+				explain_type1_eperm(d, e);
 			if (rc)
 				return rc;
 		}

@@ -667,6 +667,37 @@ static void test_hot_reset_fds(void)
 	vfc_domain_destroy(d, NULL);
 }
 
+/* ---- issue 23 item 11: type1's EPERM (no interrupt remapping) is explained ---- */
+static void test_type1_eperm(void)
+{
+	static const int g5[] = { 5 };
+	struct vfc_domain *d = NULL;
+	struct vfc_err e;
+	char p[512];
+	int rc;
+
+	fake_reset();
+	fk.set_iommu_errno[VFIO_TYPE1v2_IOMMU] = EPERM;
+	rc = create_nocdev(VFC_BACKEND_AUTO, g5, 1, &d, &e);
+	OK(rc == -EPERM && strstr(e.what, "VFIO_SET_IOMMU(3)") &&
+	   strstr(e.what, "interrupt remapping") && strstr(e.what, "allow_unsafe_interrupts") &&
+	   strstr(e.what, "forged") && !strstr(e.what, "virtio-iommu"),
+	   "SET_IOMMU EPERM names the cause, the fix and what the unsafe one gives up (%s)",
+	   e.what);
+	OK(!strchr(e.what, '\n'), "in one line");
+	dir("sys/devices/pci0000:00/0000:00:03.0/virtio0/iommu");
+	dir("sys/class/iommu");
+	snprintf(p, sizeof(p), "%s/sys/class/iommu/virtio0", root);
+	if (symlink("../../devices/pci0000:00/0000:00:03.0/virtio0/iommu", p))
+		perror("symlink");
+	fake_reset();
+	fk.set_iommu_errno[VFIO_TYPE1v2_IOMMU] = EPERM;
+	rc = create_nocdev(VFC_BACKEND_AUTO, g5, 1, &d, &e);
+	OK(rc == -EPERM && strstr(e.what, "virtio-iommu") && strstr(e.what, "intremap=on"),
+	   "under virtio-iommu the message names it (%s)", e.what);
+	unlink(p);
+}
+
 int main(void)
 {
 	fixture();
@@ -678,6 +709,7 @@ int main(void)
 	test_spapr_memlock();
 	test_iommufd_rlimit_mode();
 	test_hot_reset_fds();
+	test_type1_eperm();
 	fixture_done();
 	return tap_done();
 }
