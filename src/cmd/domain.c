@@ -775,7 +775,7 @@ static int collect_fds(struct vfc_domain *d, char *const *bdfs, size_t nbdfs,
 static int substitute(const char *arg, const struct fdvars *fv, char **out)
 {
 	size_t cap = strlen(arg) + 1, n = 0;
-	char *buf = malloc(cap);
+	char *buf = malloc(cap), *nb;
 
 	if (!buf)
 		return -ENOMEM;
@@ -804,9 +804,12 @@ static int substitute(const char *arg, const struct fdvars *fv, char **out)
 				return -EINVAL;
 			}
 			cap += strlen(val);
-			buf = realloc(buf, cap);
-			if (!buf)
+			nb = realloc(buf, cap);
+			if (!nb) {
+				free(buf);	/* realloc failing leaves it allocated */
 				return -ENOMEM;
+			}
+			buf = nb;
 			memcpy(buf + n, val, strlen(val));
 			n += strlen(val);
 			arg = close + 1;
@@ -899,8 +902,10 @@ static int exec_program(char **args, const struct fdvars *fv, const char *user)
 
 	for (size_t i = 0; i < fv->n; i++)
 		setenv(fv->v[i].env, fv->v[i].val, 1);
-	if (arrange_fds(fv)) {
-		vfc_err("exec", -errno, "cannot arrange file descriptors");
+	rc = arrange_fds(fv);
+	if (rc) {
+		/* arrange_fds returns -errno; the global errno may be anything by now */
+		vfc_err("exec", rc, "cannot arrange file descriptors");
 		return VFC_EXIT_FAILED;
 	}
 	if (user) {
