@@ -6,8 +6,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "core/backend.h"
 #include "core/caps.h"
-#include "core/check.h"
 #include "core/domain.h"
 #include "core/pciaddr.h"
 #include "core/util.h"
@@ -19,7 +19,6 @@
 #define MAP_HUGE_SHIFT 26
 #endif
 #define HUGE_2M (2ULL << 20)
-#define TYPE1_DEFAULT_DMA_AVAIL 65535	/* vfio_iommu_type1 dma_entry_limit default */
 
 /* ---- targets and requests (pure over their inputs) ---- */
 
@@ -211,14 +210,30 @@ static int choose_backend(struct vfc_domain *d, enum vfc_backend want, char *con
 		return -EPERM;
 	}
 	d->backend = want;
+	d->ops = vfc_backend_ops_of(want);
 	return 0;
 }
 
+const struct vfc_backend_ops *vfc_backend_ops_of(enum vfc_backend b)
+{
+	static const struct vfc_backend_ops *const ops[VFC_BACKEND_COUNT] = {
+		[VFC_BACKEND_TYPE1] = &vfc_backend_type1,
+		[VFC_BACKEND_TYPE1V2] = &vfc_backend_type1v2,
+		[VFC_BACKEND_IOMMUFD] = &vfc_backend_iommufd,
+		[VFC_BACKEND_SPAPR] = &vfc_backend_spapr,
+		[VFC_BACKEND_SPAPR2] = &vfc_backend_spapr2,
+		[VFC_BACKEND_NOIOMMU] = &vfc_backend_noiommu,
+	};
+
+	return (unsigned)b < VFC_BACKEND_COUNT ? ops[b] : NULL;
+}
+
 /*
- * Pinned memory the kernel is about to charge to this process (SPAPR: VFIO_IOMMU_ENABLE and
- * each TCE table): refuse it ourselves, with the shortfall, rather than pass on a bare ENOMEM.
+ * Pinned memory the kernel is about to charge (SPAPR: VFIO_IOMMU_ENABLE and each TCE table):
+ * refuse it ourselves, with the shortfall, rather than pass on a bare ENOMEM.
  */
-static int memlock_room(struct vfc_domain *d, uint64_t need, const char *what, struct vfc_err *e)
+int vfc_memlock_room(const struct vfc_domain *d, uint64_t need, const char *what,
+		     struct vfc_err *e)
 {
 	struct vfc_memlock ml;
 	uint64_t short_by;
@@ -234,329 +249,11 @@ static int memlock_room(struct vfc_domain *d, uint64_t need, const char *what, s
 	return -EPERM;
 }
 
-/* Old kernels report no IOVA ranges: everything but the groups' reserved regions. */
-static int ranges_from_resv(struct vfc_domain *d)
-{
-	struct vfc_range holes[64], all = { 0, UINT64_MAX };
-	size_t nh = 0;
-
-	for (size_t g = 0; g < d->ngroups; g++) {
-		char buf[8192], *line, *save = NULL;
-
-		if (vfc_read_attr(d->ctx, buf, sizeof(buf), "/sys/kernel/iommu_groups/%d/reserved_regions",
-				  d->groups[g].id) < 0)
-			continue;
-		for (line = strtok_r(buf, "\n", &save); line && nh < 64;
-		     line = strtok_r(NULL, "\n", &save)) {
-			struct vfc_resv r;
-
-			if (!vfc_parse_resv_line(line, &r) && strcmp(r.type, "direct-relaxable"))
-				holes[nh++] = (struct vfc_range){ r.start, r.end };
-		}
-	}
-	/* sort holes by start (few of them: insertion sort) */
-	for (size_t i = 1; i < nh; i++)
-		for (size_t j = i; j > 0 && holes[j].start < holes[j - 1].start; j--) {
-			struct vfc_range t = holes[j];
-
-			holes[j] = holes[j - 1];
-			holes[j - 1] = t;
-		}
-	d->ranges = calloc(nh + 1, sizeof(*d->ranges));
-	if (!d->ranges)
-		return -ENOMEM;
-	d->nranges = vfc_ranges_subtract(&all, holes, nh, d->ranges, nh + 1);
-	d->ranges_from_kernel = false;
-	return 0;
-}
-
-static bool is_spapr(const struct vfc_domain *d)
-{
-	return d->backend == VFC_BACKEND_SPAPR || d->backend == VFC_BACKEND_SPAPR2;
-}
-
-static int iommu_type(enum vfc_backend b)
-{
-	switch (b) {
-	case VFC_BACKEND_TYPE1: return VFIO_TYPE1_IOMMU;
-	case VFC_BACKEND_SPAPR: return VFIO_SPAPR_TCE_IOMMU;
-	case VFC_BACKEND_SPAPR2: return VFIO_SPAPR_TCE_v2_IOMMU;
-	case VFC_BACKEND_NOIOMMU: return VFIO_NOIOMMU_IOMMU;
-	default: return VFIO_TYPE1v2_IOMMU;
-	}
-}
-
-#define SPAPR_DEFAULT_PAGE 4096ULL	/* the default 32-bit window uses 4 KiB TCEs */
-
-/* POWER: the valid IOVA space is the set of TCE windows, the default 32-bit one first. */
-static int spapr_facts(struct vfc_domain *d, struct vfc_err *e)
-{
-	int rc = vfc_spapr_info(&d->c, &d->spapr, e);
-
-	if (rc)
-		return rc;
-	if (d->backend == VFC_BACKEND_SPAPR) {
-		/* v1 accounts the whole default window's locked memory here. */
-		rc = memlock_room(d, d->spapr.dma32_size,
-				  "VFIO_IOMMU_ENABLE (SPAPR v1) charges the whole default DMA window,", e);
-		if (rc)
-			return rc;
-		rc = vfc_spapr_enable(&d->c, true, e);
-		if (rc)
-			return rc;
-		d->spapr_enabled = true;
-	}
-	d->pgsizes = SPAPR_DEFAULT_PAGE;
-	if (d->backend == VFC_BACKEND_SPAPR2 && d->spapr.ddw)
-		d->pgsizes |= d->spapr.ddw_pgsizes;
-	d->ranges = calloc(3, sizeof(*d->ranges));
-	if (!d->ranges)
-		return -ENOMEM;
-	if (d->spapr.dma32_size) {
-		d->ranges[0].start = d->spapr.dma32_start;
-		d->ranges[0].last = d->spapr.dma32_start + d->spapr.dma32_size - 1;
-		d->nranges = 1;
-	}
-	d->ranges_from_kernel = true;
-	return 0;
-}
-
-static uint64_t pow2_ceil(uint64_t v)
-{
-	uint64_t p = 1;
-
-	while (p < v && p)
-		p <<= 1;
-	return p;
-}
-
-static void spapr_set_ranges(struct vfc_domain *d)
-{
-	d->nranges = 0;
-	if (!d->default_removed && d->spapr.dma32_size)
-		d->ranges[d->nranges++] = (struct vfc_range){
-			d->spapr.dma32_start, d->spapr.dma32_start + d->spapr.dma32_size - 1 };
-	if (d->ncreated)
-		d->ranges[d->nranges++] = d->window;
-}
-
-/*
- * The SPAPR window: the default one when the request fits it (and its 4 KiB pages), else
- * (v2) a new one, size rounded up to a power of two, levels raised until the kernel accepts.
- * The kernel chooses the start: a requested start it does not grant is refused.
- */
-static int spapr_window(struct vfc_domain *d, const struct vfc_domain_req *req, struct vfc_err *e)
-{
-	const struct vfc_window_req *w = &req->window;
-	struct vfc_range dflt = { d->spapr.dma32_start, d->spapr.dma32_start + d->spapr.dma32_size - 1 };
-	uint64_t size, start = 0, table, cpu_page = (uint64_t)sysconf(_SC_PAGESIZE);
-	unsigned shift = (unsigned)__builtin_ctzll(d->page_size), lv, maxlv;
-	int rc = -EINVAL;
-
-	if (!d->spapr.dma32_size && !req->has_window) {
-		/* size 0 is "no default window", not a window ending at start - 1 = 2^64 - 1 */
-		vfc_err_set(e, vfc_backend_name(d->backend), "the platform reports no default DMA "
-			    "window (size 0): request one with --window SIZE (spapr2 with dynamic DMA "
-			    "windows)");
-		return -ERANGE;
-	}
-	if (!req->has_window && !req->replace_default) {
-		d->window = dflt;
-		d->has_window = true;
-		return 0;
-	}
-	if (req->has_window && !req->replace_default && d->page_size == SPAPR_DEFAULT_PAGE &&
-	    d->spapr.dma32_size) {
-		struct vfc_range got;
-
-		if (!vfc_window_fit(&dflt, 1, w, &got)) {
-			d->window = dflt;
-			d->has_window = true;
-			return 0;
-		}
-	}
-	if (d->backend != VFC_BACKEND_SPAPR2 || !d->spapr.ddw) {
-		vfc_err_set(e, vfc_backend_name(d->backend), "the requested window fits no valid IOVA "
-			    "range (only the default window exists without dynamic DMA windows)");
-		return -ERANGE;
-	}
-	if (req->replace_default && d->spapr.dma32_size) {
-		rc = vfc_spapr_remove(&d->c, d->spapr.dma32_start, e);
-		if (rc)
-			return rc;
-		d->default_removed = true;
-	} else if (d->spapr.ddw_max_windows < 2) {
-		vfc_err_set(e, "spapr2", "no room for another DMA window (the platform supports %u; "
-			    "--replace-default frees the default one)", d->spapr.ddw_max_windows);
-		return -ENOSPC;
-	}
-	size = pow2_ceil(req->has_window ? w->size : d->spapr.dma32_size);
-	if (size < d->page_size)
-		size = d->page_size;
-	lv = req->levels ? req->levels : 1;
-	maxlv = d->spapr.ddw_levels > lv ? d->spapr.ddw_levels : lv;
-	/* tce_iommu_create_table charges the table: 8 bytes per IOMMU page of the window. */
-	table = ((size >> shift) * 8 + cpu_page - 1) & ~(cpu_page - 1);
-	rc = memlock_room(d, table, "VFIO_IOMMU_SPAPR_TCE_CREATE charges the window's TCE table,", e);
-	if (rc)
-		return rc;
-	for (; lv <= maxlv; lv++) {
-		rc = vfc_spapr_create(&d->c, shift, size, lv, &start, e);
-		if (!rc)
-			break;
-	}
-	if (rc)
-		return rc;
-	d->created[d->ncreated++] = start;
-	d->levels = lv;
-	d->window = (struct vfc_range){ start, start + size - 1 };
-	d->has_window = true;
-	spapr_set_ranges(d);
-	if (req->has_window && w->has_start && w->start != start) {
-		vfc_err_set(e, "spapr2", "the kernel placed the window at 0x%llx, not at the requested "
-			    "0x%llx (POWER chooses window addresses)", (unsigned long long)start,
-			    (unsigned long long)w->start);
-		return -ERANGE;
-	}
-	return 0;
-}
-
-/*
- * vfio_iommu_type1 refuses to attach a group with EPERM when the host cannot isolate its MSIs
- * (no interrupt remapping, allow_unsafe_interrupts unset): say so, with the fixes, in the
- * same one line as the failed call rather than a bare "Operation not permitted".
- */
-static void explain_type1_eperm(const struct vfc_domain *d, struct vfc_err *e)
-{
-	char why[sizeof(e->what)];
-	char call[64];
-
-	if (!e)
-		return;
-	snprintf(call, sizeof(call), "%.60s", e->what);
-	vfc_irq_explain_eperm(d->ctx, why, sizeof(why));
-	vfc_err_set(e, e->subject, "%s %s", call, why);
-}
-
-static int create_legacy(struct vfc_domain *d, const int *groups, size_t ngroups, struct vfc_err *e)
-{
-	struct vfc_type1_info info;
-	int rc;
-
-	rc = vfc_container_open(d->ctx, &d->c, e);
-	if (rc)
-		return rc;
-	d->groups = calloc(ngroups ? ngroups : 1, sizeof(*d->groups));
-	if (!d->groups)
-		return -ENOMEM;
-	for (size_t i = 0; i < ngroups; i++) {
-		rc = vfc_vgroup_open(d->ctx, groups[i], d->backend == VFC_BACKEND_NOIOMMU,
-				     &d->groups[i], e);
-		if (rc) {
-			if (d->groups[i].fd >= 0)
-				d->ngroups = i + 1;	/* opened but not viable: close it later */
-			return rc;
-		}
-		d->ngroups = i + 1;
-		rc = vfc_vgroup_set_container(&d->groups[i], &d->c, e);
-		if (rc)
-			return rc;
-		/* The IOMMU type is set once, after the first group joins the container. */
-		if (i == 0) {
-			rc = vfc_container_set_iommu(&d->c, iommu_type(d->backend), e);
-			/*
-			 * tce_iommu answers CHECK_EXTENSION(v2) everywhere, but SET_IOMMU(v2) is
-			 * EPERM where the table group has no ownership ops: v1 then (as QEMU does),
-			 * when the caller left the choice to us.
-			 */
-			if (rc == -EPERM && d->backend == VFC_BACKEND_SPAPR2 && d->backend_auto &&
-			    (d->offered & (1u << VFC_BACKEND_SPAPR))) {
-				d->backend = VFC_BACKEND_SPAPR;
-				d->spapr_fallback = true;
-				rc = vfc_container_set_iommu(&d->c, iommu_type(d->backend), e);
-			}
-			if (rc == -EPERM && (d->backend == VFC_BACKEND_TYPE1 ||
-					     d->backend == VFC_BACKEND_TYPE1V2))
-				explain_type1_eperm(d, e);
-			if (rc)
-				return rc;
-		}
-	}
-	if (is_spapr(d))
-		return spapr_facts(d, e);
-	if (d->backend == VFC_BACKEND_NOIOMMU)
-		return 0;	/* no IOMMU: no ranges, no page sizes, no window, never a mapping */
-	rc = vfc_type1_info(&d->c, &info, e);
-	if (rc)
-		return rc;
-	d->pgsizes = info.has_pgsizes ? info.pgsizes : (uint64_t)sysconf(_SC_PAGESIZE);
-	d->has_dma_avail = info.has_dma_avail;
-	d->dma_avail = info.has_dma_avail ? info.dma_avail : TYPE1_DEFAULT_DMA_AVAIL;
-	d->has_migration = info.has_migration;
-	if (info.ranges) {
-		d->ranges = info.ranges;
-		d->nranges = info.nranges;
-		d->ranges_from_kernel = true;
-		return 0;
-	}
-	return ranges_from_resv(d);
-}
-
-static int create_iommufd(struct vfc_domain *d, char *const *bdfs, size_t nbdfs,
-			  const int *dev_groups, struct vfc_err *e)
-{
-	int rc;
-
-	rc = vfc_iommufd_open(d->ctx, &d->iommufd, e);
-	if (rc)
-		return rc;
-	/*
-	 * iommufd charges pins to the user (every process of the uid shares one locked_vm)
-	 * unless switched to per process, which needs CAP_SYS_RESOURCE and an iommufd with no
-	 * object yet: try it first; EPERM leaves the kernel's per-user mode, which we report.
-	 */
-	d->memlock_per_user = vfc_iommufd_rlimit_mode(d->iommufd, true, NULL) != 0;
-	rc = vfc_ioas_alloc(d->iommufd, &d->ioas, e);
-	if (rc)
-		return rc;
-	d->ioas_alive = true;
-	d->devs = calloc(nbdfs ? nbdfs : 1, sizeof(*d->devs));
-	if (!d->devs)
-		return -ENOMEM;
-	for (size_t i = 0; i < nbdfs; i++) {
-		struct vfc_domain_dev *dv = &d->devs[i];
-
-		snprintf(dv->bdf, sizeof(dv->bdf), "%s", bdfs[i]);
-		dv->group = dev_groups ? dev_groups[i] : -1;
-		dv->fd = -1;
-		d->ndevs = i + 1;
-		rc = vfc_cdev_open(d->ctx, dv->bdf, &dv->fd, dv->node, sizeof(dv->node), e);
-		if (rc)
-			return rc;
-		rc = vfc_cdev_bind(dv->fd, d->iommufd, &dv->devid, dv->bdf, e);
-		if (rc)
-			return rc;
-		rc = vfc_cdev_attach(dv->fd, d->ioas, dv->bdf, e);
-		if (rc)
-			return rc;
-	}
-	/* Ranges of an IOAS reflect its attached devices (0..~0 while it has none). */
-	rc = vfc_ioas_ranges(d->iommufd, d->ioas, &d->ranges, &d->nranges, &d->iova_alignment, e);
-	if (rc)
-		return rc;
-	d->ranges_from_kernel = true;
-	/* iommufd does not expose page sizes generically: the IOVA alignment is the floor. */
-	d->pgsizes = d->iova_alignment ? d->iova_alignment : (uint64_t)sysconf(_SC_PAGESIZE);
-	d->has_dma_avail = false;
-	return 0;
-}
-
 int vfc_domain_create(const struct vfc_ctx *ctx, const int *groups, size_t ngroups,
 		      char *const *bdfs, size_t nbdfs, const struct vfc_domain_req *req,
 		      struct vfc_domain **out, struct vfc_err *e)
 {
 	struct vfc_domain *d;
-	int *dev_groups = NULL;
 	struct vfc_range win;
 	int rc;
 
@@ -580,26 +277,11 @@ int vfc_domain_create(const struct vfc_ctx *ctx, const int *groups, size_t ngrou
 	rc = choose_backend(d, req->backend, bdfs, nbdfs, e);
 	if (rc)
 		goto fail;
-	if (d->backend == VFC_BACKEND_IOMMUFD) {
-		rc = create_iommufd(d, bdfs, nbdfs, dev_groups, e);
-	} else {
-		rc = create_legacy(d, groups, ngroups, e);
-		/* Target devices are remembered so --verify can open them from their group. */
-		if (!rc) {
-			d->devs = calloc(nbdfs ? nbdfs : 1, sizeof(*d->devs));
-			if (!d->devs)
-				rc = -ENOMEM;
-			for (size_t i = 0; !rc && i < nbdfs; i++) {
-				snprintf(d->devs[i].bdf, sizeof(d->devs[i].bdf), "%s", bdfs[i]);
-				d->devs[i].fd = -1;
-				d->ndevs = i + 1;
-			}
-		}
-	}
+	rc = d->ops->create(d, groups, ngroups, bdfs, nbdfs, e);
 	if (rc)
 		goto fail;
 
-	if (d->backend == VFC_BACKEND_NOIOMMU) {
+	if (d->ops->no_iommu) {
 		if (req->has_window || req->page_size) {
 			vfc_err_set(e, "noiommu", "there is no IOMMU: no window and no page size to grant");
 			rc = -EOPNOTSUPP;
@@ -611,8 +293,8 @@ int vfc_domain_create(const struct vfc_ctx *ctx, const int *groups, size_t ngrou
 	/* The page size: requested and supported, or the smallest supported. */
 	if (req->page_size) {
 		if ((req->page_size & (req->page_size - 1)) ||
-		    (d->backend != VFC_BACKEND_IOMMUFD && !(d->pgsizes & req->page_size)) ||
-		    (d->backend == VFC_BACKEND_IOMMUFD && req->page_size < d->pgsizes)) {
+		    !(d->ops->page_ok ? d->ops->page_ok(d, req->page_size)
+				      : (d->pgsizes & req->page_size) != 0)) {
 			char want[32], have[64];
 
 			vfc_err_set(e, vfc_backend_name(d->backend),
@@ -627,8 +309,8 @@ int vfc_domain_create(const struct vfc_ctx *ctx, const int *groups, size_t ngrou
 		d->page_size = d->pgsizes & -d->pgsizes;	/* lowest set bit */
 	}
 
-	if (is_spapr(d)) {
-		rc = spapr_window(d, req, e);
+	if (d->ops->window) {
+		rc = d->ops->window(d, req, e);
 		if (rc == -ERANGE) {
 			*out = d;	/* the caller lists the valid ranges, then destroys it */
 			return rc;
@@ -650,9 +332,8 @@ int vfc_domain_create(const struct vfc_ctx *ctx, const int *groups, size_t ngrou
 		}
 		d->has_window = true;
 		d->window = win;
-		if (d->backend == VFC_BACKEND_IOMMUFD) {
-			/* The kernel then allocates only inside; fixed maps are still on us. */
-			rc = vfc_ioas_allow(d->iommufd, d->ioas, &win, 1, e);
+		if (d->ops->window_set) {
+			rc = d->ops->window_set(d, &win, e);
 			if (rc)
 				goto fail;
 		}
@@ -762,25 +443,11 @@ static int add_mapping(struct vfc_domain *d, const struct vfc_mapping *m)
 	return 0;
 }
 
-static int kernel_map(struct vfc_domain *d, void *va, uint64_t iova, uint64_t size,
-		      struct vfc_err *e)
-{
-	uint64_t got = iova;
-	int rc;
-
-	if (d->backend == VFC_BACKEND_IOMMUFD) {
-		/* Always FIXED: our allocator, confined to the window, picked the IOVA. */
-		rc = vfc_ioas_map(d->iommufd, d->ioas, va, size, true, &got, true, e);
-		return rc;
-	}
-	return vfc_type1_map(&d->c, va, iova, size, true, e);
-}
-
 int vfc_domain_map(struct vfc_domain *d, struct vfc_map_req *reqs, size_t n, struct vfc_err *e)
 {
 	size_t i = 0;
 
-	if (d->backend == VFC_BACKEND_NOIOMMU && n) {
+	if (d->ops->no_iommu && n) {
 		/* Never pretend: without an IOMMU the device sees physical addresses only. */
 		vfc_err_set(e, "noiommu", "no IOMMU, so no mapping: the device uses physical addresses");
 		return -EOPNOTSUPP;
@@ -838,16 +505,9 @@ int vfc_domain_map(struct vfc_domain *d, struct vfc_map_req *reqs, size_t n, str
 				return rc;
 			}
 		}
-		if (is_spapr(d) && d->page_size > memalign) {
-			char pg[32], mp[32];
-
+		if (d->ops->map_check && (rc = d->ops->map_check(d, memalign, e))) {
 			vfc_iova_release(&d->alloc, m.iova, total);
-			vfc_err_set(e, "map", "%s IOMMU pages over %s-backed memory cannot be mapped: "
-				    "use ,hugetlb (2 MiB pages) or a %s page size",
-				    vfc_format_size(d->page_size, pg, sizeof(pg)),
-				    vfc_format_size(memalign, mp, sizeof(mp)),
-				    vfc_format_size(memalign, mp, sizeof(mp)));
-			return -EINVAL;
+			return rc;
 		}
 		m.vaddr = alloc_mem(total, align, m.hugetlb, reqs[i].shared, &m.memfd);
 		if (!m.vaddr) {
@@ -857,22 +517,13 @@ int vfc_domain_map(struct vfc_domain *d, struct vfc_map_req *reqs, size_t n, str
 							: "cannot allocate memory to map");
 			return rc;
 		}
-		/* SPAPR v2 maps only preregistered memory: registering is the pinning. */
-		if (d->backend == VFC_BACKEND_SPAPR2) {
-			rc = vfc_spapr_register(&d->c, m.vaddr, total, true, e);
-			if (rc) {
-				free_mem(&m);
-				vfc_iova_release(&d->alloc, m.iova, total);
-				return rc;
-			}
-			m.registered = true;
-		}
-		rc = kernel_map(d, m.vaddr, m.iova, total, e);
-		if (!rc)
+		rc = d->ops->map(d, &m, e);
+		if (!rc) {
 			rc = add_mapping(d, &m);
+			if (rc && d->ops->unmap(d, &m, NULL, NULL))
+				return rc;	/* still mapped: the memory must stay */
+		}
 		if (rc) {
-			if (m.registered)
-				vfc_spapr_register(&d->c, m.vaddr, total, false, NULL);
 			free_mem(&m);
 			vfc_iova_release(&d->alloc, m.iova, total);
 			return rc;
@@ -904,20 +555,12 @@ int vfc_domain_unmap_all(struct vfc_domain *d, uint64_t *unmapped, struct vfc_er
 		uint64_t got = 0;
 		int rc;
 
-		if (d->backend == VFC_BACKEND_IOMMUFD)
-			rc = vfc_ioas_unmap(d->iommufd, d->ioas, m->iova, m->size, &got,
-					    first ? NULL : e);
-		else
-			rc = vfc_type1_unmap(&d->c, m->iova, m->size, &got, first ? NULL : e);
+		/* Memory is released only once the IOMMU no longer points at it. */
+		rc = d->ops->unmap(d, m, &got, first ? NULL : e);
 		if (rc && !first)
 			first = rc;
 		if (unmapped)
 			*unmapped += got;
-		/* Memory is released only once the IOMMU no longer points at it. */
-		if (!rc && m->registered)
-			rc = vfc_spapr_register(&d->c, m->vaddr, m->size, false, first ? NULL : e);
-		if (rc && !first)
-			first = rc;
 		if (!rc) {
 			free_mem(m);
 			vfc_iova_release(&d->alloc, m->iova, m->size);
@@ -970,14 +613,9 @@ int vfc_domain_unmap(struct vfc_domain *d, uint64_t iova, uint64_t *unmapped, st
 		return -ENOENT;
 	}
 	k--;
-	if (d->backend == VFC_BACKEND_IOMMUFD)
-		rc = vfc_ioas_unmap(d->iommufd, d->ioas, m->iova, m->size, &got, e);
-	else
-		rc = vfc_type1_unmap(&d->c, m->iova, m->size, &got, e);
+	rc = d->ops->unmap(d, m, &got, e);
 	if (unmapped)
 		*unmapped = got;
-	if (!rc && m->registered)
-		rc = vfc_spapr_register(&d->c, m->vaddr, m->size, false, e);
 	if (rc)
 		return rc;	/* the IOMMU may still point at the memory: keep it */
 	free_mem(m);
@@ -990,19 +628,7 @@ int vfc_domain_unmap(struct vfc_domain *d, uint64_t iova, uint64_t *unmapped, st
 
 int vfc_domain_dma_avail(struct vfc_domain *d, uint32_t *avail)
 {
-	struct vfc_type1_info info;
-	int rc;
-
-	if (d->backend == VFC_BACKEND_IOMMUFD || is_spapr(d))
-		return -EOPNOTSUPP;
-	rc = vfc_type1_info(&d->c, &info, NULL);
-	if (rc)
-		return rc;
-	vfc_type1_info_free(&info);
-	if (!info.has_dma_avail)
-		return -EOPNOTSUPP;
-	*avail = info.dma_avail;
-	return 0;
+	return d->ops->dma_avail ? d->ops->dma_avail(d, avail) : -EOPNOTSUPP;
 }
 
 int vfc_domain_device_fd(struct vfc_domain *d, const char *bdf, int *fd, struct vfc_err *e)
@@ -1049,52 +675,24 @@ int vfc_domain_destroy(struct vfc_domain *d, struct vfc_err *e)
 
 	if (!d)
 		return 0;
-	/* 1. unmap everything (memory goes only after the IOMMU lets go of it) */
-	if (d->nmaps) {
-		rc = vfc_domain_unmap_all(d, NULL, e);
-		if (rc && !first)
-			first = rc;
-	}
-	/* 2. POWER: remove the windows we created, then disable (v1), before detaching */
-	for (size_t i = d->ncreated; i-- > 0;) {
-		rc = vfc_spapr_remove(&d->c, d->created[i], first ? NULL : e);
-		if (rc && !first)
-			first = rc;
-	}
-	if (d->spapr_enabled) {
-		rc = vfc_spapr_enable(&d->c, false, first ? NULL : e);
-		if (rc && !first)
-			first = rc;
-	}
-	/* 3. detach: device fds first (a group with open devices cannot leave its container) */
-	for (size_t i = 0; i < d->ndevs; i++) {
-		struct vfc_domain_dev *dv = &d->devs[i];
-
-		if (dv->fd < 0)
-			continue;
-		if (d->backend == VFC_BACKEND_IOMMUFD && dv->devid) {
-			rc = vfc_cdev_detach(dv->fd, dv->bdf, first ? NULL : e);
+	if (d->ops) {
+		/* 1. unmap everything (memory goes only after the IOMMU lets go of it) */
+		if (d->nmaps) {
+			rc = vfc_domain_unmap_all(d, NULL, e);
 			if (rc && !first)
 				first = rc;
 		}
-		close(dv->fd);
-		dv->fd = -1;
-	}
-	for (size_t i = 0; i < d->ngroups; i++) {
-		rc = vfc_vgroup_unset_container(&d->groups[i], first ? NULL : e);
-		if (rc && !first)
-			first = rc;
-		vfc_vgroup_close(&d->groups[i]);
-	}
-	if (d->ioas_alive) {
-		rc = vfc_iommufd_destroy(d->iommufd, d->ioas, first ? NULL : e);
+		/* 2. the backend's windows and IOMMU state (POWER: before detaching) */
+		if (d->ops->release) {
+			rc = d->ops->release(d, first ? NULL : e);
+			if (rc && !first)
+				first = rc;
+		}
+		/* 3. detach (device fds first), 4. close */
+		rc = d->ops->detach(d, first ? NULL : e);
 		if (rc && !first)
 			first = rc;
 	}
-	/* 4. close */
-	if (d->iommufd >= 0)
-		close(d->iommufd);
-	vfc_container_close(&d->c);
 	vfc_iova_fini(&d->alloc);
 	/* mappings that could not be unmapped keep their memory: the IOMMU may point at it */
 	free(d->maps);

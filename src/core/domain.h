@@ -45,9 +45,12 @@ struct vfc_mapping {
 	size_t first_req, nreqs;	/* the requests this kernel mapping serves */
 };
 
+struct vfc_backend_ops;
+
 struct vfc_domain {
 	const struct vfc_ctx *ctx;
 	enum vfc_backend backend;
+	const struct vfc_backend_ops *ops;	/* core/backend.h: what differs per backend */
 	unsigned offered;		/* backends this kernel offers (bitmask) */
 	bool allow_noiommu;
 	size_t noiommu_groups;		/* targets whose group is /dev/vfio/noiommu-N */
