@@ -21,77 +21,60 @@
 #include "core/domain.h"
 #include "core/pciaddr.h"
 #include "core/topology.h"
-#include "cmd/domain.h"
+#include "cmd/domain-int.h"
 #include "vfioctl.h"
 
-static struct {
-	char *backend, *window, *page_size, *pin;
-	char **maps;
-	int verify, levels, replace_default, unsafe_noiommu;
-} dopt;
+struct dom_opts dom_opt;
 
-static const struct poptOption domain_options[] = {
-	{ "backend", 'b', POPT_ARG_STRING, &dopt.backend, 0,
+const struct poptOption dom_options[] = {
+	{ "backend", 'b', POPT_ARG_STRING, &dom_opt.backend, 0,
 	  "auto (iommufd+cdev, else type1v2, else type1, else spapr2, spapr), type1, type1v2, iommufd, spapr, spapr2",
 	  "BACKEND" },
-	{ "window", 'w', POPT_ARG_STRING, &dopt.window, 0,
+	{ "window", 'w', POPT_ARG_STRING, &dom_opt.window, 0,
 	  "requested IOVA window; no START: lowest aligned fit", "[START+]SIZE" },
-	{ "page-size", 'p', POPT_ARG_STRING, &dopt.page_size, 0,
+	{ "page-size", 'p', POPT_ARG_STRING, &dom_opt.page_size, 0,
 	  "IOMMU page size to use (checked against what the domain supports)", "SIZE" },
-	{ "map", 'm', POPT_ARG_ARGV, &dopt.maps, 0,
+	{ "map", 'm', POPT_ARG_ARGV, &dom_opt.maps, 0,
 	  "map anonymous memory (repeatable); @IOVA fixes the address; ,hugetlb uses 2 MiB pages",
 	  "SIZE[@IOVA][,hugetlb]" },
-	{ "pin", 0, POPT_ARG_STRING, &dopt.pin, 0, "map and pin SIZE bytes, reporting the time",
+	{ "pin", 0, POPT_ARG_STRING, &dom_opt.pin, 0, "map and pin SIZE bytes, reporting the time",
 	  "SIZE" },
-	{ "levels", 0, POPT_ARG_INT, &dopt.levels, 0,
+	{ "levels", 0, POPT_ARG_INT, &dom_opt.levels, 0,
 	  "SPAPR v2: TCE table levels to start from (raised until the kernel accepts)", "N" },
-	{ "replace-default", 0, POPT_ARG_NONE, &dopt.replace_default, 0,
+	{ "replace-default", 0, POPT_ARG_NONE, &dom_opt.replace_default, 0,
 	  "SPAPR v2: remove the default 32-bit window before creating the requested one", NULL },
-	{ "unsafe-noiommu", 0, POPT_ARG_NONE, &dopt.unsafe_noiommu, 0,
+	{ "unsafe-noiommu", 0, POPT_ARG_NONE, &dom_opt.unsafe_noiommu, 0,
 	  "allow a no-IOMMU group (no isolation: the device can DMA anywhere)", NULL },
-	{ "verify", 0, POPT_ARG_NONE, &dopt.verify, 0,
+	{ "verify", 0, POPT_ARG_NONE, &dom_opt.verify, 0,
 	  "prove the first mapping carries DMA (needs an edu device in the domain)", NULL },
 	POPT_TABLEEND
 };
-
 /* ---- columns ---- */
 
-enum {
-	C_NAME, C_BACKEND, C_OFFERED, C_GROUPS, C_DEVICES, C_REQ_START, C_REQ_SIZE, C_WIN_START,
-	C_WIN_LAST,
-	C_WIN_SIZE, C_PAGE_SIZE, C_PAGE_SIZES, C_RANGES_SRC, C_RANGES, C_RESV, C_DMA_LIMIT_SRC,
-	C_DMA_AVAIL, C_DMA_AVAIL_AFTER, C_MEMLOCK_LIMIT, C_MEMLOCK_LOCKED, C_CAP_IPC_LOCK,
-	C_MAPPED, C_KMAPS, C_MAPPINGS, C_PIN_MS, C_VERIFY, C_UNMAPPED, C_DEF_WIN, C_DDW_WINDOWS,
-	C_DDW_LEVELS, C_CREATED, C_LEVELS,
-};
-
-enum { RG_START, RG_LAST, RG_SIZE };
 static const struct out_col range_cols[] = {
-	[RG_START] = { "START", OUT_STR, 18, OUT_DEFAULT, "first IOVA (hex string)" },
-	[RG_LAST] = { "LAST", OUT_STR, 18, OUT_DEFAULT, "last IOVA, inclusive (hex string)" },
-	[RG_SIZE] = { "SIZE", OUT_STR, 10, OUT_DEFAULT, "size (hex string)" },
+	[RG_START] = { "START", OUT_STR, 18, OUT_DEFAULT, "first IOVA (dom_hex string)" },
+	[RG_LAST] = { "LAST", OUT_STR, 18, OUT_DEFAULT, "last IOVA, inclusive (dom_hex string)" },
+	[RG_SIZE] = { "SIZE", OUT_STR, 10, OUT_DEFAULT, "size (dom_hex string)" },
 };
 static const struct out_schema range_schema = { "iova_ranges", range_cols, 3 };
 
-enum { RV_GROUP, RV_START, RV_END, RV_TYPE };
 static const struct out_col resv_cols[] = {
 	[RV_GROUP] = { "GROUP", OUT_NUM, 5, OUT_DEFAULT, "group" },
-	[RV_START] = { "START", OUT_STR, 18, OUT_DEFAULT, "first address (hex string)" },
-	[RV_END] = { "END", OUT_STR, 18, OUT_DEFAULT, "last address (hex string)" },
+	[RV_START] = { "START", OUT_STR, 18, OUT_DEFAULT, "first address (dom_hex string)" },
+	[RV_END] = { "END", OUT_STR, 18, OUT_DEFAULT, "last address (dom_hex string)" },
 	[RV_TYPE] = { "TYPE", OUT_STR, 8, OUT_DEFAULT, "msi, direct, reserved, ..." },
 };
 static const struct out_schema resv_schema = { "reserved_regions", resv_cols, 4 };
 
-enum { M_IOVA, M_SIZE, M_HUGETLB, M_FIXED, M_KMAP };
 static const struct out_col map_cols[] = {
-	[M_IOVA] = { "IOVA", OUT_STR, 18, OUT_DEFAULT, "where the mapping landed (hex string)" },
-	[M_SIZE] = { "SIZE", OUT_STR, 10, OUT_DEFAULT, "bytes (hex string)" },
+	[M_IOVA] = { "IOVA", OUT_STR, 18, OUT_DEFAULT, "where the mapping landed (dom_hex string)" },
+	[M_SIZE] = { "SIZE", OUT_STR, 10, OUT_DEFAULT, "bytes (dom_hex string)" },
 	[M_HUGETLB] = { "HUGETLB", OUT_BOOL, 3, OUT_DEFAULT, "backed by 2 MiB hugepages" },
 	[M_FIXED] = { "FIXED", OUT_BOOL, 3, OUT_DEFAULT, "the IOVA was requested" },
 	[M_KMAP] = { "KERNEL_MAPPING", OUT_NUM, 3, OUT_DEFAULT,
 		     "index of the kernel mapping serving it (adjacent requests share one)" },
 };
-static const struct out_schema map_schema = { "mappings", map_cols, 5 };
+const struct out_schema dom_map_schema = { "mappings", map_cols, 5 };
 
 static const struct out_col dom_cols[] = {
 	[C_NAME] = { "NAME", OUT_STR, 8, OUT_SPARSE,
@@ -122,7 +105,7 @@ static const struct out_col dom_cols[] = {
 	[C_CAP_IPC_LOCK] = { "CAP_IPC_LOCK", OUT_BOOL, 3, 0, "the memlock limit does not apply" },
 	[C_MAPPED] = { "MAPPED_BYTES", OUT_NUM, 8, 0, "bytes mapped (and pinned)" },
 	[C_KMAPS] = { "KERNEL_MAPPINGS", OUT_NUM, 8, 0, "kernel mappings used" },
-	[C_MAPPINGS] = { "MAPPINGS", OUT_SUB, 0, 0, "the maps performed", &map_schema },
+	[C_MAPPINGS] = { "MAPPINGS", OUT_SUB, 0, 0, "the maps performed", &dom_map_schema },
 	[C_PIN_MS] = { "MAP_MS", OUT_NUM, 8, 0, "milliseconds the maps (pinning) took" },
 	[C_VERIFY] = { "VERIFY", OUT_STR, 8, OUT_SPARSE, "DMA round trip result (null: not asked)" },
 	[C_UNMAPPED] = { "UNMAPPED_BYTES", OUT_NUM, 8, OUT_SPARSE,
@@ -135,9 +118,9 @@ static const struct out_col dom_cols[] = {
 			"SPAPR v2: the granted window was created for this request" },
 	[C_LEVELS] = { "LEVELS", OUT_NUM, 8, OUT_SPARSE, "SPAPR v2: levels the created window got" },
 };
-static const struct out_schema dom_schema = { "domain", dom_cols, VFC_ARRAY_SIZE(dom_cols) };
+const struct out_schema dom_schema = { "domain", dom_cols, VFC_ARRAY_SIZE(dom_cols) };
 
-static void hex(struct out_row *r, int col, uint64_t v)
+void dom_hex(struct out_row *r, int col, uint64_t v)
 {
 	out_set_strf(r, col, "0x%llx", (unsigned long long)v);
 }
@@ -220,13 +203,13 @@ int vfc_cmd_domain_refused(const struct vfc_ctx *ctx, const struct vfc_err *e, i
 	return x;
 }
 
-static int fail(const struct vfc_err *e, int rc)
+int dom_fail(const struct vfc_err *e, int rc)
 {
 	vfc_err(e->subject[0] ? e->subject : NULL, rc, "%s", e->what);
 	return vfc_exit_for_errno(rc);
 }
 
-static uint64_t now_ms(void)
+uint64_t dom_now_ms(void)
 {
 	struct timespec ts;
 
@@ -234,7 +217,7 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static void fill_facts(struct out_row *r, struct vfc_domain *d, const struct vfc_domain_req *req,
+void dom_fill_facts(struct out_row *r, struct vfc_domain *d, const struct vfc_domain_req *req,
 		       const struct vfc_domain_targets *t, const struct vfc_memlock *ml)
 {
 	char **sv, buf[64];
@@ -260,13 +243,13 @@ static void fill_facts(struct out_row *r, struct vfc_domain *d, const struct vfc
 	free(sv);
 	if (req->has_window) {
 		if (req->window.has_start)
-			hex(r, C_REQ_START, req->window.start);
-		hex(r, C_REQ_SIZE, req->window.size);
+			dom_hex(r, C_REQ_START, req->window.start);
+		dom_hex(r, C_REQ_SIZE, req->window.size);
 	}
 	if (d->has_window) {
-		hex(r, C_WIN_START, d->window.start);
-		hex(r, C_WIN_LAST, d->window.last);
-		hex(r, C_WIN_SIZE, vfc_range_size(&d->window));
+		dom_hex(r, C_WIN_START, d->window.start);
+		dom_hex(r, C_WIN_LAST, d->window.last);
+		dom_hex(r, C_WIN_SIZE, vfc_range_size(&d->window));
 	}
 	if (d->backend != VFC_BACKEND_NOIOMMU)
 		out_set_num(r, C_PAGE_SIZE, (int64_t)d->page_size);
@@ -288,9 +271,9 @@ static void fill_facts(struct out_row *r, struct vfc_domain *d, const struct vfc
 	for (size_t i = 0; i < d->nranges; i++) {
 		struct out_row *x = out_row_add(sub);
 
-		hex(x, RG_START, d->ranges[i].start);
-		hex(x, RG_LAST, d->ranges[i].last);
-		hex(x, RG_SIZE, vfc_range_size(&d->ranges[i]));
+		dom_hex(x, RG_START, d->ranges[i].start);
+		dom_hex(x, RG_LAST, d->ranges[i].last);
+		dom_hex(x, RG_SIZE, vfc_range_size(&d->ranges[i]));
 	}
 	sub = out_sub(r, C_RESV);
 	for (size_t g = 0; g < t->ngroups; g++) {
@@ -333,17 +316,7 @@ static void fill_facts(struct out_row *r, struct vfc_domain *d, const struct vfc
 	out_set_bool(r, C_CAP_IPC_LOCK, ml->cap_ipc_lock);
 }
 
-/* Everything a domain needs before the kernel is touched; shared by domain and exec. */
-struct prep {
-	struct vfc_domain_req req;
-	struct vfc_map_req *maps;
-	size_t nmaps;
-	struct vfc_domain_targets t;
-	struct vfc_topology *topo;
-	struct vfc_memlock ml;
-};
-
-static void prep_free(struct prep *p)
+void dom_prep_free(struct dom_prep *p)
 {
 	vfc_domain_targets_free(&p->t);
 	vfc_topology_free(p->topo);
@@ -352,7 +325,7 @@ static void prep_free(struct prep *p)
 }
 
 /* Fail before touching anything when the pins cannot fit (RLIMIT_MEMLOCK, hugepage pool). */
-static int precheck(struct vfc_cli *cli, const struct vfc_memlock *ml, uint64_t need,
+int dom_precheck(struct vfc_cli *cli, const struct vfc_memlock *ml, uint64_t need,
 		    uint64_t hugeneed)
 {
 	uint64_t short_by;
@@ -385,8 +358,8 @@ static int precheck(struct vfc_cli *cli, const struct vfc_memlock *ml, uint64_t 
 }
 
 /* Parse options, resolve targets, and refuse early what cannot work (memlock, hugepages). */
-static int prepare(struct vfc_cli *cli, const char *cmd, int argc, const char **argv,
-		   bool shared_maps, struct prep *p)
+int dom_prepare(struct vfc_cli *cli, const char *cmd, int argc, const char **argv,
+		   bool shared_maps, struct dom_prep *p)
 {
 	uint64_t need = 0, hugeneed = 0;
 	size_t nuser = 0;
@@ -396,32 +369,32 @@ static int prepare(struct vfc_cli *cli, const char *cmd, int argc, const char **
 	p->req.backend = VFC_BACKEND_AUTO;
 	if (argc < 1)
 		return vfc_usage_error("%s: a TARGET is required", cmd);
-	if (dopt.backend && vfc_backend_parse(dopt.backend, &p->req.backend))
-		return vfc_usage_error("--backend: unknown backend '%s'", dopt.backend);
-	if (dopt.window && !vfc_window_req_parse(dopt.window, &p->req.window))
+	if (dom_opt.backend && vfc_backend_parse(dom_opt.backend, &p->req.backend))
+		return vfc_usage_error("--backend: unknown backend '%s'", dom_opt.backend);
+	if (dom_opt.window && !vfc_window_req_parse(dom_opt.window, &p->req.window))
 		p->req.has_window = true;
-	else if (dopt.window)
-		return vfc_usage_error("--window: '%s' is not [START+]SIZE", dopt.window);
-	if (dopt.levels < 0 || dopt.levels > 8)
-		return vfc_usage_error("--levels: %d is not 1..8", dopt.levels);
-	p->req.levels = (unsigned)dopt.levels;
-	p->req.replace_default = dopt.replace_default;
-	p->req.allow_noiommu = dopt.unsafe_noiommu;
-	if (dopt.page_size && (vfc_parse_size(dopt.page_size, &p->req.page_size) ||
+	else if (dom_opt.window)
+		return vfc_usage_error("--window: '%s' is not [START+]SIZE", dom_opt.window);
+	if (dom_opt.levels < 0 || dom_opt.levels > 8)
+		return vfc_usage_error("--levels: %d is not 1..8", dom_opt.levels);
+	p->req.levels = (unsigned)dom_opt.levels;
+	p->req.replace_default = dom_opt.replace_default;
+	p->req.allow_noiommu = dom_opt.unsafe_noiommu;
+	if (dom_opt.page_size && (vfc_parse_size(dom_opt.page_size, &p->req.page_size) ||
 			       !p->req.page_size || (p->req.page_size & (p->req.page_size - 1))))
-		return vfc_usage_error("--page-size: '%s' is not a power of two size", dopt.page_size);
-	while (dopt.maps && dopt.maps[nuser])
+		return vfc_usage_error("--page-size: '%s' is not a power of two size", dom_opt.page_size);
+	while (dom_opt.maps && dom_opt.maps[nuser])
 		nuser++;
 	p->maps = calloc(nuser + 2, sizeof(*p->maps));
 	if (!p->maps)
 		return VFC_EXIT_FAILED;
 	for (size_t i = 0; i < nuser; i++)
-		if (vfc_map_req_parse(dopt.maps[i], &p->maps[i]))
-			return vfc_usage_error("--map: '%s' is not SIZE[@IOVA][,hugetlb]", dopt.maps[i]);
+		if (vfc_map_req_parse(dom_opt.maps[i], &p->maps[i]))
+			return vfc_usage_error("--map: '%s' is not SIZE[@IOVA][,hugetlb]", dom_opt.maps[i]);
 	p->nmaps = nuser;
-	if (dopt.pin) {
-		if (vfc_parse_size(dopt.pin, &p->maps[p->nmaps].size) || !p->maps[p->nmaps].size)
-			return vfc_usage_error("--pin: '%s' is not a size", dopt.pin);
+	if (dom_opt.pin) {
+		if (vfc_parse_size(dom_opt.pin, &p->maps[p->nmaps].size) || !p->maps[p->nmaps].size)
+			return vfc_usage_error("--pin: '%s' is not a size", dom_opt.pin);
 		p->nmaps++;
 	}
 	for (size_t i = 0; i < p->nmaps; i++) {
@@ -430,7 +403,7 @@ static int prepare(struct vfc_cli *cli, const char *cmd, int argc, const char **
 		if (p->maps[i].hugetlb)
 			hugeneed += p->maps[i].size;
 	}
-	if (dopt.verify && !p->nmaps)
+	if (dom_opt.verify && !p->nmaps)
 		return vfc_usage_error("--verify needs a --map to verify");
 
 	rc = vfc_topology_scan(&cli->ctx, VFC_SCAN_HOLDERS, &p->topo);
@@ -443,11 +416,11 @@ static int prepare(struct vfc_cli *cli, const char *cmd, int argc, const char **
 		return rc;
 
 	vfc_memlock_read(&cli->ctx, &p->ml);
-	return precheck(cli, &p->ml, need, hugeneed);
+	return dom_precheck(cli, &p->ml, need, hugeneed);
 }
 
 /* What the granted backend changes for the user: the SPAPR fallback, iommufd's accounting. */
-static void warn_backend(const struct vfc_domain *d, const struct vfc_memlock *ml, size_t nmaps)
+void dom_warn_backend(const struct vfc_domain *d, const struct vfc_memlock *ml, size_t nmaps)
 {
 	if (d->spapr_fallback)
 		vfc_warn("spapr2", "VFIO_SET_IOMMU(v2) refused (the platform's table group has no "
@@ -459,7 +432,7 @@ static void warn_backend(const struct vfc_domain *d, const struct vfc_memlock *m
 }
 
 /* Create the domain; on failure print why (valid ranges, the holder) and return the exit code. */
-static int create_domain(struct vfc_cli *cli, struct prep *p, struct vfc_domain **d)
+int dom_create(struct vfc_cli *cli, struct dom_prep *p, struct vfc_domain **d)
 {
 	struct vfc_err e = { { 0 }, { 0 } };
 	int rc;
@@ -487,9 +460,9 @@ static int create_domain(struct vfc_cli *cli, struct prep *p, struct vfc_domain 
 	return vfc_cmd_domain_refused(&cli->ctx, &e, rc);
 }
 
-static int map_exit(const struct vfc_err *e, int rc)
+int dom_map_exit(const struct vfc_err *e, int rc)
 {
-	int x = fail(e, rc);
+	int x = dom_fail(e, rc);
 
 	if (rc == -ERANGE)
 		return VFC_EXIT_UNSUPPORTED;
@@ -499,7 +472,7 @@ static int map_exit(const struct vfc_err *e, int rc)
 }
 
 /* One row per request mapped by the kernel mappings first.. (requests share mappings). */
-static void map_rows(struct out_table *mt, const struct vfc_domain *d,
+void dom_map_rows(struct out_table *mt, const struct vfc_domain *d,
 		     const struct vfc_map_req *maps, size_t first)
 {
 	for (size_t k = first; k < d->nmaps; k++) {
@@ -508,8 +481,8 @@ static void map_rows(struct out_table *mt, const struct vfc_domain *d,
 		for (size_t q = m->first_req; q < m->first_req + m->nreqs; q++) {
 			struct out_row *x = out_row_add(mt);
 
-			hex(x, M_IOVA, maps[q].iova);
-			hex(x, M_SIZE, maps[q].size);
+			dom_hex(x, M_IOVA, maps[q].iova);
+			dom_hex(x, M_SIZE, maps[q].size);
 			out_set_bool(x, M_HUGETLB, maps[q].hugetlb);
 			out_set_bool(x, M_FIXED, maps[q].fixed);
 			out_set_num(x, M_KMAP, (int64_t)k);
@@ -521,25 +494,25 @@ static void map_rows(struct out_table *mt, const struct vfc_domain *d,
  * Map the requests into d and fill row: the requests' rows (with the kernel mapping serving
  * each), bytes, mappings, the budget left, and --verify's DMA round trip. Returns an exit code.
  */
-static int map_report(struct vfc_cli *cli, struct vfc_domain *d, struct vfc_map_req *maps,
+int dom_map_report(struct vfc_cli *cli, struct vfc_domain *d, struct vfc_map_req *maps,
 		      size_t nmaps, struct out_row *row)
 {
 	struct vfc_err e = { { 0 }, { 0 } };
-	uint64_t t0 = now_ms();
+	uint64_t t0 = dom_now_ms();
 	uint32_t avail;
 	int rc, exit_rc = VFC_EXIT_OK;
 	size_t first = d->nmaps;
 
 	rc = vfc_domain_map(d, maps, nmaps, &e);
-	out_set_num(row, C_PIN_MS, (int64_t)(now_ms() - t0));
+	out_set_num(row, C_PIN_MS, (int64_t)(dom_now_ms() - t0));
 	if (rc)
-		exit_rc = map_exit(&e, rc);
-	map_rows(out_sub(row, C_MAPPINGS), d, maps, first);
+		exit_rc = dom_map_exit(&e, rc);
+	dom_map_rows(out_sub(row, C_MAPPINGS), d, maps, first);
 	out_set_num(row, C_MAPPED, (int64_t)d->mapped_bytes);
 	out_set_num(row, C_KMAPS, (int64_t)d->nmaps);
 	if (!vfc_domain_dma_avail(d, &avail))
 		out_set_num(row, C_DMA_AVAIL_AFTER, avail);
-	if (!rc && dopt.verify) {
+	if (!rc && dom_opt.verify) {
 		const char *edu = NULL;
 
 		for (size_t k = 0; k < d->ndevs && !edu; k++) {
@@ -561,14 +534,14 @@ static int map_report(struct vfc_cli *cli, struct vfc_domain *d, struct vfc_map_
 			out_set_strf(row, C_VERIFY, rc ? "failed" : "ok: %s DMA round trip at 0x%llx",
 				     edu, (unsigned long long)maps[0].iova);
 			if (rc)
-				exit_rc = fail(&e, rc);
+				exit_rc = dom_fail(&e, rc);
 		}
 	}
 	return exit_rc;
 }
 
 /* A record (text) or JSON object under object_key for one-row tables; else a table. */
-static int print_one(struct vfc_cli *cli, struct out_table *tb, const char *object_key)
+int dom_print_one(struct vfc_cli *cli, struct out_table *tb, const char *object_key)
 {
 	struct out_opts o = cli->out;
 	struct out_doc *doc;
@@ -593,43 +566,43 @@ static int cmd_domain(struct vfc_cli *cli, poptContext pc, int argc, const char 
 	struct out_table *tb;
 	struct out_row *row;
 	uint64_t unmapped = 0;
-	struct prep p;
+	struct dom_prep p;
 	int rc, exit_rc = VFC_EXIT_OK;
 
 	if (cli->list_columns) {
 		out_list_columns(&dom_schema, stdout);
 		return VFC_EXIT_OK;
 	}
-	rc = prepare(cli, "domain", argc, argv, false, &p);
+	rc = dom_prepare(cli, "domain", argc, argv, false, &p);
 	if (!rc)
-		rc = create_domain(cli, &p, &d);
+		rc = dom_create(cli, &p, &d);
 	if (rc) {
-		prep_free(&p);
+		dom_prep_free(&p);
 		return rc;
 	}
 	/* Every fd is open: only the maps' pinning past RLIMIT_MEMLOCK still needs privilege. */
 	if ((rc = vfc_caps_keep((const int[]){ CAP_IPC_LOCK }, 1, true)))
 		vfc_warn("capabilities", "cannot drop: %s", strerror(-rc));
-	warn_backend(d, &p.ml, p.nmaps);
+	dom_warn_backend(d, &p.ml, p.nmaps);
 
 	if (d->backend == VFC_BACKEND_NOIOMMU)
 		vfc_warn("noiommu", "no IOMMU: no isolation, no window, no mappings; the device can DMA "
 			 "to any physical memory");
 	tb = out_table_new(&dom_schema);
 	row = out_row_add(tb);
-	fill_facts(row, d, &p.req, &p.t, &p.ml);
+	dom_fill_facts(row, d, &p.req, &p.t, &p.ml);
 	if (p.nmaps)
-		exit_rc = map_report(cli, d, p.maps, p.nmaps, row);
+		exit_rc = dom_map_report(cli, d, p.maps, p.nmaps, row);
 	rc = vfc_domain_unmap_all(d, &unmapped, &e);
 	if (rc && !exit_rc)
-		exit_rc = fail(&e, rc);
+		exit_rc = dom_fail(&e, rc);
 	out_set_num(row, C_UNMAPPED, (int64_t)unmapped);
 	rc = vfc_domain_destroy(d, &e);
 	if (rc && !exit_rc)
-		exit_rc = fail(&e, rc);
+		exit_rc = dom_fail(&e, rc);
 
-	rc = print_one(cli, tb, "domain");
-	prep_free(&p);
+	rc = dom_print_one(cli, tb, "domain");
+	dom_prep_free(&p);
 	return exit_rc ? exit_rc : rc;
 }
 
@@ -638,761 +611,7 @@ static const struct vfc_cmd vfc_cmd_domain = {
 	.order = 40,
 	.args = "TARGET... [--window W] [--map M]...",
 	.summary = "create a DMA domain with a requested window; report what was granted; map",
-	.options = domain_options,
+	.options = dom_options,
 	.run = cmd_domain,
 };
 VFC_COMMAND(vfc_cmd_domain);
-
-/* ---- exec: hand the prepared domain's file descriptors to a program ---- */
-
-static char *exec_user;
-
-static const struct poptOption exec_options[] = {
-	{ NULL, 0, POPT_ARG_INCLUDE_TABLE, (void *)domain_options, 0, NULL, NULL },
-	{ "user", 'u', POPT_ARG_STRING, &exec_user, 0,
-	  "run PROGRAM as USER with no capabilities left (after every privileged open)", "USER" },
-	POPT_TABLEEND
-};
-
-struct fdvar {
-	char key[64];		/* placeholder name: container, iommufd, ioas, group:12, ... */
-	char env[96];		/* VFIOCTL_... */
-	char val[160];		/* what {key} expands to */
-	int fd;			/* -1: not an fd (ioas id, map descriptions) */
-};
-
-struct fdvars {
-	struct fdvar *v;
-	size_t n;
-};
-
-static int fdvar_add(struct fdvars *fv, int fd, const char *key, const char *env, const char *fmt,
-		     ...) __attribute__((format(printf, 5, 6)));
-
-static int fdvar_add(struct fdvars *fv, int fd, const char *key, const char *env, const char *fmt,
-		     ...)
-{
-	struct fdvar *n = reallocarray(fv->v, fv->n + 1, sizeof(*n));
-	va_list ap;
-
-	if (!n)
-		return -ENOMEM;
-	fv->v = n;
-	n = &fv->v[fv->n++];
-	memset(n, 0, sizeof(*n));
-	n->fd = fd;
-	snprintf(n->key, sizeof(n->key), "%s", key);
-	snprintf(n->env, sizeof(n->env), "%s", env);
-	va_start(ap, fmt);
-	vsnprintf(n->val, sizeof(n->val), fmt, ap);
-	va_end(ap);
-	return 0;
-}
-
-/* VFIOCTL_DEVICE_0000_01_00_0: environment names cannot hold ':' or '.'. */
-static void env_name(char *buf, size_t len, const char *prefix, const char *id)
-{
-	size_t n = (size_t)snprintf(buf, len, "%s", prefix);
-
-	for (; *id && n + 1 < len; id++)
-		buf[n++] = (*id == ':' || *id == '.' || *id == '-') ? '_' : *id;
-	buf[n] = '\0';
-}
-
-/*
- * The fds and facts a program gets: container and groups (legacy) or iommufd and IOAS, the
- * devices, the maps and the window. maps: the requests of a one-shot exec, each {map:K} its
- * place in the shared memfd; NULL: a named domain's kernel mappings, {map:K} as show lists them.
- */
-static int collect_fds(struct vfc_domain *d, char *const *bdfs, size_t nbdfs,
-		       const struct vfc_map_req *maps, struct fdvars *fv)
-{
-	char key[64], env[96], list[1024] = "";
-	struct vfc_err e = { { 0 }, { 0 } };
-	size_t used = 0;
-	int rc = 0, fd;
-
-	if (d->backend == VFC_BACKEND_IOMMUFD) {
-		rc |= fdvar_add(fv, d->iommufd, "iommufd", "VFIOCTL_IOMMUFD", "%d", d->iommufd);
-		rc |= fdvar_add(fv, -1, "ioas", "VFIOCTL_IOAS", "%u", d->ioas);
-	} else {
-		rc |= fdvar_add(fv, d->c.fd, "container", "VFIOCTL_CONTAINER", "%d", d->c.fd);
-		for (size_t i = 0; i < d->ngroups; i++) {
-			char id[16];
-
-			snprintf(id, sizeof(id), "%d", d->groups[i].id);
-			snprintf(key, sizeof(key), "group:%s", id);
-			env_name(env, sizeof(env), "VFIOCTL_GROUP_", id);
-			rc |= fdvar_add(fv, d->groups[i].fd, key, env, "%d", d->groups[i].fd);
-		}
-	}
-	for (size_t i = 0; i < nbdfs; i++) {
-		int err = vfc_domain_device_fd(d, bdfs[i], &fd, &e);
-
-		if (err) {
-			fail(&e, err);
-			return err;
-		}
-		snprintf(key, sizeof(key), "device:%s", bdfs[i]);
-		env_name(env, sizeof(env), "VFIOCTL_DEVICE_", bdfs[i]);
-		rc |= fdvar_add(fv, fd, key, env, "%d", fd);
-		if (i == 0)
-			rc |= fdvar_add(fv, -1, "device", "VFIOCTL_DEVICE", "%d", fd);
-		used += (size_t)snprintf(list + used, used < sizeof(list) ? sizeof(list) - used : 0,
-					 "%s%s=%d", i ? "," : "", bdfs[i], fd);
-	}
-	rc |= fdvar_add(fv, -1, "devices", "VFIOCTL_DEVICES", "%s", list);
-	/* Maps: the memfd that backs each, the offset there, and where it sits. */
-	for (size_t k = 0; k < d->nmaps; k++) {
-		const struct vfc_mapping *m = &d->maps[k];
-		size_t q = maps ? m->first_req : k, end = maps ? m->first_req + m->nreqs : k + 1;
-
-		for (; q < end; q++) {
-			char id[24];
-
-			snprintf(id, sizeof(id), "%zu", q);
-			snprintf(key, sizeof(key), "map:%zu", q);
-			env_name(env, sizeof(env), "VFIOCTL_MAP_", id);
-			rc |= fdvar_add(fv, m->memfd, key, env, "fd=%d,offset=0x%llx,iova=0x%llx,size=0x%llx",
-					m->memfd,
-					(unsigned long long)(maps ? (char *)maps[q].vaddr -
-								    (char *)m->vaddr : 0),
-					(unsigned long long)(maps ? maps[q].iova : m->iova),
-					(unsigned long long)(maps ? maps[q].size : m->size));
-		}
-	}
-	if (d->has_window)
-		rc |= fdvar_add(fv, -1, "window", "VFIOCTL_WINDOW", "0x%llx+0x%llx",
-				(unsigned long long)d->window.start,
-				(unsigned long long)vfc_range_size(&d->window));
-	rc |= fdvar_add(fv, -1, "backend", "VFIOCTL_BACKEND", "%s", vfc_backend_name(d->backend));
-	if (rc)
-		vfc_err("exec", -ENOMEM, "cannot collect the file descriptors");
-	return rc ? -ENOMEM : 0;
-}
-
-/* Replace {key} placeholders; an unknown one is an error naming it (exit 2). */
-static int substitute(const char *arg, const struct fdvars *fv, char **out)
-{
-	size_t cap = strlen(arg) + 1, n = 0;
-	char *buf = malloc(cap), *nb;
-
-	if (!buf)
-		return -ENOMEM;
-	const char *begin = arg;
-
-	while (*arg) {
-		const char *close;
-		const char *val = NULL;
-
-		/*
-		 * {name} or {name:arg} with name and arg of [a-z0-9:._-]; "${...}" and "{}" are the
-		 * shell's or the program's, left alone.
-		 */
-		if (*arg == '{' && (arg == begin || arg[-1] != '$') && (close = strchr(arg, '}')) &&
-		    close > arg + 1 &&
-		    strspn(arg + 1, "abcdefghijklmnopqrstuvwxyz0123456789:._-") == (size_t)(close - arg - 1)) {
-			size_t klen = (size_t)(close - arg - 1);
-
-			for (size_t i = 0; i < fv->n && !val; i++)
-				if (strlen(fv->v[i].key) == klen && !strncmp(fv->v[i].key, arg + 1, klen))
-					val = fv->v[i].val;
-			if (!val) {
-				vfc_err("exec", 0, "unknown placeholder '%.*s' in '%s'", (int)(klen + 2),
-					arg, arg);
-				free(buf);
-				return -EINVAL;
-			}
-			cap += strlen(val);
-			nb = realloc(buf, cap);
-			if (!nb) {
-				free(buf);	/* realloc failing leaves it allocated */
-				return -ENOMEM;
-			}
-			buf = nb;
-			memcpy(buf + n, val, strlen(val));
-			n += strlen(val);
-			arg = close + 1;
-			continue;
-		}
-		buf[n++] = *arg++;
-	}
-	buf[n] = '\0';
-	*out = buf;
-	return 0;
-}
-
-static bool kept(const struct fdvars *fv, int fd)
-{
-	for (size_t i = 0; i < fv->n; i++)
-		if (fv->v[i].fd == fd)
-			return true;
-	return false;
-}
-
-/*
- * Announced fds lose FD_CLOEXEC; every other fd above stderr gets it, so PROGRAM inherits
- * exactly the announced set (libraries may have opened things we do not know about).
- */
-static int arrange_fds(const struct fdvars *fv)
-{
-	struct vfc_ctx self;
-	struct vfc_names fds;
-	int rc;
-
-	vfc_ctx_init(&self, NULL);
-	rc = vfc_list_dir(&self, &fds, "/proc/self/fd");
-	if (rc)
-		return rc;
-	for (size_t i = 0; i < fds.n; i++) {
-		int fd = atoi(fds.v[i]);
-		int fl = fcntl(fd, F_GETFD);
-
-		if (fd <= 2 || fl < 0)
-			continue;
-		fcntl(fd, F_SETFD, kept(fv, fd) ? (fl & ~FD_CLOEXEC) : (fl | FD_CLOEXEC));
-	}
-	vfc_names_free(&fds);
-	return 0;
-}
-
-static int drop_to_user(const char *user)
-{
-	struct passwd *pw = getpwnam(user);
-
-	if (!pw) {
-		vfc_err(user, 0, "no such user");
-		return VFC_EXIT_USAGE;
-	}
-	/* libcap-ng: change uid/gid, drop supplementary groups, keep no capability at all. */
-	capng_clear(CAPNG_SELECT_BOTH);
-	if (capng_change_id((int)pw->pw_uid, (int)pw->pw_gid,
-			    CAPNG_DROP_SUPP_GRP | CAPNG_CLEAR_BOUNDING)) {
-		vfc_err(user, errno ? -errno : -EPERM, "cannot drop to this user");
-		return VFC_EXIT_PERM;
-	}
-	return 0;
-}
-
-/* PROGRAM ARGS with placeholders replaced; NULL-terminated. Returns 0 or an exit code. */
-static int expand_args(const char **tail, int ntail, const struct fdvars *fv, char ***out)
-{
-	char **args = calloc((size_t)ntail + 1, sizeof(*args));
-
-	*out = args;
-	if (!args)
-		return VFC_EXIT_FAILED;
-	for (int i = 0; i < ntail; i++)
-		if (substitute(tail[i], fv, &args[i]))
-			return VFC_EXIT_USAGE;
-	return 0;
-}
-
-static void args_free(char **args)
-{
-	for (size_t i = 0; args && args[i]; i++)
-		free(args[i]);
-	free(args);
-}
-
-/* Announce the fds, keep only them, drop to the user, exec. Returns only on failure. */
-static int exec_program(char **args, const struct fdvars *fv, const char *user)
-{
-	int rc;
-
-	for (size_t i = 0; i < fv->n; i++)
-		setenv(fv->v[i].env, fv->v[i].val, 1);
-	rc = arrange_fds(fv);
-	if (rc) {
-		/* arrange_fds returns -errno; the global errno may be anything by now */
-		vfc_err("exec", rc, "cannot arrange file descriptors");
-		return VFC_EXIT_FAILED;
-	}
-	if (user) {
-		rc = drop_to_user(user);
-		if (rc)
-			return rc;
-	}
-	fflush(NULL);
-	execvp(args[0], args);
-	rc = errno;
-	vfc_err(args[0], -rc, "cannot execute");
-	return rc == ENOENT ? 127 : 126;
-}
-
-static int cmd_exec(struct vfc_cli *cli, poptContext pc, int argc, const char **argv)
-{
-	struct vfc_domain *d = NULL;
-	struct vfc_err e = { { 0 }, { 0 } };
-	struct fdvars fv = { 0 };
-	char **args = NULL;
-	struct prep p;
-	int rc;
-
-	if (!cli->ntail)
-		return vfc_usage_error("exec: PROGRAM is missing (exec TARGET... -- PROGRAM ARGS...)");
-	if (dopt.verify)
-		return vfc_usage_error("exec: --verify belongs to domain (the program does the DMA)");
-	rc = prepare(cli, "exec", argc, argv, true, &p);
-	if (!rc)
-		rc = create_domain(cli, &p, &d);
-	if (rc)
-		goto out;
-	warn_backend(d, &p.ml, p.nmaps);
-	if (p.nmaps) {
-		rc = vfc_domain_map(d, p.maps, p.nmaps, &e);
-		if (rc) {
-			rc = map_exit(&e, rc);
-			goto out;
-		}
-	}
-	rc = collect_fds(d, p.t.bdfs, p.t.nbdfs, p.maps, &fv) ? VFC_EXIT_FAILED : 0;
-	if (!rc)
-		rc = expand_args(cli->tail, cli->ntail, &fv, &args);
-	if (!rc)
-		rc = exec_program(args, &fv, exec_user);
-out:
-	/* Only reached when PROGRAM did not start: tear down as domain would. */
-	if (d)
-		vfc_domain_destroy(d, NULL);
-	args_free(args);
-	free(fv.v);
-	prep_free(&p);
-	return rc;
-}
-
-static const struct vfc_cmd vfc_cmd_exec = {
-	.name = "exec",
-	.order = 45,
-	.args = "TARGET... [DOMAIN OPTIONS] [--user U] -- PROGRAM ARGS...",
-	.summary = "build a domain and run PROGRAM with its file descriptors ({device:BDF}, ...)",
-	.options = exec_options,
-	.run = cmd_exec,
-	.takes_tail = true,
-};
-VFC_COMMAND(vfc_cmd_exec);
-
-/* ---- named domains of a batch session (vfioctl batch / shell, src/cmd/batch.c) ---- */
-
-enum { U_IOVA, U_SIZE };
-static const struct out_col unmap_cols[] = {
-	[U_IOVA] = { "IOVA", OUT_STR, 18, OUT_DEFAULT, "start of the kernel mapping (hex string)" },
-	[U_SIZE] = { "SIZE", OUT_STR, 10, OUT_DEFAULT,
-		     "bytes the kernel confirmed unmapped (hex string)" },
-};
-static const struct out_schema unmap_schema = { "unmapped", unmap_cols, 2 };
-
-enum { R_DEVICE, R_RESULT };
-static const struct out_col reset_cols[] = {
-	[R_DEVICE] = { "DEVICE", OUT_STR, 12, OUT_DEFAULT, "PCI address" },
-	[R_RESULT] = { "RESULT", OUT_STR, 6, OUT_DEFAULT,
-		       "done (VFIO_DEVICE_RESET through the domain's device fd) or failed" },
-};
-static const struct out_schema reset_schema = { "resets", reset_cols, 2 };
-
-/* "map d0": the subject of a verb's messages */
-static const char *subject(char *buf, size_t len, const char *verb, const char *name)
-{
-	snprintf(buf, len, "%s %s", verb, name);
-	return buf;
-}
-
-/* The named domain, or a message saying there is none (exit 3). */
-static struct vfc_session_domain *named(struct vfc_session *s, const char *verb, int argc,
-					const char **argv)
-{
-	struct vfc_session_domain *sd;
-	char subj[64];
-
-	if (argc < 1) {
-		vfc_usage_error("%s: a domain NAME is required", verb);
-		return NULL;
-	}
-	sd = vfc_session_find(s, argv[0]);
-	if (!sd)
-		vfc_err(subject(subj, sizeof(subj), verb, argv[0]), 0, "no domain of this name in "
-			"this session (domain create %s TARGET... makes one)", argv[0]);
-	return sd;
-}
-
-static int named_exit(struct vfc_session *s, int argc, const char **argv)
-{
-	return argc < 1 ? VFC_EXIT_USAGE : vfc_session_find(s, argv[0]) ? VFC_EXIT_OK
-		: VFC_EXIT_NODEV;
-}
-
-/* Report a core failure under "VERB NAME: [object: ]what". */
-static int verb_fail(const char *subj, const struct vfc_err *e, int rc)
-{
-	if (e->subject[0] && strcmp(e->subject, "map") && strcmp(e->subject, "unmap"))
-		vfc_err(subj, rc, "%s: %s", e->subject, e->what);
-	else
-		vfc_err(subj, rc, "%s", e->what);
-	if (rc == -ERANGE)
-		return VFC_EXIT_UNSUPPORTED;
-	if (rc == -EEXIST)
-		return VFC_EXIT_BUSY;
-	return vfc_exit_for_errno(rc);
-}
-
-static int verb_create(struct vfc_cli *cli, struct vfc_session *s, int argc, const char **argv)
-{
-	struct vfc_domain *d = NULL;
-	struct out_table *tb;
-	struct out_row *row;
-	char subj[64];
-	struct prep p;
-	int rc;
-
-	if (cli->list_columns) {
-		out_list_columns(&dom_schema, stdout);
-		return VFC_EXIT_OK;
-	}
-	if (argc < 2)
-		return vfc_usage_error("domain create: NAME and a TARGET are required (domain create "
-				       "NAME TARGET... [OPTIONS])");
-	if (!vfc_session_name_ok(argv[0]))
-		return vfc_usage_error("domain create: '%s' is not a domain name (a letter, then "
-				       "letters, digits, '_' or '-'; at most %d)", argv[0],
-				       VFC_SESSION_NAME_MAX);
-	subject(subj, sizeof(subj), "domain create", argv[0]);
-	if (vfc_session_find(s, argv[0])) {
-		vfc_err(subj, -EEXIST, "a domain of this name exists (domain destroy %s first)",
-			argv[0]);
-		return VFC_EXIT_BUSY;
-	}
-	/* Shared (memfd) memory, so that a later `exec NAME` can hand the pages over. */
-	rc = prepare(cli, "domain create", argc - 1, argv + 1, true, &p);
-	if (!rc)
-		rc = create_domain(cli, &p, &d);
-	if (rc) {
-		prep_free(&p);
-		return rc;
-	}
-	if (d->backend == VFC_BACKEND_NOIOMMU)
-		vfc_warn("noiommu", "no IOMMU: no isolation, no window, no mappings; the device can DMA "
-			 "to any physical memory");
-	tb = out_table_new(&dom_schema);
-	row = out_row_add(tb);
-	out_set_str(row, C_NAME, argv[0]);
-	fill_facts(row, d, &p.req, &p.t, &p.ml);
-	if (p.nmaps)
-		rc = map_report(cli, d, p.maps, p.nmaps, row);
-	if (!rc && vfc_session_add(s, argv[0], d, &p.req, &p.t)) {
-		vfc_err(subj, -ENOMEM, "cannot keep the domain");
-		rc = VFC_EXIT_FAILED;
-	}
-	if (rc) {
-		/* All or nothing: a domain whose line failed does not stay behind. */
-		vfc_domain_destroy(d, NULL);
-		out_table_free(tb);
-	} else {
-		rc = print_one(cli, tb, "domain");
-	}
-	prep_free(&p);
-	return rc;
-}
-
-static int verb_destroy(struct vfc_cli *cli, struct vfc_session *s, int argc, const char **argv)
-{
-	int exit_rc = VFC_EXIT_OK;
-
-	if (argc < 1)
-		return vfc_usage_error("domain destroy: a domain NAME is required");
-	for (int i = 0; i < argc; i++) {
-		struct vfc_err e = { { 0 }, { 0 } };
-		char subj[64];
-		int rc;
-
-		if (!named(s, "domain destroy", argc - i, argv + i)) {
-			exit_rc = exit_rc ? exit_rc : VFC_EXIT_NODEV;
-			continue;
-		}
-		rc = vfc_session_destroy(s, argv[i], &e);
-		if (rc && !exit_rc)
-			exit_rc = verb_fail(subject(subj, sizeof(subj), "domain destroy", argv[i]),
-					    &e, rc);
-	}
-	return exit_rc;
-}
-
-static int verb_map(struct vfc_cli *cli, struct vfc_session *s, int argc, const char **argv)
-{
-	struct vfc_session_domain *sd = named(s, "map", argc, argv);
-	struct vfc_err e = { { 0 }, { 0 } };
-	struct vfc_map_req *maps;
-	struct vfc_memlock ml;
-	struct out_table *mt;
-	uint64_t need = 0, hugeneed = 0;
-	size_t n = (size_t)(argc > 1 ? argc - 1 : 0), first;
-	char subj[64];
-	int rc;
-
-	if (cli->list_columns) {
-		out_list_columns(&map_schema, stdout);
-		return VFC_EXIT_OK;
-	}
-	if (!sd)
-		return named_exit(s, argc, argv);
-	if (!n)
-		return vfc_usage_error("map %s: SIZE[@IOVA][,hugetlb] is required", argv[0]);
-	maps = calloc(n, sizeof(*maps));
-	if (!maps)
-		return VFC_EXIT_FAILED;
-	for (size_t i = 0; i < n; i++) {
-		if (vfc_map_req_parse(argv[i + 1], &maps[i])) {
-			free(maps);
-			return vfc_usage_error("map %s: '%s' is not SIZE[@IOVA][,hugetlb]", argv[0],
-					       argv[i + 1]);
-		}
-		maps[i].shared = true;
-		need += maps[i].size;
-		hugeneed += maps[i].hugetlb ? maps[i].size : 0;
-	}
-	vfc_memlock_read(&cli->ctx, &ml);
-	rc = precheck(cli, &ml, need, hugeneed);
-	if (rc) {
-		free(maps);
-		return rc;
-	}
-	first = sd->d->nmaps;
-	rc = vfc_domain_map(sd->d, maps, n, &e);
-	mt = out_table_new(&map_schema);
-	map_rows(mt, sd->d, maps, first);
-	free(maps);
-	if (rc) {
-		/* What did get mapped stays, as the kernel has it; show lists it. */
-		out_table_free(mt);
-		return verb_fail(subject(subj, sizeof(subj), "map", argv[0]), &e, rc);
-	}
-	return print_one(cli, mt, NULL);
-}
-
-static int verb_unmap(struct vfc_cli *cli, struct vfc_session *s, int argc, const char **argv)
-{
-	struct vfc_session_domain *sd = named(s, "unmap", argc, argv);
-	struct out_table *ut;
-	char subj[64];
-	int exit_rc = VFC_EXIT_OK;
-	bool all;
-
-	if (cli->list_columns) {
-		out_list_columns(&unmap_schema, stdout);
-		return VFC_EXIT_OK;
-	}
-	if (!sd)
-		return named_exit(s, argc, argv);
-	if (argc < 2)
-		return vfc_usage_error("unmap %s: IOVA... or 'all' is required", argv[0]);
-	all = argc == 2 && !strcmp(argv[1], "all");
-	for (int i = 1; i < argc && !all; i++) {
-		uint64_t v;
-
-		if (vfc_parse_size(argv[i], &v))
-			return vfc_usage_error("unmap %s: '%s' is not an IOVA (or 'all')", argv[0],
-					       argv[i]);
-	}
-	subject(subj, sizeof(subj), "unmap", argv[0]);
-	ut = out_table_new(&unmap_schema);
-	for (int i = 1; all ? sd->d->nmaps > 0 : i < argc; i++) {
-		struct vfc_err e = { { 0 }, { 0 } };
-		uint64_t iova = 0, got = 0;
-		struct out_row *x;
-		int rc;
-
-		if (all)
-			iova = sd->d->maps[0].iova;
-		else
-			vfc_parse_size(argv[i], &iova);
-		rc = vfc_domain_unmap(sd->d, iova, &got, &e);
-		if (rc) {
-			exit_rc = verb_fail(subj, &e, rc);
-			break;
-		}
-		x = out_row_add(ut);
-		hex(x, U_IOVA, iova);
-		hex(x, U_SIZE, got);
-	}
-	if (exit_rc) {
-		out_table_free(ut);
-		return exit_rc;
-	}
-	return print_one(cli, ut, NULL);
-}
-
-static int verb_show(struct vfc_cli *cli, struct vfc_session *s, int argc, const char **argv)
-{
-	struct vfc_session_domain *sd = named(s, "show", argc, argv);
-	struct vfc_memlock ml;
-	struct out_table *tb, *mt;
-	struct out_row *row;
-	uint32_t avail;
-
-	if (cli->list_columns) {
-		out_list_columns(&dom_schema, stdout);
-		return VFC_EXIT_OK;
-	}
-	if (!sd)
-		return named_exit(s, argc, argv);
-	if (argc > 1)
-		return vfc_usage_error("show %s: one domain at a time", argv[0]);
-	if (vfc_check_columns(cli, &dom_schema))
-		return VFC_EXIT_USAGE;
-	vfc_memlock_read(&cli->ctx, &ml);
-	tb = out_table_new(&dom_schema);
-	row = out_row_add(tb);
-	out_set_str(row, C_NAME, sd->name);
-	fill_facts(row, sd->d, &sd->req, &sd->t, &ml);
-	/* The kernel mappings as they are now: what `unmap NAME IOVA` and {map:K} refer to. */
-	mt = out_sub(row, C_MAPPINGS);
-	for (size_t k = 0; k < sd->d->nmaps; k++) {
-		const struct vfc_mapping *m = &sd->d->maps[k];
-		struct out_row *x = out_row_add(mt);
-
-		hex(x, M_IOVA, m->iova);
-		hex(x, M_SIZE, m->size);
-		out_set_bool(x, M_HUGETLB, m->hugetlb);
-		out_set_bool(x, M_FIXED, m->fixed);
-		out_set_num(x, M_KMAP, (int64_t)k);
-	}
-	out_set_num(row, C_MAPPED, (int64_t)sd->d->mapped_bytes);
-	out_set_num(row, C_KMAPS, (int64_t)sd->d->nmaps);
-	if (!vfc_domain_dma_avail(sd->d, &avail))
-		out_set_num(row, C_DMA_AVAIL_AFTER, avail);
-	return print_one(cli, tb, "domain");
-}
-
-static int verb_reset(struct vfc_cli *cli, struct vfc_session *s, int argc, const char **argv)
-{
-	struct vfc_session_domain *sd = named(s, "reset", argc, argv);
-	struct out_table *rt;
-	char subj[64];
-	int rc, exit_rc = VFC_EXIT_OK;
-
-	if (cli->list_columns) {
-		out_list_columns(&reset_schema, stdout);
-		return VFC_EXIT_OK;
-	}
-	if (!sd)
-		return named_exit(s, argc, argv);
-	subject(subj, sizeof(subj), "reset", argv[0]);
-	/* Check every named device before resetting any. */
-	for (int i = 1; i < argc; i++) {
-		struct vfc_pciaddr a;
-		char bdf[VFC_BDF_LEN];
-		const char *why = vfc_pciaddr_parse(argv[i], &a);
-		bool found = false;
-
-		if (why)
-			return vfc_usage_error("reset %s: %s: %s", argv[0], argv[i], why);
-		vfc_pciaddr_format(&a, bdf, sizeof(bdf));
-		for (size_t k = 0; k < sd->t.nbdfs && !found; k++)
-			found = !strcmp(sd->t.bdfs[k], bdf);
-		if (!found) {
-			vfc_err(subj, 0, "%s is not a device of this domain", bdf);
-			return VFC_EXIT_NODEV;
-		}
-	}
-	rt = out_table_new(&reset_schema);
-	for (size_t k = 0; k < sd->t.nbdfs; k++) {
-		struct vfc_err e = { { 0 }, { 0 } };
-		const char *bdf = sd->t.bdfs[k];
-		struct out_row *x;
-		bool wanted = argc < 2;
-		int fd;
-
-		for (int i = 1; i < argc && !wanted; i++) {
-			struct vfc_pciaddr a;
-			char b[VFC_BDF_LEN];
-
-			vfc_pciaddr_parse(argv[i], &a);
-			wanted = !strcmp(vfc_pciaddr_format(&a, b, sizeof(b)), bdf);
-		}
-		if (!wanted)
-			continue;
-		rc = vfc_domain_device_fd(sd->d, bdf, &fd, &e);
-		if (!rc)
-			rc = vfc_device_reset(fd, bdf, &e);
-		x = out_row_add(rt);
-		out_set_str(x, R_DEVICE, bdf);
-		out_set_str(x, R_RESULT, rc ? "failed" : "done");
-		if (rc && !exit_rc)
-			exit_rc = verb_fail(subj, &e, rc);
-	}
-	rc = print_one(cli, rt, NULL);
-	return exit_rc ? exit_rc : rc;
-}
-
-static const struct poptOption session_exec_options[] = {
-	{ "user", 'u', POPT_ARG_STRING, &exec_user, 0,
-	  "run PROGRAM as USER with no capabilities left", "USER" },
-	POPT_TABLEEND
-};
-
-/* The program runs in a child with the domain's fds; the domain stays with the session. */
-static int verb_exec(struct vfc_cli *cli, struct vfc_session *s, int argc, const char **argv)
-{
-	struct vfc_session_domain *sd = named(s, "exec", argc, argv);
-	struct fdvars fv = { 0 };
-	char **args = NULL;
-	int rc, status;
-	pid_t pid;
-
-	if (!sd)
-		return named_exit(s, argc, argv);
-	if (argc > 1)
-		return vfc_usage_error("exec %s: '%s': the program goes after -- (exec NAME -- "
-				       "PROGRAM ARGS...)", argv[0], argv[1]);
-	if (!cli->ntail)
-		return vfc_usage_error("exec %s: PROGRAM is missing (exec NAME -- PROGRAM ARGS...)",
-				       argv[0]);
-	rc = collect_fds(sd->d, sd->t.bdfs, sd->t.nbdfs, NULL, &fv) ? VFC_EXIT_FAILED : 0;
-	if (!rc)
-		rc = expand_args(cli->tail, cli->ntail, &fv, &args);
-	if (rc)
-		goto out;
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		vfc_err("exec", -errno, "cannot fork");
-		rc = VFC_EXIT_FAILED;
-		goto out;
-	}
-	if (pid == 0) {
-		rc = exec_program(args, &fv, exec_user);
-		fflush(NULL);
-		_exit(rc);
-	}
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR) {
-			vfc_err("exec", -errno, "cannot wait for %s", args[0]);
-			rc = VFC_EXIT_FAILED;
-			goto out;
-		}
-	/* As a shell reports it: the exit status, or 128 + the signal that ended it. */
-	rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-out:
-	args_free(args);
-	free(fv.v);
-	return rc;
-}
-
-const struct vfc_session_verb vfc_domain_verbs[] = {
-	{ "domain", "create", "NAME TARGET... [DOMAIN OPTIONS]",
-	  "create a named domain; it lives until destroyed or the session ends", domain_options,
-	  false, false, verb_create },
-	{ "domain", "destroy", "NAME...", "tear named domains down (unmap, detach, close)", NULL,
-	  false, false, verb_destroy },
-	{ "map", NULL, "NAME SIZE[@IOVA][,hugetlb]...", "map memory into a named domain", NULL,
-	  false, false, verb_map },
-	{ "unmap", NULL, "NAME IOVA...|all", "unmap kernel mappings of a named domain", NULL,
-	  false, false, verb_unmap },
-	{ "show", NULL, "NAME", "what a named domain was granted and holds now", NULL, false, true,
-	  verb_show },
-	{ "reset", NULL, "NAME [BDF...]", "VFIO_DEVICE_RESET of a named domain's devices", NULL,
-	  false, true, verb_reset },
-	{ "exec", NULL, "NAME [--user U] -- PROGRAM ARGS...",
-	  "run PROGRAM with a named domain's fds; the domain stays", session_exec_options, true,
-	  true, verb_exec },
-	{ NULL, NULL, NULL, NULL, NULL, false, false, NULL },
-};
