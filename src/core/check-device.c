@@ -1,0 +1,414 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* check: the items of one device (group, ACS, reset, node access, driver, SR-IOV). */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "core/caps.h"
+#include "core/check-int.h"
+#include "core/reset.h"
+#include "core/safety.h"
+
+/* ---- device items ---- */
+
+bool vfc_acs_enabled(const struct vfc_cfginfo *c)
+{
+	uint16_t want = VFC_ACS_SV | VFC_ACS_RR | VFC_ACS_CR | VFC_ACS_UF;
+
+	if (c->acs != VFC_YES)
+		return false;
+	want &= c->acs_cap;
+	return want && (c->acs_ctrl & want) == want;
+}
+
+static bool is_port(const struct vfc_device *d)
+{
+	return d->cfg.pcie_type == VFC_PCIE_ROOT_PORT || d->cfg.pcie_type == VFC_PCIE_DOWNSTREAM;
+}
+
+static void check_critical(const struct vfc_ctx *ctx, const struct vfc_device *d,
+			   struct vfc_check_report *r)
+{
+	char why[400];
+	int n = vfc_safety_check(ctx, d->name, why, sizeof(why));
+
+	if (n > 0)
+		vfc_check_add(r, d->name, "host-critical", VFC_CHECK_FAIL,
+			      "pick another device: the host needs this one (vfioctl bind refuses "
+			      "it without --force)", "%s", why);
+	else if (n < 0)
+		vfc_check_add(r, d->name, "host-critical", VFC_CHECK_WARN, NULL,
+			      "could not check what the host uses it for: %s", strerror(-n));
+	else
+		vfc_check_add(r, d->name, "host-critical", VFC_CHECK_OK, NULL,
+			      "no mounted filesystem, swap, route, console or boot VGA behind it");
+}
+
+static void check_group(const struct vfc_ctx *ctx, const struct vfc_topology *t,
+			const struct vfc_iommu_state *st, const struct vfc_device *d,
+			const struct vfc_group *g, struct vfc_check_report *r)
+{
+	char detail[512] = "", fix[512];
+	bool critical = false;
+
+	if (!g) {
+		if (!st->enabled)
+			vfc_check_add(r, d->name, "group", VFC_CHECK_FAIL,
+				      "enable the IOMMU (see the host iommu item)",
+				      "no IOMMU group: the IOMMU is off");
+		else
+			vfc_check_add(r, d->name, "group", VFC_CHECK_WARN,
+				      "bind it to vfio-pci (vfioctl bind): SMMU-style IOMMUs group a "
+				      "device when a driver probes it",
+				      "no IOMMU group yet (driverless device)");
+		return;
+	}
+	/* Taking a group takes every member: the host must not depend on any of them. */
+	for (size_t i = 0; i < g->ndevs; i++) {
+		const struct vfc_device *m = g->devs[i];
+		char why[400];
+
+		/* the device itself has its own host-critical item */
+		if (m == d || m->is_bridge || !m->is_pci ||
+		    vfc_safety_check(ctx, m->name, why, sizeof(why)) <= 0)
+			continue;
+		critical = true;
+		vfc_check_cat(detail, sizeof(detail), "; ", "group member %s is host-critical (%s)", m->name,
+		    why);
+	}
+	if (g->viable) {
+		vfc_check_add(r, d->name, "group", critical ? VFC_CHECK_FAIL : VFC_CHECK_OK,
+			      critical ? "pick a device whose group the host does not need" : NULL,
+			      "group %d viable, %zu device%s%s%s", g->id, g->ndevs,
+			      g->ndevs == 1 ? "" : "s", detail[0] ? "; " : "", detail);
+		return;
+	}
+	{
+		char blk[400] = "";
+
+		for (size_t i = 0; i < g->nblockers; i++)
+			vfc_check_cat(blk, sizeof(blk), "; ", "%s %s", g->blockers[i].dev->name,
+			    g->blockers[i].reason);
+		snprintf(fix, sizeof(fix), critical ? "the group holds a device the host needs: use "
+			 "another slot or device" : "vfioctl bind --group %s", d->name);
+		vfc_check_add(r, d->name, "group", critical ? VFC_CHECK_FAIL : VFC_CHECK_WARN, fix,
+			      "group %d not viable as bound now: %s%s%s", g->id, blk,
+			      detail[0] ? "; " : "", detail);
+	}
+}
+
+static void check_acs(const struct vfc_topology *t, const struct vfc_device *d,
+		      const struct vfc_group *g, struct vfc_check_report *r)
+{
+	char missing[256] = "", enabled[256] = "", shared[256] = "", path[VFC_BDF_LEN * 8] = "";
+	const struct vfc_device *chain[16];
+	size_t nchain = 0, nshared = 0;
+	bool unknown = false, legacy = false;
+	const struct vfc_device *p = d;
+
+	/* The path to the root: every upstream bridge, by the topology's parent links. */
+	while (p && p->parent[0] && nchain < VFC_ARRAY_SIZE(chain)) {
+		struct vfc_pciaddr a;
+
+		if (vfc_pciaddr_parse(p->parent, &a))
+			break;
+		p = vfc_topology_device(t, &a);
+		if (p)
+			chain[nchain++] = p;
+	}
+	for (size_t i = 0; i < nchain; i++) {
+		const struct vfc_device *b = chain[i];
+
+		vfc_check_cat(path, sizeof(path), " <- ", "%s", b->name);
+		if (b->cfg.pcie_type == VFC_PCIE_TO_PCI_BRIDGE || b->cfg.pcie_type == VFC_PCIE_NONE)
+			legacy = legacy || b->cfg.pcie_type == VFC_PCIE_TO_PCI_BRIDGE;
+		if (!is_port(b))
+			continue;
+		if (b->cfg_len <= 256 && b->cfg.acs != VFC_YES)
+			unknown = true;
+		else if (vfc_acs_enabled(&b->cfg))
+			vfc_check_cat(enabled, sizeof(enabled), ", ", "%s", b->name);
+		else
+			vfc_check_cat(missing, sizeof(missing), ", ", "%s (%s)", b->name,
+			    b->cfg.acs == VFC_YES ? "ACS not enabled" : "no ACS capability");
+	}
+	if (g) {
+		for (size_t i = 0; i < g->ndevs; i++) {
+			const struct vfc_device *m = g->devs[i];
+			bool upstream = false;
+
+			for (size_t k = 0; k < nchain; k++)
+				upstream = upstream || chain[k] == m;
+			if (m == d || upstream)
+				continue;
+			nshared++;
+			vfc_check_cat(shared, sizeof(shared), ", ", "%s", m->name);
+		}
+	}
+	if (unknown && !missing[0]) {
+		vfc_check_add(r, d->name, "acs", VFC_CHECK_WARN, "run as root to read it",
+			      "unknown: the ports' config space past 64 bytes needs root");
+		return;
+	}
+	if (!nchain) {
+		vfc_check_add(r, d->name, "acs", nshared ? VFC_CHECK_WARN : VFC_CHECK_OK,
+			      nshared ? "assign the whole group together (vfioctl bind --group)"
+				      : NULL,
+			      "on a root bus (no bridge to the root complex)%s%s%s",
+			      nshared ? "; shares its group with " : "", shared,
+			      nshared ? " (integrated devices without ACS isolation)" : "");
+		return;
+	}
+	if (missing[0] && nshared) {
+		vfc_check_add(r, d->name, "acs", VFC_CHECK_WARN,
+			      "assign the whole group together (vfioctl bind --group), or move the "
+			      "card to a slot whose root port has ACS",
+			      "missing on %s: shares group %d with %s", missing, g->id, shared);
+		return;
+	}
+	if (nshared) {
+		vfc_check_add(r, d->name, "acs", VFC_CHECK_WARN,
+			      "assign the whole group together (vfioctl bind --group)",
+			      "%s%s; shares group %d with %s%s",
+			      enabled[0] ? "enabled on " : "path ", enabled[0] ? enabled : path, g->id,
+			      shared, legacy ? " (behind a PCIe-to-PCI bridge: requester IDs alias)"
+					     : d->cfg.multifunction == VFC_YES
+						       ? " (multifunction device without ACS)" : "");
+		return;
+	}
+	if (missing[0])
+		vfc_check_add(r, d->name, "acs", VFC_CHECK_OK, NULL,
+			      "missing on %s, yet the device has its group to itself", missing);
+	else
+		vfc_check_add(r, d->name, "acs", VFC_CHECK_OK, NULL, "enabled on %s",
+			      enabled[0] ? enabled : path);
+}
+
+/* What a bus/slot (hot) reset would touch: "; hot reset of the bus possible (touches ...)". */
+static void hot_reset_note(const struct vfc_topology *t, const struct vfc_device *d, char *buf,
+			   size_t len)
+{
+	struct vfc_reset_scope sc;
+	char who[200] = "";
+
+	memset(&sc, 0, sizeof(sc));
+	if (vfc_reset_scope_sysfs(t, d, &sc))
+		return;
+	if (!sc.possible) {
+		vfc_check_cat(buf, len, "; ", "no hot reset (%s)", sc.why_not);
+	} else {
+		for (size_t i = 0; i < sc.n; i++)
+			if (!sc.m[i].target)
+				vfc_check_cat(who, sizeof(who), ", ", "%s", sc.m[i].bdf);
+		vfc_check_cat(buf, len, "; ", "a hot reset of its bus is possible%s%s%s", who[0] ? " (also resets "
+		    : "", who, who[0] ? ": all must be on vfio and owned)" : "");
+	}
+	vfc_reset_scope_free(&sc);
+}
+
+static void check_reset(const struct vfc_topology *t, const struct vfc_device *d,
+			struct vfc_check_report *r)
+{
+	char fix[200], m[128] = "", note[400] = "";
+	char **usable = NULL;
+
+	snprintf(fix, sizeof(fix), "echo default > /sys/bus/pci/devices/%s/reset_method", d->name);
+	if (d->has_reset_attr) {
+		/* the reset engineer's rule: `bus` only counts when the device is alone on its bus */
+		if (vfc_reset_usable_dev(t, d, &usable))
+			usable = NULL;
+		for (char **p = usable; p && *p; p++)
+			vfc_check_cat(m, sizeof(m), " ", "%s", *p);
+		vfc_strv_free(usable);
+		if (m[0]) {
+			vfc_check_add(r, d->name, "reset", VFC_CHECK_OK, NULL, "%s%s", m,
+				      !strcmp(m, "bus") ? " (secondary bus reset by the upstream "
+							  "bridge)" : "");
+			return;
+		}
+		if (!d->reset_methods || !d->reset_methods[0]) {
+			vfc_check_add(r, d->name, "reset", VFC_CHECK_WARN, fix,
+				      "every reset method is disabled (reset_method is empty): the "
+				      "device keeps its state between users");
+			return;
+		}
+	}
+	/* The kernel hides reset_method when no method exists (>= 5.15); older kernels lack it. */
+	if (!d->has_reset_attr &&
+	    (d->cfg.flr == VFC_YES || (d->cfg.pm == VFC_YES && d->cfg.pm_nosoftrst == VFC_NO))) {
+		vfc_check_add(r, d->name, "reset", VFC_CHECK_OK, NULL,
+			      "%s%s (config space; the kernel does not list reset_method)",
+			      d->cfg.flr == VFC_YES ? "flr" : "",
+			      d->cfg.pm == VFC_YES && d->cfg.pm_nosoftrst == VFC_NO
+				      ? (d->cfg.flr == VFC_YES ? " pm" : "pm") : "");
+		return;
+	}
+	if (!d->has_reset_attr && d->cfg.flr == VFC_UNKNOWN) {
+		vfc_check_add(r, d->name, "reset", VFC_CHECK_WARN, "run as root to read config space",
+			      "unknown: no reset_method attribute and config space is not readable");
+		return;
+	}
+	hot_reset_note(t, d, note, sizeof(note));
+	if (d->has_reset_attr)
+		vfc_check_add(r, d->name, "reset", VFC_CHECK_WARN,
+			      "expect stale device state between users; give the device a slot of "
+			      "its own to gain bus reset",
+			      "no usable function reset: reset_method lists only bus and the device "
+			      "shares its bus%s%s", note[0] ? "; " : "", note);
+	else
+		vfc_check_add(r, d->name, "reset", VFC_CHECK_WARN,
+			      "expect stale device state between users (some guest drivers fail); a "
+			      "device alone on its bus gains bus reset",
+			      "no reset method: no FLR, %s, %s%s%s",
+			      d->cfg.pm_nosoftrst == VFC_YES ? "PM NoSoftRst set" : "no PM reset",
+			      d->parent[0] ? "not alone on its bus" : "on a root bus",
+			      note[0] ? "; " : "", note);
+}
+
+/* Can uid/gids open a node of this mode and ownership read-write? */
+static bool may_rw(const struct stat *sb, const struct vfc_check_user *u)
+{
+	bool in_group = sb->st_gid == u->gid;
+
+	for (size_t i = 0; i < u->ngids; i++)
+		in_group = in_group || u->gids[i] == sb->st_gid;
+	if (u->uid == 0)
+		return true;
+	if (sb->st_uid == u->uid)
+		return (sb->st_mode & 0600) == 0600;
+	if (in_group)
+		return (sb->st_mode & 0060) == 0060;
+	return (sb->st_mode & 0006) == 0006;
+}
+
+static void check_node_access(const struct vfc_ctx *ctx, const struct vfc_device *d,
+			      const struct vfc_group *g, const struct vfc_check_opts *o,
+			      struct vfc_check_report *r)
+{
+	char node[64], path[PATH_MAX], fix[200];
+	struct stat sb;
+
+	if (!g)
+		return;
+	snprintf(node, sizeof(node), "/dev/vfio/%s%d", g->noiommu ? "noiommu-" : "", g->id);
+	if (vfc_path(ctx, path, sizeof(path), "%s", node) || stat(path, &sb)) {
+		vfc_check_add(r, d->name, "group-node", VFC_CHECK_OK, NULL,
+			      "%s does not exist yet: vfio-pci creates it when it binds a member",
+			      node);
+		return;
+	}
+	if (!o || !o->user) {
+		vfc_check_add(r, d->name, "group-node", VFC_CHECK_OK, NULL,
+			      "%s: uid %u gid %u mode %04o", node, (unsigned)sb.st_uid,
+			      (unsigned)sb.st_gid, (unsigned)(sb.st_mode & 07777));
+		return;
+	}
+	if (may_rw(&sb, o->user)) {
+		vfc_check_add(r, d->name, "group-node", VFC_CHECK_OK, NULL,
+			      "%s (uid %u gid %u mode %04o): %s can open it", node,
+			      (unsigned)sb.st_uid, (unsigned)sb.st_gid,
+			      (unsigned)(sb.st_mode & 07777), o->user->name);
+		return;
+	}
+	snprintf(fix, sizeof(fix), "vfioctl bind --owner %s %s", o->user->name, d->name);
+	vfc_check_add(r, d->name, "group-node", VFC_CHECK_WARN, fix,
+		      "%s (uid %u gid %u mode %04o): %s cannot open it read-write", node,
+		      (unsigned)sb.st_uid, (unsigned)sb.st_gid, (unsigned)(sb.st_mode & 07777),
+		      o->user->name);
+}
+
+static void check_use(const struct vfc_topology *t, const struct vfc_device *d,
+		      const struct vfc_group *g, struct vfc_check_report *r)
+{
+	char who[400] = "";
+
+	for (size_t i = 0; g && i < g->nholders; i++)
+		vfc_check_cat(who, sizeof(who), ", ", "%s (pid %d) via %s", g->holders[i].comm,
+		    (int)g->holders[i].pid, g->holders[i].path);
+	if (who[0])
+		vfc_check_add(r, d->name, "in-use", VFC_CHECK_FAIL,
+			      "stop that process (or use another device)", "held by %s", who);
+	else if (!t->holders_complete)
+		vfc_check_add(r, d->name, "in-use", VFC_CHECK_WARN, "run as root to see every process",
+			      "not held by any process this user can see");
+	else
+		vfc_check_add(r, d->name, "in-use", VFC_CHECK_OK, NULL, "no process holds it");
+}
+
+static void check_driver(const struct vfc_device *d, struct vfc_check_report *r)
+{
+	const char *o = d->driver_override;
+
+	if (o && *o && strcmp(o, "vfio-pci")) {
+		char fix[160];
+
+		snprintf(fix, sizeof(fix), "vfioctl bind %s (sets it to vfio-pci)", d->name);
+		vfc_check_add(r, d->name, "driver", VFC_CHECK_WARN, fix,
+			      "on %s; driver_override=%s: the next probe binds %s, not vfio-pci",
+			      d->driver ? d->driver : "no driver", o, o);
+		return;
+	}
+	vfc_check_add(r, d->name, "driver", VFC_CHECK_OK, NULL, "%s%s%s; driver_override %s",
+		      d->driver ? "on " : "no driver", d->driver ? d->driver : "",
+		      d->driver && !vfc_driver_is_vfio(d->driver) && !vfc_driver_dma_safe(d->driver)
+			      ? " (a host driver: vfioctl bind moves it)" : "",
+		      o && *o ? o : "unset");
+}
+
+static void check_sriov(const struct vfc_topology *t, const struct vfc_device *d,
+			struct vfc_check_report *r)
+{
+	if (d->physfn[0]) {
+		struct vfc_pciaddr a;
+		const struct vfc_device *pf = NULL;
+
+		if (!vfc_pciaddr_parse(d->physfn, &a))
+			pf = vfc_topology_device(t, &a);
+		vfc_check_add(r, d->name, "sriov", VFC_CHECK_OK, NULL,
+			      "VF of %s (on %s, group %d): keep the PF on its host driver; "
+			      "disabling its VFs removes this device",
+			      d->physfn, pf && pf->driver ? pf->driver : "no driver",
+			      pf ? pf->group : -1);
+		return;
+	}
+	if (d->sriov_totalvfs < 0)
+		return;
+	{
+		char vfs[400] = "";
+		size_t n = 0;
+
+		for (size_t i = 0; i < t->ndevs; i++) {
+			const struct vfc_device *v = t->devs[i];
+
+			if (strcmp(v->physfn, d->name))
+				continue;
+			if (++n <= 8)
+				vfc_check_cat(vfs, sizeof(vfs), ", ", "%s (group %d)", v->name, v->group);
+		}
+		vfc_check_add(r, d->name, "sriov", VFC_CHECK_OK, NULL,
+			      "PF with %d of %d VFs enabled%s%s%s", d->sriov_numvfs, d->sriov_totalvfs,
+			      n ? ": " : "", vfs, n > 8 ? ", ..." : "");
+	}
+}
+
+int vfc_check_device(const struct vfc_ctx *ctx, const struct vfc_topology *t,
+		     const struct vfc_iommu_state *st, const struct vfc_check_opts *o,
+		     const struct vfc_device *d, struct vfc_check_report *r)
+{
+	const struct vfc_group *g = d->group != VFC_NO_GROUP ? vfc_topology_group(t, d->group)
+							      : NULL;
+
+	check_critical(ctx, d, r);
+	check_group(ctx, t, st, d, g, r);
+	check_acs(t, d, g, r);
+	check_reset(t, d, r);
+	check_use(t, d, g, r);
+	check_node_access(ctx, d, g, o, r);
+	check_driver(d, r);
+	check_sriov(t, d, r);
+	return 0;
+}
