@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * What the commands that build domains share, from src/cmd/domain.c: domain and exec, bench
+ * What the commands that build domains share (src/cmd/domain.c, exec.c, session.c): domain, exec, bench
  * map (src/cmd/bench.c) and the named domains of a batch session (src/cmd/batch.c).
  */
 #ifndef VFC_CMD_DOMAIN_H
