@@ -243,24 +243,10 @@ static int spapr_release(struct vfc_domain *d, struct vfc_err *e)
 	return first;
 }
 
-const struct vfc_backend_ops vfc_backend_spapr = {
-	.id = VFC_BACKEND_SPAPR,
-	.create = spapr_create,
-	.window = spapr_window,
-	.map_check = spapr_map_check,
-	.map = spapr_map,
-	.unmap = spapr_unmap,
-	.release = spapr_release,
-	.detach = vfc_legacy_detach,
-};
+/* One set of functions for both versions: they read d->backend where v1 and v2 differ. */
+#define SPAPR_OPS(which) { .id = (which), .create = spapr_create, .window = spapr_window, \
+			   .map_check = spapr_map_check, .map = spapr_map, .unmap = spapr_unmap, \
+			   .release = spapr_release, .detach = vfc_legacy_detach }
 
-const struct vfc_backend_ops vfc_backend_spapr2 = {
-	.id = VFC_BACKEND_SPAPR2,
-	.create = spapr_create,
-	.window = spapr_window,
-	.map_check = spapr_map_check,
-	.map = spapr_map,
-	.unmap = spapr_unmap,
-	.release = spapr_release,
-	.detach = vfc_legacy_detach,
-};
+const struct vfc_backend_ops vfc_backend_spapr = SPAPR_OPS(VFC_BACKEND_SPAPR);
+const struct vfc_backend_ops vfc_backend_spapr2 = SPAPR_OPS(VFC_BACKEND_SPAPR2);

@@ -127,20 +127,10 @@ static int type1_dma_avail(struct vfc_domain *d, uint32_t *avail)
 	return 0;
 }
 
-const struct vfc_backend_ops vfc_backend_type1 = {
-	.id = VFC_BACKEND_TYPE1,
-	.create = type1_create,
-	.map = type1_map,
-	.unmap = type1_unmap,
-	.dma_avail = type1_dma_avail,
-	.detach = vfc_legacy_detach,
-};
+/* v1 and v2 differ only in the type VFIO_SET_IOMMU gets (set_iommu reads d->backend). */
+#define TYPE1_OPS(which) { .id = (which), .create = type1_create, .map = type1_map, \
+			   .unmap = type1_unmap, .dma_avail = type1_dma_avail, \
+			   .detach = vfc_legacy_detach }
 
-const struct vfc_backend_ops vfc_backend_type1v2 = {
-	.id = VFC_BACKEND_TYPE1V2,
-	.create = type1_create,
-	.map = type1_map,
-	.unmap = type1_unmap,
-	.dma_avail = type1_dma_avail,
-	.detach = vfc_legacy_detach,
-};
+const struct vfc_backend_ops vfc_backend_type1 = TYPE1_OPS(VFC_BACKEND_TYPE1);
+const struct vfc_backend_ops vfc_backend_type1v2 = TYPE1_OPS(VFC_BACKEND_TYPE1V2);
