@@ -7,8 +7,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -142,34 +144,36 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/*
- * The unbind write may block in the kernel for as long as the driver's remove takes, past
- * any timeout. An intermediate process forks the writer and reports its status, so that the
- * caller can give up on the intermediate (and reap it) without leaving a zombie behind.
- */
-static __attribute__((noreturn)) void unbind_child(int fd, const char *bdf)
+static void *reap_child(void *arg)
 {
-	int status;
-	pid_t w;
+	pid_t pid = (pid_t)(intptr_t)arg;
 
-	/*
-	 * The writer may stay blocked after the parent gave up: it must not keep the journal
-	 * lock (a flock lives until every fd sharing it is closed), nor the caller's
-	 * stdout/stderr (a pipe reader would wait for its EOF). fd can be 0 (stdin closed).
-	 */
-	if (fd > 0)
-		close_range(0, (unsigned)fd - 1, 0);
-	close_range((unsigned)fd + 1, ~0U, 0);
-	w = fork();
-	if (w < 0)
-		_exit((errno & 0x7f) | 0x80);
-	if (w == 0)
-		_exit(write(fd, bdf, strlen(bdf)) == (ssize_t)strlen(bdf) ? 0 : (errno & 0x7f) | 0x80);
-	close(fd);
-	while (waitpid(w, &status, 0) < 0)
-		if (errno != EINTR)
-			_exit(EIO | 0x80);
-	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : EIO | 0x80);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	return NULL;
+}
+
+/*
+ * The unbind write can stay blocked in the kernel for as long as the driver's remove takes,
+ * past any timeout. A detached thread then waits for the child, so that no zombie stays
+ * behind in a long-lived process (batch); the fast path pays nothing for it. Signals stay
+ * with the threads that handle them.
+ */
+static void reap_later(pid_t pid)
+{
+	sigset_t all, old;
+	pthread_attr_t a;
+	pthread_t t;
+
+	if (pthread_attr_init(&a))
+		return;
+	pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&a, 64 * 1024);
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	pthread_create(&t, &a, reap_child, (void *)(intptr_t)pid);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&a);
 }
 
 int vfc_driver_unbind(const struct vfc_ctx *ctx, const char *bdf, int timeout_ms)
@@ -196,8 +200,18 @@ int vfc_driver_unbind(const struct vfc_ctx *ctx, const char *bdf, int timeout_ms
 		close(fd);
 		return rc;
 	}
-	if (pid == 0)
-		unbind_child(fd, bdf);
+	if (pid == 0) {
+		/*
+		 * The child may stay blocked in the kernel after the parent gave up: it must not
+		 * keep the journal lock (a flock lives until every fd sharing it is closed), nor
+		 * the caller's stdout/stderr (a pipe reader would wait for its EOF). fd can be 0
+		 * (stdin closed), and close_range(0, -1) would close it too.
+		 */
+		if (fd > 0)
+			close_range(0, (unsigned)fd - 1, 0);
+		close_range((unsigned)fd + 1, ~0U, 0);
+		_exit(write(fd, bdf, strlen(bdf)) == (ssize_t)strlen(bdf) ? 0 : (errno & 0x7f) | 0x80);
+	}
 	close(fd);
 	deadline = now_ms() + (timeout_ms < 0 ? 0 : timeout_ms);
 	for (;;) {
@@ -208,13 +222,7 @@ int vfc_driver_unbind(const struct vfc_ctx *ctx, const char *bdf, int timeout_ms
 		if (w < 0 && errno != EINTR)
 			return -errno;
 		if (now_ms() >= deadline) {
-			/*
-			 * The intermediate waits interruptibly: it dies at once and is reaped here;
-			 * the writer, orphaned, is reaped by init whenever the kernel lets it go.
-			 */
-			kill(pid, SIGKILL);
-			while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-				;
+			reap_later(pid);
 			return -ETIMEDOUT;
 		}
 		/* A pidfd would avoid polling, but the child normally finishes in microseconds. */
