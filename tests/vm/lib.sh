@@ -228,7 +228,8 @@ lab_guest_load() {
 	{
 		GUEST_ARCH='' GUEST_KERNEL='' GUEST_APPEND='' GUEST_CONSOLE=ttyS0 GUEST_9P_BUS=''
 		GUEST_ROOT=host GUEST_TESTS='' GUEST_TIMEOUT=600 GUEST_MODULES='' GUEST_HUGEPAGES=''
-		GUEST_BUSYBOX='' GUEST_QMP_SERIAL='' GUEST_QEMU=()
+		GUEST_BUSYBOX='' GUEST_QMP_SERIAL='' GUEST_QEMU=() GUEST_QEMU_RELEASE=''
+		GUEST_NESTED_QEMU=''
 	}
 	# shellcheck disable=SC1090
 	source "$conf"
@@ -246,9 +247,22 @@ lab_guest_load() {
 #   -nographic -no-reboot -serial stdio -monitor none -qmp unix:RESULTS/qmp.sock,server=on,wait=off
 
 # Bats files of the guest, binaries, kernel, initramfs and root for guest $GUEST_NAME (loaded).
-# Sets LAB_KDIR LAB_INITRD LAB_ROOT LAB_BIN LAB_EDU; prints stage times to stderr.
+# Sets LAB_KDIR LAB_INITRD LAB_ROOT LAB_BIN LAB_EDU LAB_QEMU LAB_NESTED; prints stage times to
+# stderr. LAB_QEMU is the program that runs the guest: GUEST_QEMU[0], or the wrapper of
+# GUEST_QEMU_RELEASE from fetch-qemu. LAB_NESTED holds "RELEASE=PROGRAM" words for
+# GUEST_NESTED_QEMU (QEMUs the suites start inside the guest).
 lab_guest_prepare() {
-	local t busybox
+	local t busybox r
+	t=$(lab_now)
+	LAB_QEMU=${GUEST_QEMU[0]}
+	if [ -n "${GUEST_QEMU_RELEASE:-}" ]; then
+		LAB_QEMU=$("$LAB_DIR/fetch-qemu" "$GUEST_QEMU_RELEASE")
+		lab_log "$GUEST_NAME: stage qemu $GUEST_QEMU_RELEASE: $(lab_elapsed "$t")s"
+	fi
+	LAB_NESTED=''
+	for r in ${GUEST_NESTED_QEMU:-}; do
+		LAB_NESTED+=" $r=$("$LAB_DIR/fetch-qemu" "$r")"
+	done
 	t=$(lab_now)
 	LAB_KDIR=$("$LAB_DIR/fetch-kernel" "$GUEST_KERNEL")
 	case "$GUEST_KERNEL" in
@@ -339,6 +353,13 @@ lab_guest_boot() {
 		printf 'export VFIOCTL_GUEST=%q\n' "$GUEST_NAME"
 		printf 'export VFIOCTL_GUEST_ARCH=%q\n' "$GUEST_ARCH"
 		printf 'export VFIOCTL_GUEST_KERNEL=%q\n' "$GUEST_KERNEL"
+		printf 'export VFIOCTL_LAB_QEMU_RELEASE=%q\n' "${GUEST_QEMU_RELEASE:-7}"
+		# QEMUs for the suites to start inside the guest: VFIOCTL_LAB_QEMU_7, _10 (the
+		# guest sees the host's / over 9p, so the host's paths work there).
+		local w
+		for w in ${LAB_NESTED:-}; do
+			printf 'export VFIOCTL_LAB_QEMU_%s=%q\n' "${w%%=*}" "${w#*=}"
+		done
 		[ -n "${GUEST_QMP_SERIAL:-}" ] && echo 'export VFIOCTL_LAB_QMP=/dev/ttyS1'
 		lab_udev_modules "$res"
 		echo 'export VFIOCTL_LAB_RESULTS=/run/lab'
@@ -349,7 +370,8 @@ lab_guest_boot() {
 	[ -n "${GUEST_HUGEPAGES:-}" ] && append+=" hugepages=$GUEST_HUGEPAGES"
 	append+=" $GUEST_APPEND"
 	local bus=${GUEST_9P_BUS:+,bus=$GUEST_9P_BUS}
-	local q=("${GUEST_QEMU[@]}"
+	# GUEST_QEMU[0] names the emulator; GUEST_QEMU_RELEASE swaps in fetch-qemu's wrapper.
+	local q=("${LAB_QEMU:-${GUEST_QEMU[0]}}" "${GUEST_QEMU[@]:1}"
 		-kernel "$LAB_KDIR/vmlinuz" -initrd "$LAB_INITRD" -append "$append"
 		-nographic -no-reboot -serial stdio -monitor none
 		-qmp "unix:$res/qmp.sock,server=on,wait=off"
