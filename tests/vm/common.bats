@@ -7,6 +7,7 @@ load helpers
 
 teardown() {
 	restore_drivers
+	unsafe_restore
 }
 
 @test "lab: running as root inside a guest with VFIO loaded" {
@@ -132,12 +133,21 @@ teardown() {
 		return 1
 	}
 	b=$(edu_alone) || skip "no edu device in a group of its own in this guest's topology"
+	allow_unsafe_for_dma
 	sysfs_bind "$b" vfio-pci
 	g=$(pci_group "$b")
 	[ -n "$g" ]
 	[ -c "/dev/vfio/$g" ]
 	run "$VFIOCTL_EDU_DMA" --group "/dev/vfio/$g" "$b"
 	echo "$output"
+	if dma_broken_in_emulator; then
+		# QEMU's amd-iommu: mapped and attached, but the data comes back wrong. Should it
+		# ever match, this guest proves DMA after all: make it the round trip below.
+		[ "$status" = 1 ]
+		[[ "$output" == *"bytes differ"* ]]
+		[[ "$output" == *"container type1v2, mapped"* ]]
+		return 0
+	fi
 	[ "$status" = 0 ]
 	[[ "$output" == *"matched"* ]]
 	# A different IOVA and a short odd length work too.
@@ -153,6 +163,7 @@ teardown() {
 		return 1
 	}
 	b=$(edu_alone) || skip "no edu device in a group of its own in this guest's topology"
+	allow_unsafe_for_dma
 	sysfs_bind "$b" vfio-pci
 	g=$(pci_group "$b")
 	# Mapped at 1 MiB, but the device is told 1 MiB + 64 KiB: nothing is mapped there.

@@ -4,7 +4,8 @@
 #
 # Layout of the cache (${VFIOCTL_LAB_CACHE:-/var/cache/vfioctl-lab}), safe to delete at any time:
 #   dl/                      downloaded .deb files (apt-get download)
-#   apt-ARCH/                private apt state for a Debian architecture (lists, sources, cache)
+#   apt-STATE/               private apt state (lists, sources, cache): STATE is a Debian
+#                            architecture (bookworm) or RELEASE-ARCH (trixie-amd64)
 #   kernel/ID/               one kernel: vmlinuz, VERSION (uname -r), lib/modules/VERSION/
 #                            (depmod'ed, decompressed .ko) and .complete when finished
 #   initramfs/HASH.cpio.gz   initramfs built from (busybox, init, module list)
@@ -42,18 +43,22 @@ lab_debarch() {
 	esac
 }
 
-# APT for any Debian architecture without touching the host's dpkg: the host's own apt
-# configuration for the host architecture, a private state dir (lists, cache, sources with
-# bookworm, -updates, -security and -backports) for any other. Usage: lab_apt ARCH apt-get ARGS...
-# Foreign guests reuse this (fetch-kernel is generic over the id's architecture suffix).
+# APT for any Debian architecture or release without touching the host's dpkg: the host's own
+# apt configuration for the host architecture on bookworm, a private state dir (lists, cache,
+# sources with RELEASE, -updates, -security and -backports; see lab_apt_prepare) for any other
+# STATE: a Debian architecture (bookworm) or RELEASE-ARCH (trixie-amd64).
+# Usage: lab_apt STATE apt-get ARGS... Foreign guests reuse this (fetch-kernel is generic over
+# the id's architecture suffix).
 lab_apt() {
-	local arch=$1 tool=$2
+	local state=$1 tool=$2 rel arch
 	shift 2
-	if [ "$arch" = "$(dpkg --print-architecture)" ]; then
+	if [ "$state" = "$(dpkg --print-architecture)" ]; then
 		"$tool" "$@"
 		return
 	fi
-	local st="$LAB_CACHE/apt-$arch"
+	rel=$(lab_apt_release "$state")
+	arch=${state#"$rel"-}
+	local st="$LAB_CACHE/apt-$state"
 	"$tool" -o APT::Architecture="$arch" -o APT::Architectures="$arch" \
 		-o Dir::State="$st/state" -o Dir::State::Lists="$st/lists" \
 		-o Dir::State::status="$st/status" -o Dir::Cache="$st/cache" \
@@ -61,31 +66,107 @@ lab_apt() {
 		-o Debug::NoLocking=1 "$@"
 }
 
-# Make sure the private apt state of ARCH exists and has lists younger than a day.
+# The archive URI the host's own apt configuration uses for suite $1 (bookworm,
+# bookworm-security, ...): the first enabled "deb" source, one-line (sources.list, *.list) or
+# deb822 (*.sources), whose suites include exactly $1. No archive host name lives in the
+# repository: the lab follows whatever mirror the machine is set up with. Prints nothing (and
+# fails) when no source carries the suite.
+lab_archive_uri() {
+	local suite=$1 ETC='' LIST='' PARTS='' files=()
+	eval "$(apt-config shell ETC Dir::Etc/d LIST Dir::Etc::sourcelist/f PARTS Dir::Etc::sourceparts/d)"
+	[ -n "$LIST" ] || LIST=${ETC:-/etc/apt/}sources.list
+	[ -n "$PARTS" ] || PARTS=${ETC:-/etc/apt/}sources.list.d
+	[ -f "$LIST" ] && files+=("$LIST")
+	local f
+	for f in "$PARTS"/*.list "$PARTS"/*.sources; do
+		[ -f "$f" ] && files+=("$f")
+	done
+	[ "${#files[@]}" -gt 0 ] || return 1
+	awk -v want="$suite" '
+		function found(uri) { sub("/+$", "", uri); print uri; done = 1; exit }
+		function has(list, w,   n, a, i) {
+			n = split(list, a, /[ \t]+/)
+			for (i = 1; i <= n; i++) if (a[i] == w) return 1
+			return 0
+		}
+		function flush() {
+			if (types != "" && has(types, "deb") && tolower(enabled) != "no" && has(suites, want)) {
+				n = split(uris, u, /[ \t]+/)
+				for (i = 1; i <= n; i++) if (u[i] != "" && u[i] !~ /^cdrom:/) found(u[i])
+			}
+			types = uris = suites = ""; enabled = "yes"; key = ""
+		}
+		FNR == 1 { flush(); deb822 = (FILENAME ~ /\.sources$/) }
+		deb822 {
+			if ($0 ~ /^[ \t]*#/) next
+			if ($0 ~ /^[ \t]*$/) { flush(); next }
+			if ($0 ~ /^[ \t]/) { val = $0; sub(/^[ \t]+/, "", val); add(key, val); next }
+			key = tolower($0); sub(/:.*/, "", key)
+			val = $0; sub(/^[^:]*:[ \t]*/, "", val); add(key, val)
+			next
+		}
+		/^[ \t]*deb[ \t]/ {
+			line = $0; sub(/#.*/, "", line); sub(/^[ \t]*deb[ \t]+/, "", line)
+			if (line ~ /^\[/) sub(/^\[[^]]*\][ \t]*/, "", line)
+			n = split(line, w, /[ \t]+/)
+			if (n >= 2 && w[2] == want && w[1] !~ /^cdrom:/) found(w[1])
+		}
+		function add(k, v) {
+			if (k == "types") types = types " " v
+			else if (k == "uris") uris = uris " " v
+			else if (k == "suites") suites = suites " " v
+			else if (k == "enabled") enabled = v
+		}
+		END { if (!done) flush(); if (!done) exit 1 }' "${files[@]}"
+}
+
+# The Debian release of a private apt state id: ARCH (bookworm) or RELEASE-ARCH (trixie-amd64).
+lab_apt_release() {
+	case "$1" in
+	*-*) echo "${1%%-*}" ;;
+	*) echo bookworm ;;
+	esac
+}
+
+# Make sure the private apt state STATE (a Debian architecture for bookworm, or RELEASE-ARCH such
+# as trixie-amd64) exists and has lists younger than a day. Its sources are the host's own
+# archive URIs (lab_archive_uri; VFIOCTL_LAB_MIRROR overrides the main one) for RELEASE,
+# -updates, -backports and -security.
 lab_apt_prepare() {
-	local arch=$1
-	[ "$arch" = "$(dpkg --print-architecture)" ] && return 0
-	local st="$LAB_CACHE/apt-$arch"
+	local state=$1
+	[ "$state" = "$(dpkg --print-architecture)" ] && return 0
+	local st="$LAB_CACHE/apt-$state" rel arch main sec
+	rel=$(lab_apt_release "$state")
+	arch=${state#"$rel"-}
 	mkdir -p "$st/state" "$st/lists/partial" "$st/cache/archives/partial"
 	[ -e "$st/status" ] || : >"$st/status"
 	if [ ! -s "$st/sources.list" ]; then
-		local m=http://deb.debian.org/debian
-		cat >"$st/sources.list" <<-EOF
-			deb [arch=$arch] $m bookworm main
-			deb [arch=$arch] $m bookworm-updates main
-			deb [arch=$arch] $m bookworm-backports main
-			deb [arch=$arch] http://deb.debian.org/debian-security bookworm-security main
-		EOF
+		# The host is a bookworm machine: its sources name the bookworm suites; a newer release
+		# comes from the same archive (and the same security archive).
+		main=${VFIOCTL_LAB_MIRROR:-$(lab_archive_uri bookworm || true)}
+		[ -n "$main" ] || lab_die "the host's apt configuration has no bookworm source (set VFIOCTL_LAB_MIRROR)"
+		sec=$(lab_archive_uri bookworm-security || true)
+		{
+			echo "deb [arch=$arch] $main $rel main"
+			echo "deb [arch=$arch] $main $rel-updates main"
+			echo "deb [arch=$arch] $main $rel-backports main"
+			if [ -n "$sec" ]; then
+				echo "deb [arch=$arch] $sec $rel-security main"
+			else
+				lab_log "warning: the host's apt configuration has no bookworm-security source; $state goes without $rel-security"
+			fi
+		} >"$st/sources.list.tmp"
+		mv "$st/sources.list.tmp" "$st/sources.list"
 	fi
 	if [ -z "$(find "$st/lists" -maxdepth 1 -name '*Packages*' -mmin -1440 2>/dev/null)" ]; then
-		lab_log "apt-get update for $arch (private state $st)"
+		lab_log "apt-get update for $state (private state $st)"
 		# One suite's index can be broken on the mirror for hours (seen: bookworm-security
 		# ppc64el Packages.xz of the wrong size) while the others, backports with the 6.12
 		# kernels among them, are fine: carry on with the lists that did arrive.
-		if ! lab_apt "$arch" apt-get -q update >/dev/null; then
+		if ! lab_apt "$state" apt-get -q update >/dev/null; then
 			[ -n "$(find "$st/lists" -maxdepth 1 -name '*Packages*' 2>/dev/null)" ] ||
-				lab_die "apt-get update for $arch failed"
-			lab_log "warning: apt-get update for $arch partly failed; using the lists it got"
+				lab_die "apt-get update for $state failed"
+			lab_log "warning: apt-get update for $state partly failed; using the lists it got"
 		fi
 	fi
 }
@@ -147,7 +228,8 @@ lab_guest_load() {
 	{
 		GUEST_ARCH='' GUEST_KERNEL='' GUEST_APPEND='' GUEST_CONSOLE=ttyS0 GUEST_9P_BUS=''
 		GUEST_ROOT=host GUEST_TESTS='' GUEST_TIMEOUT=600 GUEST_MODULES='' GUEST_HUGEPAGES=''
-		GUEST_BUSYBOX='' GUEST_QMP_SERIAL='' GUEST_QEMU=()
+		GUEST_BUSYBOX='' GUEST_QMP_SERIAL='' GUEST_QEMU=() GUEST_QEMU_RELEASE=''
+		GUEST_NESTED_QEMU=''
 	}
 	# shellcheck disable=SC1090
 	source "$conf"
@@ -165,9 +247,22 @@ lab_guest_load() {
 #   -nographic -no-reboot -serial stdio -monitor none -qmp unix:RESULTS/qmp.sock,server=on,wait=off
 
 # Bats files of the guest, binaries, kernel, initramfs and root for guest $GUEST_NAME (loaded).
-# Sets LAB_KDIR LAB_INITRD LAB_ROOT LAB_BIN LAB_EDU; prints stage times to stderr.
+# Sets LAB_KDIR LAB_INITRD LAB_ROOT LAB_BIN LAB_EDU LAB_QEMU LAB_NESTED; prints stage times to
+# stderr. LAB_QEMU is the program that runs the guest: GUEST_QEMU[0], or the wrapper of
+# GUEST_QEMU_RELEASE from fetch-qemu. LAB_NESTED holds "RELEASE=PROGRAM" words for
+# GUEST_NESTED_QEMU (QEMUs the suites start inside the guest).
 lab_guest_prepare() {
-	local t busybox
+	local t busybox r
+	t=$(lab_now)
+	LAB_QEMU=${GUEST_QEMU[0]}
+	if [ -n "${GUEST_QEMU_RELEASE:-}" ]; then
+		LAB_QEMU=$("$LAB_DIR/fetch-qemu" "$GUEST_QEMU_RELEASE")
+		lab_log "$GUEST_NAME: stage qemu $GUEST_QEMU_RELEASE: $(lab_elapsed "$t")s"
+	fi
+	LAB_NESTED=''
+	for r in ${GUEST_NESTED_QEMU:-}; do
+		LAB_NESTED+=" $r=$("$LAB_DIR/fetch-qemu" "$r")"
+	done
 	t=$(lab_now)
 	LAB_KDIR=$("$LAB_DIR/fetch-kernel" "$GUEST_KERNEL")
 	case "$GUEST_KERNEL" in
@@ -258,6 +353,13 @@ lab_guest_boot() {
 		printf 'export VFIOCTL_GUEST=%q\n' "$GUEST_NAME"
 		printf 'export VFIOCTL_GUEST_ARCH=%q\n' "$GUEST_ARCH"
 		printf 'export VFIOCTL_GUEST_KERNEL=%q\n' "$GUEST_KERNEL"
+		printf 'export VFIOCTL_LAB_QEMU_RELEASE=%q\n' "${GUEST_QEMU_RELEASE:-7}"
+		# QEMUs for the suites to start inside the guest: VFIOCTL_LAB_QEMU_7, _10 (the
+		# guest sees the host's / over 9p, so the host's paths work there).
+		local w
+		for w in ${LAB_NESTED:-}; do
+			printf 'export VFIOCTL_LAB_QEMU_%s=%q\n' "${w%%=*}" "${w#*=}"
+		done
 		[ -n "${GUEST_QMP_SERIAL:-}" ] && echo 'export VFIOCTL_LAB_QMP=/dev/ttyS1'
 		lab_udev_modules "$res"
 		echo 'export VFIOCTL_LAB_RESULTS=/run/lab'
@@ -268,7 +370,8 @@ lab_guest_boot() {
 	[ -n "${GUEST_HUGEPAGES:-}" ] && append+=" hugepages=$GUEST_HUGEPAGES"
 	append+=" $GUEST_APPEND"
 	local bus=${GUEST_9P_BUS:+,bus=$GUEST_9P_BUS}
-	local q=("${GUEST_QEMU[@]}"
+	# GUEST_QEMU[0] names the emulator; GUEST_QEMU_RELEASE swaps in fetch-qemu's wrapper.
+	local q=("${LAB_QEMU:-${GUEST_QEMU[0]}}" "${GUEST_QEMU[@]:1}"
 		-kernel "$LAB_KDIR/vmlinuz" -initrd "$LAB_INITRD" -append "$append"
 		-nographic -no-reboot -serial stdio -monitor none
 		-qmp "unix:$res/qmp.sock,server=on,wait=off"

@@ -12,7 +12,9 @@
 
 FOREIGN_DIR=$LAB_DIR/foreign
 CACHE=$LAB_CACHE
-MIRROR=${VFIOCTL_LAB_MIRROR:-http://deb.debian.org/debian}
+# The archive the host's apt configuration names for bookworm (lab_archive_uri); part of the
+# root's cache key, so another mirror makes another root.
+MIRROR=${VFIOCTL_LAB_MIRROR:-$(lab_archive_uri bookworm || true)}
 SUITE=bookworm
 KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
 
