@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * bench/floor-walk [--basic] ROOT: the floor for P1 (discovery at scale). The least work that
+ * bench/floor-walk [--basic|--groups|--holders] ROOT: the floor for P1 and P6 (discovery at scale). The least work that
  * reads what vfioctl reads for every PCI device and IOMMU group under ROOT (a fixture tree,
  * or /), and nothing else: no names, no sorting, no viability logic, one line per device.
  *
@@ -14,6 +14,11 @@
  *   --basic  what `vfioctl list` with its default columns reads (VFC_SCAN_BASIC): per device
  *            vendor, device and class (from uevent), driver and iommu_group; per group type
  *            and members.
+ *   --groups what `vfioctl -J list` reads: the full set, and per group its reserved_regions
+ *            (one openat of "N/reserved_regions" and one read), and the holders (below).
+ *   --holders what the holder scan reads (P6): every /proc/PID/fd link under ROOT/proc
+ *            (getdents64 of /proc and of each PID/fd, one readlinkat per fd relative to the
+ *            fd directory), printing the ones that name /dev/vfio/; no sysfs.
  *
  * Every read is as cheap as the kernel allows: each device directory opened once (O_PATH),
  * attributes by openat and one read(2), group files by "N/name" from the groups directory,
@@ -130,7 +135,7 @@ static int may_have_sriov(const unsigned char *cfg, ssize_t n)
 	return 0;
 }
 
-static int basic;
+static int basic, groups_resv;
 static size_t ngroups_seen;
 static unsigned char *group_seen;
 
@@ -158,8 +163,62 @@ static void walk_group(int groups_fd, const char *g)
 	attr(groups_fd, path, type, sizeof(type));
 	snprintf(path, sizeof(path), "%ld/devices", id);
 	members = count_entries(groups_fd, path);
+	if (groups_resv) {
+		char resv[4096];
+
+		snprintf(path, sizeof(path), "%ld/reserved_regions", id);
+		attr(groups_fd, path, resv, sizeof(resv));
+	}
 	n = snprintf(line, sizeof(line), "group %s %s %zu\n", g, type, members);
 	emit(line, (size_t)n);
+}
+
+/* Every fd link of every process under ROOT/proc; prints those on /dev/vfio/. */
+static void walk_holders(const char *root)
+{
+	char path[PATH_MAX], buf[16384] __attribute__((aligned(8)));
+	int proc_fd, fd;
+	ssize_t nread;
+
+	snprintf(path, sizeof(path), "%s/proc", root);
+	proc_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (proc_fd < 0)
+		return;
+	while ((nread = getdents64(proc_fd, buf, sizeof(buf))) > 0) {
+		for (ssize_t off = 0; off < nread;) {
+			const struct dirent64 *de = (const void *)(buf + off);
+			char fdbuf[8192] __attribute__((aligned(8)));
+			char name[64];
+			ssize_t n;
+
+			off += de->d_reclen;
+			if (de->d_name[0] < '0' || de->d_name[0] > '9' ||
+			    strlen(de->d_name) > sizeof(name) - 4)
+				continue;
+			snprintf(name, sizeof(name), "%s/fd", de->d_name);
+			fd = openat(proc_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			if (fd < 0)
+				continue;
+			while ((n = getdents64(fd, fdbuf, sizeof(fdbuf))) > 0)
+				for (ssize_t o = 0; o < n;) {
+					const struct dirent64 *fe = (const void *)(fdbuf + o);
+					char target[128], line[256];
+					ssize_t k;
+
+					o += fe->d_reclen;
+					if (fe->d_name[0] == '.')
+						continue;
+					k = readlinkat(fd, fe->d_name, target, sizeof(target) - 1);
+					if (k < 10 || memcmp(target, "/dev/vfio/", 10))
+						continue;
+					target[k] = '\0';
+					k = snprintf(line, sizeof(line), "%s %s\n", de->d_name, target);
+					emit(line, (size_t)k);
+				}
+			close(fd);
+		}
+	}
+	close(proc_fd);
 }
 
 int main(int argc, char **argv)
@@ -172,10 +231,18 @@ int main(int argc, char **argv)
 	if (argc == 3 && !strcmp(argv[1], "--basic")) {
 		basic = 1;
 		root = argv[2];
+	} else if (argc == 3 && !strcmp(argv[1], "--groups")) {
+		groups_resv = 1;
+		root = argv[2];
+	} else if (argc == 3 && !strcmp(argv[1], "--holders")) {
+		walk_holders(argv[2]);
+		if (outn && write(1, out, outn) < 0)
+			return 1;
+		return 0;
 	} else if (argc == 2) {
 		root = argv[1];
 	} else {
-		fprintf(stderr, "usage: floor-walk [--basic] ROOT\n");
+		fprintf(stderr, "usage: floor-walk [--basic|--groups|--holders] ROOT\n");
 		return 2;
 	}
 	snprintf(path, sizeof(path), "%s/sys/kernel/iommu_groups", root);
@@ -240,6 +307,8 @@ int main(int argc, char **argv)
 		}
 	}
 	close(fd);
+	if (groups_resv)
+		walk_holders(root);
 	if (outn && write(1, out, outn) < 0)
 		return 1;
 	return 0;

@@ -25,6 +25,15 @@ def in_tree(tree, argv):
             'mount --bind "$0/sys" /sys && exec "$@"', tree] + argv
 
 
+def in_proc_tree(tree, argv):
+    # P6: the tree's proc on /proc and its dev on /dev (with the real /dev/null bound into
+    # it first: lsof opens it), so fuser and lsof read the fixture's fd links and stat the
+    # fixture's /dev/vfio nodes. /proc first: /dev/shm (where trees live) goes with /dev.
+    return ["unshare", "-m", "sh", "-c",
+            'mount --bind "$0/proc" /proc && mount --bind /dev/null "$0/dev/null" && '
+            'mount --rbind "$0/dev" /dev && exec "$@"', tree] + argv
+
+
 def row(res, a, b, target, key="wall_median_s"):
     r = measure.ratio(res, a, b, key)
     rc = measure.ratio(res, a, b, "cpu_median_s")
@@ -58,6 +67,8 @@ def p1(a, doc):
         {"id": "vfioctl list", "argv": [a.vfioctl, "--sysroot", t, "list"]},
         {"id": "vfioctl list --devices -J", "argv": [a.vfioctl, "--sysroot", t, "list",
                                                      "--devices", "-J"]},
+        {"id": "vfioctl -J list", "argv": [a.vfioctl, "--sysroot", t, "-J", "list"]},
+        {"id": "floor-walk --groups", "argv": [a.floor, "--groups", t]},
         {"id": "lspci -D -k", "argv": ["lspci", "-D", "-k", "-O",
                                        "sysfs.path=%s/sys/bus/pci" % t]},
         {"id": "floor-walk", "argv": [a.floor, t]},
@@ -65,7 +76,9 @@ def p1(a, doc):
     ]
     missing = []
     for peer, argv in (("driverctl list-devices", ["driverctl", "list-devices"]),
-                       ("dpdk-devbind.py --status", ["dpdk-devbind.py", "--status"])):
+                       ("dpdk-devbind.py --status", ["dpdk-devbind.py", "--status"]),
+                       ("dpdk-devbind.py --status-dev net", ["dpdk-devbind.py", "--status-dev",
+                                                             "net"])):
         if shutil.which(argv[0]):
             # Minutes per run under load: no warm-up run; the first timed one is checked.
             cmds.append({"id": peer, "argv": in_tree(t, argv), "runs": a.peer_runs, "warmup": 0})
@@ -73,18 +86,23 @@ def p1(a, doc):
             missing.append(peer)
     res = measure.measure(cmds, a.rounds)
     rows = [row(res, "vfioctl list", "lspci -D -k", 1.0),
-            row(res, "vfioctl list --devices -J", "lspci -D -k", 1.0)]
+            row(res, "vfioctl list --devices -J", "lspci -D -k", 1.0),
+            row(res, "vfioctl -J list", "lspci -D -k", 0.8)]
     for peer in ("driverctl list-devices", "dpdk-devbind.py --status"):
         if peer in res:
             rows += [row(res, "vfioctl list", peer, 0.05),
                      row(res, "vfioctl list --devices -J", peer, 0.05)]
+    if "dpdk-devbind.py --status-dev net" in res:
+        rows.append(row(res, "vfioctl list --devices -J", "dpdk-devbind.py --status-dev net",
+                        0.05))
     # Each listing against the floor of what it reads: `list` (default columns) reads the
     # basic set, -J everything (bench/floor-walk.c).
     rows += [row(res, "vfioctl list", "floor-walk --basic", float("inf")),
-             row(res, "vfioctl list --devices -J", "floor-walk", float("inf"))]
+             row(res, "vfioctl list --devices -J", "floor-walk", float("inf")),
+             row(res, "vfioctl -J list", "floor-walk --groups", 1.5)]
     # What no tool reading those attributes can beat: the floors against the peers.
     floors = [row(res, f, peer, target)
-              for f in ("floor-walk --basic", "floor-walk")
+              for f in ("floor-walk --basic", "floor-walk", "floor-walk --groups")
               for peer, target in (("lspci -D -k", 1.0), ("driverctl list-devices", 0.05),
                                    ("dpdk-devbind.py --status", 0.05))
               if peer in res]
@@ -103,6 +121,85 @@ def p1(a, doc):
                                                    r["ratio_cpu"], r["target"]))
     if missing:
         print("\nnot installed, left out: %s (apt-get install driverctl dpdk)" % ", ".join(missing))
+
+
+def p1b(a, doc):
+    """Each further tree shape: list --devices -J against dpdk-devbind.py --status-dev net."""
+    doc.update({"bench": "p1b-shapes", "rounds": a.rounds, "peer_runs": a.peer_runs,
+                "shapes": []})
+    for spec in a.shape_tree:
+        name, _, t = spec.partition("=")
+        t = os.path.abspath(t)
+        cmds = [
+            {"id": "vfioctl list --devices -J", "argv": [a.vfioctl, "--sysroot", t, "list",
+                                                         "--devices", "-J"]},
+            {"id": "vfioctl -J list", "argv": [a.vfioctl, "--sysroot", t, "-J", "list"]},
+            {"id": "lspci -D -k", "argv": ["lspci", "-D", "-k", "-O",
+                                           "sysfs.path=%s/sys/bus/pci" % t]},
+            {"id": "floor-walk", "argv": [a.floor, t]},
+        ]
+        if shutil.which("dpdk-devbind.py"):
+            cmds.append({"id": "dpdk-devbind.py --status-dev net",
+                         "argv": in_tree(t, ["dpdk-devbind.py", "--status-dev", "net"]),
+                         "runs": a.peer_runs, "warmup": 0})
+        res = measure.measure(cmds, a.rounds)
+        rows = [row(res, "vfioctl list --devices -J", "lspci -D -k", 1.0),
+                row(res, "vfioctl -J list", "lspci -D -k", 0.8),
+                row(res, "vfioctl list --devices -J", "floor-walk", float("inf"))]
+        if "dpdk-devbind.py --status-dev net" in res:
+            rows += [row(res, "vfioctl list --devices -J", "dpdk-devbind.py --status-dev net",
+                          0.05),
+                     row(res, "floor-walk", "dpdk-devbind.py --status-dev net", 0.05)]
+        ndev = len(os.listdir(os.path.join(t, "sys/bus/pci/devices")))
+        doc["shapes"].append({"shape": name, "tree": t, "devices": ndev, "results": res,
+                              "ratios": rows})
+        print_table("P1b shape %s: %d devices (%s)" % (name, ndev, t), rows, res)
+
+
+def p6(a, doc):
+    """The holder scan on fixture /procs (bench/mkproc) of growing size."""
+    doc.update({"bench": "p6-holders", "rounds": a.rounds, "trees": []})
+    for t in a.p6_tree:
+        t = os.path.abspath(t)
+        vdir = os.path.join(t, "dev/vfio")
+        nodes = sorted(("/dev/vfio/" + n for n in os.listdir(vdir) if n.isdigit()),
+                       key=lambda n: int(n.rsplit("/", 1)[1]))
+        nodes += ["/dev/vfio/devices/" + n for n in sorted(os.listdir(vdir + "/devices"))]
+        group = nodes[0].rsplit("/", 1)[1]
+        procs = [p for p in os.listdir(os.path.join(t, "proc")) if p.isdigit()]
+        nfds = sum(len(os.listdir(os.path.join(t, "proc", p, "fd"))) for p in procs)
+        cmds = [
+            {"id": "vfioctl -J list", "argv": [a.vfioctl, "--sysroot", t, "-J", "list"]},
+            {"id": "vfioctl show %s" % group, "argv": [a.vfioctl, "--sysroot", t, "show",
+                                                       group]},
+            {"id": "floor-walk --holders", "argv": [a.floor, "--holders", t]},
+        ]
+        peers = []
+        if shutil.which("fuser"):
+            # fuser exits 0 when it found a user of some name; lsof needs +D: /dev/vfio is
+            # no mount point (on a real host neither), and a plain directory argument lists
+            # only the directory itself
+            cmds.append({"id": "fuser -v /dev/vfio/*",
+                         "argv": in_proc_tree(t, ["fuser", "-v"] + nodes)})
+            peers.append("fuser -v /dev/vfio/*")
+        if shutil.which("lsof"):
+            # lsof exits 1 when its stdout is not a pipe, with the whole listing written
+            cmds.append({"id": "lsof +D /dev/vfio",
+                         "argv": in_proc_tree(t, ["lsof", "+D", "/dev/vfio"]),
+                         "runs": a.peer_runs, "ok_rc": (0, 1)})
+            peers.append("lsof +D /dev/vfio")
+        res = measure.measure(cmds, a.rounds)
+        rows = []
+        if peers:
+            fast = min(peers, key=lambda p: res[p]["wall_median_s"])
+            rows += [row(res, "vfioctl -J list", fast, 0.5),
+                     row(res, "vfioctl show %s" % group, fast, 0.5)]
+            rows += [row(res, "floor-walk --holders", p, 0.5) for p in peers]
+        rows += [row(res, "vfioctl -J list", "floor-walk --holders", float("inf")),
+                 row(res, "vfioctl show %s" % group, "floor-walk --holders", float("inf"))]
+        doc["trees"].append({"tree": t, "processes": len(procs), "fds": nfds, "nodes": nodes,
+                             "results": res, "ratios": rows})
+        print_table("P6 holders: %d processes, %d fds (%s)" % (len(procs), nfds, t), rows, res)
 
 
 def p4(a, doc):
@@ -125,7 +222,11 @@ def main():
     ap.add_argument("--tree")
     ap.add_argument("--rounds", type=int, default=7)
     ap.add_argument("--peer-runs", type=int, default=3)
-    ap.add_argument("--only", choices=("p1", "p4"))
+    ap.add_argument("--only", choices=("p1", "p1b", "p4", "p6"))
+    ap.add_argument("--shape-tree", action="append", default=[],
+                    help="NAME=TREE: a further sriov-scale shape for P1b (repeatable)")
+    ap.add_argument("--p6-tree", action="append", default=[],
+                    help="a tree with a bench/mkproc /proc for P6 (repeatable: sizes)")
     ap.add_argument("--out", default="build/bench")
     a = ap.parse_args()
     a.vfioctl = os.path.abspath(a.vfioctl)
@@ -138,6 +239,14 @@ def main():
         doc = {"schema": 1, "machine": m}
         p1(a, doc)
         measure.write_json(os.path.join(a.out, "p1-discovery.json"), doc)
+    if a.only in (None, "p1b") and a.shape_tree:
+        doc = {"schema": 1, "machine": m}
+        p1b(a, doc)
+        measure.write_json(os.path.join(a.out, "p1b-shapes.json"), doc)
+    if a.only in (None, "p6") and a.p6_tree:
+        doc = {"schema": 1, "machine": m}
+        p6(a, doc)
+        measure.write_json(os.path.join(a.out, "p6-holders.json"), doc)
     if a.only in (None, "p4"):
         doc = {"schema": 1, "machine": m}
         p4(a, doc)
