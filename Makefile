@@ -87,7 +87,14 @@ $(BUILDDIR)/tests/edu_dma: tests/helpers/edu_dma.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -O2 $(WARN) -Werror $(ARCH_FLAGS) $(SAN_FLAGS) -o $@ $<
 
-unit: $(UNIT_BIN)
+# The host suite's fake kernel (tests/fakekernel/fakekernel.c): an LD_PRELOAD test artefact,
+# never installed. No sanitizer: it is preloaded into the asan binary too.
+FAKEKERNEL_SO := $(BUILDDIR)/tests/fakekernel.so
+$(FAKEKERNEL_SO): tests/fakekernel/fakekernel.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -D_GNU_SOURCE -O2 -g $(WARN) -Werror -fPIC -shared $(ARCH_FLAGS) -o $@ $< -ldl
+
+unit: $(UNIT_BIN) $(FAKEKERNEL_SO)
 
 # The sanitizer build is part of every check: unit and host tests run against it too.
 asan:

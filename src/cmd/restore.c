@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* `restore`: put devices back on the drivers the journal recorded; core/bindplan.c. */
+#include "cmd/bindrun.h"
+
+static struct {
+	int all, dry_run;
+	double timeout;
+} ro = { .timeout = 10.0 };
+
+static const struct poptOption restore_options[] = {
+	{ "all", 'a', POPT_ARG_NONE, &ro.all, 0, "every device in the journal", NULL },
+	{ "dry-run", 0, POPT_ARG_NONE, &ro.dry_run, 0, "print the plan, change nothing", NULL },
+	{ "timeout", 't', POPT_ARG_DOUBLE, &ro.timeout, 0,
+	  "seconds to wait for each device (default 10)", "S" },
+	POPT_TABLEEND
+};
+
+static int cmd_restore(struct vfc_cli *cli, poptContext pc, int argc, const char **argv)
+{
+	struct vfc_bindrun r;
+	size_t nbad = 0;
+	int rc;
+
+	if (cli->list_columns)
+		return bindrun_list_columns();
+	if (argc < 1 && !ro.all)
+		return vfc_usage_error("restore: a TARGET or --all is required");
+	if (argc > 0 && ro.all)
+		return vfc_usage_error("restore: TARGETs and --all are mutually exclusive");
+	bindrun_init(cli, &r, false);
+	if ((rc = bindrun_parse(cli, NULL, argc, argv, ro.timeout, &r)))
+		return rc;
+	if ((rc = bindrun_prepare("restore", argc, argv, false, ro.dry_run, &r)))
+		return bindrun_end(&r, rc);
+	rc = vfc_bindplan_restore(&r, ro.all, &nbad);
+	if (rc) {
+		vfc_err(VFC_JOURNAL_DIR, rc, "cannot read the journal");
+		return bindrun_end(&r, vfc_exit_for_errno(rc));
+	}
+	if (nbad)
+		vfc_warn(VFC_JOURNAL_DIR, "%zu entries do not parse; left alone", nbad);
+	bindrun_refusals(&r.p);
+	if (!ro.dry_run) {
+		vfc_bindrun_start(&r);
+		vfc_bindrun_restore(&r);
+	}
+	return bindrun_end(&r, bindrun_report(cli, &r));
+}
+
+static const struct vfc_cmd vfc_cmd_restore = {
+	.name = "restore",
+	.order = 32,
+	.args = "TARGET...|--all [--dry-run]",
+	.summary = "put devices back on the drivers the journal recorded",
+	.options = restore_options,
+	.run = cmd_restore,
+};
+VFC_COMMAND(vfc_cmd_restore);

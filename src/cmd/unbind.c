@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* `unbind`: take devices off their driver, journalled (restore undoes it); core/bindplan.c. */
+#include "cmd/bindrun.h"
+
+static struct {
+	int dry_run, force, persist;
+	double timeout;
+} uo = { .timeout = 10.0 };
+
+static const struct poptOption unbind_options[] = {
+	{ "dry-run", 0, POPT_ARG_NONE, &uo.dry_run, 0, "print the plan, change nothing", NULL },
+	{ "force", 'f', POPT_ARG_NONE, &uo.force, 0, "unbind host-critical devices too", NULL },
+	{ "persist", 0, POPT_ARG_NONE, &uo.persist, 0,
+	  "also remove the devices' lines from /etc/vfioctl.conf", NULL },
+	{ "timeout", 't', POPT_ARG_DOUBLE, &uo.timeout, 0,
+	  "seconds to wait for each device (default 10)", "S" },
+	POPT_TABLEEND
+};
+
+static int cmd_unbind(struct vfc_cli *cli, poptContext pc, int argc, const char **argv)
+{
+	struct vfc_bindrun r;
+	int rc;
+
+	if (cli->list_columns)
+		return bindrun_list_columns();
+	bindrun_init(cli, &r, uo.force);
+	if ((rc = bindrun_parse(cli, "unbind", argc, argv, uo.timeout, &r)))
+		return rc;
+	if ((rc = bindrun_prepare("unbind", argc, argv, false, uo.dry_run, &r)))
+		return bindrun_end(&r, rc);
+	vfc_bindplan_unbind(&r);
+	bindrun_refusals(&r.p);
+	if (uo.dry_run)
+		return bindrun_end(&r, bindrun_report(cli, &r));
+	vfc_bindrun_start(&r);
+	vfc_bindrun_unbind(&r, uo.persist);
+	return bindrun_end(&r, bindrun_report(cli, &r));
+}
+
+static const struct vfc_cmd vfc_cmd_unbind = {
+	.name = "unbind",
+	.order = 31,
+	.args = "TARGET... [--dry-run]",
+	.summary = "take devices off their driver (journalled; restore undoes it)",
+	.options = unbind_options,
+	.run = cmd_unbind,
+};
+VFC_COMMAND(vfc_cmd_unbind);

@@ -1,0 +1,432 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * A fake kernel for the host suite: an LD_PRELOAD shim that makes a fixture tree (mkfixture)
+ * react to binding writes the way the PCI core does, so that bind, unbind, restore and apply
+ * succeed, fail and roll back on the host. The guests remain the proof against a real kernel.
+ *
+ * Active only when VFIOCTL_FAKEKERNEL_ROOT names the tree given as --sysroot; otherwise
+ * every call passes straight through. It wraps write(2) (vfioctl writes attributes with one
+ * write, the unbind one from a forked child, which inherits the shim) and looks at the
+ * file the descriptor names. Inside ROOT/sys it imitates:
+ *
+ *   .../BDF/driver_override   stores the name (one trailing newline dropped); an empty
+ *                             write clears it, and the file then reads "(null)" as sysfs does
+ *   drivers/DRV/unbind        BDF bound to DRV: removes the device's `driver` link and
+ *                             DRV/BDF; else ENODEV. Leaving a vfio driver, the last vfio
+ *                             member of the group takes /dev/vfio/N with it
+ *   drivers/DRV/bind          BDF without a driver: binds it to DRV unless an override names
+ *                             another driver (ENODEV); bound already: EBUSY
+ *   drivers_probe             BDF without a driver: binds it to its override's driver, or,
+ *                             without one, to the driver the tree first had it on (the
+ *                             stand-in for the id tables); nothing found: stays unbound
+ *
+ * A bind to a vfio driver creates ROOT/dev/vfio/N for the device's group. Nothing else
+ * changes: no uevents, no new_id/remove_id (vfioctl never writes them; they pass through).
+ *
+ * VFIOCTL_FAKEKERNEL_FAIL_PROBE=BDF: a probe (drivers_probe or bind) that would put BDF on a
+ * vfio driver fails with EINVAL and leaves it unbound, as vfio-pci's probe refuses a device
+ * without an IOMMU group. Probes back to a host driver still work, so a rollback can be seen.
+ *
+ * "The driver the tree first had": on first use the shim writes ROOT/.fakekernel/native,
+ * one "BDF DRIVER" line per device bound to a driver its override does not name.
+ */
+#include <dirent.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define NAME_MAX_DRV 64
+
+static char root[PATH_MAX];	/* realpath of VFIOCTL_FAKEKERNEL_ROOT; "" when inactive */
+static size_t rootlen;
+static bool inited;
+
+typedef ssize_t (*write_fn)(int, const void *, size_t);
+
+static write_fn real_write(void)
+{
+	static write_fn fn;
+
+	if (!fn)
+		fn = (write_fn)dlsym(RTLD_NEXT, "write");
+	return fn;
+}
+
+static void init(void)
+{
+	const char *r;
+
+	if (inited)
+		return;
+	inited = true;
+	r = getenv("VFIOCTL_FAKEKERNEL_ROOT");
+	if (!r || !*r || !realpath(r, root)) {
+		root[0] = '\0';
+		return;
+	}
+	rootlen = strlen(root);
+}
+
+static bool is_vfio(const char *drv)
+{
+	return !strncmp(drv, "vfio", 4);
+}
+
+/* snprintf that says whether it fit: 0 or -1. */
+static int sfmt(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int sfmt(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+/* ROOT + the formatted path: 0 or -1. */
+static int rpath(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int rpath(char *buf, size_t len, const char *fmt, ...)
+{
+	char rel[PATH_MAX];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(rel, sizeof(rel), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(rel))
+		return -1;
+	return sfmt(buf, len, "%s%s", root, rel);
+}
+
+static void put_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+	if (fd < 0)
+		return;
+	if (real_write()(fd, val, strlen(val)) < 0) {
+		/* best effort: the caller sees the state the tree ends up in */
+	}
+	close(fd);
+}
+
+/* Basename of a link's target into buf ("" when no link). */
+static void link_base(const char *path, char *buf, size_t len)
+{
+	char t[PATH_MAX];
+	ssize_t n = readlink(path, t, sizeof(t) - 1);
+	const char *s;
+
+	buf[0] = '\0';
+	if (n <= 0)
+		return;
+	t[n] = '\0';
+	s = strrchr(t, '/');
+	sfmt(buf, len, "%s", s ? s + 1 : t);
+}
+
+/* A relative link at `at` pointing to the absolute `target` (both inside ROOT, resolved). */
+static int link_rel(const char *target, const char *at)
+{
+	char dir[PATH_MAX], from[PATH_MAX], rel[PATH_MAX] = "";
+	size_t i = 0, common = 0;
+	const char *q;
+	char *slash;
+
+	sfmt(dir, sizeof(dir), "%s", at);
+	slash = strrchr(dir, '/');
+	if (!slash)
+		return -1;
+	*slash = '\0';
+	if (!realpath(dir, from))
+		return -1;
+	/* the longest common prefix that ends at a component boundary of both */
+	while (from[i] && from[i] == target[i]) {
+		i++;
+		if ((from[i] == '/' || !from[i]) && (target[i] == '/' || !target[i]))
+			common = i;
+	}
+	for (const char *p = from + common; *p; p++)
+		if (*p == '/')
+			strncat(rel, "../", sizeof(rel) - strlen(rel) - 1);
+	q = target + common;
+	if (*q == '/')
+		q++;
+	strncat(rel, q, sizeof(rel) - strlen(rel) - 1);
+	unlink(at);
+	return symlink(rel, at);
+}
+
+static int device_dir(const char *bdf, char *buf)
+{
+	char p[PATH_MAX];
+
+	if (rpath(p, sizeof(p), "/sys/bus/pci/devices/%s", bdf) || !realpath(p, buf))
+		return -ENODEV;
+	return 0;
+}
+
+static void group_of(const char *dev, char *buf, size_t len)
+{
+	char p[PATH_MAX];
+
+	sfmt(p, sizeof(p), "%s/iommu_group", dev);
+	link_base(p, buf, len);
+}
+
+/* The override ("" for none) as the file holds it. */
+static void override_of(const char *dev, char *buf, size_t len)
+{
+	char p[PATH_MAX];
+	ssize_t n;
+	int fd;
+
+	buf[0] = '\0';
+	sfmt(p, sizeof(p), "%s/driver_override", dev);
+	fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		n = 0;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	if (!strcmp(buf, "(null)"))
+		buf[0] = '\0';
+}
+
+/* On first use: ROOT/.fakekernel/native, the tree's own bindings (see the top). */
+static void native_record(void)
+{
+	char dir[PATH_MAX], path[PATH_MAX], tmp[PATH_MAX], devs[PATH_MAX];
+	struct dirent *e;
+	DIR *d;
+	FILE *f;
+
+	sfmt(dir, sizeof(dir), "%s/.fakekernel", root);
+	sfmt(path, sizeof(path), "%s/native", dir);
+	if (access(path, F_OK) == 0)
+		return;
+	mkdir(dir, 0755);
+	sfmt(tmp, sizeof(tmp), "%s/native.%d", dir, (int)getpid());
+	sfmt(devs, sizeof(devs), "%s/sys/bus/pci/devices", root);
+	f = fopen(tmp, "we");
+	d = opendir(devs);
+	if (!f || !d) {
+		if (f)
+			fclose(f);
+		if (d)
+			closedir(d);
+		return;
+	}
+	while ((e = readdir(d))) {
+		char dev[PATH_MAX], drv[NAME_MAX_DRV], ovr[NAME_MAX_DRV];
+
+		if (e->d_name[0] == '.' || device_dir(e->d_name, dev))
+			continue;
+		sfmt(path, sizeof(path), "%s/driver", dev);
+		link_base(path, drv, sizeof(drv));
+		override_of(dev, ovr, sizeof(ovr));
+		if (drv[0] && strcmp(drv, ovr))
+			fprintf(f, "%s %s\n", e->d_name, drv);
+	}
+	closedir(d);
+	fclose(f);
+	sfmt(path, sizeof(path), "%s/native", dir);
+	rename(tmp, path);
+}
+
+static void native_of(const char *bdf, char *buf, size_t len)
+{
+	char path[PATH_MAX], line[256];
+	FILE *f;
+
+	buf[0] = '\0';
+	sfmt(path, sizeof(path), "%s/.fakekernel/native", root);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char b[32], drv[NAME_MAX_DRV];
+
+		if (sscanf(line, "%31s %63s", b, drv) == 2 && !strcmp(b, bdf)) {
+			sfmt(buf, len, "%s", drv);
+			break;
+		}
+	}
+	fclose(f);
+}
+
+/* Another member of the group still on a vfio driver? */
+static bool group_has_vfio(const char *group, const char *except)
+{
+	char p[PATH_MAX];
+	struct dirent *e;
+	bool any = false;
+	DIR *d;
+
+	if (rpath(p, sizeof(p), "/sys/kernel/iommu_groups/%s/devices", group))
+		return false;
+	d = opendir(p);
+	if (!d)
+		return false;
+	while (!any && (e = readdir(d))) {
+		char dev[PATH_MAX], drv[NAME_MAX_DRV], l[PATH_MAX];
+
+		if (e->d_name[0] == '.' || !strcmp(e->d_name, except) || device_dir(e->d_name, dev))
+			continue;
+		sfmt(l, sizeof(l), "%s/driver", dev);
+		link_base(l, drv, sizeof(drv));
+		any = drv[0] && is_vfio(drv);
+	}
+	closedir(d);
+	return any;
+}
+
+static int do_bind(const char *bdf, const char *dev, const char *drv)
+{
+	char path[PATH_MAX], drvdir[PATH_MAX], l[PATH_MAX], group[32], node[PATH_MAX];
+	const char *fail = getenv("VFIOCTL_FAKEKERNEL_FAIL_PROBE");
+	struct stat st;
+
+	if (rpath(path, sizeof(path), "/sys/bus/pci/drivers/%s", drv) ||
+	    stat(path, &st) || !S_ISDIR(st.st_mode))
+		return 0;	/* no such driver: the device stays unbound, the write succeeds */
+	if (fail && !strcmp(fail, bdf) && is_vfio(drv))
+		return -EINVAL;
+	if (!realpath(path, drvdir))
+		return -ENOENT;
+	sfmt(l, sizeof(l), "%s/driver", dev);
+	if (link_rel(drvdir, l))
+		return -errno;
+	sfmt(l, sizeof(l), "%s/%s", drvdir, bdf);
+	if (link_rel(dev, l))
+		return -errno;
+	group_of(dev, group, sizeof(group));
+	if (is_vfio(drv) && group[0] && !rpath(node, sizeof(node), "/dev/vfio/%s", group) &&
+	    access(node, F_OK)) {
+		char vdir[PATH_MAX];
+
+		sfmt(vdir, sizeof(vdir), "%s/dev", root);
+		mkdir(vdir, 0755);
+		sfmt(vdir, sizeof(vdir), "%s/dev/vfio", root);
+		mkdir(vdir, 0755);
+		put_file(node, "");
+		chmod(node, 0600);
+	}
+	return 0;
+}
+
+static int do_unbind(const char *bdf, const char *dev, const char *drv)
+{
+	char l[PATH_MAX], cur[NAME_MAX_DRV], group[32], node[PATH_MAX];
+
+	sfmt(l, sizeof(l), "%s/driver", dev);
+	link_base(l, cur, sizeof(cur));
+	if (strcmp(cur, drv))
+		return -ENODEV;
+	unlink(l);
+	if (!rpath(l, sizeof(l), "/sys/bus/pci/drivers/%s/%s", drv, bdf))
+		unlink(l);
+	group_of(dev, group, sizeof(group));
+	if (is_vfio(drv) && group[0] && !group_has_vfio(group, bdf) &&
+	    !rpath(node, sizeof(node), "/dev/vfio/%s", group))
+		unlink(node);
+	return 0;
+}
+
+/* What a write of val to the attribute at path (resolved, inside ROOT/sys) does. */
+static int react(int fd, const char *path, const char *val)
+{
+	const char *rel = path + rootlen;
+	char dev[PATH_MAX], cur[NAME_MAX_DRV], drv[NAME_MAX_DRV], l[PATH_MAX];
+	const char *base = strrchr(rel, '/') + 1;
+
+	if (!strcmp(base, "driver_override")) {
+		char out[258];
+
+		sfmt(out, sizeof(out), "%s\n", val[0] ? val : "(null)");
+		if (ftruncate(fd, 0) || pwrite(fd, out, strlen(out), 0) < 0)
+			return -errno;
+		return 0;
+	}
+	if (!strcmp(rel, "/sys/bus/pci/drivers_probe")) {
+		if (device_dir(val, dev))
+			return -ENODEV;
+		sfmt(l, sizeof(l), "%s/driver", dev);
+		link_base(l, cur, sizeof(cur));
+		if (cur[0])
+			return 0;
+		override_of(dev, drv, sizeof(drv));
+		if (!drv[0])
+			native_of(val, drv, sizeof(drv));
+		return drv[0] ? do_bind(val, dev, drv) : 0;
+	}
+	if (!strncmp(rel, "/sys/bus/pci/drivers/", 21) &&
+	    (!strcmp(base, "bind") || !strcmp(base, "unbind"))) {
+		size_t n = (size_t)(base - 1 - (rel + 21));
+
+		if (n == 0 || n >= sizeof(drv) || memchr(rel + 21, '/', n))
+			return 1;
+		memcpy(drv, rel + 21, n);
+		drv[n] = '\0';
+		if (device_dir(val, dev))
+			return -ENODEV;
+		if (!strcmp(base, "unbind"))
+			return do_unbind(val, dev, drv);
+		sfmt(l, sizeof(l), "%s/driver", dev);
+		link_base(l, cur, sizeof(cur));
+		if (cur[0])
+			return -EBUSY;
+		override_of(dev, cur, sizeof(cur));
+		if (cur[0] && strcmp(cur, drv))
+			return -ENODEV;
+		return do_bind(val, dev, drv);
+	}
+	return 1;	/* not ours */
+}
+
+ssize_t write(int fd, const void *buf, size_t len)
+{
+	char link[64], path[PATH_MAX], val[256];
+	ssize_t n;
+	int rc;
+
+	init();
+	if (!root[0] || len >= sizeof(val))
+		return real_write()(fd, buf, len);
+	sfmt(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, path, sizeof(path) - 1);
+	if (n <= 0 || (size_t)n <= rootlen + 5 || strncmp(path, root, rootlen) ||
+	    strncmp(path + rootlen, "/sys/", 5))
+		return real_write()(fd, buf, len);
+	path[n] = '\0';
+	memcpy(val, buf, len);
+	val[len] = '\0';
+	if (len && val[len - 1] == '\n')
+		val[len - 1] = '\0';	/* sysfs stores drop one trailing newline */
+	native_record();
+	rc = react(fd, path, val);
+	if (rc > 0)
+		return real_write()(fd, buf, len);
+	if (rc < 0) {
+		errno = -rc;
+		return -1;
+	}
+	/* the attribute files keep what was written (the host suite reads them back) */
+	if (strcmp(strrchr(path, '/') + 1, "driver_override") && real_write()(fd, buf, len) < 0)
+		return -1;
+	return (ssize_t)len;
+}
