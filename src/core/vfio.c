@@ -10,6 +10,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "core/trace.h"
 #include "core/util.h"
 #include "core/vfio.h"
 
@@ -25,7 +26,7 @@ void vfc_err_set(struct vfc_err *e, const char *subject, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Every ioctl of the tool passes here: EINTR retried, -errno returned. */
+/* Every ioctl of the tool passes here: EINTR retried, -errno returned, traced at -vv. */
 static int xioctl(int fd, unsigned long req, void *arg)
 {
 	int r;
@@ -33,7 +34,9 @@ static int xioctl(int fd, unsigned long req, void *arg)
 	do
 		r = ioctl(fd, req, arg);
 	while (r < 0 && errno == EINTR);
-	return r < 0 ? -errno : r;
+	r = r < 0 ? -errno : r;
+	vfc_trace_ioctl(fd, req, r);
+	return r;
 }
 
 #define IOCTL_OR_FAIL(fd, req, arg, e, subj, ...)                                       \
