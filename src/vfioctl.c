@@ -708,8 +708,12 @@ static void usage(FILE *f)
 	for (size_t i = 0; i < ncommands; i++) {
 		fprintf(f, "  %-8s %-34s %s\n", commands[i]->name, commands[i]->args,
 			commands[i]->summary);
-		for (const struct vfc_subcmd *s = commands[i]->subcommands; s && s->name; s++)
-			fprintf(f, "    %-6s %-34s %s\n", s->name, s->args, s->summary);
+		for (const struct vfc_subcmd *s = commands[i]->subcommands; s && s->name; s++) {
+			char words[64];
+
+			snprintf(words, sizeof(words), "%s %s", commands[i]->name, s->name);
+			fprintf(f, "  %-8s %-34s %s\n", "", words, s->summary);
+		}
 	}
 	fputs("\nTARGET: a PCI address (0000:01:00.0 or 01:00.0), a group (12 or group:12),\n"
 	      "        or vendor:device ids (10de:2204).\n\n"
@@ -738,6 +742,7 @@ static void dump_option(const struct poptOption *o, void *data)
 /*
  * --dump-commands: tab-separated records, one per line, for generators:
  *	command	NAME	ARGS	SUMMARY
+ *	subcommand	COMMAND	NAME	ARGS	SUMMARY	(a verb of COMMAND: bench map)
  *	option	OWNER	--LONG	-S|--	ARG|-	DESCRIPTION	(OWNER is a command or "global")
  */
 static void dump_commands(void)
@@ -745,6 +750,10 @@ static void dump_commands(void)
 	for (size_t i = 0; i < ncommands; i++)
 		printf("command\t%s\t%s\t%s\n", commands[i]->name, commands[i]->args,
 		       commands[i]->summary);
+	for (size_t i = 0; i < ncommands; i++)
+		for (const struct vfc_subcmd *v = commands[i]->subcommands; v && v->name; v++)
+			printf("subcommand\t%s\t%s\t%s\t%s\n", commands[i]->name, v->name, v->args,
+			       v->summary);
 	vfc_options_walk(vfc_global_options, dump_option, (void *)"global");
 	for (size_t i = 0; i < ncommands; i++)
 		vfc_options_walk(commands[i]->options, dump_option, (void *)commands[i]->name);
