@@ -6,14 +6,18 @@
 #include <errno.h>
 #include <locale.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <linux/capability.h>
 
 #include "core/caps.h"
+#include "core/trace.h"
+#include "core/util.h"
 #include "vfioctl.h"
 
 /* Filled by the linker from every VFC_COMMAND() in src/cmd/. */
@@ -44,30 +48,52 @@ static int load_commands(void)
 	return 0;
 }
 
-static struct {
-	int json, raw, noheadings, list_columns, verbose, quiet, help, version, dump;
-	char *columns, *sysroot;
-} g;
+#define G(f) VFC_OPT(struct vfc_gopts, f)
 
 const struct poptOption vfc_global_options[] = {
-	{ "json", 'J', POPT_ARG_NONE, &g.json, 0, "JSON output", NULL },
-	{ "output", 'o', POPT_ARG_STRING, &g.columns, 0,
+	{ "json", 'J', POPT_ARG_NONE, G(json), 0, "JSON output", NULL },
+	{ "output", 'o', POPT_ARG_STRING, G(columns), 0,
 	  "columns to show (comma list; +COLS adds to the defaults)", "COLS" },
-	{ "noheadings", 'n', POPT_ARG_NONE, &g.noheadings, 0, "no table headings", NULL },
-	{ "raw", 'r', POPT_ARG_NONE, &g.raw, 0, "raw output (unaligned, values repeated)", NULL },
-	{ "list-columns", 0, POPT_ARG_NONE, &g.list_columns, 0, "list the command's columns", NULL },
-	{ "sysroot", 0, POPT_ARG_STRING, &g.sysroot, 0,
+	{ "noheadings", 'n', POPT_ARG_NONE, G(noheadings), 0, "no table headings", NULL },
+	{ "raw", 'r', POPT_ARG_NONE, G(raw), 0, "raw output (unaligned, values repeated)", NULL },
+	{ "list-columns", 0, POPT_ARG_NONE, G(list_columns), 0, "list the command's columns", NULL },
+	{ "sysroot", 0, POPT_ARG_STRING, G(sysroot), 0,
 	  "read /sys, /proc and /dev below DIR (fixture trees)", "DIR" },
-	{ "verbose", 'v', POPT_ARG_NONE, &g.verbose, 0, "say more", NULL },
-	{ "quiet", 'q', POPT_ARG_NONE, &g.quiet, 0, "say less", NULL },
-	{ "help", 'h', POPT_ARG_NONE, &g.help, 0, "show help and exit", NULL },
-	{ "version", 'V', POPT_ARG_NONE, &g.version, 0, "show the version and exit", NULL },
-	{ "dump-commands", 0, POPT_ARG_NONE | POPT_ARGFLAG_DOC_HIDDEN, &g.dump, 0,
+	{ "verbose", 'v', POPT_ARG_NONE, G(verbose), 0,
+	  "say more (-vv: trace every ioctl and sysfs write)", NULL },
+	{ "quiet", 'q', POPT_ARG_NONE, G(quiet), 0, "say less", NULL },
+	{ "help", 'h', POPT_ARG_NONE, G(help), 0, "show help and exit", NULL },
+	{ "version", 'V', POPT_ARG_NONE, G(version), 0, "show the version and exit", NULL },
+	{ "dump-commands", 0, POPT_ARG_NONE | POPT_ARGFLAG_DOC_HIDDEN, G(dump), 0,
 	  "machine-readable command table (completions and docs are generated from it)", NULL },
 	POPT_TABLEEND
 };
 
+/*
+ * Output options a batch line may give after its command, as on the command line; the
+ * batch's own global options are every line's defaults. --sysroot is the batch's alone.
+ */
+const struct poptOption vfc_line_options[] = {
+	{ "json", 'J', POPT_ARG_NONE, G(json), 0, "JSON output (one line per document in a batch)",
+	  NULL },
+	{ "output", 'o', POPT_ARG_STRING, G(columns), 0, "columns to show", "COLS" },
+	{ "noheadings", 'n', POPT_ARG_NONE, G(noheadings), 0, "no table headings", NULL },
+	{ "raw", 'r', POPT_ARG_NONE, G(raw), 0, "raw output", NULL },
+	{ "list-columns", 0, POPT_ARG_NONE, G(list_columns), 0, "list the command's columns", NULL },
+	{ "verbose", 'v', POPT_ARG_NONE, G(verbose), 0, "say more", NULL },
+	{ "quiet", 'q', POPT_ARG_NONE, G(quiet), 0, "say less", NULL },
+	{ "help", 'h', POPT_ARG_NONE, G(help), 0, "show the command's options", NULL },
+	POPT_TABLEEND
+};
+
+/* Every command: the output formats exclude each other. */
+static const struct vfc_exclusive global_exclusive[] = {
+	{ { "json", "raw" } },
+	{ { NULL } },
+};
+
 static const char *msg_where;
+static int msg_quiet;		/* -q of the call being run: no warnings */
 
 void vfc_msg_where(const char *where)
 {
@@ -95,7 +121,7 @@ void vfc_msg(const char *subject, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-void vfc_err(const char *subject, int err, const char *fmt, ...)
+void vfc_error(const char *subject, int err, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -112,7 +138,7 @@ void vfc_warn(const char *subject, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (g.quiet)
+	if (msg_quiet)
 		return;
 	msg_head(subject);
 	fputs("warning: ", stderr);
@@ -138,7 +164,7 @@ int vfc_require_root(const char *what)
 {
 	if (geteuid() == 0 || vfc_cap_effective(CAP_DAC_OVERRIDE))
 		return 0;
-	vfc_err(what, -EPERM, "needs root (or CAP_DAC_OVERRIDE) to change device bindings and "
+	vfc_error(what, -EPERM, "needs root (or CAP_DAC_OVERRIDE) to change device bindings and "
 		"write sysfs");
 	return VFC_EXIT_PERM;
 }
@@ -162,7 +188,7 @@ int vfc_print_doc(struct out_doc *doc)
 	if (!rc && fflush(stdout))
 		rc = -errno;
 	if (rc) {
-		vfc_err("stdout", rc, "cannot write output");
+		vfc_error("stdout", rc, "cannot write output");
 		return VFC_EXIT_FAILED;
 	}
 	return VFC_EXIT_OK;
@@ -178,7 +204,13 @@ int vfc_check_columns(const struct vfc_cli *cli, const struct out_schema *s)
 	return 0;
 }
 
-static const struct vfc_cmd *find_command(const char *name)
+const struct vfc_cmd *const *vfc_commands(size_t *n)
+{
+	*n = ncommands;
+	return commands;
+}
+
+const struct vfc_cmd *vfc_command_find(const char *name)
 {
 	for (size_t i = 0; i < ncommands; i++)
 		if (!strcmp(commands[i]->name, name))
@@ -186,132 +218,442 @@ static const struct vfc_cmd *find_command(const char *name)
 	return NULL;
 }
 
-static void usage(FILE *f)
+static bool opt_end(const struct poptOption *o)
 {
-	fputs("Usage: vfioctl [OPTIONS] COMMAND [ARGS]\n\n"
-	      "Discover, bind and exercise Linux VFIO devices, IOMMU groups and DMA domains.\n\n"
-	      "Commands:\n", f);
-	for (size_t i = 0; i < ncommands; i++)
-		fprintf(f, "  %-8s %-34s %s\n", commands[i]->name, commands[i]->args,
-			commands[i]->summary);
-	fputs("\nTARGET: a PCI address (0000:01:00.0 or 01:00.0), a group (12 or group:12),\n"
-	      "        or vendor:device ids (10de:2204).\n\n"
-	      "Options:\n"
-	      "  -J, --json            JSON output ({\"schema\": 1, ...})\n"
-	      "  -o, --output COLS     columns to show (comma list; +COLS adds to the defaults)\n"
-	      "  -n, --noheadings      no table headings\n"
-	      "  -r, --raw             raw output (unaligned, values repeated)\n"
-	      "      --list-columns    list the command's columns\n"
-	      "      --sysroot DIR     read /sys, /proc and /dev below DIR\n"
-	      "  -v, --verbose         say more\n"
-	      "  -q, --quiet           say less\n"
-	      "  -h, --help            show this help (COMMAND --help: the command's)\n"
-	      "  -V, --version         show the version\n\n"
-	      "Exit status: 0 ok, 1 failed, 2 usage, 3 no such device or group, 4 permission,\n"
-	      "5 busy, 6 unsupported, 7 some targets failed, 8 not viable or problems found.\n"
-	      "See vfioctl(8).\n", f);
+	return !o->longName && !o->shortName && !o->argInfo;
 }
 
-static void dump_options(const char *owner, const struct poptOption *o)
+void vfc_options_walk(const struct poptOption *o, void (*fn)(const struct poptOption *, void *),
+		      void *data)
 {
-	for (; o && (o->longName || o->shortName || o->argInfo); o++) {
-		unsigned type = o->argInfo & POPT_ARG_MASK;
-
-		if (type == POPT_ARG_INCLUDE_TABLE) {
-			dump_options(owner, o->arg);
-			continue;
-		}
-		if (!o->longName || (o->argInfo & POPT_ARGFLAG_DOC_HIDDEN))
-			continue;
-		printf("option\t%s\t--%s\t%s%c\t%s\t%s\n", owner, o->longName,
-		       o->shortName ? "-" : "", o->shortName ? o->shortName : '-',
-		       type == POPT_ARG_NONE || type == POPT_ARG_VAL ? "-"
-		       : o->argDescrip ? o->argDescrip : "ARG",
-		       o->descrip ? o->descrip : "");
+	for (; o && !opt_end(o); o++) {
+		if ((o->argInfo & POPT_ARG_MASK) == POPT_ARG_INCLUDE_TABLE)
+			vfc_options_walk(o->arg, fn, data);
+		else
+			fn(o, data);
 	}
 }
+
+/* ---- parsing one call ---- */
 
 /*
- * --dump-commands: tab-separated records, one per line, for generators:
- *	command	NAME	ARGS	SUMMARY
- *	option	OWNER	--LONG	-S|--	ARG|-	DESCRIPTION	(OWNER is a command or "global")
+ * The tables popt parses are copies: a new-form option's arg (an offset) becomes an address in
+ * the struct of this call, and every option gets a val of its own so that poptGetNextOpt says
+ * which one it just stored (given: how often). A legacy option keeps its static; its value is
+ * saved here and put back after the call, so nothing leaks into the next batch line.
  */
-static void dump_commands(void)
+#define VAL_BASE 0x4000
+
+union optval {
+	int i;
+	double d;
+	char *s;
+	char **v;
+};
+
+struct optref {
+	const struct poptOption *o;	/* the copy (arg: the address written) */
+	union optval init;		/* the value before parsing */
+	int given;
+};
+
+struct parse {
+	struct poptOption *tab[2];	/* copies of the command's and the global table */
+	struct optref *ref;
+	size_t nref;
+};
+
+static void val_get(const struct poptOption *o, union optval *v)
 {
-	for (size_t i = 0; i < ncommands; i++)
-		printf("command\t%s\t%s\t%s\n", commands[i]->name, commands[i]->args,
-		       commands[i]->summary);
-	dump_options("global", vfc_global_options);
-	for (size_t i = 0; i < ncommands; i++)
-		dump_options(commands[i]->name, commands[i]->options);
+	switch (o->argInfo & POPT_ARG_MASK) {
+	case POPT_ARG_NONE: case POPT_ARG_VAL: case POPT_ARG_INT: v->i = *(int *)o->arg; break;
+	case POPT_ARG_DOUBLE: v->d = *(double *)o->arg; break;
+	case POPT_ARG_STRING: v->s = *(char **)o->arg; break;
+	case POPT_ARG_ARGV: v->v = *(char ***)o->arg; break;
+	default: break;
+	}
 }
 
-static void apply_globals(struct vfc_cli *cli)
+/* Free what popt allocated for o (a value other than the initial one); restore: put it back. */
+static void val_drop(const struct optref *r, bool restore)
 {
-	cli->out.format = g.json ? OUT_FMT_JSON : g.raw ? OUT_FMT_RAW : OUT_FMT_TABLE;
-	cli->out.noheadings = g.noheadings;
-	cli->out.columns = g.columns;
-	cli->verbose = g.verbose;
-	cli->quiet = g.quiet;
-	cli->list_columns = g.list_columns;
+	const struct poptOption *o = r->o;
+
+	switch (o->argInfo & POPT_ARG_MASK) {
+	case POPT_ARG_NONE: case POPT_ARG_VAL: case POPT_ARG_INT:
+		if (restore)
+			*(int *)o->arg = r->init.i;
+		break;
+	case POPT_ARG_DOUBLE:
+		if (restore)
+			*(double *)o->arg = r->init.d;
+		break;
+	case POPT_ARG_STRING:
+		if (*(char **)o->arg != r->init.s) {
+			free(*(char **)o->arg);
+			*(char **)o->arg = r->init.s;
+		}
+		break;
+	case POPT_ARG_ARGV:
+		if (*(char ***)o->arg != r->init.v) {
+			vfc_strv_free(*(char ***)o->arg);
+			*(char ***)o->arg = r->init.v;
+		}
+		break;
+	default:
+		break;
+	}
 }
 
-static int run_command(struct vfc_cli *cli, const struct vfc_cmd *cmd, int argc, const char **argv)
+static size_t count_options(const struct poptOption *o)
 {
-	/* exec: "--" ends vfioctl's words; the rest is the program's, never parsed here. */
-	if (cmd->takes_tail) {
-		for (int i = 1; i < argc; i++) {
-			if (strcmp(argv[i], "--"))
+	size_t n = 0;
+
+	for (; o && !opt_end(o); o++)
+		n += (o->argInfo & POPT_ARG_MASK) == POPT_ARG_INCLUDE_TABLE ? count_options(o->arg) : 1;
+	return n;
+}
+
+static void copy_options(struct parse *p, struct poptOption **dst, const struct poptOption *o,
+			 void *base)
+{
+	for (; o && !opt_end(o); o++) {
+		struct optref *r;
+
+		if ((o->argInfo & POPT_ARG_MASK) == POPT_ARG_INCLUDE_TABLE) {
+			copy_options(p, dst, o->arg, base);
+			continue;
+		}
+		**dst = *o;
+		if (base && o->arg)
+			(*dst)->arg = (char *)base + ((uintptr_t)o->arg - 1);
+		(*dst)->val = VAL_BASE + (int)p->nref;
+		r = &p->ref[p->nref++];
+		r->o = *dst;
+		r->given = 0;
+		if ((*dst)->arg)
+			val_get(*dst, &r->init);
+		(*dst)++;
+	}
+}
+
+/* Copy cmd (base: the command's struct, NULL for statics) and the globals (into g). */
+static int parse_tables(struct parse *p, const struct poptOption *cmd, void *base,
+			const struct poptOption *glob, struct vfc_gopts *g)
+{
+	size_t nc = count_options(cmd), ng = count_options(glob);
+	struct poptOption *d;
+
+	memset(p, 0, sizeof(*p));
+	p->tab[0] = calloc(nc + 1, sizeof(**p->tab));
+	p->tab[1] = calloc(ng + 1, sizeof(**p->tab));
+	p->ref = calloc(nc + ng + 1, sizeof(*p->ref));
+	if (!p->tab[0] || !p->tab[1] || !p->ref)
+		return -ENOMEM;
+	d = p->tab[0];
+	copy_options(p, &d, cmd, base);
+	d = p->tab[1];
+	copy_options(p, &d, glob, g);
+	return 0;
+}
+
+static struct optref *parse_ref(struct parse *p, int val)
+{
+	if (val < VAL_BASE || (size_t)(val - VAL_BASE) >= p->nref)
+		return NULL;
+	return &p->ref[val - VAL_BASE];
+}
+
+/* legacy: the options not in g (the command's statics) get their values back */
+static void parse_end(struct parse *p, const struct vfc_gopts *g, bool legacy)
+{
+	for (size_t i = 0; i < p->nref; i++) {
+		struct optref *r = &p->ref[i];
+		bool in_g = (const char *)r->o->arg >= (const char *)g &&
+			    (const char *)r->o->arg < (const char *)(g + 1);
+
+		if (r->o->arg)
+			val_drop(r, legacy && !in_g);
+	}
+	free(p->tab[0]);
+	free(p->tab[1]);
+	free(p->ref);
+}
+
+static struct optref *find_ref(struct parse *p, const char *name)
+{
+	for (size_t i = 0; i < p->nref; i++)
+		if (p->ref[i].o->longName && !strcmp(p->ref[i].o->longName, name))
+			return &p->ref[i];
+	return NULL;
+}
+
+/* The first group of ex with two members given: refused with one message. */
+static int check_exclusive(struct parse *p, const char *who, const struct vfc_exclusive *ex,
+			   const struct vfc_gopts *g, bool from_top)
+{
+	for (; ex && ex->opt[0]; ex++) {
+		const char *first = NULL;
+
+		for (size_t k = 0; k < VFC_ARRAY_SIZE(ex->opt) && ex->opt[k]; k++) {
+			struct optref *r = find_ref(p, ex->opt[k]);
+			bool given = r && r->given;
+
+			/* before the command name: `vfioctl -J list -r` combines them too */
+			if (r && from_top && !given && r->o->arg >= (void *)g &&
+			    r->o->arg < (void *)(g + 1) &&
+			    (r->o->argInfo & POPT_ARG_MASK) == POPT_ARG_NONE)
+				given = r->init.i != 0;
+			if (!given)
 				continue;
-			cli->tail = argv + i + 1;
-			cli->ntail = argc - i - 1;
-			argc = i;
-			break;
+			if (first)
+				return vfc_usage_error("%s: --%s and --%s cannot be combined", who,
+						       first, ex->opt[k]);
+			first = ex->opt[k];
 		}
 	}
-	struct poptOption table[] = {
-		{ NULL, 0, POPT_ARG_INCLUDE_TABLE, (void *)cmd->options, 0, "Command options:", NULL },
-		{ NULL, 0, POPT_ARG_INCLUDE_TABLE, (void *)vfc_global_options, 0, "Global options:",
-		  NULL },
-		POPT_TABLEEND
-	};
-	char name[64], other[160];
-	poptContext pc;
-	int rc;
+	return 0;
+}
 
-	snprintf(name, sizeof(name), "vfioctl %s", cmd->name);
-	snprintf(other, sizeof(other), "%s", cmd->args);
-	if (!cmd->options)
-		table[0] = table[1], table[1] = (struct poptOption)POPT_TABLEEND;
-	pc = poptGetContext(name, argc, argv, table, 0);
-	poptSetOtherOptionHelp(pc, other);
-	while ((rc = poptGetNextOpt(pc)) > 0)
-		;
-	if (rc < -1) {
-		rc = vfc_usage_error("%s: %s: %s", cmd->name, poptBadOption(pc, 0), poptStrerror(rc));
-		poptFreeContext(pc);
-		return rc;
+/* ---- capabilities ---- */
+
+/*
+ * What the commands not yet converted to the new form may use (a converted command declares
+ * its own next to its definition). Each is here for a reason:
+ */
+static const int legacy_caps[] = {
+	CAP_CHOWN,		/* bind --owner, apply owner=: chown /dev/vfio/N */
+	CAP_DAC_OVERRIDE,	/* sysfs writes and /dev/vfio opens by a non-root admin */
+	CAP_DAC_READ_SEARCH,	/* holders: other users' /proc/PID/fd */
+	CAP_SYS_PTRACE,		/* holders: the same, past the ptrace access check */
+	CAP_SETUID,		/* exec --user */
+	CAP_SETGID,		/* exec --user (and its supplementary groups) */
+	CAP_SETPCAP,		/* exec --user and the drops below clear the bounding set */
+	CAP_IPC_LOCK,		/* pinning past RLIMIT_MEMLOCK (type1, iommufd accounting) */
+	CAP_SYS_RESOURCE,	/* iommufd: IOMMU_OPTION_RLIMIT_MODE per process (domain, exec) */
+	CAP_SYS_RAWIO,		/* opening a no-IOMMU group */
+	CAP_SYS_ADMIN,		/* PCI config space past 64 bytes: FLR, ACS, PM capabilities */
+};
+
+static void caps_add(int *v, size_t *n, size_t max, const int *add, size_t nadd)
+{
+	for (size_t i = 0; i < nadd; i++) {
+		size_t k = 0;
+
+		while (k < *n && v[k] != add[i])
+			k++;
+		if (k == *n && *n < max)
+			v[(*n)++] = add[i];
 	}
-	if (g.help) {
-		poptPrintHelp(pc, stdout, 0);
-		poptFreeContext(pc);
-		return VFC_EXIT_OK;
+}
+
+static void cmd_caps(const struct vfc_cmd *cmd, int *v, size_t *n, size_t max)
+{
+	if (cmd->caps_all) {
+		for (size_t i = 0; i < ncommands; i++)
+			if (!commands[i]->caps_all)
+				cmd_caps(commands[i], v, n, max);
+	} else if (cmd->main) {
+		caps_add(v, n, max, cmd->caps, cmd->ncaps);
+	} else {
+		caps_add(v, n, max, legacy_caps, VFC_ARRAY_SIZE(legacy_caps));
 	}
-	apply_globals(cli);
-	rc = vfc_ctx_init(&cli->ctx, g.sysroot);
-	if (!rc && g.sysroot) {
+}
+
+/* ---- the dispatcher ---- */
+
+static void trace_line(void *data, const char *line)
+{
+	(void)data;
+	vfc_msg("trace", "%s", line);
+}
+
+/* Commands that replace the process (exec) run in a child when a batch runs them. */
+static int run_in_child(const struct vfc_cmd *cmd, struct vfc_cli *c, poptContext pc, void *opts,
+			int n, const char **args)
+{
+	int status;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		vfc_error(cmd->name, -errno, "cannot fork");
+		return VFC_EXIT_FAILED;
+	}
+	if (pid == 0) {
+		int rc = cmd->main ? cmd->main(c, opts, n, args) : cmd->run(c, pc, n, args);
+
+		fflush(NULL);
+		_exit(rc);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR) {
+			vfc_error(cmd->name, -errno, "cannot wait for the child");
+			return VFC_EXIT_FAILED;
+		}
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* The call's global options into its cli: from argv they are the options; a line's add up. */
+static int apply_globals(struct vfc_cli *c, const struct vfc_gopts *g, enum vfc_from from)
+{
+	if (from == VFC_FROM_LINE) {
+		if (g->json)
+			c->out.format = OUT_FMT_JSON;
+		else if (g->raw)
+			c->out.format = OUT_FMT_RAW;
+		c->out.noheadings |= g->noheadings;
+		if (g->columns)
+			c->out.columns = g->columns;
+		c->verbose += g->verbose;
+		c->quiet |= g->quiet;
+		c->list_columns |= g->list_columns;
+		return 0;
+	}
+	c->out.format = g->json ? OUT_FMT_JSON : g->raw ? OUT_FMT_RAW : OUT_FMT_TABLE;
+	c->out.noheadings = g->noheadings;
+	c->out.columns = g->columns;
+	c->verbose = g->verbose;
+	c->quiet = g->quiet;
+	c->list_columns = g->list_columns;
+
+	int rc = vfc_ctx_init(&c->ctx, g->sysroot);
+
+	if (!rc && g->sysroot) {
 		struct stat st;
 
 		/* A mistyped fixture path must not look like a host with nothing in it. */
-		if (stat(g.sysroot, &st))
+		if (stat(g->sysroot, &st))
 			rc = -errno;
 		else if (!S_ISDIR(st.st_mode))
 			rc = -ENOTDIR;
 	}
 	if (rc) {
-		vfc_err(g.sysroot, rc, "bad --sysroot");
-		poptFreeContext(pc);
+		vfc_error(g->sysroot, rc, "bad --sysroot");
 		return VFC_EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* --list-columns and -o, from the schemas the command declares. */
+static int columns_answer(const struct vfc_cmd *cmd, const struct vfc_cli *c, const void *opts,
+			  bool *done)
+{
+	const struct out_schema *const *s = cmd->schemas_for ? cmd->schemas_for(opts) : cmd->schemas;
+	const char *bad = NULL;
+	size_t len = 0;
+
+	*done = false;
+	if (!s || !s[0])
+		return 0;
+	if (c->list_columns) {
+		out_list_columns(s[0], stdout);
+		*done = true;
+		return VFC_EXIT_OK;
+	}
+	for (size_t i = 0; s[i]; i++)
+		if (!out_columns_check(s[i], c->out.columns, &bad, &len))
+			return 0;
+	return vfc_usage_error("unknown column '%.*s' (see --list-columns)", (int)len, bad);
+}
+
+int vfc_dispatch(struct vfc_cli *cli, const struct vfc_cmd *cmd, enum vfc_from from,
+		 const struct vfc_gopts *top, int argc, const char **argv)
+{
+	max_align_t obuf[64];	/* the command's option struct */
+	void *opts = cmd->main ? obuf : NULL;
+	struct vfc_gopts g = { 0 };
+	struct vfc_cli c = *cli;
+	struct parse p;
+	poptContext pc = NULL;
+	int rc, verbose, old_quiet = msg_quiet;
+	bool traced = false, done;
+
+	if (top && from == VFC_FROM_ARGV)
+		g = *top;
+	verbose = g.verbose;
+	if (cmd->opts_size > sizeof(obuf)) {
+		vfc_error(cmd->name, -E2BIG, "internal error: the option struct is too large");
+		return VFC_EXIT_FAILED;
+	}
+	if (cmd->main) {
+		if (cmd->opts_init)
+			memcpy(obuf, cmd->opts_init, cmd->opts_size);
+		else
+			memset(obuf, 0, cmd->opts_size);
+	}
+	c.tail = NULL;
+	c.ntail = 0;
+	/* exec: "--" ends vfioctl's words; the rest is the program's, never parsed here. */
+	if (cmd->takes_tail) {
+		for (int i = 1; i < argc; i++) {
+			if (strcmp(argv[i], "--"))
+				continue;
+			c.tail = argv + i + 1;
+			c.ntail = argc - i - 1;
+			argc = i;
+			break;
+		}
+	}
+	if (parse_tables(&p, cmd->options, opts, from == VFC_FROM_ARGV ? vfc_global_options
+								    : vfc_line_options, &g)) {
+		parse_end(&p, &g, !cmd->main);
+		vfc_error(cmd->name, -ENOMEM, "cannot parse the options");
+		return VFC_EXIT_FAILED;
+	}
+	struct poptOption table[] = {
+		{ NULL, 0, POPT_ARG_INCLUDE_TABLE, p.tab[0], 0, "Command options:", NULL },
+		{ NULL, 0, POPT_ARG_INCLUDE_TABLE, p.tab[1], 0,
+		  from == VFC_FROM_ARGV ? "Global options:" : "Output options:", NULL },
+		POPT_TABLEEND
+	};
+	if (opt_end(p.tab[0]))
+		table[0] = table[1], table[1] = (struct poptOption)POPT_TABLEEND;
+	pc = poptGetContext(argv[0], argc, argv, table, 0);
+	poptSetOtherOptionHelp(pc, cmd->args);
+	while ((rc = poptGetNextOpt(pc)) > 0) {
+		struct optref *r = parse_ref(&p, rc);
+
+		if (!r)
+			continue;
+		r->given++;
+		if (r->o->arg == (void *)&g.verbose)
+			verbose++;	/* -v counts: -vv traces */
+	}
+	if (rc < -1) {
+		rc = vfc_usage_error("%s: %s: %s", cmd->name, poptBadOption(pc, 0), poptStrerror(rc));
+		goto out;
+	}
+	if (g.help) {
+		poptPrintHelp(pc, stdout, 0);
+		fflush(stdout);
+		rc = VFC_EXIT_OK;
+		goto out;
+	}
+	g.verbose = verbose;
+	if ((rc = check_exclusive(&p, cmd->name, global_exclusive, &g, top != NULL)) ||
+	    (rc = check_exclusive(&p, cmd->name, cmd->exclusive, &g, top != NULL)))
+		goto out;
+	if ((rc = apply_globals(&c, &g, from)))
+		goto out;
+	if (cmd->main) {
+		rc = columns_answer(cmd, &c, opts, &done);
+		if (rc || done)
+			goto out;
+	}
+	if (from == VFC_FROM_ARGV) {
+		int keep[64];
+		size_t nkeep = 0;
+
+		/*
+		 * Least privilege from the start: only what this command can use stays (the
+		 * bounding set is left alone, so a program exec runs as root is as root expects).
+		 * Long-running commands drop further once set up. A failure here leaves the
+		 * process as it was, which every command copes with.
+		 */
+		cmd_caps(cmd, keep, &nkeep, VFC_ARRAY_SIZE(keep));
+		(void)vfc_caps_keep(keep, nkeep, false);
 	}
 	{
 		const char **rest = poptGetArgs(pc);
@@ -319,89 +661,174 @@ static int run_command(struct vfc_cli *cli, const struct vfc_cmd *cmd, int argc,
 
 		while (rest && rest[n])
 			n++;
-		/*
-		 * Least privilege from the start: only what some command can use stays (the
-		 * bounding set is left alone, so a program exec runs as root is as root expects).
-		 * Long-running commands drop further once set up. A failure here leaves the
-		 * process as it was, which every command copes with.
-		 */
-		(void)vfc_caps_keep(vfc_caps_used, vfc_caps_nused, false);
-		rc = cmd->run(cli, pc, n, rest);
+		msg_quiet = c.quiet;
+		if (c.verbose >= 2 && !vfc_tracing()) {
+			vfc_trace_hook(trace_line, NULL);
+			traced = true;
+		}
+		if (cmd->run_session)
+			rc = cmd->run_session(&c, c.session, n, rest);
+		else if (from == VFC_FROM_LINE && cmd->takes_tail)
+			rc = run_in_child(cmd, &c, pc, opts, n, rest);
+		else if (cmd->main)
+			rc = cmd->main(&c, opts, n, rest);
+		else
+			rc = cmd->run(&c, pc, n, rest);
+		if (traced)
+			vfc_trace_hook(NULL, NULL);
+		msg_quiet = old_quiet;
 	}
+out:
 	poptFreeContext(pc);
+	parse_end(&p, &g, !cmd->main);
 	return rc;
+}
+
+/* ---- help and the command table ---- */
+
+static void usage_option(const struct poptOption *o, void *data)
+{
+	FILE *f = data;
+	char head[64];
+	unsigned type = o->argInfo & POPT_ARG_MASK;
+	bool flag = type == POPT_ARG_NONE || type == POPT_ARG_VAL;
+
+	if (!o->longName || (o->argInfo & POPT_ARGFLAG_DOC_HIDDEN))
+		return;
+	snprintf(head, sizeof(head), "%c%c%s --%s%s%s", o->shortName ? '-' : ' ',
+		 o->shortName ? o->shortName : ' ', o->shortName ? "," : " ", o->longName,
+		 flag ? "" : " ", flag ? "" : o->argDescrip ? o->argDescrip : "ARG");
+	fprintf(f, "  %-20s %s\n", head, o->descrip ? o->descrip : "");
+}
+
+static void usage(FILE *f)
+{
+	fputs("Usage: vfioctl [OPTIONS] COMMAND [ARGS]\n\n"
+	      "Discover, bind and exercise Linux VFIO devices, IOMMU groups and DMA domains.\n\n"
+	      "Commands:\n", f);
+	for (size_t i = 0; i < ncommands; i++) {
+		fprintf(f, "  %-8s %-34s %s\n", commands[i]->name, commands[i]->args,
+			commands[i]->summary);
+		for (const struct vfc_subcmd *s = commands[i]->subcommands; s && s->name; s++) {
+			char words[64];
+
+			snprintf(words, sizeof(words), "%s %s", commands[i]->name, s->name);
+			fprintf(f, "  %-8s %-34s %s\n", "", words, s->summary);
+		}
+	}
+	fputs("\nTARGET: a PCI address (0000:01:00.0 or 01:00.0), a group (12 or group:12),\n"
+	      "        or vendor:device ids (10de:2204).\n\n"
+	      "Options:\n", f);
+	vfc_options_walk(vfc_global_options, usage_option, f);
+	fputs("\nCOMMAND --help: the command's options.\n\n"
+	      "Exit status: 0 ok, 1 failed, 2 usage, 3 no such device or group, 4 permission,\n"
+	      "5 busy, 6 unsupported, 7 some targets failed, 8 not viable or problems found.\n"
+	      "See vfioctl(8).\n", f);
+}
+
+static void dump_option(const struct poptOption *o, void *data)
+{
+	const char *owner = data;
+	unsigned type = o->argInfo & POPT_ARG_MASK;
+
+	if (!o->longName || (o->argInfo & POPT_ARGFLAG_DOC_HIDDEN))
+		return;
+	printf("option\t%s\t--%s\t%s%c\t%s\t%s\n", owner, o->longName, o->shortName ? "-" : "",
+	       o->shortName ? o->shortName : '-',
+	       type == POPT_ARG_NONE || type == POPT_ARG_VAL ? "-"
+	       : o->argDescrip ? o->argDescrip : "ARG",
+	       o->descrip ? o->descrip : "");
+}
+
+/*
+ * --dump-commands: tab-separated records, one per line, for generators:
+ *	command	NAME	ARGS	SUMMARY
+ *	subcommand	COMMAND	NAME	ARGS	SUMMARY	(a verb of COMMAND: bench map)
+ *	option	OWNER	--LONG	-S|--	ARG|-	DESCRIPTION	(OWNER is a command or "global")
+ */
+static void dump_commands(void)
+{
+	for (size_t i = 0; i < ncommands; i++)
+		printf("command\t%s\t%s\t%s\n", commands[i]->name, commands[i]->args,
+		       commands[i]->summary);
+	for (size_t i = 0; i < ncommands; i++)
+		for (const struct vfc_subcmd *v = commands[i]->subcommands; v && v->name; v++)
+			printf("subcommand\t%s\t%s\t%s\t%s\n", commands[i]->name, v->name, v->args,
+			       v->summary);
+	vfc_options_walk(vfc_global_options, dump_option, (void *)"global");
+	for (size_t i = 0; i < ncommands; i++)
+		vfc_options_walk(commands[i]->options, dump_option, (void *)commands[i]->name);
 }
 
 int main(int argc, const char **argv)
 {
 	struct vfc_cli cli = { 0 };
+	struct vfc_gopts top = { 0 };
 	const struct vfc_cmd *cmd;
 	const char **rest;
+	struct parse p;
 	poptContext pc;
-	int rc, n = 0;
+	int rc, n = 0, nverbose = 0;
 
 	setlocale(LC_ALL, "");
-	if (load_commands()) {
-		vfc_err(NULL, -ENOMEM, "cannot start");
+	if (load_commands() || parse_tables(&p, NULL, NULL, vfc_global_options, &top)) {
+		vfc_error(NULL, -ENOMEM, "cannot start");
 		return VFC_EXIT_FAILED;
 	}
 	cli.ids_path = getenv("VFIOCTL_PCI_IDS");
 	/* POSIXMEHARDER: global options end at the command name; the command parses the rest. */
-	pc = poptGetContext("vfioctl", argc, argv, vfc_global_options, POPT_CONTEXT_POSIXMEHARDER);
+	pc = poptGetContext("vfioctl", argc, argv, p.tab[1], POPT_CONTEXT_POSIXMEHARDER);
 	while ((rc = poptGetNextOpt(pc)) > 0)
-		;
+		if (parse_ref(&p, rc) && parse_ref(&p, rc)->o->arg == (void *)&top.verbose)
+			nverbose++;	/* -v counts: -vv traces */
+	top.verbose = nverbose;
 	if (rc < -1) {
 		rc = vfc_usage_error("%s: %s", poptBadOption(pc, 0), poptStrerror(rc));
-		poptFreeContext(pc);
-		return rc;
+		goto out;
 	}
 	rest = poptGetArgs(pc);
 	while (rest && rest[n])
 		n++;
-	if (g.dump) {
+	if (top.dump) {
 		dump_commands();
-		poptFreeContext(pc);
-		free(commands);
-		return VFC_EXIT_OK;
+		rc = VFC_EXIT_OK;
+		goto out;
 	}
-	if (g.version) {
+	if (top.version) {
 		printf("vfioctl %s\n", VFIOCTL_VERSION);
-		poptFreeContext(pc);
-		return VFC_EXIT_OK;
+		rc = VFC_EXIT_OK;
+		goto out;
 	}
 	if (n == 0) {
-		poptFreeContext(pc);
-		if (g.help) {
-			usage(stdout);
-			return VFC_EXIT_OK;
-		}
-		usage(stderr);
-		return VFC_EXIT_USAGE;
+		usage(top.help ? stdout : stderr);
+		rc = top.help ? VFC_EXIT_OK : VFC_EXIT_USAGE;
+		goto out;
 	}
-	cmd = find_command(rest[0]);
+	cmd = vfc_command_find(rest[0]);
 	if (!cmd) {
 		rc = vfc_usage_error("%s: unknown command", rest[0]);
-		poptFreeContext(pc);
-		return rc;
+		goto out;
 	}
 	/* The command sees argv[0] = its name and everything after it. */
 	{
 		const char **sub = calloc((size_t)n + 1, sizeof(*sub));
-
-		if (!sub) {
-			vfc_err(NULL, -ENOMEM, "cannot start");
-			poptFreeContext(pc);
-			return VFC_EXIT_FAILED;
-		}
 		char argv0[64];
 
+		if (!sub) {
+			vfc_error(NULL, -ENOMEM, "cannot start");
+			rc = VFC_EXIT_FAILED;
+			goto out;
+		}
 		/* popt's help names the program by argv[0]: "vfioctl list". */
 		snprintf(argv0, sizeof(argv0), "vfioctl %s", cmd->name);
 		memcpy(sub, rest, (size_t)n * sizeof(*sub));
 		sub[0] = argv0;
-		rc = run_command(&cli, cmd, n, sub);
+		rc = vfc_dispatch(&cli, cmd, VFC_FROM_ARGV, &top, n, sub);
 		free(sub);
 	}
+out:
 	poptFreeContext(pc);
+	parse_end(&p, &top, false);
+	free(commands);
 	return rc;
 }

@@ -5,6 +5,7 @@
 
 #include <popt.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "core/sysroot.h"
 #include "out/out.h"
@@ -22,16 +23,49 @@ enum vfc_exit {
 	VFC_EXIT_PROBLEMS = 8,		/* not viable / check found problems */
 };
 
+struct vfc_session;
+
+/*
+ * The global (output) options of one call, parsed on the stack like a command's own. A batch
+ * line parses its own set (without --sysroot, --version and --dump-commands) and takes the
+ * batch's values for what it does not give.
+ */
+struct vfc_gopts {
+	int json, raw, noheadings, list_columns, verbose, quiet, help, version, dump;
+	char *columns, *sysroot;
+};
+
 struct vfc_cli {
 	struct vfc_ctx ctx;
 	struct out_opts out;
-	int verbose;
+	int verbose;			/* -v: 1, -vv: 2 (trace every ioctl and sysfs write) */
 	int quiet;
 	int list_columns;
 	const char *ids_path;		/* pci.ids override (VFIOCTL_PCI_IDS) */
 	const char **tail;		/* after "--" for commands with takes_tail (exec) */
 	int ntail;
+	struct vfc_session *session;	/* a batch's named domains (NULL outside a batch) */
 };
+
+/* Options that cannot be combined: up to four long names; a list ends with { { NULL } }. */
+struct vfc_exclusive {
+	const char *opt[4];
+};
+
+/* The words after a command that name a verb of it: `bench map`, `domain create` in a batch. */
+struct vfc_subcmd {
+	const char *name;
+	const char *args;
+	const char *summary;
+};
+
+/*
+ * An option of a new-form command stores into the command's option struct: the popt table's
+ * arg is the field's offset (plus one, so that the first field is not NULL), which the dispatcher turns into the address in the struct it
+ * parses into (on its stack, fresh for every call):
+ *	{ "devices", 'd', POPT_ARG_NONE, VFC_OPT(struct list_opts, devices), 0, "...", NULL },
+ */
+#define VFC_OPT(type, field) ((void *)(offsetof(type, field) + 1))	/* + 1: never NULL */
 
 struct vfc_cmd {
 	const char *name;
@@ -40,9 +74,58 @@ struct vfc_cmd {
 	const char *summary;
 	const struct poptOption *options;	/* the command's own; globals are added */
 	bool takes_tail;		/* everything after the first "--" is cli->tail, unparsed */
+	const struct vfc_exclusive *exclusive;	/* refused together (the globals' are added) */
+	const struct vfc_subcmd *subcommands;	/* ends with { NULL }; completion and help */
+
+	/*
+	 * The new form: options parsed into a struct of opts_size bytes, starting from
+	 * opts_init (NULL: zeros); the strings popt allocated are freed after main returns.
+	 * schemas (NULL-terminated) are the column schemas: --list-columns prints the first,
+	 * -o is valid when one of them accepts it; schemas_for, when set, picks them from the
+	 * parsed options (list --devices). caps: the capabilities main needs (caps_all: every
+	 * command's, for batch); the rest are dropped before main runs.
+	 */
+	size_t opts_size;
+	const void *opts_init;
+	const struct out_schema *const *schemas;
+	const struct out_schema *const *(*schemas_for)(const void *opts);
+	const int *caps;
+	size_t ncaps;
+	bool caps_all;
 	/* argv: the arguments after the command name and its options (argc of them) */
+	int (*main)(struct vfc_cli *cli, void *opts, int argc, const char **argv);
+
+	/*
+	 * The legacy form (until converted): options in file statics, saved before and
+	 * restored after each call; the capabilities of legacy_caps in vfioctl.c.
+	 */
 	int (*run)(struct vfc_cli *cli, poptContext pc, int argc, const char **argv);
+	/* a batch session verb (cmd/domain.h), run over the session's named domains */
+	int (*run_session)(struct vfc_cli *cli, struct vfc_session *s, int argc, const char **argv);
 };
+
+/* Where a call comes from: the process's argv, or a line of a batch or the prompt. */
+enum vfc_from { VFC_FROM_ARGV, VFC_FROM_LINE };
+
+/*
+ * The one dispatcher: parse the command's and the global options of one call, refuse the
+ * exclusive ones, answer --help and --list-columns, check -o, keep the command's capabilities
+ * (FROM_ARGV), run it. argv[0] is the name popt shows ("vfioctl list"); argv[1..] the words
+ * after the command's name. top: the global options given before the command name (FROM_ARGV),
+ * or NULL. A takes_tail command run from a line runs in a child (it replaces the process).
+ * Returns the exit code.
+ */
+int vfc_dispatch(struct vfc_cli *cli, const struct vfc_cmd *cmd, enum vfc_from from,
+		 const struct vfc_gopts *top, int argc, const char **argv);
+/* The commands, in --help order; lookup by exact name (NULL: none). */
+const struct vfc_cmd *const *vfc_commands(size_t *n);
+const struct vfc_cmd *vfc_command_find(const char *name);
+/* Every option of a popt table (includes followed), for completion: fn(option, data). */
+void vfc_options_walk(const struct poptOption *o, void (*fn)(const struct poptOption *, void *),
+		      void *data);
+
+/* The global options a batch line may give (output and verbosity). */
+extern const struct poptOption vfc_line_options[];
 
 extern const struct poptOption vfc_global_options[];
 
@@ -64,8 +147,13 @@ void vfc_msg_where(const char *where);
 /* "vfioctl: SUBJECT: MESSAGE" on stderr: information (-v output, summaries). */
 void vfc_msg(const char *subject, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* "vfioctl: SUBJECT: MESSAGE[: strerror(-err)]" on one line. err 0: no strerror. */
-void vfc_err(const char *subject, int err, const char *fmt, ...)
+void vfc_error(const char *subject, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/*
+ * The old name, which was also the core's struct vfc_err: kept as a function-like macro (it
+ * never touches the struct tag) for the files not yet converted; new code says vfc_error.
+ */
+#define vfc_err(...) vfc_error(__VA_ARGS__)
 void vfc_warn(const char *subject, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* A usage error: message plus "Try 'vfioctl --help'"; returns VFC_EXIT_USAGE. */
 int vfc_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

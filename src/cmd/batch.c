@@ -16,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/wait.h>
 #ifdef VFC_HAVE_LIBEDIT
 #include <histedit.h>
 #endif
@@ -26,38 +25,13 @@
 #include "core/split.h"
 #include "vfioctl.h"
 
-/* The command table, filled by the linker from every VFC_COMMAND() (see vfioctl.c). */
-extern const struct vfc_cmd *const __start_vfc_cmds[];
-extern const struct vfc_cmd *const __stop_vfc_cmds[];
-
-static int force;
-
-static const struct poptOption batch_options[] = {
-	{ "force", 'f', POPT_ARG_NONE, &force, 0,
-	  "go on after a failing line (the exit status is still the first failure's)", NULL },
-	POPT_TABLEEND
+struct batch_opts {
+	int force;
 };
 
-/*
- * Output options a line may give after its command, as on the command line; the batch's own
- * global options are every line's defaults. --sysroot is the batch's alone.
- */
-static struct {
-	int json, raw, noheadings, list_columns, verbose, quiet, help;
-	char *columns;
-} lo;
-
-static const struct poptOption line_options[] = {
-	{ "json", 'J', POPT_ARG_NONE, &lo.json, 0, "JSON output (one line per document in a batch)",
-	  NULL },
-	{ "output", 'o', POPT_ARG_STRING, &lo.columns, 0, "columns to show", "COLS" },
-	{ "noheadings", 'n', POPT_ARG_NONE, &lo.noheadings, 0, "no table headings", NULL },
-	{ "raw", 'r', POPT_ARG_NONE, &lo.raw, 0, "raw output", NULL },
-	{ "list-columns", 0, POPT_ARG_NONE, &lo.list_columns, 0, "list the command's columns",
-	  NULL },
-	{ "verbose", 'v', POPT_ARG_NONE, &lo.verbose, 0, "say more", NULL },
-	{ "quiet", 'q', POPT_ARG_NONE, &lo.quiet, 0, "say less", NULL },
-	{ "help", 'h', POPT_ARG_NONE, &lo.help, 0, "show the command's options", NULL },
+static const struct poptOption batch_options[] = {
+	{ "force", 'f', POPT_ARG_NONE, VFC_OPT(struct batch_opts, force), 0,
+	  "go on after a failing line (the exit status is still the first failure's)", NULL },
 	POPT_TABLEEND
 };
 
@@ -67,8 +41,11 @@ struct batch {
 	const char *source;		/* FILE as given, "stdin", or NULL (interactive) */
 	unsigned long line;		/* first line of the command being run */
 	bool interactive;
+	bool force;			/* --force: go on after a failing line */
 	int first_fail;			/* exit status of the first failing line */
 	int last;			/* exit status of the last line (the shell's) */
+	struct vfc_cmd *verbs;		/* vfc_domain_verbs as records the dispatcher runs */
+	char (*verb_names)[64];		/* their names: "domain create", "map" */
 };
 
 /* ---- signals: stop reading, tear the domains down, exit 128 + signal ---- */
@@ -105,96 +82,7 @@ static void signals_restore(const struct sigaction *old)
  * in the file it came from: "vfioctl: FILE:LINE: SUBJECT: ...".
  */
 
-/* ---- option state: every line starts from the options' initial values ---- */
-
-/*
- * popt writes option values into the commands' static variables and never resets them, so
- * `domain 12 --verify` on one line would leave --verify set for the next. The values before
- * the first line are saved; after each line popt's strings are freed and the values restored.
- */
-struct saved_opt {
-	const struct poptOption *o;
-	union {
-		int i;
-		double d;
-		char *s;
-		char **v;
-	} val;
-};
-
-struct saved_opts {
-	struct saved_opt *v;
-	size_t n;
-};
-
-static int opts_save(struct saved_opts *sv, const struct poptOption *o)
-{
-	for (; o && (o->longName || o->shortName || o->argInfo); o++) {
-		unsigned type = o->argInfo & POPT_ARG_MASK;
-		struct saved_opt *nv;
-
-		if (type == POPT_ARG_INCLUDE_TABLE) {
-			if (opts_save(sv, o->arg))
-				return -ENOMEM;
-			continue;
-		}
-		if (!o->arg)
-			continue;
-		nv = reallocarray(sv->v, sv->n + 1, sizeof(*nv));
-		if (!nv)
-			return -ENOMEM;
-		sv->v = nv;
-		nv = &sv->v[sv->n++];
-		nv->o = o;
-		switch (type) {
-		case POPT_ARG_NONE: case POPT_ARG_VAL: case POPT_ARG_INT:
-			nv->val.i = *(int *)o->arg;
-			break;
-		case POPT_ARG_DOUBLE: nv->val.d = *(double *)o->arg; break;
-		case POPT_ARG_STRING: nv->val.s = *(char **)o->arg; break;
-		case POPT_ARG_ARGV: nv->val.v = *(char ***)o->arg; break;
-		default: sv->n--; break;	/* no command uses other kinds */
-		}
-	}
-	return 0;
-}
-
-static void opts_restore(struct saved_opts *sv)
-{
-	for (size_t i = 0; i < sv->n; i++) {
-		const struct poptOption *o = sv->v[i].o;
-
-		switch (o->argInfo & POPT_ARG_MASK) {
-		case POPT_ARG_NONE: case POPT_ARG_VAL: case POPT_ARG_INT:
-			*(int *)o->arg = sv->v[i].val.i;
-			break;
-		case POPT_ARG_DOUBLE: *(double *)o->arg = sv->v[i].val.d; break;
-		case POPT_ARG_STRING:
-			if (*(char **)o->arg != sv->v[i].val.s)
-				free(*(char **)o->arg);	/* popt's copy of the argument */
-			*(char **)o->arg = sv->v[i].val.s;
-			break;
-		case POPT_ARG_ARGV:
-			if (*(char ***)o->arg != sv->v[i].val.v)
-				vfc_strv_free(*(char ***)o->arg);
-			*(char ***)o->arg = sv->v[i].val.v;
-			break;
-		}
-	}
-	free(sv->v);
-	sv->v = NULL;
-	sv->n = 0;
-}
-
 /* ---- what a line can name ---- */
-
-static const struct vfc_cmd *find_command(const char *name)
-{
-	for (const struct vfc_cmd *const *c = __start_vfc_cmds; c < __stop_vfc_cmds; c++)
-		if (!strcmp((*c)->name, name))
-			return *c;
-	return NULL;
-}
 
 /* A verb over named domains: `domain create`, `map`, or `show NAME` when NAME is a name. */
 static const struct vfc_session_verb *find_verb(int argc, char **words, int *skip)
@@ -219,9 +107,13 @@ static const struct vfc_session_verb *find_verb(int argc, char **words, int *ski
 static void help(void)
 {
 	printf("Commands, one per line, as on the command line (without 'vfioctl'):\n");
-	for (const struct vfc_cmd *const *c = __start_vfc_cmds; c < __stop_vfc_cmds; c++)
-		if (strcmp((*c)->name, "batch"))
-			printf("  %-16s %s\n", (*c)->name, (*c)->summary);
+	const struct vfc_cmd *const *cmds;
+	size_t ncmds;
+
+	cmds = vfc_commands(&ncmds);
+	for (size_t i = 0; i < ncmds; i++)
+		if (strcmp(cmds[i]->name, "batch"))
+			printf("  %-16s %s\n", cmds[i]->name, cmds[i]->summary);
 	printf("\nNamed domains (they live until destroyed or the session ends):\n");
 	for (const struct vfc_session_verb *v = vfc_domain_verbs; v->name; v++) {
 		char words[64];
@@ -238,127 +130,64 @@ static void help(void)
 
 /* ---- running one line ---- */
 
-/* Commands that replace the process (exec) run in a child, so that the batch goes on. */
-static int run_in_child(const struct vfc_cmd *cmd, struct vfc_cli *lc, poptContext pc, int n,
-			const char **args)
+/* The verbs as command records: the dispatcher parses their options like any command's. */
+static int verbs_load(struct batch *b)
 {
-	int status;
-	pid_t pid;
+	size_t n = 0;
 
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		vfc_err(cmd->name, -errno, "cannot fork");
-		return VFC_EXIT_FAILED;
-	}
-	if (pid == 0) {
-		int rc = cmd->run(lc, pc, n, args);
+	while (vfc_domain_verbs[n].name)
+		n++;
+	b->verbs = calloc(n + 1, sizeof(*b->verbs));
+	b->verb_names = calloc(n + 1, sizeof(*b->verb_names));
+	if (!b->verbs || !b->verb_names)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		const struct vfc_session_verb *v = &vfc_domain_verbs[i];
 
-		fflush(NULL);
-		_exit(rc);
+		snprintf(b->verb_names[i], sizeof(b->verb_names[i]), "%s%s%s", v->name,
+			 v->sub ? " " : "", v->sub ? v->sub : "");
+		b->verbs[i] = (struct vfc_cmd){
+			.name = b->verb_names[i],
+			.args = v->args,
+			.summary = v->summary,
+			.options = v->options,
+			.takes_tail = v->takes_tail,
+			.run_session = v->run,
+		};
 	}
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR) {
-			vfc_err(cmd->name, -errno, "cannot wait for the child");
-			return VFC_EXIT_FAILED;
-		}
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	return 0;
 }
 
 static int run_words(struct batch *b, int argc, char **words)
 {
 	const struct vfc_session_verb *verb;
-	const struct vfc_cmd *cmd = NULL;
-	const struct poptOption *opts;
-	struct saved_opts saved = { 0 };
+	const struct vfc_cmd *cmd;
 	struct vfc_cli lc = *b->cli;
-	const char **argv, **rest;
-	char name[64];
-	poptContext pc;
-	int skip = 1, n = 0, rc, pargc;
+	const char **argv;
+	char name[80];
+	int skip = 1, rc, pargc = 1;
 
 	verb = find_verb(argc, words, &skip);
-	if (!verb) {
-		cmd = find_command(words[0]);
+	if (verb) {
+		cmd = &b->verbs[verb - vfc_domain_verbs];
+	} else {
+		cmd = vfc_command_find(words[0]);
 		if (!cmd)
 			return vfc_usage_error("%s: unknown command (help lists them)", words[0]);
 		if (!strcmp(cmd->name, "batch"))
 			return vfc_usage_error("batch: not inside a batch");
 	}
-	opts = verb ? verb->options : cmd->options;
-	snprintf(name, sizeof(name), "vfioctl %s%s%s", words[0], skip > 1 ? " " : "",
-		 skip > 1 ? words[1] : "");
-	/* popt wants argv[0] = the program; "--" ends the words of exec (the program's follow) */
+	/* popt wants argv[0] = the program */
+	snprintf(name, sizeof(name), "vfioctl %s", cmd->name);
 	argv = calloc((size_t)argc + 2, sizeof(*argv));
 	if (!argv)
 		return VFC_EXIT_FAILED;
 	argv[0] = name;
-	pargc = 1;
-	lc.tail = NULL;
-	lc.ntail = 0;
-	for (int i = skip; i < argc; i++) {
-		if ((verb ? verb->takes_tail : cmd->takes_tail) && !strcmp(words[i], "--")) {
-			lc.tail = (const char **)words + i + 1;
-			lc.ntail = argc - i - 1;
-			break;
-		}
+	for (int i = skip; i < argc; i++)
 		argv[pargc++] = words[i];
-	}
-	struct poptOption table[] = {
-		{ NULL, 0, POPT_ARG_INCLUDE_TABLE, (void *)opts, 0, "Command options:", NULL },
-		{ NULL, 0, POPT_ARG_INCLUDE_TABLE, (void *)line_options, 0, "Output options:",
-		  NULL },
-		POPT_TABLEEND
-	};
-	if (!opts)
-		table[0] = table[1], table[1] = (struct poptOption)POPT_TABLEEND;
-	if (opts_save(&saved, table)) {
-		free(argv);
-		opts_restore(&saved);
-		return VFC_EXIT_FAILED;
-	}
-	pc = poptGetContext(name, pargc, argv, table, 0);
-	if (verb)
-		poptSetOtherOptionHelp(pc, verb->args);
-	else
-		poptSetOtherOptionHelp(pc, cmd->args);
-	while ((rc = poptGetNextOpt(pc)) > 0)
-		;
-	if (rc < -1) {
-		rc = vfc_usage_error("%s: %s: %s", name + 8, poptBadOption(pc, 0),
-				     poptStrerror(rc));
-		goto out;
-	}
-	if (lo.help) {
-		poptPrintHelp(pc, stdout, 0);
-		fflush(stdout);
-		rc = VFC_EXIT_OK;
-		goto out;
-	}
-	if (lo.json)
-		lc.out.format = OUT_FMT_JSON;
-	else if (lo.raw)
-		lc.out.format = OUT_FMT_RAW;
-	lc.out.noheadings |= lo.noheadings;
-	if (lo.columns)
-		lc.out.columns = lo.columns;
-	lc.verbose |= lo.verbose;
-	lc.quiet |= lo.quiet;
-	lc.list_columns |= lo.list_columns;
-	rest = poptGetArgs(pc);
-	while (rest && rest[n])
-		n++;
-	if (verb)
-		rc = verb->run(&lc, &b->session, n, rest);
-	else if (cmd->takes_tail)
-		rc = run_in_child(cmd, &lc, pc, n, rest);
-	else
-		rc = cmd->run(&lc, pc, n, rest);
-out:
-	poptFreeContext(pc);
+	lc.session = &b->session;
+	rc = vfc_dispatch(&lc, cmd, VFC_FROM_LINE, NULL, pargc, argv);
 	free(argv);
-	opts_restore(&saved);
-	memset(&lo, 0, sizeof(lo));
 	return rc;
 }
 
@@ -375,19 +204,19 @@ static int run_line(struct batch *b, const char *text, size_t len, bool *quit)
 
 	rc = vfc_split_line(text, len, 0, &words, &n, &info);
 	if (rc == -EAGAIN) {
-		vfc_err(NULL, 0, "%s at the end of the input", info.why);
+		vfc_error(NULL, 0, "%s at the end of the input", info.why);
 		return VFC_EXIT_USAGE;
 	}
 	if (rc == -EINVAL) {
 		if (text[info.col])
-			vfc_err(NULL, 0, "column %zu: '%c': %s", info.col + 1, text[info.col],
+			vfc_error(NULL, 0, "column %zu: '%c': %s", info.col + 1, text[info.col],
 				info.why);
 		else
-			vfc_err(NULL, 0, "column %zu: %s", info.col + 1, info.why);
+			vfc_error(NULL, 0, "column %zu: %s", info.col + 1, info.why);
 		return VFC_EXIT_USAGE;
 	}
 	if (rc) {
-		vfc_err(NULL, rc, "cannot split the line");
+		vfc_error(NULL, rc, "cannot split the line");
 		return VFC_EXIT_FAILED;
 	}
 	if (!n) {
@@ -553,9 +382,12 @@ static unsigned char complete(EditLine *el, int ch)
 	idx = info.open ? n - 1 : n;
 	cur = info.open ? w[n - 1] : "";
 	if (idx == 0) {
-		for (const struct vfc_cmd *const *k = __start_vfc_cmds; k < __stop_vfc_cmds; k++)
-			if (strcmp((*k)->name, "batch"))
-				cand_add(&c, cur, (*k)->name);
+		size_t ncmds;
+		const struct vfc_cmd *const *cmds = vfc_commands(&ncmds);
+
+		for (size_t k = 0; k < ncmds; k++)
+			if (strcmp(cmds[k]->name, "batch"))
+				cand_add(&c, cur, cmds[k]->name);
 		for (const struct vfc_session_verb *v = vfc_domain_verbs; v->name; v++)
 			cand_add(&c, cur, v->name);
 		cand_add(&c, cur, "help");
@@ -563,10 +395,10 @@ static unsigned char complete(EditLine *el, int ch)
 	} else if (cur[0] == '-') {
 		int skip = 1;
 		const struct vfc_session_verb *v = find_verb((int)n, w, &skip);
-		const struct vfc_cmd *k = v ? NULL : find_command(w[0]);
+		const struct vfc_cmd *k = v ? NULL : vfc_command_find(w[0]);
 
 		cand_options(&c, cur, v ? v->options : k ? k->options : NULL);
-		cand_options(&c, cur, line_options);
+		cand_options(&c, cur, vfc_line_options);
 	} else if (!strcmp(w[0], "domain") && idx == 1) {
 		cand_add(&c, cur, "create");
 		cand_add(&c, cur, "destroy");
@@ -759,8 +591,8 @@ static int run_all(struct batch *b, struct reader *r)
 		}
 		if (got_signal)
 			break;
-		if (rc && !force && !b->interactive) {
-			vfc_err(NULL, 0,
+		if (rc && !b->force && !b->interactive) {
+			vfc_error(NULL, 0,
 				"stopping at the first failure (exit status %d; --force goes on)", rc);
 			break;
 		}
@@ -769,19 +601,25 @@ static int run_all(struct batch *b, struct reader *r)
 	return 0;
 }
 
-static int run_session(struct vfc_cli *cli, const char *file, bool interactive)
+static int run_session(struct vfc_cli *cli, const char *file, bool interactive, bool force)
 {
-	struct batch b = { .cli = cli, .interactive = interactive };
+	struct batch b = { .cli = cli, .interactive = interactive, .force = force };
 	struct sigaction old[3];
 	struct reader r = { .f = stdin };
 	struct vfc_err e = { { 0 }, { 0 } };
 	int rc;
 
+	if (verbs_load(&b)) {
+		vfc_error("batch", -ENOMEM, "cannot start");
+		rc = VFC_EXIT_FAILED;
+		goto out;
+	}
 	if (file && strcmp(file, "-")) {
 		r.f = fopen(file, "re");
 		if (!r.f) {
-			vfc_err(file, -errno, "cannot open the batch file");
-			return VFC_EXIT_FAILED;
+			vfc_error(file, -errno, "cannot open the batch file");
+			rc = VFC_EXIT_FAILED;
+			goto out;
 		}
 		b.source = file;
 	} else if (!interactive) {
@@ -793,7 +631,7 @@ static int run_session(struct vfc_cli *cli, const char *file, bool interactive)
 	r.prompt = interactive;
 #ifdef VFC_HAVE_LIBEDIT
 	if (interactive && editor_open(&r, &b)) {
-		vfc_err("batch", -ENOMEM, "cannot start line editing");
+		vfc_error("batch", -ENOMEM, "cannot start line editing");
 		editor_close(&r);
 	}
 	r.prompt = interactive && !r.el;
@@ -806,7 +644,7 @@ static int run_session(struct vfc_cli *cli, const char *file, bool interactive)
 	vfc_msg_where(NULL);
 	rc = vfc_session_end(&b.session, &e);
 	if (rc) {
-		vfc_err(e.subject[0] ? e.subject : NULL, rc, "teardown: %s", e.what);
+		vfc_error(e.subject[0] ? e.subject : NULL, rc, "teardown: %s", e.what);
 		if (!b.first_fail)
 			b.first_fail = vfc_exit_for_errno(rc);
 	}
@@ -817,19 +655,25 @@ static int run_session(struct vfc_cli *cli, const char *file, bool interactive)
 	if (r.f != stdin)
 		fclose(r.f);
 	if (got_signal) {
-		vfc_err("batch", 0, "%s: named domains torn down",
-			strsignal(got_signal));
-		return 128 + got_signal;
+		vfc_error("batch", 0, "%s: named domains torn down", strsignal(got_signal));
+		rc = 128 + got_signal;
+	} else {
+		rc = interactive ? b.last : b.first_fail;
 	}
-	return interactive ? b.last : b.first_fail;
+out:
+	free(b.verbs);
+	free(b.verb_names);
+	return rc;
 }
 
-static int cmd_batch(struct vfc_cli *cli, poptContext pc, int argc, const char **argv)
+static int cmd_batch(struct vfc_cli *cli, void *opts, int argc, const char **argv)
 {
+	const struct batch_opts *o = opts;
+
 	if (argc > 1)
 		return vfc_usage_error("batch: one FILE at most (- is standard input)");
 	/* No FILE and a terminal: interactive. */
-	return run_session(cli, argc ? argv[0] : NULL, !argc && isatty(STDIN_FILENO));
+	return run_session(cli, argc ? argv[0] : NULL, !argc && isatty(STDIN_FILENO), o->force);
 }
 
 static const struct vfc_cmd vfc_cmd_batch = {
@@ -838,6 +682,8 @@ static const struct vfc_cmd vfc_cmd_batch = {
 	.args = "[--force] [FILE|-]",
 	.summary = "run commands from FILE, one per line; named domains persist across lines",
 	.options = batch_options,
-	.run = cmd_batch,
+	.opts_size = sizeof(struct batch_opts),
+	.caps_all = true,	/* a line may run any command */
+	.main = cmd_batch,
 };
 VFC_COMMAND(vfc_cmd_batch);

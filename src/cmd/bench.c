@@ -274,12 +274,19 @@ out:
 	return exit_rc;
 }
 
+static const struct vfc_subcmd bench_verbs[] = {
+	{ "map", "[--backend B] [--size S] [--page-size 4K|2M] [--iterations N] TARGET...",
+	  "map/unmap latency and throughput per page size" },
+	{ NULL, NULL, NULL },
+};
+
 static const struct vfc_cmd vfc_cmd_bench = {
 	.name = "bench",
 	.order = 90,
 	.args = "map [--backend B] [--size S] [--page-size 4K|2M] [--iterations N] TARGET...",
 	.summary = "benchmark map/unmap latency and throughput of a DMA domain",
 	.options = bench_options,
+	.subcommands = bench_verbs,
 	.run = cmd_bench,
 };
 VFC_COMMAND(vfc_cmd_bench);

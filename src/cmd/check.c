@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
 
 #include "core/check.h"
 #include "core/host.h"
@@ -15,12 +16,12 @@
 #include "core/topology.h"
 #include "vfioctl.h"
 
-static struct {
+struct check_opts {
 	char *user;
-} copt;
+};
 
 static const struct poptOption check_options[] = {
-	{ "user", 'u', POPT_ARG_STRING, &copt.user, 0,
+	{ "user", 'u', POPT_ARG_STRING, VFC_OPT(struct check_opts, user), 0,
 	  "also judge USER: RLIMIT_MEMLOCK from limits.conf/limits.d, access to /dev/vfio/N",
 	  "USER" },
 	POPT_TABLEEND
@@ -57,11 +58,11 @@ static int add_target(const struct vfc_topology *t, const char *arg,
 
 	vfc_target_parse(arg, &tg);
 	if (tg.kind == VFC_TARGET_GROUP && !vfc_topology_group(t, tg.group)) {
-		vfc_err(arg, 0, "no such IOMMU group");
+		vfc_error(arg, 0, "no such IOMMU group");
 		return -ENOENT;
 	}
 	if (vfc_topology_resolve(t, &tg, &devs, &n)) {
-		vfc_err(arg, 0, "no such PCI device");
+		vfc_error(arg, 0, "no such PCI device");
 		return -ENOENT;
 	}
 	for (size_t k = 0; k < n; k++) {
@@ -87,8 +88,9 @@ static int add_target(const struct vfc_topology *t, const char *arg,
 	return 0;
 }
 
-static int cmd_check(struct vfc_cli *cli, poptContext pc, int argc, const char **argv)
+static int cmd_check(struct vfc_cli *cli, void *opts_, int argc, const char **argv)
 {
+	const struct check_opts *copt = opts_;
 	struct vfc_check_user user = { 0 };
 	struct vfc_check_opts opts = { 0 };
 	struct vfc_check_report rep = { 0 };
@@ -100,10 +102,6 @@ static int cmd_check(struct vfc_cli *cli, poptContext pc, int argc, const char *
 	size_t ndevs = 0;
 	int rc, failed = 0;
 
-	if (cli->list_columns) {
-		out_list_columns(&check_schema, stdout);
-		return VFC_EXIT_OK;
-	}
 	for (int i = 0; i < argc; i++) {
 		struct vfc_target tg;
 		const char *why = vfc_target_parse(argv[i], &tg);
@@ -111,20 +109,17 @@ static int cmd_check(struct vfc_cli *cli, poptContext pc, int argc, const char *
 		if (why)
 			return vfc_usage_error("%s: %s", argv[i], why);
 	}
-	if (copt.user && !*copt.user)
+	if (copt->user && !*copt->user)
 		return vfc_usage_error("check: --user needs a user name");
-	rc = vfc_check_columns(cli, &check_schema);
-	if (rc)
-		return rc;
 	rc = vfc_topology_scan(&cli->ctx, VFC_SCAN_HOLDERS, &t);
 	if (rc) {
-		vfc_err(vfc_ctx_root(&cli->ctx), rc, "cannot read the PCI and IOMMU topology");
+		vfc_error(vfc_ctx_root(&cli->ctx), rc, "cannot read the PCI and IOMMU topology");
 		return vfc_exit_for_errno(rc);
 	}
 	rc = vfc_iommu_state_read(&cli->ctx, t, &st);
 	if (rc) {
 		vfc_topology_free(t);
-		vfc_err(vfc_ctx_root(&cli->ctx), rc, "cannot read the IOMMU state");
+		vfc_error(vfc_ctx_root(&cli->ctx), rc, "cannot read the IOMMU state");
 		return vfc_exit_for_errno(rc);
 	}
 	for (int i = 0; i < argc; i++) {
@@ -133,10 +128,10 @@ static int cmd_check(struct vfc_cli *cli, poptContext pc, int argc, const char *
 			goto out_nomem;
 		failed += rc != 0;
 	}
-	if (copt.user) {
-		rc = vfc_check_user_read(&cli->ctx, copt.user, &user);
+	if (copt->user) {
+		rc = vfc_check_user_read(&cli->ctx, copt->user, &user);
 		if (rc == -ENOENT) {
-			vfc_err(copt.user, 0, "no such user in %s/etc/passwd", cli->ctx.root);
+			vfc_error(copt->user, 0, "no such user in %s/etc/passwd", cli->ctx.root);
 			rc = VFC_EXIT_NODEV;
 			goto out;
 		}
@@ -186,7 +181,7 @@ static int cmd_check(struct vfc_cli *cli, poptContext pc, int argc, const char *
 	}
 	goto out;
 out_nomem:
-	vfc_err(NULL, -ENOMEM, "check");
+	vfc_error(NULL, -ENOMEM, "check");
 	rc = VFC_EXIT_FAILED;
 out:
 	vfc_check_user_free(&user);
@@ -197,12 +192,26 @@ out:
 	return rc;
 }
 
+static const struct out_schema *const check_schemas[] = { &check_schema, NULL };
+
+/*
+ * What the checks read (holders in other users' /proc, config space past 64 bytes, root-only
+ * files) and CAP_IPC_LOCK, whose presence the memlock item reports.
+ */
+static const int check_caps[] = {
+	CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_SYS_PTRACE, CAP_SYS_ADMIN, CAP_IPC_LOCK,
+};
+
 static const struct vfc_cmd vfc_cmd_check = {
 	.name = "check",
 	.order = 25,
 	.args = "[--user USER] [TARGET...]",
 	.summary = "preflight: will passthrough work here, and what to fix",
 	.options = check_options,
-	.run = cmd_check,
+	.opts_size = sizeof(struct check_opts),
+	.schemas = check_schemas,
+	.caps = check_caps,
+	.ncaps = VFC_ARRAY_SIZE(check_caps),
+	.main = cmd_check,
 };
 VFC_COMMAND(vfc_cmd_check);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
 
 #include "core/host.h"
 #include "core/names.h"
@@ -127,7 +128,7 @@ static const struct out_schema iommu_schema = { "iommu", iommu_cols, VFC_ARRAY_S
 
 /* ---- rows ---- */
 
-/* "%0*llx" into buf (>= 20 bytes); printf was a fifth of the cost of filling a device row. */
+/* "%0*llx" into buf (>= 20 bytes), without printf: this runs for every id of every row. */
 static const char *fmt_hex(char *buf, size_t len, uint64_t v, int width)
 {
 	char *p = buf + len;
@@ -172,7 +173,7 @@ static void set_num_or_null(struct out_row *r, int col, int64_t v)
 
 /*
  * The columns a VFC_SCAN_BASIC snapshot can fill (identity, class, driver, group). `list`
- * showing no others scans only those: a third of the files of a full scan (P1, issue 11).
+ * showing no others scans only those, a fraction of the files of a full scan.
  */
 static const char *const basic_cols[] = {
 	"BDF", "GROUP", "CLASS", "VENDOR_ID", "DEVICE_ID", "IDS", "VENDOR", "DEVICE", "NAME",
@@ -181,8 +182,8 @@ static const char *const basic_cols[] = {
 
 /*
  * How rows are filled. FILL_BASIC: only the basic columns (a VFC_SCAN_BASIC snapshot).
- * FILL_TEXT: the text-only cells too (IDS, NAME, RESET): JSON never prints them, and building
- * them was ~11 M instructions of `list --devices -J` on the bench tree.
+ * FILL_TEXT: the text-only cells too (IDS, NAME, RESET): JSON never prints them, so they are
+ * not built for it.
  */
 enum { FILL_BASIC = 1 << 0, FILL_TEXT = 1 << 1 };
 
@@ -365,7 +366,7 @@ static int scan(struct vfc_cli *cli, unsigned flags, struct vfc_topology **t)
 	int rc = vfc_topology_scan(&cli->ctx, flags, t);
 
 	if (rc) {
-		vfc_err(vfc_ctx_root(&cli->ctx), rc, "cannot read the PCI and IOMMU topology");
+		vfc_error(vfc_ctx_root(&cli->ctx), rc, "cannot read the PCI and IOMMU topology");
 		return vfc_exit_for_errno(rc);
 	}
 	warn_noiommu(*t);
@@ -374,25 +375,40 @@ static int scan(struct vfc_cli *cli, unsigned flags, struct vfc_topology **t)
 	return 0;
 }
 
+/*
+ * What list and show read: other users' /proc/PID/fd (holders), root-only files, PCI config
+ * space past 64 bytes (FLR, ACS, PM), /dev/iommu for the backends a group offers.
+ */
+static const int read_caps[] = {
+	CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_SYS_PTRACE, CAP_SYS_ADMIN,
+};
+
 /* ---- list ---- */
 
-static struct {
+struct list_opts {
 	int devices, viable, not_viable;
 	char *class, *id, *driver;
-} lo;
+};
 
+#define L(f) VFC_OPT(struct list_opts, f)
 static const struct poptOption list_options[] = {
-	{ "devices", 'd', POPT_ARG_NONE, &lo.devices, 0, "list devices instead of groups", NULL },
-	{ "class", 0, POPT_ARG_STRING, &lo.class, 0, "only class codes starting with HEX (03: display)",
+	{ "devices", 'd', POPT_ARG_NONE, L(devices), 0, "list devices instead of groups", NULL },
+	{ "class", 0, POPT_ARG_STRING, L(class), 0, "only class codes starting with HEX (03: display)",
 	  "HEX" },
-	{ "id", 0, POPT_ARG_STRING, &lo.id, 0, "only devices with these ids (VVVV or VVVV:DDDD)",
+	{ "id", 0, POPT_ARG_STRING, L(id), 0, "only devices with these ids (VVVV or VVVV:DDDD)",
 	  "VVVV:DDDD" },
-	{ "driver", 0, POPT_ARG_STRING, &lo.driver, 0, "only devices on DRIVER ('none': unbound)",
+	{ "driver", 0, POPT_ARG_STRING, L(driver), 0, "only devices on DRIVER ('none': unbound)",
 	  "DRIVER" },
-	{ "viable", 0, POPT_ARG_NONE, &lo.viable, 0, "only viable groups", NULL },
-	{ "not-viable", 0, POPT_ARG_NONE, &lo.not_viable, 0, "only groups that are not viable",
+	{ "viable", 0, POPT_ARG_NONE, L(viable), 0, "only viable groups", NULL },
+	{ "not-viable", 0, POPT_ARG_NONE, L(not_viable), 0, "only groups that are not viable",
 	  NULL },
 	POPT_TABLEEND
+};
+#undef L
+
+static const struct vfc_exclusive list_exclusive[] = {
+	{ { "viable", "not-viable" } },
+	{ { NULL } },
 };
 
 struct filter {
@@ -402,42 +418,40 @@ struct filter {
 	int viable;		/* -1 any */
 };
 
-static int parse_filter(struct filter *f)
+static int parse_filter(const struct list_opts *lo, struct filter *f)
 {
 	uint64_t v;
 
 	memset(f, 0, sizeof(*f));
 	f->vendor = f->device = -1;
-	f->viable = lo.viable ? 1 : lo.not_viable ? 0 : -1;
-	if (lo.viable && lo.not_viable)
-		return vfc_usage_error("--viable and --not-viable are mutually exclusive");
-	if (lo.class) {
-		const char *c = lo.class + (strncmp(lo.class, "0x", 2) ? 0 : 2);
+	f->viable = lo->viable ? 1 : lo->not_viable ? 0 : -1;
+	if (lo->class) {
+		const char *c = lo->class + (strncmp(lo->class, "0x", 2) ? 0 : 2);
 
 		if (!*c || strlen(c) > 6 || strspn(c, "0123456789abcdefABCDEF") != strlen(c))
-			return vfc_usage_error("--class: '%s' is not a hex class prefix", lo.class);
+			return vfc_usage_error("--class: '%s' is not a hex class prefix", lo->class);
 		f->class = c;
 	}
-	if (lo.id) {
+	if (lo->id) {
 		char ven[8] = "", dev[8] = "";
-		const char *colon = strchr(lo.id, ':');
-		size_t vl = colon ? (size_t)(colon - lo.id) : strlen(lo.id);
+		const char *colon = strchr(lo->id, ':');
+		size_t vl = colon ? (size_t)(colon - lo->id) : strlen(lo->id);
 
 		if (vl == 0 || vl > 4 || (colon && (strlen(colon + 1) == 0 || strlen(colon + 1) > 4)))
-			return vfc_usage_error("--id: '%s' is not VVVV[:DDDD]", lo.id);
-		memcpy(ven, lo.id, vl);
+			return vfc_usage_error("--id: '%s' is not VVVV[:DDDD]", lo->id);
+		memcpy(ven, lo->id, vl);
 		if (colon)
 			strcpy(dev, colon + 1);
 		if (vfc_parse_hex_u64(ven, &v))
-			return vfc_usage_error("--id: '%s' is not VVVV[:DDDD]", lo.id);
+			return vfc_usage_error("--id: '%s' is not VVVV[:DDDD]", lo->id);
 		f->vendor = (int64_t)v;
 		if (colon) {
 			if (vfc_parse_hex_u64(dev, &v))
-				return vfc_usage_error("--id: '%s' is not VVVV[:DDDD]", lo.id);
+				return vfc_usage_error("--id: '%s' is not VVVV[:DDDD]", lo->id);
 			f->device = (int64_t)v;
 		}
 	}
-	f->driver = lo.driver;
+	f->driver = lo->driver;
 	return 0;
 }
 
@@ -501,9 +515,10 @@ static void add_iommu_object(struct out_doc *doc, const struct vfc_topology *t,
 	out_doc_add_object(doc, "iommu", it);
 }
 
-static int cmd_list(struct vfc_cli *cli, poptContext pc, int argc, const char **argv)
+static int cmd_list(struct vfc_cli *cli, void *opts, int argc, const char **argv)
 {
-	const struct out_schema *schema = lo.devices ? &dev_schema : &group_schema;
+	const struct list_opts *lo = opts;
+	const struct out_schema *schema = lo->devices ? &dev_schema : &group_schema;
 	struct vfc_iommu_state st;
 	struct vfc_topology *t;
 	struct out_doc *doc;
@@ -512,21 +527,14 @@ static int cmd_list(struct vfc_cli *cli, poptContext pc, int argc, const char **
 	bool basic;
 	int rc;
 
-	if (cli->list_columns) {
-		out_list_columns(schema, stdout);
-		return VFC_EXIT_OK;
-	}
 	if (argc > 0)
 		return vfc_usage_error("list: unexpected argument '%s'", argv[0]);
-	rc = parse_filter(&f);
-	if (rc)
-		return rc;
-	rc = vfc_check_columns(cli, schema);
+	rc = parse_filter(lo, &f);
 	if (rc)
 		return rc;
 	/* Devices without a group are shown with the device columns the options pick. */
 	basic = out_columns_within(schema, &cli->out, basic_cols) &&
-		(lo.devices || out_columns_within(&ungrouped_schema, &cli->out, basic_cols));
+		(lo->devices || out_columns_within(&ungrouped_schema, &cli->out, basic_cols));
 	fill = fill_for(cli, basic);
 	/*
 	 * Holders (a /proc walk: every fd of every process) and reserved regions (a file per
@@ -535,7 +543,7 @@ static int cmd_list(struct vfc_cli *cli, poptContext pc, int argc, const char **
 	 */
 	if (basic)
 		flags = VFC_SCAN_BASIC;
-	else if (lo.devices)
+	else if (lo->devices)
 		flags = VFC_SCAN_NO_RESV;
 	else
 		flags = (out_column_shown(&group_schema, &cli->out, "HOLDERS") ? VFC_SCAN_HOLDERS : 0) |
@@ -547,11 +555,11 @@ static int cmd_list(struct vfc_cli *cli, poptContext pc, int argc, const char **
 	rc = vfc_iommu_state_read(&cli->ctx, t, &st);
 	if (rc) {
 		vfc_topology_free(t);
-		vfc_err(vfc_ctx_root(&cli->ctx), rc, "cannot read the IOMMU state");
+		vfc_error(vfc_ctx_root(&cli->ctx), rc, "cannot read the IOMMU state");
 		return vfc_exit_for_errno(rc);
 	}
 	doc = out_doc_new(&cli->out);
-	if (lo.devices) {
+	if (lo->devices) {
 		struct out_table *dt = out_table_new(&dev_schema);
 
 		for (size_t i = 0; i < t->ndevs; i++) {
@@ -593,12 +601,20 @@ static int cmd_list(struct vfc_cli *cli, poptContext pc, int argc, const char **
 			out_table_free(ut);
 	}
 	if (st.diagnosis[0] && !cli->quiet)
-		vfc_err(NULL, 0, "%s", st.diagnosis);
+		vfc_error(NULL, 0, "%s", st.diagnosis);
 	rc = vfc_print_doc(doc);
 	out_doc_free(doc);
 	vfc_iommu_state_free(&st);
 	vfc_topology_free(t);
 	return rc;
+}
+
+static const struct out_schema *const group_schemas[] = { &group_schema, NULL };
+static const struct out_schema *const device_schemas[] = { &dev_schema, NULL };
+
+static const struct out_schema *const *list_schemas(const void *opts)
+{
+	return ((const struct list_opts *)opts)->devices ? device_schemas : group_schemas;
 }
 
 static const struct vfc_cmd vfc_cmd_list = {
@@ -607,13 +623,19 @@ static const struct vfc_cmd vfc_cmd_list = {
 	.args = "[--devices] [FILTERS]",
 	.summary = "IOMMU groups (or devices) with viability and drivers",
 	.options = list_options,
-	.run = cmd_list,
+	.exclusive = list_exclusive,
+	.opts_size = sizeof(struct list_opts),
+	.schemas = group_schemas,
+	.schemas_for = list_schemas,
+	.caps = read_caps,
+	.ncaps = VFC_ARRAY_SIZE(read_caps),
+	.main = cmd_list,
 };
 VFC_COMMAND(vfc_cmd_list);
 
 /* ---- show ---- */
 
-static int cmd_show(struct vfc_cli *cli, poptContext pc, int argc, const char **argv)
+static int cmd_show(struct vfc_cli *cli, void *opts, int argc, const char **argv)
 {
 	struct out_table *gt, *dt;
 	struct vfc_topology *t;
@@ -621,10 +643,6 @@ static int cmd_show(struct vfc_cli *cli, poptContext pc, int argc, const char **
 	struct out_opts o = cli->out;
 	int rc, failed = 0;
 
-	if (cli->list_columns) {
-		out_list_columns(&group_schema, stdout);
-		return VFC_EXIT_OK;
-	}
 	if (argc < 1)
 		return vfc_usage_error("show: a TARGET is required");
 	for (int i = 0; i < argc; i++) {
@@ -634,8 +652,6 @@ static int cmd_show(struct vfc_cli *cli, poptContext pc, int argc, const char **
 		if (why)
 			return vfc_usage_error("%s: %s", argv[i], why);
 	}
-	if (vfc_check_columns(cli, &group_schema) && vfc_check_columns(cli, &dev_schema))
-		return VFC_EXIT_USAGE;
 	rc = scan(cli, VFC_SCAN_HOLDERS, &t);
 	if (rc)
 		return rc;
@@ -654,7 +670,7 @@ static int cmd_show(struct vfc_cli *cli, poptContext pc, int argc, const char **
 			const struct vfc_group *g = vfc_topology_group(t, tg.group);
 
 			if (!g) {
-				vfc_err(argv[i], 0, "no such IOMMU group");
+				vfc_error(argv[i], 0, "no such IOMMU group");
 				failed++;
 				continue;
 			}
@@ -663,7 +679,7 @@ static int cmd_show(struct vfc_cli *cli, poptContext pc, int argc, const char **
 		}
 		rc = vfc_topology_resolve(t, &tg, &devs, &n);
 		if (rc) {
-			vfc_err(argv[i], 0, "no such PCI device");
+			vfc_error(argv[i], 0, "no such PCI device");
 			failed++;
 			continue;
 		}
@@ -691,12 +707,17 @@ static int cmd_show(struct vfc_cli *cli, poptContext pc, int argc, const char **
 	return VFC_EXIT_OK;
 }
 
+/* -o may name group or device columns: a TARGET may be either */
+static const struct out_schema *const show_schemas[] = { &group_schema, &dev_schema, NULL };
+
 static const struct vfc_cmd vfc_cmd_show = {
 	.name = "show",
 	.order = 20,
 	.args = "TARGET...",
 	.summary = "everything about a group or device, and why it is (not) viable",
-	.options = NULL,
-	.run = cmd_show,
+	.schemas = show_schemas,
+	.caps = read_caps,
+	.ncaps = VFC_ARRAY_SIZE(read_caps),
+	.main = cmd_show,
 };
 VFC_COMMAND(vfc_cmd_show);

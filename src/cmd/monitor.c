@@ -19,24 +19,26 @@
 #include "core/util.h"
 #include "vfioctl.h"
 
-static struct {
+struct monitor_opts {
 	int udev, count;
 	double timeout;
 	char *action;
-} mo;
+};
 
+#define M(f) VFC_OPT(struct monitor_opts, f)
 static const struct poptOption monitor_options[] = {
-	{ "udev", 0, POPT_ARG_NONE, &mo.udev, 0,
+	{ "udev", 0, POPT_ARG_NONE, M(udev), 0,
 	  "events after udevd ran its rules (device nodes final), not as the kernel sends them",
 	  NULL },
-	{ "action", 'a', POPT_ARG_STRING, &mo.action, 0,
+	{ "action", 'a', POPT_ARG_STRING, M(action), 0,
 	  "only these actions (comma list: add,remove,bind,unbind,change,move)", "LIST" },
-	{ "count", 'c', POPT_ARG_INT, &mo.count, 0,
+	{ "count", 'c', POPT_ARG_INT, M(count), 0,
 	  "exit after N events (exit 1 if --timeout ends the wait first)", "N" },
-	{ "timeout", 't', POPT_ARG_DOUBLE, &mo.timeout, 0,
+	{ "timeout", 't', POPT_ARG_DOUBLE, M(timeout), 0,
 	  "stop after S seconds (default: until interrupted)", "S" },
 	POPT_TABLEEND
 };
+#undef M
 
 enum { E_TIME, E_SEQNUM, E_ACTION, E_SUBSYSTEM, E_DEVICE, E_ID, E_DRIVER, E_GROUP, E_NODE };
 static const struct out_col event_cols[] = {
@@ -104,13 +106,14 @@ struct filter {
 	size_t naddr;
 	int *group;
 	size_t ngroup;
+	const char *actions;	/* --action, or NULL: every action */
 };
 
 static bool event_wanted(const struct filter *f, const struct vfc_event *ev)
 {
 	struct vfc_pciaddr a;
 
-	if (!action_wanted(mo.action, ev->action))
+	if (!action_wanted(f->actions, ev->action))
 		return false;
 	if (!f->naddr && !f->ngroup)
 		return true;
@@ -215,62 +218,56 @@ static int64_t mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int cmd_monitor(struct vfc_cli *cli, poptContext pc, int argc, const char **argv)
+static int cmd_monitor(struct vfc_cli *cli, void *opts, int argc, const char **argv)
 {
+	const struct monitor_opts *mo = opts;
 	/* Reading the uevent socket needs nothing; keep nothing. */
 	static const int keep_none[1];
-	struct filter f = { 0 };
+	struct filter f = { .actions = ((const struct monitor_opts *)opts)->action };
 	struct vfc_events *e = NULL;
 	struct sigaction sa = { .sa_handler = on_stop };
 	int64_t deadline = -1;
 	int rc, seen = 0;
 	bool headed = false;
 
-	(void)pc;
-	if (cli->list_columns) {
-		out_list_columns(&event_schema, stdout);
-		return VFC_EXIT_OK;
-	}
-	if ((rc = vfc_check_columns(cli, &event_schema)))
+	if (mo->action && (rc = check_actions(mo->action)))
 		return rc;
-	if (mo.action && (rc = check_actions(mo.action)))
-		return rc;
-	if (mo.count < 0)
+	if (mo->count < 0)
 		return vfc_usage_error("--count: must be 0 or more");
-	if (mo.timeout < 0 || mo.timeout > 1e9)
+	if (mo->timeout < 0 || mo->timeout > 1e9)
 		return vfc_usage_error("--timeout: must be 0 or more seconds");
 	if ((rc = parse_targets(argc, argv, &f))) {
 		rc = rc < 0 ? vfc_exit_for_errno(rc) : rc;
 		goto out;
 	}
-	rc = vfc_events_open(&cli->ctx, mo.udev, &e);
+	rc = vfc_events_open(&cli->ctx, mo->udev, &e);
 	if (rc == -EOPNOTSUPP) {
-		vfc_err("monitor", 0, "needs the live kernel's events; --sysroot has none");
+		vfc_error("monitor", 0, "needs the live kernel's events; --sysroot has none");
 		rc = VFC_EXIT_UNSUPPORTED;
 		goto out;
 	}
 	if (rc) {
-		vfc_err("monitor", rc, "cannot listen for kernel events");
+		vfc_error("monitor", rc, "cannot listen for kernel events");
 		rc = vfc_exit_for_errno(rc);
 		goto out;
 	}
 	rc = vfc_caps_keep(keep_none, 0, true);
 	if (rc) {
-		vfc_err("monitor", rc, "cannot drop capabilities");
+		vfc_error("monitor", rc, "cannot drop capabilities");
 		rc = VFC_EXIT_PERM;
 		goto out;
 	}
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
-	if (mo.timeout > 0)
-		deadline = mono_ms() + (int64_t)(mo.timeout * 1000);
+	if (mo->timeout > 0)
+		deadline = mono_ms() + (int64_t)(mo->timeout * 1000);
 	/* A script can act once it has seen this line (the socket is open). */
 	if (cli->verbose)
 		vfc_msg("monitor", "listening for %s events (pci, vfio, vfio-dev)",
-			mo.udev ? "udev" : "kernel");
+			mo->udev ? "udev" : "kernel");
 	rc = VFC_EXIT_OK;
-	while (!stop_signal && !(mo.count && seen >= mo.count)) {
+	while (!stop_signal && !(mo->count && seen >= mo->count)) {
 		struct pollfd p = { .fd = vfc_events_fd(e), .events = POLLIN };
 		struct vfc_event ev;
 		int wait = -1, n;
@@ -286,11 +283,11 @@ static int cmd_monitor(struct vfc_cli *cli, poptContext pc, int argc, const char
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			vfc_err("monitor", -errno, "poll");
+			vfc_error("monitor", -errno, "poll");
 			rc = VFC_EXIT_FAILED;
 			goto out;
 		}
-		while (!(mo.count && seen >= mo.count)) {
+		while (!(mo->count && seen >= mo->count)) {
 			int r = vfc_events_next(e, &ev);
 
 			if (r == -EAGAIN)
@@ -301,7 +298,7 @@ static int cmd_monitor(struct vfc_cli *cli, poptContext pc, int argc, const char
 				continue;
 			}
 			if (r) {
-				vfc_err("monitor", r, "cannot read an event");
+				vfc_error("monitor", r, "cannot read an event");
 				rc = VFC_EXIT_FAILED;
 				goto out;
 			}
@@ -312,14 +309,14 @@ static int cmd_monitor(struct vfc_cli *cli, poptContext pc, int argc, const char
 			seen++;
 		}
 	}
-	if (mo.count && seen < mo.count && !stop_signal) {
-		vfc_err("monitor", 0, "timed out after %g s with %d of %d events", mo.timeout, seen,
-			mo.count);
+	if (mo->count && seen < mo->count && !stop_signal) {
+		vfc_error("monitor", 0, "timed out after %g s with %d of %d events", mo->timeout, seen,
+			mo->count);
 		rc = VFC_EXIT_FAILED;
 	}
 	goto out;
 write_error:
-	vfc_err("stdout", rc, "cannot write output");
+	vfc_error("stdout", rc, "cannot write output");
 	rc = VFC_EXIT_FAILED;
 out:
 	vfc_events_close(e);
@@ -328,12 +325,16 @@ out:
 	return rc;
 }
 
+static const struct out_schema *const event_schemas[] = { &event_schema, NULL };
+
 static const struct vfc_cmd vfc_cmd_monitor = {
 	.name = "monitor",
 	.order = 38,
 	.args = "[--udev] [--action LIST] [--count N] [--timeout S] [TARGET...]",
 	.summary = "stream PCI and VFIO device events (add, remove, bind, unbind) as they happen",
 	.options = monitor_options,
-	.run = cmd_monitor,
+	.opts_size = sizeof(struct monitor_opts),
+	.schemas = event_schemas,
+	.main = cmd_monitor,	/* no capabilities: the uevent socket needs none */
 };
 VFC_COMMAND(vfc_cmd_monitor);

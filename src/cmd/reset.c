@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
 
 #include "core/domain.h"
 #include "core/pciaddr.h"
@@ -17,16 +18,16 @@
 #include "core/topology.h"
 #include "vfioctl.h"
 
-static struct {
+struct reset_opts {
 	char *method;
 	int dry_run;
-} ropt;
+};
 
 static const struct poptOption reset_options[] = {
-	{ "method", 'm', POPT_ARG_STRING, &ropt.method, 0,
+	{ "method", 'm', POPT_ARG_STRING, VFC_OPT(struct reset_opts, method), 0,
 	  "auto (default: VFIO device reset, else hot reset, else sysfs function reset), device, "
 	  "hot, flr, pm, bus", "auto|device|hot|flr|pm|bus" },
-	{ "dry-run", 0, POPT_ARG_NONE, &ropt.dry_run, 0,
+	{ "dry-run", 0, POPT_ARG_NONE, VFC_OPT(struct reset_opts, dry_run), 0,
 	  "print the plan and the scope of a bus reset; open and change nothing", NULL },
 	POPT_TABLEEND
 };
@@ -129,7 +130,7 @@ static void report_blockers(const struct vfc_reset_scope *s)
 {
 	for (size_t i = 0; i < s->n; i++)
 		if (s->m[i].blocker[0])
-			vfc_err(s->m[i].bdf, 0, "blocks the hot reset: %s", s->m[i].blocker);
+			vfc_error(s->m[i].bdf, 0, "blocks the hot reset: %s", s->m[i].blocker);
 }
 
 static void describe(char *buf, size_t len, enum vfc_reset_method m, const struct vfc_device *d,
@@ -197,7 +198,7 @@ static int refusal_exit(enum vfc_reset_method req, const struct vfc_reset_facts 
 
 static int fail(const struct vfc_err *e, int rc)
 {
-	vfc_err(e->subject[0] ? e->subject : NULL, rc, "%s", e->what);
+	vfc_error(e->subject[0] ? e->subject : NULL, rc, "%s", e->what);
 	return vfc_exit_for_errno(rc);
 }
 
@@ -270,7 +271,7 @@ static int run_vfio(struct vfc_cli *cli, const struct vfc_topology *topo,
 		} else {
 			snprintf(reason, rlen, "no reset method: VFIO_DEVICE_GET_INFO reports no "
 				 "device reset for it");
-			vfc_err(d->name, 0, "%s", reason);
+			vfc_error(d->name, 0, "%s", reason);
 			ex = VFC_EXIT_UNSUPPORTED;
 			goto out;
 		}
@@ -319,7 +320,7 @@ static int run_vfio(struct vfc_cli *cli, const struct vfc_topology *topo,
 			snprintf(reason, rlen, "%zu device%s the bus reset touches %s not ours to "
 				 "reset (see the scope)", scope->nblockers,
 				 scope->nblockers == 1 ? "" : "s", scope->nblockers == 1 ? "is" : "are");
-			vfc_err(d->name, 0, "hot reset refused: %s", reason);
+			vfc_error(d->name, 0, "hot reset refused: %s", reason);
 			ex = VFC_EXIT_BUSY;
 			goto out;
 		}
@@ -336,13 +337,14 @@ out:
 	vfc_strv_free(bdfs);
 	return ex;
 nomem:
-	vfc_err(NULL, -ENOMEM, "out of memory");
+	vfc_error(NULL, -ENOMEM, "out of memory");
 	ex = VFC_EXIT_FAILED;
 	goto out;
 }
 
-static int cmd_reset(struct vfc_cli *cli, poptContext pc, int argc, const char **argv)
+static int cmd_reset(struct vfc_cli *cli, void *opts, int argc, const char **argv)
 {
+	const struct reset_opts *ropt = opts;
 	enum vfc_reset_method req = VFC_RESET_AUTO, method;
 	struct vfc_reset_scope scope = { 0 };
 	struct vfc_reset_facts f = { 0 };
@@ -359,44 +361,37 @@ static int cmd_reset(struct vfc_cli *cli, poptContext pc, int argc, const char *
 	size_t n;
 	int rc, ex = VFC_EXIT_OK;
 
-	if (cli->list_columns) {
-		out_list_columns(&reset_schema, stdout);
-		return VFC_EXIT_OK;
-	}
 	if (argc != 1)
 		return vfc_usage_error(argc ? "reset: one TARGET at a time" : "reset: a TARGET is required");
-	if (ropt.method && vfc_reset_method_parse(ropt.method, &req))
+	if (ropt->method && vfc_reset_method_parse(ropt->method, &req))
 		return vfc_usage_error("--method: unknown method '%s' (auto, device, hot, flr, pm, bus)",
-				       ropt.method);
+				       ropt->method);
 	perr = vfc_target_parse(argv[0], &tg);
 	if (perr)
 		return vfc_usage_error("%s: %s", argv[0], perr);
-	rc = vfc_check_columns(cli, &reset_schema);
-	if (rc)
-		return rc;
 	/* A sysfs reset writes root-owned attributes; a VFIO reset opens root's nodes. */
-	if (!ropt.dry_run && (rc = vfc_require_root("reset")))
+	if (!ropt->dry_run && (rc = vfc_require_root("reset")))
 		return rc;
 	rc = vfc_topology_scan(&cli->ctx, VFC_SCAN_HOLDERS, &topo);
 	if (rc) {
-		vfc_err(vfc_ctx_root(&cli->ctx), rc, "cannot read the PCI and IOMMU topology");
+		vfc_error(vfc_ctx_root(&cli->ctx), rc, "cannot read the PCI and IOMMU topology");
 		return vfc_exit_for_errno(rc);
 	}
 	if (vfc_topology_resolve(topo, &tg, &devs, &n)) {
-		vfc_err(argv[0], 0, tg.kind == VFC_TARGET_GROUP ? "no such IOMMU group"
+		vfc_error(argv[0], 0, tg.kind == VFC_TARGET_GROUP ? "no such IOMMU group"
 								 : "no such PCI device");
 		ex = VFC_EXIT_NODEV;
 		goto out;
 	}
 	if (n != 1 || !devs[0]->is_pci) {
-		vfc_err(argv[0], 0, "names %zu devices: reset takes one device (give its BDF)", n);
+		vfc_error(argv[0], 0, "names %zu devices: reset takes one device (give its BDF)", n);
 		ex = VFC_EXIT_USAGE;
 		goto out;
 	}
 	d = devs[0];
 	g = d->group != VFC_NO_GROUP ? vfc_topology_group(topo, d->group) : NULL;
 	if (vfc_reset_usable_dev(topo, d, &usable) || vfc_reset_scope_sysfs(topo, d, &scope)) {
-		vfc_err(NULL, -ENOMEM, "out of memory");
+		vfc_error(NULL, -ENOMEM, "out of memory");
 		ex = VFC_EXIT_FAILED;
 		goto out;
 	}
@@ -426,21 +421,21 @@ static int cmd_reset(struct vfc_cli *cli, poptContext pc, int argc, const char *
 		out_set_strv(row, C_RESET_METHODS, d->reset_methods);
 	out_set_strv(row, C_USABLE, usable);
 	out_set_bool(row, C_HOT_POSSIBLE, scope.possible);
-	out_set_bool(row, C_DRY_RUN, ropt.dry_run);
+	out_set_bool(row, C_DRY_RUN, ropt->dry_run);
 
 	if (method == VFC_RESET_NONE) {
 		if (f.held)
-			vfc_err(d->name, 0, "reset refused: held by pid %d (%s) via %s: %s",
+			vfc_error(d->name, 0, "reset refused: held by pid %d (%s) via %s: %s",
 				(int)g->holders[0].pid, g->holders[0].comm, g->holders[0].path, why);
 		else {
 			if (f.hot_blockers && f.hot_possible && f.on_vfio &&
 			    (req == VFC_RESET_HOT || req == VFC_RESET_AUTO))
 				report_blockers(&scope);
-			vfc_err(d->name, 0, "reset refused: %s", why);
+			vfc_error(d->name, 0, "reset refused: %s", why);
 		}
 		snprintf(reason, sizeof(reason), "%s", why);
 		ex = refusal_exit(req, &f);
-	} else if (!ropt.dry_run) {
+	} else if (!ropt->dry_run) {
 		if (method == VFC_RESET_DEVICE || method == VFC_RESET_HOT) {
 			bool hot_ok = scope.possible && !scope.nblockers;
 
@@ -465,7 +460,7 @@ static int cmd_reset(struct vfc_cli *cli, poptContext pc, int argc, const char *
 	out_set_str(row, C_SCOPE_SOURCE, scope.from_kernel ? "kernel" : "sysfs");
 	set_groups(row, &scope);
 	out_set_str(row, C_RESULT, method == VFC_RESET_NONE ? "refused"
-				   : ex ? "failed" : ropt.dry_run ? "would-reset" : "reset");
+				   : ex ? "failed" : ropt->dry_run ? "would-reset" : "reset");
 	out_set_str(row, C_ACTION, action);
 	out_set_str(row, C_REASON, reason[0] ? reason : NULL);
 	fill_scope(out_sub(row, C_SCOPE), &scope);
@@ -495,12 +490,26 @@ out:
 	return ex;
 }
 
+static const struct out_schema *const reset_schemas[] = { &reset_schema, NULL };
+
+/*
+ * sysfs reset attributes and /dev/vfio nodes (DAC_OVERRIDE), a no-IOMMU group (SYS_RAWIO),
+ * config space and holders as list reads them.
+ */
+static const int reset_caps[] = {
+	CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_SYS_PTRACE, CAP_SYS_ADMIN, CAP_SYS_RAWIO,
+};
+
 static const struct vfc_cmd vfc_cmd_reset = {
 	.name = "reset",
 	.order = 45,
 	.args = "TARGET [--method M] [--dry-run]",
 	.summary = "reset a device (VFIO, PCI hot reset or sysfs); --dry-run shows a bus reset's scope",
 	.options = reset_options,
-	.run = cmd_reset,
+	.opts_size = sizeof(struct reset_opts),
+	.schemas = reset_schemas,
+	.caps = reset_caps,
+	.ncaps = VFC_ARRAY_SIZE(reset_caps),
+	.main = cmd_reset,
 };
 VFC_COMMAND(vfc_cmd_reset);

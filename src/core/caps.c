@@ -16,21 +16,6 @@ bool vfc_cap_effective(int cap)
 	return capng_have_capability(CAPNG_EFFECTIVE, (unsigned)cap) != 0;
 }
 
-const int vfc_caps_used[] = {
-	CAP_CHOWN,		/* bind --owner, apply owner=: chown /dev/vfio/N */
-	CAP_DAC_OVERRIDE,	/* sysfs writes and /dev/vfio opens by a non-root admin */
-	CAP_DAC_READ_SEARCH,	/* holders: other users' /proc/PID/fd */
-	CAP_SYS_PTRACE,		/* holders: the same, past the ptrace access check */
-	CAP_SETUID,		/* exec --user */
-	CAP_SETGID,		/* exec --user (and its supplementary groups) */
-	CAP_SETPCAP,		/* exec --user and the drops below clear the bounding set */
-	CAP_IPC_LOCK,		/* pinning past RLIMIT_MEMLOCK (type1, iommufd accounting) */
-	CAP_SYS_RESOURCE,	/* iommufd: IOMMU_OPTION_RLIMIT_MODE per process (domain, exec) */
-	CAP_SYS_RAWIO,		/* opening a no-IOMMU group */
-	CAP_SYS_ADMIN,		/* PCI config space past 64 bytes: FLR, ACS, PM capabilities */
-};
-const size_t vfc_caps_nused = VFC_ARRAY_SIZE(vfc_caps_used);
-
 int vfc_caps_keep(const int *keep, size_t n, bool bounding)
 {
 	bool have[64] = { 0 };

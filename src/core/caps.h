@@ -41,11 +41,4 @@ bool vfc_cap_effective(int cap);
  */
 int vfc_caps_keep(const int *keep, size_t n, bool bounding);
 
-/*
- * Every capability some vfioctl command can use (the reasons are in caps.c); the command
- * line layer keeps these and drops the rest before any command runs.
- */
-extern const int vfc_caps_used[];
-extern const size_t vfc_caps_nused;
-
 #endif

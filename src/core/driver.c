@@ -22,6 +22,7 @@
 #include <libudev.h>
 
 #include "core/driver.h"
+#include "core/trace.h"
 #include "core/util.h"
 
 #define PCI_DEVICES "/sys/bus/pci/devices"
@@ -89,6 +90,14 @@ int vfc_write_attr(const struct vfc_ctx *ctx, const char *val, const char *fmt, 
 	va_start(ap, fmt);
 	rc = vwrite_attr(ctx, val, fmt, ap);
 	va_end(ap);
+	if (vfc_tracing()) {
+		char rel[PATH_MAX];
+
+		va_start(ap, fmt);
+		vsnprintf(rel, sizeof(rel), fmt, ap);
+		va_end(ap);
+		vfc_trace_write(rel, val, strlen(val), rc);
+	}
 	return rc;
 }
 
@@ -176,7 +185,22 @@ static void reap_later(pid_t pid)
 	pthread_attr_destroy(&a);
 }
 
+static int driver_unbind(const struct vfc_ctx *ctx, const char *bdf, int timeout_ms);
+
+/* The write is traced here: it happens in a child, which must not call back into the CLI. */
 int vfc_driver_unbind(const struct vfc_ctx *ctx, const char *bdf, int timeout_ms)
+{
+	char rel[PATH_MAX];
+	int rc = driver_unbind(ctx, bdf, timeout_ms);
+
+	if (vfc_tracing()) {
+		snprintf(rel, sizeof(rel), PCI_DEVICES "/%s/driver/unbind", bdf);
+		vfc_trace_write(rel, bdf, strlen(bdf), rc);
+	}
+	return rc;
+}
+
+static int driver_unbind(const struct vfc_ctx *ctx, const char *bdf, int timeout_ms)
 {
 	char drv[VFC_DRIVER_NAME_MAX], path[PATH_MAX];
 	int64_t deadline;

@@ -59,7 +59,7 @@ void vfc_cfg_parse(const uint8_t *cfg, size_t len, struct vfc_cfginfo *out);
  * n) copies bytes off..off+n-1 to dst and returns 0, or -errno (the parse stops and returns
  * it; *out is then incomplete). The parse asks only for the bytes it looks at, a few at a
  * time: on sysfs every dword of config space is a config cycle (a trap to the hypervisor in
- * a VM, ~15 us on the bench host), and reading all 4096 bytes cost 15 ms per device there.
+ * a VM, microseconds each), so reading all 4096 bytes would cost milliseconds per device.
  */
 typedef int vfc_cfg_fetch_fn(void *arg, uint8_t *dst, size_t off, size_t n);
 int vfc_cfg_parse_fetch(size_t len, vfc_cfg_fetch_fn *fetch, void *arg, struct vfc_cfginfo *out);

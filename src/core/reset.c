@@ -90,8 +90,8 @@ int vfc_reset_usable_dev(const struct vfc_topology *t, const struct vfc_device *
 	ssize_t k = dev_index(t, d);
 	bool alone = true;
 
-	/* Called for every device by list and check: a scan of all devices each time was
-	 * quadratic (27% of `list` on a 4160-device tree). */
+	/* Called for every device by list and check: a scan of all devices each time would be
+	 * quadratic in the number of devices. */
 	if (k >= 0) {
 		alone = !(k > 0 && same_bus(t->devs[k - 1], d)) &&
 			!((size_t)k + 1 < t->ndevs && same_bus(t->devs[k + 1], d));

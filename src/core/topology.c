@@ -47,8 +47,8 @@ static char *read_driver_at(int dfd, const char *name)
 
 /*
  * The canonical form of the address in s ("%04x:%02x:%02x.%x") into buf. The kernel names
- * devices so already: copying such a name saves a parse-and-snprintf per link, 17 M
- * instructions of a full scan of the bench tree; anything else goes the long way.
+ * devices so already: copying such a name saves a parse-and-snprintf per link, of which a
+ * scan reads several per device; anything else goes the long way.
  */
 static void bdf_canonical(const char *s, char *buf, size_t len)
 {
@@ -219,7 +219,7 @@ static void read_details(int dfd, bool cfg_sparse, struct vfc_device *d)
 	/*
 	 * The kernel makes sriov_* for a device only when it found the SR-IOV capability in its
 	 * config space: when the parse saw all of it and there is none, they are not asked for
-	 * (8 k failing opens for the VFs of the bench tree).
+	 * (two failing opens per device otherwise, on every VF).
 	 */
 	if (d->cfg.sriov == VFC_NO && !d->cfg.malformed)
 		return;
@@ -232,7 +232,7 @@ static void read_details(int dfd, bool cfg_sparse, struct vfc_device *d)
 /*
  * Identity and class. The uevent file carries the five ids, printed by pci_uevent from the
  * pci_dev fields the vendor, device, class and subsystem_* attributes print: one file read
- * instead of five (12 syscalls a device, 50 k on the bench tree). An id it lacks (a tree
+ * instead of five (a dozen syscalls a device fewer). An id it lacks (a tree
  * without uevent files, a malformed line) is read from its own attribute; the subsystem ids
  * only by a full scan.
  */
@@ -557,8 +557,7 @@ static int adopt_orphans(struct vfc_topology *t)
 }
 
 /*
- * /dev/vfio/noiommu-N, listed once: a stat per group was 4160 failing syscalls on the bench
- * tree. Unlistable /dev/vfio (listed == false): ask per group, as before.
+ * /dev/vfio/noiommu-N, listed once rather than a failing stat per group. Unlistable /dev/vfio (listed == false): ask per group, as before.
  */
 struct noiommu_ids {
 	int *v;

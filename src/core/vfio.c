@@ -10,6 +10,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "core/trace.h"
 #include "core/util.h"
 #include "core/vfio.h"
 
@@ -34,7 +35,7 @@ __attribute__((weak)) int vfc_sys_ioctl(int fd, unsigned long req, void *arg)
 	return ioctl(fd, req, arg);
 }
 
-/* Every ioctl of the tool passes here: EINTR retried, -errno returned. */
+/* Every ioctl of the tool passes here: EINTR retried, -errno returned, traced at -vv. */
 static int xioctl(int fd, unsigned long req, void *arg)
 {
 	int r;
@@ -42,7 +43,9 @@ static int xioctl(int fd, unsigned long req, void *arg)
 	do
 		r = vfc_sys_ioctl(fd, req, arg);
 	while (r < 0 && errno == EINTR);
-	return r < 0 ? -errno : r;
+	r = r < 0 ? -errno : r;
+	vfc_trace_ioctl(fd, req, r);
+	return r;
 }
 
 #define IOCTL_OR_FAIL(fd, req, arg, e, subj, ...)                                       \

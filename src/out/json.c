@@ -41,9 +41,9 @@ static int utf8_seq_len(const unsigned char *p)
 }
 
 /*
- * The writer used to fputc every byte and fputs every indent level (~110 M instructions for
- * `list --devices -J` on the 4160-device bench tree), then handed each value to stdio with
- * one fwrite (12 M); now text collects in w->buf and goes out 8 KiB at a time.
+ * Text collects in w->buf and goes out 8 KiB at a time: a large document is millions of
+ * small pieces, and a stdio call for each (per byte, or per value) costs more than writing
+ * them.
  */
 static void flush(struct jw *w)
 {

@@ -33,8 +33,8 @@ struct out_row {
 
 /*
  * Everything a table holds (rows, cells, strings, its sub-tables and theirs) comes from one
- * arena, freed with the table: a malloc and a free per cell were a fifth of `list` on the
- * 4160-device bench tree (~100 k of each, vasprintf for every formatted cell).
+ * arena, freed with the table: a large listing has a cell count in the hundreds of thousands,
+ * and a malloc and a free for each would be a visible part of its cost.
  */
 struct chunk {
 	struct chunk *next;
@@ -148,17 +148,16 @@ static void arena_free(struct arena *a)
 
 /* ---- model ---- */
 
+/* Never NULL: out of memory aborts, as every allocation of the output model does. */
 struct out_table *out_table_new(const struct out_schema *s)
 {
 	struct out_table *t = calloc(1, sizeof(*t));
 
 	if (!t)
-		return NULL;
+		abort();
 	t->arena = calloc(1, sizeof(*t->arena));
-	if (!t->arena) {
-		free(t);
-		return NULL;
-	}
+	if (!t->arena)
+		abort();
 	t->s = s;
 	t->owns_arena = true;
 	return t;
@@ -635,11 +634,11 @@ static void grid_free(struct grid *g)
 }
 
 /*
- * The table for a pipe or a file, without libsmartcols, when every cell is printable ASCII
- * without a backslash.
- * libsmartcols measures each cell with mbrtowc and wcwidth and encodes it again to print it:
- * ~600 instructions a byte, half of `list` on the 4160-device bench tree. For such a table
- * off a terminal its layout is simple, and this is it: a column is as wide as its widest
+ * Why two table engines: libsmartcols is the one layout (terminal widths, truncation, UTF-8,
+ * escaping), but it measures each cell with mbrtowc and wcwidth and encodes it again to print
+ * it, which dominates the cost of listing a large host into a pipe. So a table for a pipe or
+ * a file whose every cell is printable ASCII without a backslash is written here, without
+ * libsmartcols. For such a table off a terminal its layout is simple, and this is it: a column is as wide as its widest
  * cell, at least its header (then the width hint does not apply), else at least a width hint
  * >= 1; fractional hints and truncation only matter on a terminal. Cells are padded to the
  * width (right-aligned ones on the left), one space between columns, the last column not

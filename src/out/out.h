@@ -66,6 +66,7 @@ struct out_opts {
 struct out_table;
 struct out_row;
 
+/* A new table of schema s; never NULL (out of memory aborts). */
 struct out_table *out_table_new(const struct out_schema *s);
 void out_table_free(struct out_table *t);
 size_t out_table_nrows(const struct out_table *t);

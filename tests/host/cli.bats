@@ -29,6 +29,32 @@ usage_error() {
 	usage_error
 }
 
+@test "cli: options that cannot combine are refused with one message (exit 2), wherever given" {
+	vf desktop-gpu list -J -r
+	usage_error
+	[ "$stderr" = "vfioctl: list: --json and --raw cannot be combined
+Try 'vfioctl --help' for more information." ] || { dump; false; }
+	# before and after the command name: the same call
+	vf desktop-gpu -r show 1 --json
+	usage_error
+	[[ $stderr == "vfioctl: show: --json and --raw cannot be combined"* ]] || { dump; false; }
+	# a command's own: declared next to it
+	vf desktop-gpu list --viable --not-viable
+	usage_error
+	[[ $stderr == "vfioctl: list: --viable and --not-viable cannot be combined"* ]] || { dump; false; }
+	# in a batch, a line's own options; the batch's -J is only that line's default
+	run --separate-stderr "$VFIOCTL" --sysroot "$BATS_FILE_TMPDIR/desktop-gpu" -J batch - \
+		<<<$'list -o GROUP -n -r\nlist -o GROUP -J -r'
+	expect_status 2
+	[[ $stderr == *"vfioctl: stdin:2: list: --json and --raw cannot be combined"* ]] || { dump; false; }
+	[[ $output == 1$'\n'2* ]] || { dump; false; }
+	# each alone is fine
+	vf desktop-gpu list -r -o GROUP -n
+	expect_status 0
+	vf desktop-gpu list -J -o GROUP
+	expect_status 0
+}
+
 @test "cli: bad option values are usage errors (exit 2)" {
 	vf desktop-gpu list --viable --not-viable
 	usage_error

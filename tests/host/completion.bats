@@ -129,6 +129,17 @@ table() {
 	hasnt --devices
 }
 
+@test "bash: a command's verbs (subcommand records of the table) come first, then its arguments" {
+	grep -qx $'subcommand\tbench\tmap\t.*' "$GEN/table"
+	comp "$VFIOCTL --sysroot $FX bench "
+	[ "$output" = map ] || { echo "got: $output"; false; }
+	comp "$VFIOCTL --sysroot $FX bench --size 4K "
+	[ "$output" = map ] || { echo "got: $output"; false; }
+	comp "$VFIOCTL --sysroot $FX bench map "
+	has 0000:04:00.0 12
+	hasnt map
+}
+
 @test "bash: BDFs and groups of the --sysroot tree complete for show" {
 	comp "$VFIOCTL --sysroot $FX show "
 	has 0000:01:00.0 0000:01:00.1 0000:04:00.0 1 12 13
