@@ -36,6 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/cdi.h"
 #include "core/conf.h"
 #include "core/driver.h"
 #include "core/journal.h"
@@ -902,6 +903,9 @@ static int run_report(struct vfc_cli *cli, struct run *r)
 {
 	int rc = finish(cli, &r->p);
 
+	/* Devices changed: the CDI spec `vfioctl cdi` made follows (vfc_bindplan_changed later). */
+	if (r->w && vfc_cdi_refresh(&cli->ctx) < 0)
+		vfc_warn("cdi", "cannot refresh %s", VFC_CDI_SPEC_PATH);
 	if (r->w)
 		signals_release();
 	return rc;

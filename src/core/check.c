@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "core/caps.h"
+#include "core/cdi.h"
 #include "core/check.h"
 #include "core/reset.h"
 #include "core/safety.h"
@@ -670,6 +671,7 @@ int vfc_check_host(const struct vfc_ctx *ctx, const struct vfc_topology *t,
 	if (o && o->user)
 		memlock_user(ctx, o->user->name, o->user->groups, r);
 	check_hugepages(ctx, r);
+	vfc_cdi_check(ctx, t, r);
 	return 0;
 }
 
