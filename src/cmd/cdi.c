@@ -133,6 +133,7 @@ static int cmd_cdi(struct vfc_cli *cli, poptContext pc, int argc, const char **a
 	struct vfc_device **devs = NULL;
 	struct vfc_topology *t = NULL;
 	struct vfc_cdi_spec s = { 0 };
+	struct vfc_cdi_state state = { 0 };
 	char where[PATH_MAX];
 	const char *why;
 	size_t n = 0;
@@ -163,8 +164,15 @@ static int cmd_cdi(struct vfc_cli *cli, poptContext pc, int argc, const char **a
 	}
 	if (argc && (rc = collect(t, argc, argv, &devs, &n)))
 		goto out;
+	/* The owned spec's devices stay through their holders (see vfc_cdi_build). */
+	if (!copt.output && (rc = vfc_cdi_state_read(&cli->ctx, &state)) < 0) {
+		vfc_err(VFC_CDI_STATE_PATH, rc, "cannot read");
+		rc = vfc_exit_for_errno(rc);
+		goto out;
+	}
 	rc = vfc_cdi_build(&cli->ctx, t, devs, n, kind, backend,
-			   getenv("VFIOCTL_TEST_IGNORE_HOLDERS") ? VFC_CDI_KEEP_HELD : 0, &s);
+			   getenv("VFIOCTL_TEST_IGNORE_HOLDERS") ? VFC_CDI_KEEP_HELD : 0,
+			   state.devices, &s);
 	if (rc) {
 		vfc_err("cdi", rc, "cannot build the CDI spec");
 		rc = vfc_exit_for_errno(rc);
@@ -193,7 +201,7 @@ static int cmd_cdi(struct vfc_cli *cli, poptContext pc, int argc, const char **a
 			snprintf(where, sizeof(where), "%s", VFC_CDI_SPEC_PATH);
 		rc = vfc_cdi_save(&cli->ctx, copt.output, &s, &changed);
 		if (!rc && !copt.output)
-			rc = vfc_cdi_state_save(&cli->ctx, kind, backend);
+			rc = vfc_cdi_state_save(&cli->ctx, &s, backend);
 		if (rc) {
 			vfc_err(where, rc, "cannot write the CDI spec");
 			rc = vfc_exit_for_errno(rc);
@@ -211,6 +219,7 @@ static int cmd_cdi(struct vfc_cli *cli, poptContext pc, int argc, const char **a
 	if (!rc && code)
 		rc = s.ndevs ? VFC_EXIT_PARTIAL : code;
 out:
+	vfc_cdi_state_free(&state);
 	vfc_cdi_spec_free(&s);
 	free(devs);
 	vfc_topology_free(t);

@@ -241,8 +241,8 @@ static int refuse(struct vfc_cdi_spec *s, const char *subject, enum vfc_cdi_why 
 }
 
 /* Is the group refused as a whole? Then every selected member is refused with the reason. */
-static int group_refusal(const struct vfc_ctx *ctx, const struct vfc_group *g, unsigned flags,
-			 enum vfc_cdi_why *why, char *reason, size_t len)
+static int group_refusal(const struct vfc_group *g, bool ignore_holders, enum vfc_cdi_why *why,
+			 char *reason, size_t len)
 {
 	if (g->noiommu) {
 		*why = VFC_CDI_NOIOMMU;
@@ -259,13 +259,12 @@ static int group_refusal(const struct vfc_ctx *ctx, const struct vfc_group *g, u
 			snprintf(reason, len, "group %d is not viable", g->id);
 		return 1;
 	}
-	if (g->nholders && !(flags & VFC_CDI_KEEP_HELD)) {
+	if (g->nholders && !ignore_holders) {
 		*why = VFC_CDI_HELD;
 		snprintf(reason, len, "group %d is in use by pid %d (%s) holding %s", g->id,
 			 (int)g->holders[0].pid, g->holders[0].comm, g->holders[0].path);
 		return 1;
 	}
-	(void)ctx;
 	return 0;
 }
 
@@ -298,7 +297,8 @@ static int cmp_ptr(const void *a, const void *b)
 
 int vfc_cdi_build(const struct vfc_ctx *ctx, const struct vfc_topology *t,
 		  struct vfc_device *const *targets, size_t n, const char *kind,
-		  enum vfc_cdi_backend backend, unsigned flags, struct vfc_cdi_spec *out)
+		  enum vfc_cdi_backend backend, unsigned flags, char *const *keep,
+		  struct vfc_cdi_spec *out)
 {
 	struct vfc_device **sel = NULL;
 	size_t nsel = 0;
@@ -366,7 +366,8 @@ int vfc_cdi_build(const struct vfc_ctx *ctx, const struct vfc_topology *t,
 				goto out;
 			continue;
 		}
-		if (group_refusal(ctx, g, flags, &why, reason, sizeof(reason))) {
+		if (group_refusal(g, (flags & VFC_CDI_KEEP_HELD) || (keep && vfc_strv_contains(keep, d->name)),
+				  &why, reason, sizeof(reason))) {
 			rc = refuse(out, d->name, why, "%s", reason);
 			if (rc)
 				goto out;
@@ -682,26 +683,46 @@ int vfc_cdi_save(const struct vfc_ctx *ctx, const char *path, const struct vfc_c
 
 /* ---- the owned spec: state, refresh, check ---- */
 
-int vfc_cdi_state_save(const struct vfc_ctx *ctx, const char *kind, enum vfc_cdi_backend b)
+int vfc_cdi_state_save(const struct vfc_ctx *ctx, const struct vfc_cdi_spec *s,
+		       enum vfc_cdi_backend b)
 {
-	char path[PATH_MAX], buf[512];
-	int n;
+	char path[PATH_MAX], *buf = NULL;
+	size_t len = 0;
+	FILE *m;
+	int rc;
 
 	if (vfc_path(ctx, path, sizeof(path), VFC_CDI_STATE_PATH))
 		return -ENAMETOOLONG;
-	n = snprintf(buf, sizeof(buf), "kind %s\nbackend %s\n", kind, vfc_cdi_backend_name(b));
-	if (n < 0 || (size_t)n >= sizeof(buf))
-		return -ENAMETOOLONG;
-	return write_atomic(path, buf, (size_t)n, 0644);
+	m = open_memstream(&buf, &len);
+	if (!m)
+		return -ENOMEM;
+	fprintf(m, "kind %s\nbackend %s\n", s->kind, vfc_cdi_backend_name(b));
+	for (size_t i = 0; i < s->ndevs; i++)
+		fprintf(m, "device %s\n", s->devs[i].name);
+	if (fclose(m)) {
+		free(buf);
+		return -ENOMEM;
+	}
+	rc = write_atomic(path, buf, len, 0644);
+	free(buf);
+	return rc;
 }
 
-int vfc_cdi_state_read(const struct vfc_ctx *ctx, char *kind, size_t kindlen,
-		       enum vfc_cdi_backend *b)
+void vfc_cdi_state_free(struct vfc_cdi_state *st)
+{
+	vfc_strv_free(st->devices);
+	st->devices = NULL;
+}
+
+int vfc_cdi_state_read(const struct vfc_ctx *ctx, struct vfc_cdi_state *st)
 {
 	char path[PATH_MAX], *buf = NULL, *line, *save = NULL;
-	size_t len;
+	size_t len, n = 0;
 	int rc;
 
+	memset(st, 0, sizeof(*st));
+	snprintf(st->kind, sizeof(st->kind), "%s", VFC_CDI_KIND);
+	st->backend = VFC_CDI_AUTO;
 	if (vfc_path(ctx, path, sizeof(path), VFC_CDI_STATE_PATH))
 		return -ENAMETOOLONG;
 	rc = read_file(path, &buf, &len);
@@ -709,13 +730,25 @@ int vfc_cdi_state_read(const struct vfc_ctx *ctx, char *kind, size_t kindlen,
 		return 0;
 	if (rc)
 		return rc;
-	snprintf(kind, kindlen, "%s", VFC_CDI_KIND);
-	*b = VFC_CDI_AUTO;
+	st->devices = calloc(len / 8 + 2, sizeof(*st->devices));	/* "device X" is >= 8 */
+	if (!st->devices) {
+		free(buf);
+		return -ENOMEM;
+	}
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		if (!strncmp(line, "kind ", 5) && !vfc_cdi_kind_check(line + 5))
-			snprintf(kind, kindlen, "%s", line + 5);
-		else if (!strncmp(line, "backend ", 8))
-			(void)vfc_cdi_backend_parse(line + 8, b);
+		if (!strncmp(line, "kind ", 5) && !vfc_cdi_kind_check(line + 5)) {
+			snprintf(st->kind, sizeof(st->kind), "%s", line + 5);
+		} else if (!strncmp(line, "backend ", 8)) {
+			(void)vfc_cdi_backend_parse(line + 8, &st->backend);
+		} else if (!strncmp(line, "device ", 7) && line[7]) {
+			st->devices[n] = strdup(line + 7);
+			if (!st->devices[n]) {
+				vfc_cdi_state_free(st);
+				free(buf);
+				return -ENOMEM;
+			}
+			n++;
+		}
 	}
 	free(buf);
 	return 1;
@@ -724,47 +757,47 @@ int vfc_cdi_state_read(const struct vfc_ctx *ctx, char *kind, size_t kindlen,
 int vfc_cdi_refresh(const struct vfc_ctx *ctx)
 {
 	struct vfc_topology *t = NULL;
+	struct vfc_cdi_state st;
 	struct vfc_cdi_spec s;
-	enum vfc_cdi_backend b;
-	char kind[256];
-	int rc = vfc_cdi_state_read(ctx, kind, sizeof(kind), &b);
+	int rc = vfc_cdi_state_read(ctx, &st);
 
 	if (rc <= 0)
 		return rc;
-	rc = vfc_topology_scan(ctx, 0, &t);
-	if (rc)
-		return rc;
-	rc = vfc_cdi_build(ctx, t, NULL, 0, kind, b, VFC_CDI_KEEP_HELD, &s);
+	rc = vfc_topology_scan(ctx, VFC_SCAN_HOLDERS, &t);
+	if (!rc)
+		rc = vfc_cdi_build(ctx, t, NULL, 0, st.kind, st.backend, 0, st.devices, &s);
 	if (!rc) {
 		rc = vfc_cdi_save(ctx, NULL, &s, NULL);
+		if (!rc)
+			rc = vfc_cdi_state_save(ctx, &s, st.backend);
 		vfc_cdi_spec_free(&s);
 	}
 	vfc_topology_free(t);
+	vfc_cdi_state_free(&st);
 	return rc;
 }
 
 int vfc_cdi_check(const struct vfc_ctx *ctx, const struct vfc_topology *t,
 		  struct vfc_check_report *r)
 {
-	char path[PATH_MAX], kind[256], *want = NULL, *have = NULL;
+	char path[PATH_MAX], *want = NULL, *have = NULL;
 	const char *fix = "vfioctl cdi (regenerates it from the bindings)";
 	size_t wlen = 0, hlen = 0;
+	struct vfc_cdi_state state;
 	struct vfc_cdi_spec s;
-	enum vfc_cdi_backend b;
-	int st = vfc_cdi_state_read(ctx, kind, sizeof(kind), &b), rc, hrc;
+	int st = vfc_cdi_state_read(ctx, &state), rc, hrc;
 
-	if (vfc_path(ctx, path, sizeof(path), VFC_CDI_SPEC_PATH))
+	if (st < 0)
+		return st == -ENOMEM ? st : 0;
+	if (vfc_path(ctx, path, sizeof(path), VFC_CDI_SPEC_PATH)) {
+		vfc_cdi_state_free(&state);
 		return 0;
+	}
 	hrc = read_file(path, &have, &hlen);
-	if (st <= 0 && hrc) {
-		free(have);
+	if (!st && hrc)
 		return 0;	/* no CDI spec of vfioctl's here: nothing to judge */
-	}
-	if (st <= 0) {
-		snprintf(kind, sizeof(kind), "%s", VFC_CDI_KIND);
-		b = VFC_CDI_AUTO;
-	}
-	rc = vfc_cdi_build(ctx, t, NULL, 0, kind, b, VFC_CDI_KEEP_HELD, &s);
+	rc = vfc_cdi_build(ctx, t, NULL, 0, state.kind, state.backend, 0, state.devices, &s);
+	vfc_cdi_state_free(&state);
 	if (rc) {
 		free(have);
 		return rc == -ENOMEM ? rc : 0;
@@ -779,7 +812,7 @@ int vfc_cdi_check(const struct vfc_ctx *ctx, const struct vfc_topology *t,
 			      "%s: absent, and no device is bound to a vfio driver", path);
 	else if (!s.ndevs)
 		vfc_check_add(r, "host", "cdi-spec", VFC_CHECK_WARN, fix,
-			      "%s lists devices, but none is bound to a vfio driver now", path);
+			      "%s lists devices, but none can be handed out now", path);
 	else if (hrc)
 		vfc_check_add(r, "host", "cdi-spec", VFC_CHECK_WARN, fix,
 			      "%s is missing: %zu CDI devices would be in it", path, s.ndevs);

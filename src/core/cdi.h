@@ -78,20 +78,22 @@ struct vfc_cdi_spec {
 };
 
 enum vfc_cdi_flags {
-	/* Holders do not refuse: a refresh keeps the device a running container has open. */
+	/* Holders never refuse (the test suite's VFIOCTL_TEST_IGNORE_HOLDERS). */
 	VFC_CDI_KEEP_HELD = 1 << 0,
 };
 
 /*
  * Build the spec for targets (n of them; n == 0: every PCI device bound to a vfio driver) from
- * t (scanned with holders unless VFC_CDI_KEEP_HELD). Node numbers come from sysfs `dev`
+ * t (scanned with holders). A device whose group another process holds is refused unless its
+ * name is in keep (NULL-terminated, may be NULL): the owned spec listed it before, and its
+ * holder is most likely the container it was handed to. Node numbers come from sysfs `dev`
  * attributes (or the node's own st_rdev), owners from the nodes under ROOT/dev. Returns 0 or
- * -errno (-ENOMEM; -ENODEV: iommufd asked for and this kernel has no vfio cdev); refusals
- * are in the spec.
+ * -errno; refusals are in the spec.
  */
 int vfc_cdi_build(const struct vfc_ctx *ctx, const struct vfc_topology *t,
 		  struct vfc_device *const *targets, size_t n, const char *kind,
-		  enum vfc_cdi_backend backend, unsigned flags, struct vfc_cdi_spec *out);
+		  enum vfc_cdi_backend backend, unsigned flags, char *const *keep,
+		  struct vfc_cdi_spec *out);
 void vfc_cdi_spec_free(struct vfc_cdi_spec *s);
 
 /* The spec as CDI JSON (pretty, as the files are written). 0 or -errno. */
@@ -105,15 +107,23 @@ int vfc_cdi_write_json(const struct vfc_cdi_spec *s, FILE *f);
 int vfc_cdi_save(const struct vfc_ctx *ctx, const char *path, const struct vfc_cdi_spec *s,
 		 bool *changed);
 
-/* Record the kind and backend of the owned spec, so that refreshes keep them. 0 or -errno. */
-int vfc_cdi_state_save(const struct vfc_ctx *ctx, const char *kind, enum vfc_cdi_backend b);
+/* What `vfioctl cdi` asked for the owned spec, and the devices it lists now. */
+struct vfc_cdi_state {
+	char kind[256];
+	enum vfc_cdi_backend backend;
+	char **devices;			/* NULL-terminated names (the keep list of a rebuild) */
+};
+
+/* Record the state of the owned spec s (written with kind and backend). 0 or -errno. */
+int vfc_cdi_state_save(const struct vfc_ctx *ctx, const struct vfc_cdi_spec *s,
+		       enum vfc_cdi_backend b);
 /* 1 and the state when `vfioctl cdi` owns a spec under ROOT, 0 when not, or -errno. */
-int vfc_cdi_state_read(const struct vfc_ctx *ctx, char *kind, size_t kindlen,
-		       enum vfc_cdi_backend *b);
+int vfc_cdi_state_read(const struct vfc_ctx *ctx, struct vfc_cdi_state *st);
+void vfc_cdi_state_free(struct vfc_cdi_state *st);
 
 /*
  * After bindings changed: regenerate the owned spec if `vfioctl cdi` made one (else nothing).
- * Devices no longer bound go, newly bound ones come; held devices stay. 0 or -errno.
+ * Devices no longer bound go, newly bound ones come; held devices it listed stay. 0 or -errno.
  */
 int vfc_cdi_refresh(const struct vfc_ctx *ctx);
 
