@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cmd/bindrun.h"
+#include "core/cdi.h"
 #include "core/util.h"
 
 #define LOCK_WAIT_MS 120000	/* concurrent runs queue; a stuck one must not block forever */
@@ -218,6 +219,8 @@ int bindrun_report(struct vfc_cli *cli, struct vfc_bindrun *r)
 {
 	int rc = finish(cli, &r->p);
 
+	if (r->changed_rc < 0)
+		vfc_warn("cdi", "cannot refresh %s: %s", VFC_CDI_SPEC_PATH, strerror(-r->changed_rc));
 	if (r->holding) {
 		/* a held signal may end the process: what was printed must be out */
 		fflush(stdout);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "core/bindplan.h"
+#include "core/cdi.h"
 #include "core/safety.h"
 #include "core/util.h"
 
@@ -897,14 +898,14 @@ static void changed(struct vfc_bindrun *r)
 {
 	for (size_t i = 0; i < r->p.n; i++)
 		if (r->p.v[i].touched) {
-			vfc_bindplan_changed(r->ctx);
+			r->changed_rc = vfc_bindplan_changed(r->ctx);
 			return;
 		}
 }
 
-void vfc_bindplan_changed(const struct vfc_ctx *ctx)
+int vfc_bindplan_changed(const struct vfc_ctx *ctx)
 {
-	(void)ctx;
+	return vfc_cdi_refresh(ctx);
 }
 
 /* All or nothing: every device this run touched up to step i goes back, newest first. */

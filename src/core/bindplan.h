@@ -107,6 +107,7 @@ struct vfc_bindrun {
 	struct vfc_bindplan p;
 	bool holding;			/* termination signals are held */
 	sigset_t held;
+	int changed_rc;			/* the after-change hook: <0 -errno (spec not refreshed) */
 };
 
 void vfc_bindrun_init(struct vfc_bindrun *r, const struct vfc_ctx *ctx);
@@ -178,9 +179,9 @@ void vfc_bindrun_release(struct vfc_bindrun *r);
 
 /*
  * Called once after a run that changed bindings (bind, unbind, restore, apply; also a
- * rollback): the place for what must follow a change, e.g. regenerating device specs that
- * name the bound devices. Nothing yet.
+ * rollback): what must follow a change. Today the CDI spec vfioctl owns is regenerated
+ * (vfc_cdi_refresh: only if it exists). 0 or -errno.
  */
-void vfc_bindplan_changed(const struct vfc_ctx *ctx);
+int vfc_bindplan_changed(const struct vfc_ctx *ctx);
 
 #endif

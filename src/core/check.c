@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "core/caps.h"
+#include "core/cdi.h"
 #include "core/check-int.h"
 #include "core/reset.h"
 #include "core/safety.h"
@@ -317,5 +318,6 @@ int vfc_check_host(const struct vfc_ctx *ctx, const struct vfc_topology *t,
 	if (o && o->user)
 		vfc_check_memlock_user(ctx, o->user->name, o->user->groups, r);
 	check_hugepages(ctx, r);
+	vfc_cdi_check(ctx, t, r);
 	return 0;
 }

@@ -119,7 +119,9 @@ table() {
 		for other in $(table command 2); do
 			[ "$other" = "$cmd" ] && continue
 			for opt in $(table option 3 "$other"); do
-				grep -qxF -- "$opt" < <(table option 3 "$cmd") || hasnt "$opt"
+				# a global option's name a command reuses (cdi --output) is still global
+				grep -qxF -- "$opt" < <(table option 3 "$cmd"; table option 3 global) ||
+					hasnt "$opt"
 			done
 		done
 	done
