@@ -43,11 +43,15 @@ WARN := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing-prototyp
 ifneq ($(CI),)
   WARN += -Werror
 endif
+# _FORTIFY_SOURCE=3 unless the distro flags choose a level themselves (dpkg-buildflags puts
+# -D_FORTIFY_SOURCE=2 in CPPFLAGS, rpm's optflags -Wp,-D_FORTIFY_SOURCE=3 in CFLAGS): a second
+# definition is a "redefined" warning for every file, an error under CI=1.
+FORTIFY := $(if $(findstring _FORTIFY_SOURCE,$(CFLAGS) $(CPPFLAGS)),,-D_FORTIFY_SOURCE=3)
 ifneq ($(SANITIZE),)
   SAN_FLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
   OPT := -O1 -g
 else
-  OPT := -O2 -g -D_FORTIFY_SOURCE=3
+  OPT := -O2 -g $(FORTIFY)
 endif
 
 # User CFLAGS/LDFLAGS come last so distro flags win but warnings survive.
