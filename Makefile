@@ -8,7 +8,11 @@
 # Cross builds for the lab's foreign guests:
 #   make BUILDDIR=build/aarch64 CROSS_COMPILE=aarch64-linux-gnu- SYSROOT=/path/to/root
 
-VERSION    := 0.1.0
+# The version is written once, in vfioctl.spec (mk/install.mk: print-version, dist).
+VERSION    := $(shell sed -n 's/^Version:[[:space:]]*//p' vfioctl.spec)
+ifeq ($(VERSION),)
+  $(error no Version: line in vfioctl.spec)
+endif
 PREFIX     ?= /usr
 SBINDIR    ?= $(PREFIX)/sbin
 MANDIR     ?= $(PREFIX)/share/man

@@ -123,14 +123,15 @@ teardown() {
 	[ "$(echo $output)" = "$group $group" ]
 }
 
-# start_udevd: Debian's udevd with every rule of the host root plus the shipped vfioctl rule,
-# pointing at the binary under test (the only difference, checked).
+# start_udevd: Debian's udevd with every rule of the host root plus the shipped vfioctl rule
+# (its template, etc/udev/rules.d/60-vfioctl.rules.in), pointing at the binary under test (the
+# only difference, checked).
 start_udevd() {
 	local rule=/etc/udev/rules.d/60-vfioctl.rules
 	[ -x /lib/systemd/systemd-udevd ] || { echo "no systemd-udevd: install udev (.ci/packages)"; return 1; }
 	mkdir -p /etc/udev/rules.d
-	sed "s|/usr/sbin/vfioctl|$VFIOCTL|" "$TOP/etc/udev/rules.d/60-vfioctl.rules" >"$rule"
-	diff "$TOP/etc/udev/rules.d/60-vfioctl.rules" "$rule" | grep -c '^>' | grep -qx 1
+	sed "s|@SBINDIR@/vfioctl|$VFIOCTL|" "$TOP/etc/udev/rules.d/60-vfioctl.rules.in" >"$rule"
+	diff "$TOP/etc/udev/rules.d/60-vfioctl.rules.in" "$rule" | grep -c '^>' | grep -qx 1
 	# Its own stdio, and not bats' fd 3: a daemon holding that would keep bats waiting.
 	/lib/systemd/systemd-udevd --daemon </dev/null >/dev/null 2>&1 3>&-
 	udevd_started=1
