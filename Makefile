@@ -122,4 +122,4 @@ clean:
 
 .PHONY: all unit asan check check-host check-vm demo clean
 .SECONDARY:
--include $(shell find $(BUILDDIR) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILDDIR) -name '*.d' -type f 2>/dev/null)

@@ -98,3 +98,125 @@ stage_install() {
 	! make -s -C "$TOP" -n -B BUILDDIR="$b" CPPFLAGS=-D_FORTIFY_SOURCE=2 "$b/$obj" |
 		grep -q -- '-D_FORTIFY_SOURCE=3'
 }
+
+@test "packaging: the version is written once: vfioctl.spec, and debian/changelog and %changelog agree" {
+	local version
+	version=$(make -s -C "$TOP" print-version)
+	[ "$version" = "$(sed -n 's/^Version:[[:space:]]*//p' "$TOP/vfioctl.spec")" ]
+	! grep -nE '^VERSION[[:space:]]*:?=[[:space:]]*[0-9]' "$TOP/Makefile"
+	# the newest changelog entries name it (they are histories, so they repeat it once)
+	[ "$(sed -n '1s/^vfioctl (\([^)]*\)).*/\1/p' "$TOP/debian/changelog")" = "$version" ]
+	sed -n '/^%changelog/,$p' "$TOP/vfioctl.spec" | sed -n '2p' | grep -q -- "- $version-1\$"
+	# the binary says it
+	run "$VFIOCTL" --version
+	[[ $output == *"$version"* ]]
+}
+
+# deb_build: `make deb` of the tracked files as they are now (uncommitted edits too), once
+deb_build() {
+	[ -e "$TOP/.git" ] || skip "not a git checkout: make dist needs git"
+	command -v dpkg-buildpackage >/dev/null && command -v dh >/dev/null ||
+		{ echo "dpkg-buildpackage or dh missing (dpkg-dev, debhelper: .ci/packages)"; return 1; }
+	DEB_OUT=$BATS_FILE_TMPDIR/deb
+	if [ ! -f "$DEB_OUT/ok" ]; then
+		local ref t=$SECONDS
+		ref=$(git -C "$TOP" stash create 2>/dev/null)
+		ref=${ref:-HEAD}
+		# nocheck: the unit tests run in this suite's own layer already
+		DEB_BUILD_OPTIONS=nocheck make -s -C "$TOP" deb DIST_REF="$ref" DEB_OUT="$DEB_OUT" \
+			BUILDDIR="$BATS_FILE_TMPDIR/debbuild" >"$BATS_FILE_TMPDIR/deb.log" 2>&1 ||
+			{ tail -40 "$BATS_FILE_TMPDIR/deb.log"; return 1; }
+		echo "dpkg-buildpackage: $((SECONDS - t)) s" >"$DEB_OUT/ok"
+	fi
+	DEB=$(ls "$DEB_OUT"/vfioctl_*.deb)
+}
+
+@test "packaging: dpkg-buildpackage -us -uc -b builds the .deb, without a compiler warning" {
+	skip_unless_default
+	deb_build
+	cat "$DEB_OUT/ok"
+	[ -f "$DEB" ]
+	# the distro flags reached the compiler, and nothing warned (FORTIFY above all)
+	grep -q -- '-D_FORTIFY_SOURCE=2' "$BATS_FILE_TMPDIR/deb.log"
+	! grep -n 'warning:' "$BATS_FILE_TMPDIR/deb.log"
+	# what it holds: the Debian places, the programs the rule and unit run
+	dpkg-deb -c "$DEB" | awk '{ print $6 }' | sed 's|^\./|/|' >"$BATS_FILE_TMPDIR/deb.files"
+	local f
+	for f in /usr/sbin/vfioctl /lib/udev/rules.d/60-vfioctl.rules \
+		/lib/systemd/system/vfioctl.service /usr/share/man/man8/vfioctl.8.gz \
+		/usr/share/man/man5/vfioctl.conf.5.gz /usr/share/doc/vfioctl/examples/vfioctl.conf \
+		/usr/share/doc/vfioctl/copyright /usr/share/bash-completion/completions/vfioctl \
+		/usr/share/zsh/vendor-completions/_vfioctl \
+		/usr/share/fish/vendor_completions.d/vfioctl.fish; do
+		grep -qx "$f" "$BATS_FILE_TMPDIR/deb.files" || { echo "not in the .deb: $f"; return 1; }
+	done
+	# no conffile: nothing in /etc, so purging has no admin file of its own to remove
+	! grep '^/etc/.' "$BATS_FILE_TMPDIR/deb.files"
+	dpkg-deb --ctrl-tarfile "$DEB" | tar -tf - | grep -vqx './conffiles'
+	dpkg-deb -x "$DEB" "$BATS_FILE_TMPDIR/debx"
+	grep -q 'RUN+="/usr/sbin/vfioctl ' "$BATS_FILE_TMPDIR/debx/lib/udev/rules.d/60-vfioctl.rules"
+	grep -qx 'ExecStart=/usr/sbin/vfioctl apply' "$BATS_FILE_TMPDIR/debx/lib/systemd/system/vfioctl.service"
+}
+
+@test "packaging: lintian finds no error and no warning in the .deb" {
+	skip_unless_default
+	command -v lintian >/dev/null || { echo "lintian is not installed (.ci/packages)"; return 1; }
+	deb_build
+	local t=$SECONDS
+	run lintian --fail-on error,warning --info "$DEB_OUT"/vfioctl_*.changes
+	echo "lintian: $((SECONDS - t)) s"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	! grep -E '^(E|W): ' <<<"$output"
+}
+
+# in_overlay SCRIPT: run SCRIPT (bash) chrooted into a throwaway overlay of this root (tmpfs-like
+# upper directory $OV/upper), in a private mount namespace: dpkg -i there changes nothing here.
+in_overlay() {
+	unshare -m bash -c '
+		set -e
+		mount -t overlay overlay -o "lowerdir=/,upperdir=$OV/upper,workdir=$OV/work" "$OV/root"
+		mount -t proc proc "$OV/root/proc"
+		mount --rbind /dev "$OV/root/dev"
+		mount --bind "$DEB_OUT" "$OV/root/mnt"
+		exec chroot "$OV/root" /bin/bash -euo pipefail -c "$1"' bash "$1"
+}
+
+@test "packaging: the .deb installs and purges cleanly (an overlay of this root), enabling a unit that stays idle" {
+	skip_unless_default
+	[ "$(id -u)" = 0 ] || skip "installing into an overlay of / needs root (unshare -m, mount)"
+	unshare -m true 2>/dev/null || skip "no private mount namespace here (unshare -m)"
+	deb_build
+	export OV=$BATS_FILE_TMPDIR/ov DEB_OUT
+	rm -rf "$OV"
+	mkdir -p "$OV/upper" "$OV/work" "$OV/root"
+	! dpkg-query -W vfioctl 2>/dev/null | grep -q . || skip "vfioctl is installed on this host"
+	run in_overlay '
+		dpkg -i /mnt/vfioctl_*.deb
+		dpkg-query -W -f="\${Status}\n" vfioctl | grep -qx "install ok installed"
+		/usr/sbin/vfioctl --version
+		test -f /lib/udev/rules.d/60-vfioctl.rules
+		test ! -e /etc/vfioctl.conf
+		# enabled (a symlink in sysinit.target.wants), idle until /etc/vfioctl.conf exists
+		test -L /etc/systemd/system/sysinit.target.wants/vfioctl.service
+		# nothing configured: apply does nothing
+		/usr/sbin/vfioctl -q apply
+		dpkg --purge vfioctl
+		! dpkg-query -W -f="\${Status}\n" vfioctl 2>/dev/null | grep -q installed
+		test ! -e /usr/sbin/vfioctl
+		test ! -e /etc/systemd/system/sysinit.target.wants/vfioctl.service
+		echo installed-and-purged'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *installed-and-purged* ]]
+	# what is left of it in the overlay: only dpkg's own bookkeeping and logs
+	(cd "$OV/upper" && find . ! -type d | sed 's|^\.||' | sort) >"$BATS_FILE_TMPDIR/left"
+	# (man-db's trigger refreshes its index cache)
+	grep -v -E '^/var/(lib/dpkg|log|cache/debconf|cache/ldconfig|cache/man)/' \
+		"$BATS_FILE_TMPDIR/left" >"$BATS_FILE_TMPDIR/stray" || true
+	if [ -s "$BATS_FILE_TMPDIR/stray" ]; then
+		echo "left behind after the purge:"
+		cat "$BATS_FILE_TMPDIR/stray"
+		return 1
+	fi
+}
