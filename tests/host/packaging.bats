@@ -220,3 +220,34 @@ in_overlay() {
 		return 1
 	fi
 }
+
+@test "packaging: make demo shows the tour, not the guest's boot log (which stays in console.log)" {
+	local console
+	console=$(printf '%s\r\n' 'SeaBIOS (version 1.16.2)' 'Booting from ROM...' \
+		'[    0.000000] Linux version 6.12.0 (vfioctl@lab)' 'lab: mounting the host root' \
+		'VFIOCTL-DEMO-TOUR-BEGIN' '=== vfioctl tour' '$ vfioctl list' 'GROUP BDF' \
+		'[    5.123456] vfio-pci 0000:01:00.0: enabling device' '# done' \
+		'VFIOCTL-LAB-EXIT=0 uptime=9.1' '[    9.2] reboot: Power down')
+	run --separate-stderr "$TOP/tests/vm/demo" --filter <<<"$console"
+	[ "$status" -eq 0 ] || { dump; return 1; }
+	printf '%s\n' "$output" | od -c | head -3
+	[ "$output" = "$(printf '%s\n' '=== vfioctl tour' '$ vfioctl list' 'GROUP BDF' '# done')" ]
+}
+
+@test "packaging: while the custom kernel compiles, a progress line says how far and how long" {
+	local log=$BATS_TEST_TMPDIR/build.log pid
+	# a stand-in for kbuild: steps logged over ~2.5 s
+	( for i in 1 2 3 4 5; do printf '  CC      lib/x%d.o\n' "$i" >>"$log"; sleep 0.5; done ) &
+	pid=$!
+	run --separate-stderr bash -c 'source "$1/tests/vm/lib.sh"; lab_build_progress "$2" "$3" 10 "build-kernel: compiling k (about 6 min expected at -j2)"' \
+		bash "$TOP" "$pid" "$log"
+	wait "$pid" || true
+	echo "$stderr"
+	[ "$status" -eq 0 ]
+	# not a terminal here: one line at the start (then one a minute)
+	[[ $stderr =~ "vm: build-kernel: compiling k (about 6 min expected at -j2): step "[0-9]+" of ~10 ("[0-9]+"%), 0m0"[0-9]"s elapsed" ]]
+	[ -z "$output" ]
+	# the build script uses it and records its step count for the next estimate
+	grep -q 'lab_build_progress "$mpid"' "$TOP/tests/vm/build-kernel"
+	grep -q '"$steps_file"' "$TOP/tests/vm/build-kernel"
+}
