@@ -321,6 +321,11 @@ EOF
 	[ "$output" = "vfioctl --sysroot $FX list --not-viable" ]
 	run zsh_complete "vfioctl --sysroot $FX list -o GROUP,BD"
 	[ "$output" = "vfioctl --sysroot $FX list -o GROUP,BDF" ]
+	# issue 23 item 15: bench's subcommand, monitor's actions
+	run zsh_complete "vfioctl --sysroot $FX bench "
+	[ "$output" = "vfioctl --sysroot $FX bench map" ]
+	run zsh_complete "vfioctl monitor --action add,unb"
+	[ "$output" = "vfioctl monitor --action add,unbind" ]
 }
 
 @test "fish completion parses (fish -n) and completes commands and BDFs" {
@@ -330,4 +335,11 @@ EOF
 	[ "$(cut -f1 <<<"$output" | sort)" = "$(table command 2 | sort)" ]
 	run fish -c "set PATH $(dirname "$VFIOCTL") \$PATH; source $GEN/vfioctl.fish; complete -C 'vfioctl --sysroot $FX show 0000:01'"
 	[ "$output" = $'0000:01:00.0\n0000:01:00.1' ]
+	# issue 23 item 15: bench's subcommand first, then targets; monitor's actions
+	run fish -c "set PATH $(dirname "$VFIOCTL") \$PATH; source $GEN/vfioctl.fish; complete -C 'vfioctl --sysroot $FX bench '"
+	[ "$output" = map ]
+	run fish -c "set PATH $(dirname "$VFIOCTL") \$PATH; source $GEN/vfioctl.fish; complete -C 'vfioctl --sysroot $FX bench map 0000:01'"
+	[ "$output" = $'0000:01:00.0\n0000:01:00.1' ]
+	run fish -c "source $GEN/vfioctl.fish; complete -C 'vfioctl monitor --action onl'"
+	[ "$(cut -f1 <<<"$output")" = online ]
 }
