@@ -3,7 +3,8 @@
 # `make dist`'s tarball (so only tracked files go in), unpacked under $(BUILDDIR)/deb-src, with
 # `dpkg-buildpackage -us -uc -b`. Included by the top-level Makefile after mk/install.mk.
 #
-#   make deb                      $(DEB_OUT)/vfioctl_$(VERSION)_ARCH.deb (+ dbgsym, .changes)
+#   make deb                      $(DEB_OUT)/vfioctl_$(VERSION)_ARCH.deb (+ dbgsym unless
+#                                 DEB_BUILD_OPTIONS=noautodbgsym, .changes, .buildinfo)
 #   make deb DIST_REF=<commit>    another tree-ish (tests/host/packaging.bats passes a
 #                                 `git stash create` commit: uncommitted edits too)
 #   make deb DEB_BUILD_OPTIONS=nocheck   skip the unit tests inside the build
@@ -25,7 +26,7 @@ deb:
 	tar -xzf $(DEB_SRC)/$(DIST_NAME).tar.gz -C $(DEB_SRC)
 	cd $(DEB_SRC)/$(DIST_NAME) && env $(DEB_UNSET) dpkg-buildpackage -us -uc -b -j$(DEB_JOBS)
 	rm -f $(DEB_OUT)/vfioctl_* $(DEB_OUT)/vfioctl-dbgsym_*
-	mv $(DEB_SRC)/vfioctl_* $(DEB_SRC)/vfioctl-dbgsym_* $(DEB_OUT)/
+	find $(DEB_SRC) -maxdepth 1 -type f -name 'vfioctl*_$(VERSION)_*' -exec mv -t $(DEB_OUT)/ {} +
 	rm -rf $(DEB_SRC)	# its build/ holds .d files the top-level Makefile would include
 	@echo "deb: $$(ls $(DEB_OUT)/vfioctl_*.deb)"
 

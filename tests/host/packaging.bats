@@ -122,8 +122,10 @@ deb_build() {
 		local ref t=$SECONDS
 		ref=$(git -C "$TOP" stash create 2>/dev/null)
 		ref=${ref:-HEAD}
-		# nocheck: the unit tests run in this suite's own layer already
-		DEB_BUILD_OPTIONS=nocheck make -s -C "$TOP" deb DIST_REF="$ref" DEB_OUT="$DEB_OUT" \
+		# CI's budget is 2 minutes for the build and lintian (measured 82 s + 22 s at a load
+		# of 12 on 2 cores): nocheck, the unit tests run in this suite's own layer already;
+		# noautodbgsym, the -dbgsym package is debhelper's, not ours
+		DEB_BUILD_OPTIONS="nocheck noautodbgsym" make -s -C "$TOP" deb DIST_REF="$ref" DEB_OUT="$DEB_OUT" \
 			BUILDDIR="$BATS_FILE_TMPDIR/debbuild" >"$BATS_FILE_TMPDIR/deb.log" 2>&1 ||
 			{ tail -40 "$BATS_FILE_TMPDIR/deb.log"; return 1; }
 		echo "dpkg-buildpackage: $((SECONDS - t)) s" >"$DEB_OUT/ok"
@@ -163,7 +165,7 @@ deb_build() {
 	command -v lintian >/dev/null || { echo "lintian is not installed (.ci/packages)"; return 1; }
 	deb_build
 	local t=$SECONDS
-	run lintian --fail-on error,warning --info "$DEB_OUT"/vfioctl_*.changes
+	run lintian --fail-on error,warning --info "$DEB_OUT"/vfioctl_*.changes "$DEB"
 	echo "lintian: $((SECONDS - t)) s"
 	echo "$output"
 	[ "$status" -eq 0 ]
