@@ -8,7 +8,11 @@
 # Cross builds for the lab's foreign guests:
 #   make BUILDDIR=build/aarch64 CROSS_COMPILE=aarch64-linux-gnu- SYSROOT=/path/to/root
 
-VERSION    := 0.1.0
+# The version is written once, in vfioctl.spec (mk/install.mk: print-version, dist).
+VERSION    := $(shell sed -n 's/^Version:[[:space:]]*//p' vfioctl.spec)
+ifeq ($(VERSION),)
+  $(error no Version: line in vfioctl.spec)
+endif
 PREFIX     ?= /usr
 SBINDIR    ?= $(PREFIX)/sbin
 MANDIR     ?= $(PREFIX)/share/man
@@ -43,11 +47,15 @@ WARN := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing-prototyp
 ifneq ($(CI),)
   WARN += -Werror
 endif
+# _FORTIFY_SOURCE=3 unless the distro flags choose a level themselves (dpkg-buildflags puts
+# -D_FORTIFY_SOURCE=2 in CPPFLAGS, rpm's optflags -Wp,-D_FORTIFY_SOURCE=3 in CFLAGS): a second
+# definition is a "redefined" warning for every file, an error under CI=1.
+FORTIFY := $(if $(findstring _FORTIFY_SOURCE,$(CFLAGS) $(CPPFLAGS)),,-D_FORTIFY_SOURCE=3)
 ifneq ($(SANITIZE),)
   SAN_FLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
   OPT := -O1 -g
 else
-  OPT := -O2 -g -D_FORTIFY_SOURCE=3
+  OPT := -O2 -g $(FORTIFY)
 endif
 
 # User CFLAGS/LDFLAGS come last so distro flags win but warnings survive.
@@ -121,4 +129,4 @@ clean:
 
 .PHONY: all unit asan check check-host check-vm demo clean
 .SECONDARY:
--include $(shell find $(BUILDDIR) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILDDIR) -name '*.d' -type f 2>/dev/null)

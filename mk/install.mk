@@ -9,9 +9,9 @@
 #   make install DESTDIR=/tmp/stage PREFIX=/usr
 #   make uninstall DESTDIR=/tmp/stage PREFIX=/usr
 #   make dist              vfioctl-$(VERSION).tar.gz from `git archive` (DIST_REF, default HEAD),
-#                          with the generated vfioctl.spec inside, so `rpmbuild -ta` works;
-#                          written into DIST_OUT (default: here)
-#   make spec              $(BUILDDIR)/vfioctl.spec for this working tree
+#                          vfioctl.spec inside, so `rpmbuild -ta` works; written into DIST_OUT
+#                          (default: here)
+#   make print-version     the version (vfioctl.spec's Version:, the one place it is written)
 #
 # Layout (override any of these; the defaults are what Debian, Fedora and Arch use with /usr):
 SYSCONFDIR     ?= /etc
@@ -29,7 +29,11 @@ DIST_OUT       ?= .
 # Why these places:
 # - udev rules and systemd units are vendor files: they go under $(PREFIX)/lib and the admin
 #   overrides them in /etc/udev/rules.d and /etc/systemd/system, as every distro does.
-# - etc/vfioctl.conf is the admin's file: /etc, never overwritten by the RPM (%config(noreplace)).
+# - etc/vfioctl.conf is a commented template, installed as $(DOCDIR)/examples/vfioctl.conf and
+#   never as /etc/vfioctl.conf: the udev rule and the unit run only while that file exists, so a
+#   host where nothing is configured spawns nothing (issue 23). `bind --persist` creates it.
+# - The udev rules and units are templates (.in): @SBINDIR@ becomes $(SBINDIR) at install, so
+#   PREFIX=/usr/local runs /usr/local/sbin/vfioctl.
 # - The modprobe.d file is an example, not installed into /etc/modprobe.d: binding vfio-pci by
 #   ids at boot is a per-host decision that would grab devices on every machine the package
 #   lands on. It goes to $(DOCDIR)/examples/modprobe.d/.
@@ -38,8 +42,8 @@ DIST_OUT       ?= .
 # pattern, so a file another engineer adds (etc/udev/60-vfioctl.rules, etc/systemd/x.service)
 # is installed without touching this file. % spans directories: etc/%.rules is any .rules file.
 PKG_CONF_PAT := etc/vfioctl.conf
-PKG_UDEV_PAT := etc/%.rules
-PKG_UNIT_PAT := etc/%.service etc/%.path etc/%.timer etc/%.socket
+PKG_UDEV_PAT := etc/%.rules.in
+PKG_UNIT_PAT := etc/%.service.in etc/%.path.in etc/%.timer.in etc/%.socket.in
 PKG_MODP_PAT := etc/modprobe.d/%.conf
 PKG_MAN8_PAT := man/%.8
 PKG_MAN5_PAT := man/%.5
@@ -100,6 +104,11 @@ lint-docs:
 # install_to DIR MODE FILES: each file into $(DESTDIR)DIR under its own name
 install_to = $(if $(3),$(INSTALL) -d $(DESTDIR)$(1) && $(INSTALL) -m $(2) $(3) $(DESTDIR)$(1)/)
 
+# install_in DIR TEMPLATES: each X.in into $(DESTDIR)DIR/X with @SBINDIR@ filled in
+install_in = $(if $(2),$(INSTALL) -d $(DESTDIR)$(1) $(foreach f,$(2),&& \
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' $(f) >$(DESTDIR)$(1)/$(notdir $(f:.in=)) && \
+	chmod 644 $(DESTDIR)$(1)/$(notdir $(f:.in=))))
+
 install: all
 	$(INSTALL) -d $(DESTDIR)$(SBINDIR)
 	$(INSTALL) -m 755 $(BUILDDIR)/vfioctl $(DESTDIR)$(SBINDIR)/vfioctl
@@ -107,9 +116,9 @@ install: all
 	$(call install_to,$(MANDIR)/man5,644,$(PKG_MAN5))
 	$(call install_to,$(DOCDIR),644,$(PKG_DOCS))
 	$(call install_to,$(DOCDIR)/examples/modprobe.d,644,$(PKG_MODP))
-	$(call install_to,$(SYSCONFDIR),644,$(PKG_CONF))
-	$(call install_to,$(UDEVRULESDIR),644,$(PKG_UDEV))
-	$(call install_to,$(SYSTEMDUNITDIR),644,$(PKG_UNIT))
+	$(call install_to,$(DOCDIR)/examples,644,$(PKG_CONF))
+	$(call install_in,$(UDEVRULESDIR),$(PKG_UDEV))
+	$(call install_in,$(SYSTEMDUNITDIR),$(PKG_UNIT))
 	@if [ -f $(COMPDIR)/vfioctl.bash ]; then \
 		set -x; \
 		$(INSTALL) -D -m 644 $(COMPDIR)/vfioctl.bash $(DESTDIR)$(BASHCOMPDIR)/vfioctl && \
@@ -119,57 +128,33 @@ install: all
 		echo "install: no shell completions in $(COMPDIR) (cross build?), not installing them"; \
 	fi
 
-# Removes exactly what install lays out; /etc/vfioctl.conf too, as `make install` put it there
-# (a package manager keeps a changed one; make has no way to tell).
+# Removes exactly what install lays out. /etc/vfioctl.conf is the admin's (install never
+# writes it): it stays.
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/vfioctl
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(PKG_MAN8)))
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(PKG_MAN5)))
-	rm -f $(addprefix $(DESTDIR)$(SYSCONFDIR)/,$(notdir $(PKG_CONF)))
-	rm -f $(addprefix $(DESTDIR)$(UDEVRULESDIR)/,$(notdir $(PKG_UDEV)))
-	rm -f $(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,$(notdir $(PKG_UNIT)))
+	rm -f $(addprefix $(DESTDIR)$(UDEVRULESDIR)/,$(notdir $(PKG_UDEV:.in=)))
+	rm -f $(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,$(notdir $(PKG_UNIT:.in=)))
 	rm -f $(DESTDIR)$(BASHCOMPDIR)/vfioctl $(DESTDIR)$(ZSHCOMPDIR)/_vfioctl \
 		$(DESTDIR)$(FISHCOMPDIR)/vfioctl.fish
 	rm -rf $(DESTDIR)$(DOCDIR)
 
-# ---- spec and dist -----------------------------------------------------------------------------
-# The spec's %files and scriptlets depend on which etc files and man pages exist, so it is
-# generated from vfioctl.spec.in for one file list: this working tree (make spec) or the tree
-# being archived (make dist, from `git ls-tree`), never a mix of the two.
-# spec_lines FILES: the %files lines and unit names for that list
-spec_files = \
-	$(foreach f,$(call pkg_class,$(PKG_MAN5_PAT),$(1)),%{_mandir}/man5/$(notdir $(f))*\n) \
-	$(foreach f,$(call pkg_class,$(PKG_CONF_PAT),$(1)),%config(noreplace) %{_sysconfdir}/$(notdir $(f))\n) \
-	$(foreach f,$(call pkg_class,$(PKG_UDEV_PAT),$(1)),%{_udevrulesdir}/$(notdir $(f))\n) \
-	$(foreach f,$(call pkg_class,$(PKG_UNIT_PAT),$(1)),%{_unitdir}/$(notdir $(f))\n)
-spec_units = $(notdir $(call pkg_class,$(PKG_UNIT_PAT),$(1)))
-spec_udev = $(if $(call pkg_class,$(PKG_UDEV_PAT),$(1)),1,0)
-
-# gen_spec FILES OUT
-define gen_spec
-	@mkdir -p $(dir $(2))
-	sed -e 's|@VERSION@|$(VERSION)|g' \
-	    -e 's|@UNITS@|$(or $(strip $(call spec_units,$(1))),%{nil})|g' \
-	    -e 's|@HAVE_UDEV@|$(call spec_udev,$(1))|g' \
-	    -e 's|^@FILES@$$|$(strip $(call spec_files,$(1)))|' \
-	    vfioctl.spec.in | sed -e 's/^ //' >$(2).tmp
-	mv $(2).tmp $(2)
-endef
-
-spec: $(BUILDDIR)/vfioctl.spec
-
-$(BUILDDIR)/vfioctl.spec: vfioctl.spec.in mk/install.mk $(PKG_TREE)
-	$(call gen_spec,$(PKG_TREE),$@)
+# ---- version and dist --------------------------------------------------------------------------
+# vfioctl.spec is a real spec at the top level (rpmbuild -ba vfioctl.spec, rpmbuild -ta on the
+# tarball): its Version: is the one place the version is written; the Makefile reads it and
+# debian/changelog must agree (tests/host/packaging.bats checks that).
+print-version:
+	@echo $(VERSION)
 
 DIST_NAME := vfioctl-$(VERSION)
 
 dist:
 	@git rev-parse --verify -q '$(DIST_REF)^{tree}' >/dev/null || \
 		{ echo "dist: '$(DIST_REF)' is not a git tree (make dist needs the git checkout)"; exit 1; }
-	$(call gen_spec,$(shell git ls-tree -r --name-only '$(DIST_REF)' -- etc man),$(BUILDDIR)/dist/vfioctl.spec)
-	git archive --format=tar --prefix=$(DIST_NAME)/ \
-		--add-file=$(BUILDDIR)/dist/vfioctl.spec '$(DIST_REF)' | gzip -9n >$(DIST_OUT)/$(DIST_NAME).tar.gz.tmp
+	git archive --format=tar --prefix=$(DIST_NAME)/ '$(DIST_REF)' | \
+		gzip -9n >$(DIST_OUT)/$(DIST_NAME).tar.gz.tmp
 	mv $(DIST_OUT)/$(DIST_NAME).tar.gz.tmp $(DIST_OUT)/$(DIST_NAME).tar.gz
 	@echo "dist: $(DIST_OUT)/$(DIST_NAME).tar.gz ($(DIST_REF))"
 
-.PHONY: completions lint-docs install uninstall spec dist
+.PHONY: completions lint-docs install uninstall print-version dist

@@ -31,11 +31,12 @@ static const struct poptOption monitor_options[] = {
 	  "events after udevd ran its rules (device nodes final), not as the kernel sends them",
 	  NULL },
 	{ "action", 'a', POPT_ARG_STRING, M(action), 0,
-	  "only these actions (comma list: add,remove,bind,unbind,change,move)", "LIST" },
+	  "only these actions (comma list: add,remove,bind,unbind,change,move,online,offline)",
+	  "LIST" },
 	{ "count", 'c', POPT_ARG_INT, M(count), 0,
 	  "exit after N events (exit 1 if --timeout ends the wait first)", "N" },
 	{ "timeout", 't', POPT_ARG_DOUBLE, M(timeout), 0,
-	  "stop after S seconds (default: until interrupted)", "S" },
+	  "stop after S seconds (0, the default: until interrupted)", "S" },
 	POPT_TABLEEND
 };
 #undef M

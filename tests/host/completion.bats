@@ -193,6 +193,55 @@ table() {
 	[ "$output" = "--sysroot=$BATS_TEST_TMPDIR/dirs/beta" ]
 }
 
+@test "bash: bench offers its subcommand map first, then targets" {
+	comp "$VFIOCTL --sysroot $FX bench "
+	[ "$output" = map ]
+	comp "$VFIOCTL --sysroot $FX bench m"
+	[ "$output" = map ]
+	comp "$VFIOCTL --sysroot $FX bench map "
+	has 0000:01:00.0 12
+	hasnt map
+	comp "$VFIOCTL --sysroot $FX bench --size 8M "
+	[ "$output" = map ]
+	# a command without a literal word is unchanged
+	comp "$VFIOCTL --sysroot $FX show "
+	has 0000:01:00.0
+}
+
+@test "bash: monitor --action offers the actions its description names, comma list" {
+	comp "$VFIOCTL monitor --action "
+	has add remove bind unbind change move online offline
+	comp "$VFIOCTL monitor --action o"
+	[ "$output" = $'online\noffline' ]
+	comp "$VFIOCTL monitor -a add,re"
+	[ "$output" = add,remove ]
+	comp "$VFIOCTL monitor --action=un"
+	[ "$output" = --action=unbind ]
+}
+
+@test "bash: restore offers the journalled devices (what --all covers), else every target" {
+	local r=$BATS_TEST_TMPDIR/fx
+	cp -a "$FX" "$r"
+	mkdir -p "$r/run/vfioctl"
+	chmod 700 "$r/run/vfioctl"
+	printf 'vfioctl-journal 1\nbdf %s\ndriver %s\noverride -\nvendor -1\ndevice -1\npid 1\ntime 1\n' \
+		0000:04:00.0 nvme >"$r/run/vfioctl/0000:04:00.0"
+	chmod 600 "$r/run/vfioctl/0000:04:00.0"
+	"$VFIOCTL" --sysroot "$r" -r -n -o BDF restore --all --dry-run | grep -qx 0000:04:00.0 ||
+		skip "cannot read the fixture's journal as $(id -un) (root owns journals)"
+	comp "$VFIOCTL --sysroot $r restore "
+	[ "$output" = 0000:04:00.0 ]
+	comp "$VFIOCTL --sysroot $r restore 04:"
+	[ "$output" = 04:00.0 ]
+	# no journal: nothing to restore, nothing offered
+	rm -f "$r/run/vfioctl/0000:04:00.0"
+	comp "$VFIOCTL --sysroot $r restore "
+	[ -z "$output" ]
+	# other commands still offer every device
+	comp "$VFIOCTL --sysroot $r unbind "
+	has 0000:01:00.0 0000:04:00.0
+}
+
 @test "bash: an option's argument is not taken for the command" {
 	# "-o BDF" must not make BDF the command; "list" after it is
 	comp "$VFIOCTL --sysroot $FX -o BDF list --dev"
@@ -285,6 +334,11 @@ EOF
 	[ "$output" = "vfioctl --sysroot $FX list --not-viable" ]
 	run zsh_complete "vfioctl --sysroot $FX list -o GROUP,BD"
 	[ "$output" = "vfioctl --sysroot $FX list -o GROUP,BDF" ]
+	# issue 23 item 15: bench's subcommand, monitor's actions
+	run zsh_complete "vfioctl --sysroot $FX bench "
+	[ "$output" = "vfioctl --sysroot $FX bench map" ]
+	run zsh_complete "vfioctl monitor --action add,unb"
+	[ "$output" = "vfioctl monitor --action add,unbind" ]
 }
 
 @test "fish completion parses (fish -n) and completes commands and BDFs" {
@@ -294,4 +348,11 @@ EOF
 	[ "$(cut -f1 <<<"$output" | sort)" = "$(table command 2 | sort)" ]
 	run fish -c "set PATH $(dirname "$VFIOCTL") \$PATH; source $GEN/vfioctl.fish; complete -C 'vfioctl --sysroot $FX show 0000:01'"
 	[ "$output" = $'0000:01:00.0\n0000:01:00.1' ]
+	# issue 23 item 15: bench's subcommand first, then targets; monitor's actions
+	run fish -c "set PATH $(dirname "$VFIOCTL") \$PATH; source $GEN/vfioctl.fish; complete -C 'vfioctl --sysroot $FX bench '"
+	[ "$output" = map ]
+	run fish -c "set PATH $(dirname "$VFIOCTL") \$PATH; source $GEN/vfioctl.fish; complete -C 'vfioctl --sysroot $FX bench map 0000:01'"
+	[ "$output" = $'0000:01:00.0\n0000:01:00.1' ]
+	run fish -c "source $GEN/vfioctl.fish; complete -C 'vfioctl monitor --action onl'"
+	[ "$(cut -f1 <<<"$output")" = online ]
 }

@@ -97,3 +97,32 @@ uevent_device() {
 	echo "$caps"
 	[ "$caps" = "CapInh:=0000000000000000 CapPrm:=0000000000000000 CapEff:=0000000000000000 CapAmb:=0000000000000000 " ]
 }
+
+@test "monitor --help: --action lists every action monitor accepts; --timeout says what 0 means" {
+	local help list a pid st=0
+	help=$("$VFIOCTL" monitor --help | tr '\n' ' ' | tr -s ' ')
+	list=$(sed -n 's/.*--action=LIST only these actions (comma list: \([a-z,]*\)).*/\1/p' <<<"$help")
+	echo "help's list: $list"
+	[ -n "$list" ]
+	[[ ,$list, == *,online,* && ,$list, == *,offline,* ]]
+	for a in ${list//,/ }; do
+		run --separate-stderr "$VFIOCTL" monitor --action "$a" --timeout 0.05 0000:7f:1f.7
+		[ "$status" -eq 0 ] || { echo "--action $a refused"; dump; return 1; }
+	done
+	# the man page lists the same ones
+	for a in ${list//,/ }; do
+		awk '/^\.SS "monitor/,/^\.SS "bench/' "$TOP/man/vfioctl.8" | grep -q "^\.BR $a\b" ||
+			{ echo "vfioctl(8) monitor --action lacks $a"; return 1; }
+	done
+	# -t 0 is no limit (as the default), and the help and the man page say so
+	[[ $help == *"--timeout=S stop after S seconds (0, the default: until interrupted)"* ]]
+	awk '/^\.SS "monitor/,/^\.SS "bench/' "$TOP/man/vfioctl.8" | tr '\n' ' ' |
+		grep -q 'seconds; 0, the default, waits until interrupted'
+	"$VFIOCTL" monitor -t 0 0000:7f:1f.7 >/dev/null 2>&1 3>&- &
+	pid=$!
+	sleep 0.5
+	kill -0 "$pid"
+	kill -TERM "$pid"
+	wait "$pid" || st=$?
+	[ "$st" -eq 0 ]
+}

@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # Packaging: `make dist` gives a tarball that `rpmbuild -ta` turns into an RPM whose files are
 # exactly what `make install` lays out from the same tarball, with /etc files marked
-# %config(noreplace) and the systemd scriptlets present when a unit is packaged.
+# %config(noreplace) and the systemd scriptlets present when a unit is packaged; the top-level
+# vfioctl.spec builds the same with `rpmbuild -ba` on that tarball.
 #
 # rpmbuild runs with --nodeps: Debian's rpm has no database of the Debian packages, so the
 # pkgconfig(...) BuildRequires cannot be resolved here (the libraries are installed through apt).
@@ -26,7 +27,7 @@ setup_file() {
 skip_unless_default() {
 	[ -z "${RPM_BUILD_ROOT:-}" ] || skip "inside rpmbuild (%check): no RPM build in the RPM build"
 	[ "$VFIOCTL" = "$TOP/build/vfioctl" ] || skip "packaging is checked once, in the default build's run"
-	[ -d "$TOP/.git" ] || skip "not a git checkout: make dist needs git"
+	[ -e "$TOP/.git" ] || skip "not a git checkout: make dist needs git"	# a file in a worktree
 	command -v rpmbuild >/dev/null || {
 		echo "rpmbuild is not installed (Debian package rpm, in .ci/packages)"
 		return 1
@@ -51,18 +52,37 @@ dist_and_build() {
 	make -s -C "$RPMTMP/src" -j2 install DESTDIR="$RPMTMP/stage" PREFIX=/usr \
 		ZSHCOMPDIR=$RPM_ZSHCOMPDIR >"$RPMTMP/install.log" 2>&1 ||
 		{ tail -40 "$RPMTMP/install.log"; return 1; }
+	echo "$RPM" >"$RPMTMP/rpm-path"
 }
 
-@test "make dist names the tarball by VERSION and puts the generated spec in it" {
+@test "make dist names the tarball by VERSION and puts the top-level spec in it" {
 	skip_unless_default
 	dist_and_build
 	local version
-	version=$(sed -n 's/^VERSION[[:space:]]*:*=[[:space:]]*//p' "$TOP/Makefile")
+	version=$(make -s -C "$TOP" print-version)
+	[ -n "$version" ]
 	[ "$(basename "$TARBALL")" = "vfioctl-$version.tar.gz" ]
 	tar -tzf "$TARBALL" | grep -qx "vfioctl-$version/vfioctl.spec"
 	tar -xzOf "$TARBALL" "vfioctl-$version/vfioctl.spec" | grep -qx "Version: *$version"
+	tar -xzOf "$TARBALL" "vfioctl-$version/vfioctl.spec" | cmp - "$TOP/vfioctl.spec"
 	! tar -xzOf "$TARBALL" "vfioctl-$version/vfioctl.spec" | grep -n '@[A-Z_]*@'
 	echo "$RPM" >"$RPMTMP/rpm-path"
+}
+
+@test "rpmbuild -ba vfioctl.spec (the checkout's spec, the tarball in _sourcedir) builds the same RPM" {
+	skip_unless_default
+	[ -f "$RPMTMP/rpm-path" ] || dist_and_build
+	TARBALL=$(ls "$RPMTMP"/vfioctl-*.tar.gz)
+	rpmbuild -ba --nodeps --nocheck --define "_topdir $RPMTMP/top-ba" \
+		--define "_sourcedir $RPMTMP" "$TOP/vfioctl.spec" >"$RPMTMP/rpmbuild-ba.log" 2>&1 ||
+		{ tail -40 "$RPMTMP/rpmbuild-ba.log"; return 1; }
+	local ba ta
+	ba=$(ls "$RPMTMP"/top-ba/RPMS/*/vfioctl-[0-9]*.rpm | grep -v debug)
+	ls "$RPMTMP"/top-ba/SRPMS/vfioctl-*.src.rpm
+	ta=$(cat "$RPMTMP/rpm-path")
+	[ "$(basename "$ba")" = "$(basename "$ta")" ]
+	# the same files (build ids differ: another build directory)
+	diff <(rpm -qlp "$ta" | grep -v '^/usr/lib/.build-id') <(rpm -qlp "$ba" | grep -v '^/usr/lib/.build-id')
 }
 
 @test "rpmbuild -ta builds, and the RPM holds exactly what make install lays out" {

@@ -61,6 +61,7 @@ teardown() {
 		stop_udevd
 		rm -f /etc/udev/rules.d/60-vfioctl.rules
 	fi
+	[ -z "${deb_installed:-}" ] || dpkg --purge --no-triggers vfioctl >/dev/null 2>&1 || true
 	rm -f /etc/vfioctl.conf
 	# Leave rp7 empty for the next test (whichever id is plugged).
 	if present; then
@@ -123,14 +124,15 @@ teardown() {
 	[ "$(echo $output)" = "$group $group" ]
 }
 
-# start_udevd: Debian's udevd with every rule of the host root plus the shipped vfioctl rule,
-# pointing at the binary under test (the only difference, checked).
+# start_udevd: Debian's udevd with every rule of the host root plus the shipped vfioctl rule
+# (its template, etc/udev/rules.d/60-vfioctl.rules.in), pointing at the binary under test (the
+# only difference, checked).
 start_udevd() {
 	local rule=/etc/udev/rules.d/60-vfioctl.rules
 	[ -x /lib/systemd/systemd-udevd ] || { echo "no systemd-udevd: install udev (.ci/packages)"; return 1; }
 	mkdir -p /etc/udev/rules.d
-	sed "s|/usr/sbin/vfioctl|$VFIOCTL|" "$TOP/etc/udev/rules.d/60-vfioctl.rules" >"$rule"
-	diff "$TOP/etc/udev/rules.d/60-vfioctl.rules" "$rule" | grep -c '^>' | grep -qx 1
+	sed "s|@SBINDIR@/vfioctl|$VFIOCTL|" "$TOP/etc/udev/rules.d/60-vfioctl.rules.in" >"$rule"
+	diff "$TOP/etc/udev/rules.d/60-vfioctl.rules.in" "$rule" | grep -c '^>' | grep -qx 1
 	# Its own stdio, and not bats' fd 3: a daemon holding that would keep bats waiting.
 	/lib/systemd/systemd-udevd --daemon </dev/null >/dev/null 2>&1 3>&-
 	udevd_started=1
@@ -172,6 +174,49 @@ stop_udevd() {
 	journal_empty
 	stop_udevd
 	udevd_started=
+}
+
+# The Debian package as an admin installs it (issue 23): dpkg -i into the guest's overlay (the
+# host root is its read-only lower layer, so nothing reaches the host), then udevd with the
+# rule the package put in /lib/udev/rules.d running the package's /usr/sbin/vfioctl; purge
+# takes it all away again. The .deb is what `make deb` built from this tree (build/deb).
+@test "hotplug udev rule of the installed .deb: idle without vfioctl.conf, binds once configured" {
+	local deb
+	deb=$(ls "${VFIOCTL_LAB_DEB_DIR:-$TOP/build/deb}"/vfioctl_*.deb 2>/dev/null | tail -n 1)
+	[ -n "$deb" ] || skip "no .deb in ${VFIOCTL_LAB_DEB_DIR:-$TOP/build/deb} (make deb builds it)"
+	! dpkg-query -W vfioctl >/dev/null 2>&1 || skip "vfioctl is already installed in this root"
+	# man-db's trigger would index every page under TCG: not what is tested
+	dpkg -i --no-triggers "$deb"
+	deb_installed=1
+	[ -x /usr/sbin/vfioctl ]
+	grep -q 'RUN+="/usr/sbin/vfioctl ' /lib/udev/rules.d/60-vfioctl.rules
+	[ ! -e /etc/vfioctl.conf ]
+	[ -x /lib/systemd/systemd-udevd ] || { echo "no systemd-udevd: install udev (.ci/packages)"; return 1; }
+	/lib/systemd/systemd-udevd --daemon </dev/null >/dev/null 2>&1 3>&-
+	udevd_started=1
+	wait_for 30 udevadm control --ping
+	# nothing configured: the edu comes up without a driver (it has none) and nobody moves it
+	hot_add edu hot-edu
+	udevadm settle --timeout=60
+	[ "$(pci_driver "$HOT")" != vfio-pci ]
+	[ -z "$(cat "/sys/bus/pci/devices/$HOT/driver_override" 2>/dev/null | grep -v '(null)')" ]
+	journal_empty
+	hot_del hot-edu
+	# configured by id: the next edu lands on vfio-pci through the package's rule
+	echo "1234:11e8" >/etc/vfioctl.conf
+	hot_add edu hot-edu
+	wait_for 60 on_driver vfio-pci
+	run "$VFIOCTL" -J restore "$HOT"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	hot_del hot-edu
+	journal_empty
+	stop_udevd
+	udevd_started=
+	rm -f /etc/vfioctl.conf
+	dpkg --purge --no-triggers vfioctl
+	deb_installed=
+	[ ! -e /usr/sbin/vfioctl ] && [ ! -e /lib/udev/rules.d/60-vfioctl.rules ]
 }
 
 # The case the rule is written for: a host driver that is a module nobody has loaded yet. The

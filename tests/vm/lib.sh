@@ -19,6 +19,33 @@ export LAB_DIR TOP LAB_CACHE
 lab_log() { printf 'vm: %s\n' "$*" >&2; }
 lab_die() { printf 'vm: error: %s\n' "$*" >&2; exit 1; }
 
+# lab_build_progress PID LOG EXPECTED-STEPS TEXT: until PID ends, a progress line on stderr:
+# TEXT, the kbuild steps in LOG so far of about EXPECTED-STEPS, and the time elapsed. On a
+# terminal one line rewritten every 5 s; otherwise a line a minute (CI logs).
+lab_build_progress() {
+	local pid=$1 log=$2 expect=$3 text=$4 start=$SECONDS n pct el tty=0 every=60 last=-60
+	[ -t 2 ] && tty=1 every=5
+	while kill -0 "$pid" 2>/dev/null; do
+		el=$((SECONDS - start))
+		if [ $((el - last)) -ge "$every" ]; then
+			last=$el
+			n=$(grep -c '^  [A-Z]' "$log" 2>/dev/null) || n=0
+			pct=$((n * 100 / (expect > 0 ? expect : 1)))
+			[ "$pct" -gt 99 ] && pct=99
+			if [ "$tty" = 1 ]; then
+				printf '\rvm: %s: step %d of ~%d (%d%%), %dm%02ds elapsed\033[K' \
+					"$text" "$n" "$expect" "$pct" $((el / 60)) $((el % 60)) >&2
+			else
+				printf 'vm: %s: step %d of ~%d (%d%%), %dm%02ds elapsed\n' \
+					"$text" "$n" "$expect" "$pct" $((el / 60)) $((el % 60)) >&2
+			fi
+		fi
+		sleep 1
+	done
+	[ "$tty" = 1 ] && printf '\n' >&2
+	return 0
+}
+
 # Seconds since the epoch with a fraction, for stage timings.
 lab_now() { date +%s.%N; }
 # lab_elapsed START -> "12.3"
