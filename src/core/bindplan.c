@@ -893,14 +893,13 @@ static void persist(struct vfc_bindrun *r, const char *drv, const char *owner, b
 	}
 }
 
-/* The hook after bindings changed: once per run that touched a device. */
+/*
+ * The hook after a run that writes: once per run, also when every device was found where it
+ * belongs already (a restore after someone else moved it back is still a change to follow).
+ */
 static void changed(struct vfc_bindrun *r)
 {
-	for (size_t i = 0; i < r->p.n; i++)
-		if (r->p.v[i].touched) {
-			r->changed_rc = vfc_bindplan_changed(r->ctx);
-			return;
-		}
+	r->changed_rc = vfc_bindplan_changed(r->ctx);
 }
 
 int vfc_bindplan_changed(const struct vfc_ctx *ctx)
