@@ -145,6 +145,33 @@ dom() { # run vfioctl domain on the edu with extra options, JSON on stdout
 	[[ $output == *"CAP_IPC_LOCK"* ]]
 }
 
+@test "domain: adjacent maps with a fixed @IOVA stay separate kernel mappings (issue 19 item 6)" {
+	# type1 v2 and IOMMU_IOAS_UNMAP refuse to split a mapping: merged, they could only be
+	# unmapped together.
+	dom --window 256M --map 64K@0x100000 --map 64K@0x110000
+	echo "$output"
+	[ "$status" -eq 0 ]
+	echo "$output" | jq -e '.domain.kernel_mappings == 2'
+	echo "$output" | jq -e '[.domain.mappings[].kernel_mapping] == [0, 1]'
+	echo "$output" | jq -e '.domain.unmapped_bytes == 131072'
+}
+
+@test "domain: iommufd charges the user unless CAP_SYS_RESOURCE makes it per process (issue 19 item 3)" {
+	[ "$BACKEND" = iommufd ] || skip "per-user accounting is iommufd's (type1 charges the process)"
+	command -v setpriv >/dev/null || skip "setpriv (util-linux) missing in this root"
+	command -v prlimit >/dev/null || skip "prlimit (util-linux) missing in this root"
+	run "$VFIOCTL" domain "$EDU" --window 256M --map 64K
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output != *"shared with every process"* ]]
+	run setpriv --bounding-set=-ipc_lock,-sys_resource --inh-caps=-ipc_lock,-sys_resource -- \
+		prlimit --memlock=8388608:8388608 -- "$VFIOCTL" domain "$EDU" --window 256M --map 64K
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *"iommufd charges pinned pages to user 0"* ]]
+	[[ $output == *"shared with every process of that user"* ]]
+}
+
 @test "domain: an unsupported page size names the supported ones" {
 	[ "$BACKEND" != iommufd ] || skip "iommufd reports an alignment, not a page-size bitmap"
 	run "$VFIOCTL" domain "$EDU" --page-size 8K

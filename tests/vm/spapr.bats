@@ -57,6 +57,19 @@ dom() {
 	[[ $output == *"only the default window exists"* ]]
 }
 
+@test "spapr: v1's charge of the whole default window is checked against memlock first (issue 19 item 4)" {
+	command -v setpriv >/dev/null || skip "setpriv (util-linux) missing in this root"
+	command -v prlimit >/dev/null || skip "prlimit (util-linux) missing in this root"
+	# VFIO_IOMMU_ENABLE charges the 1 GiB default window: far past the usual 8 MiB.
+	run setpriv --bounding-set=-ipc_lock --inh-caps=-ipc_lock -- \
+		prlimit --memlock=8388608:8388608 -- "$VFIOCTL" domain "$EDU" --backend spapr
+	echo "$output"
+	[ "$status" -eq 4 ]
+	[[ $output == *"VFIO_IOMMU_ENABLE (SPAPR v1) charges the whole default DMA window"* ]]
+	[[ $output == *"RLIMIT_MEMLOCK is 8 MiB"* ]]
+	[[ $output == *"short by"* ]]
+}
+
 @test "spapr: a fixed map past every window is refused by the tool" {
 	run "$VFIOCTL" domain "$EDU" --map 64K@0x40000000
 	echo "$output"
