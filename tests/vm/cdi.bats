@@ -30,14 +30,13 @@ setup_file() {
 	"$VFIOCTL" restore --all >/dev/null 2>&1 || true
 	rm -f "$SPEC" /run/vfioctl/cdi
 	export PODROOT=$BATS_FILE_TMPDIR/podman IMAGE=localhost/vfioctl-cdi-test
-	command -v podman >/dev/null || return 0
-	[ -x "${VFIOCTL_EDU_DMA:-}" ] || return 0
 	# crun wants a cgroup file system at /sys/fs/cgroup even for --cgroups disabled; the lab's
 	# init mounts none. cgroup2 when the kernel has it (need_podman skips, naming it, if not).
 	if [ "$(stat -f -c %T /sys/fs/cgroup 2>/dev/null)" != cgroup2fs ] &&
 		grep -qw cgroup2 /proc/filesystems && mount -t cgroup2 none /sys/fs/cgroup; then
 		touch "$BATS_FILE_TMPDIR/cgroup-mounted"
 	fi
+	[ -z "$(podman_why)" ] || return 0	# the tests say why they skip
 	# The image: static busybox, the helper and the libraries it links (ldd), nothing else.
 	local img=$BATS_FILE_TMPDIR/img lib
 	mkdir -p "$img/bin" "$PODROOT"
