@@ -330,12 +330,9 @@ int vfc_cdi_build(const struct vfc_ctx *ctx, const struct vfc_topology *t,
 					    d->driver ? d->driver : "no driver");
 				if (rc)
 					goto out;
-				continue;
 			}
-			sel[nsel++] = d;
 		}
-		/* Back to address order (topology order) for a stable spec. */
-		nsel = 0;
+		/* The vfio ones in address (topology) order, for a stable spec. */
 		for (size_t i = 0; i < t->ndevs; i++) {
 			struct vfc_device *d = t->devs[i];
 			bool want = false;
@@ -415,7 +412,7 @@ int vfc_cdi_build(const struct vfc_ctx *ctx, const struct vfc_topology *t,
 		const struct vfc_group *g = &t->groups[k];
 		struct vfc_cdi_device *cd;
 		char name[32];
-		bool fd = false;
+		bool fd = true;
 		size_t first = SIZE_MAX;
 
 		if (!grp_ok[k])
@@ -425,7 +422,8 @@ int vfc_cdi_build(const struct vfc_ctx *ctx, const struct vfc_topology *t,
 				continue;
 			if (first == SIZE_MAX)
 				first = i;
-			fd |= out->devs[i].iommufd;
+			/* iommufd only when every member got its cdev (else the legacy pair) */
+			fd = fd && out->devs[i].iommufd;
 		}
 		snprintf(name, sizeof(name), "group-%d", g->id);
 		cd = dev_add(out, name, g->id, fd);
