@@ -94,10 +94,40 @@ static bool plain(unsigned char c)
 	return plain_byte[c];
 }
 
+/*
+ * A string of plain bytes only (keys, ids, names: nearly every string) goes out quoted in one
+ * copy, with `tail` (": " after a key) appended; false when s needs escaping or does not fit.
+ */
+static bool put_plain_quoted(struct jw *w, const char *s, const char *tail, size_t tlen)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n;
+
+	while (plain(*p))
+		p++;
+	if (*p)
+		return false;
+	n = (size_t)(p - (const unsigned char *)s);
+	if (n + tlen + 2 > sizeof(w->buf) - w->n) {
+		flush(w);
+		if (n + tlen + 2 > sizeof(w->buf))
+			return false;
+	}
+	w->buf[w->n++] = '"';
+	memcpy(w->buf + w->n, s, n);
+	w->n += n;
+	w->buf[w->n++] = '"';
+	memcpy(w->buf + w->n, tail, tlen);
+	w->n += tlen;
+	return true;
+}
+
 static void put_escaped(struct jw *w, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 
+	if (put_plain_quoted(w, s, "", 0))
+		return;
 	put_char(w, '"');
 	while (*p) {
 		const unsigned char *run = p;
@@ -147,9 +177,14 @@ static void put_escaped(struct jw *w, const char *s)
 static void indent(struct jw *w)
 {
 	static const char spaces[] = "                                ";
+	static const char nl_spaces[] = "\n                                ";
 
 	if (w->compact)
 		return;
+	if (2 * (size_t)w->depth < sizeof(nl_spaces) - 1) {
+		put(w, nl_spaces, 1 + 2 * (size_t)w->depth);	/* one copy for depths < 16 */
+		return;
+	}
 	put_char(w, '\n');
 	for (size_t n = 2 * (size_t)w->depth; n;) {
 		size_t k = n < sizeof(spaces) - 1 ? n : sizeof(spaces) - 1;
@@ -173,7 +208,7 @@ static void begin_value(struct jw *w, const char *key)
 		indent(w);
 		w->need_comma = true;
 	}
-	if (key) {
+	if (key && !put_plain_quoted(w, key, w->compact ? ":" : ": ", w->compact ? 1 : 2)) {
 		put_escaped(w, key);
 		put_str(w, w->compact ? ":" : ": ");
 	}

@@ -191,3 +191,16 @@ inventory() {
 	[ "$(cat "$r/sys/bus/pci/devices/0000:02:00.0/sriov_numvfs")" = "5" ]
 	[ "$(readlink "$r/sys/bus/pci/devices/0000:02:00.5/physfn")" = "../0000:02:00.0" ]
 }
+
+@test "sriov-scale --shape bus: a root bus per PF, no root ports; a bad shape is refused" {
+	"$MKFIXTURE" sriov-scale "$BATS_FILE_TMPDIR/scale-bus" --pfs 2 --vfs 5 --shape bus
+	r=$BATS_FILE_TMPDIR/scale-bus
+	[ "$(ls "$r/sys/bus/pci/devices" | wc -l)" -eq 12 ] # 2 PFs + 10 VFs
+	[ "$(ls "$r/sys/kernel/iommu_groups" | wc -l)" -eq 12 ]
+	[ "$(readlink "$r/sys/bus/pci/devices/0000:02:00.0")" = "../../../devices/pci0000:02/0000:02:00.0" ]
+	[ "$(readlink "$r/sys/bus/pci/devices/0000:02:00.5")" = "../../../devices/pci0000:02/0000:02:00.5" ]
+	[ "$(readlink "$r/sys/bus/pci/devices/0000:02:00.5/physfn")" = "../0000:02:00.0" ]
+	run "$MKFIXTURE" sriov-scale "$BATS_FILE_TMPDIR/scale-bad" --shape diagonal
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"--shape must be one of rp bus"* ]]
+}
