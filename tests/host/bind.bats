@@ -1,8 +1,9 @@
 #!/usr/bin/env bats
 # bind / unbind / restore against fixture trees: plans (--dry-run), refusals (held, host-critical,
 # bridges), the journal's logic and its files. The tool writes into fixture files under
-# --sysroot; the kernel's reaction (a driver link moving) cannot be faked here, so a real bind
-# times out and rolls back — the real proof is tests/vm/bind.bats inside the guests.
+# --sysroot; nothing here reacts like a kernel (a driver link moving), so a real bind times out
+# and rolls back. fakekernel.bats runs the same commands under the fake kernel (success,
+# rollback, restore, apply); the real proof is tests/vm/bind.bats inside the guests.
 
 load helpers
 
