@@ -20,13 +20,11 @@ void vfc_trace_hook(vfc_trace_fn *fn, void *data);
 bool vfc_tracing(void);
 void vfc_trace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /*
- * "ioctl NAME OBJECT = RESULT": NAME from the request number (hex when unknown), OBJECT the
- * path behind fd, RESULT the return value, or "-1 ENAME (strerror)" for rc -errno.
+ * "ioctl NAME OBJECT = RESULT": NAME the request as the caller spells it, OBJECT the path
+ * behind fd, RESULT the return value, or "-1 ENAME (strerror)" for rc -errno.
  */
-void vfc_trace_ioctl(int fd, unsigned long req, int rc);
+void vfc_trace_ioctl(int fd, const char *name, int rc);
 /* "write PATH "VALUE" = RESULT" for a sysfs attribute write. */
 void vfc_trace_write(const char *path, const char *val, size_t len, int rc);
-/* The name of a VFIO or iommufd ioctl request, or NULL. Pure. */
-const char *vfc_ioctl_name(unsigned long req);
 
 #endif

@@ -35,8 +35,12 @@ __attribute__((weak)) int vfc_sys_ioctl(int fd, unsigned long req, void *arg)
 	return ioctl(fd, req, arg);
 }
 
-/* Every ioctl of the tool passes here: EINTR retried, -errno returned, traced at -vv. */
-static int xioctl(int fd, unsigned long req, void *arg)
+ * Every ioctl of the tool passes here: EINTR retried, -errno returned, traced at -vv. The
+ * trace names the request as the call site spells it: VFIO numbers its requests per kind of
+ * file (a container's VFIO_IOMMU_MAP_DMA is a device's VFIO_DEVICE_PCI_HOT_RESET), so the
+ * number alone cannot say which one it was.
+ */
+static int xioctl_named(int fd, unsigned long req, void *arg, const char *name)
 {
 	int r;
 
@@ -44,13 +48,14 @@ static int xioctl(int fd, unsigned long req, void *arg)
 		r = vfc_sys_ioctl(fd, req, arg);
 	while (r < 0 && errno == EINTR);
 	r = r < 0 ? -errno : r;
-	vfc_trace_ioctl(fd, req, r);
+	vfc_trace_ioctl(fd, name, r);
 	return r;
 }
+#define xioctl(fd, req, arg) xioctl_named(fd, req, arg, #req)
 
 #define IOCTL_OR_FAIL(fd, req, arg, e, subj, ...)                                       \
 	do {                                                                             \
-		int rc_ = xioctl(fd, req, arg);                                          \
+		int rc_ = xioctl_named(fd, req, arg, #req);                              \
 		if (rc_ < 0) {                                                           \
 			vfc_err_set(e, subj, __VA_ARGS__);                               \
 			return rc_;                                                      \
@@ -373,8 +378,12 @@ int vfc_spapr_info(struct vfc_container *c, struct vfc_spapr_info *info, struct 
 
 int vfc_spapr_enable(struct vfc_container *c, bool enable, struct vfc_err *e)
 {
-	IOCTL_OR_FAIL(c->fd, enable ? VFIO_IOMMU_ENABLE : VFIO_IOMMU_DISABLE, NULL, e,
-		      "/dev/vfio/vfio", enable ? "VFIO_IOMMU_ENABLE" : "VFIO_IOMMU_DISABLE");
+	/* one request per call: the trace names the request the call site spells */
+	if (enable)
+		IOCTL_OR_FAIL(c->fd, VFIO_IOMMU_ENABLE, NULL, e, "/dev/vfio/vfio", "VFIO_IOMMU_ENABLE");
+	else
+		IOCTL_OR_FAIL(c->fd, VFIO_IOMMU_DISABLE, NULL, e, "/dev/vfio/vfio",
+			      "VFIO_IOMMU_DISABLE");
 	return 0;
 }
 
@@ -385,11 +394,13 @@ int vfc_spapr_register(struct vfc_container *c, void *vaddr, uint64_t size, bool
 						      .vaddr = (uintptr_t)vaddr, .size = size };
 	char sz[32];
 
-	IOCTL_OR_FAIL(c->fd, reg ? VFIO_IOMMU_SPAPR_REGISTER_MEMORY
-				 : VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY, &r, e, "/dev/vfio/vfio",
-		      "%s %s", reg ? "VFIO_IOMMU_SPAPR_REGISTER_MEMORY"
-				   : "VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY",
-		      vfc_format_size(size, sz, sizeof(sz)));
+	vfc_format_size(size, sz, sizeof(sz));
+	if (reg)
+		IOCTL_OR_FAIL(c->fd, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, &r, e, "/dev/vfio/vfio",
+			      "VFIO_IOMMU_SPAPR_REGISTER_MEMORY %s", sz);
+	else
+		IOCTL_OR_FAIL(c->fd, VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY, &r, e, "/dev/vfio/vfio",
+			      "VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY %s", sz);
 	return 0;
 }
 

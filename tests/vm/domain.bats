@@ -3,6 +3,9 @@
 # Debian's x86 kernels, iommufd + vfio cdev on the custom x86 kernel, SMMUv3 on arm64.
 # Devices are found by ids in sysfs, never by group number; bound with plain sysfs writes.
 
+# shellcheck disable=SC2154 # bats' run --separate-stderr sets $stderr
+
+bats_require_minimum_version 1.5.0
 load helpers
 
 setup() {
@@ -59,6 +62,38 @@ dom() { # run vfioctl domain on the edu with extra options, JSON on stdout
 		echo "$output" | jq -e '.domain.dma_avail_source == "kernel" and .domain.dma_avail == 65535'
 	fi
 	echo "$output" | jq -e '.domain.reserved_regions | map(.type) | index("msi") != null'
+}
+
+@test "domain: -vv traces every ioctl of the run, with its object and result (trace)" {
+	local err=$BATS_TEST_TMPDIR/err
+	run --separate-stderr "$VFIOCTL" -J -vv domain "$EDU" --map 1M
+	printf '%s\n' "$stderr" >"$err"
+	cat "$err"
+	[ "$status" -eq 0 ]
+	echo "$output" | jq -e '.domain.mappings | length == 1'	# stdout: the document alone
+	grep -q '^vfioctl: trace: ' "$err"
+	# every trace line has the one format: ioctl NAME OBJECT = RESULT
+	[ -z "$(grep '^vfioctl: trace: ' "$err" | grep -Ev '^vfioctl: trace: (ioctl [A-Z0-9_x]+ [^ ]+ = (-?[0-9]+|-1 E[A-Z0-9]+ \(.*\))|write [^ ]+ ".*" = .*)$')" ]
+	if [ "$BACKEND" = iommufd ]; then
+		grep -qx "vfioctl: trace: ioctl IOMMU_IOAS_ALLOC /dev/iommu = 0" "$err"
+		grep -qx "vfioctl: trace: ioctl VFIO_DEVICE_BIND_IOMMUFD /dev/vfio/devices/vfio[0-9]* = 0" "$err"
+		grep -qx "vfioctl: trace: ioctl IOMMU_IOAS_MAP /dev/iommu = 0" "$err"
+		grep -qx "vfioctl: trace: ioctl IOMMU_IOAS_UNMAP /dev/iommu = 0" "$err"
+	else
+		grep -qx "vfioctl: trace: ioctl VFIO_GROUP_SET_CONTAINER /dev/vfio/$GROUP = 0" "$err"
+		grep -qx "vfioctl: trace: ioctl VFIO_SET_IOMMU /dev/vfio/vfio = 0" "$err"
+		grep -qx "vfioctl: trace: ioctl VFIO_IOMMU_MAP_DMA /dev/vfio/vfio = 0" "$err"
+		grep -qx "vfioctl: trace: ioctl VFIO_IOMMU_UNMAP_DMA /dev/vfio/vfio = 0" "$err"
+		# in the order the kernel needs them: the group joins the container before the IOMMU
+		# type is set, and maps come after
+		grep -n 'trace: ioctl VFIO_\(GROUP_SET_CONTAINER\|SET_IOMMU\|IOMMU_MAP_DMA\) ' "$err" |
+			cut -d' ' -f4 | uniq | tr '\n' ' ' |
+			grep -qx 'VFIO_GROUP_SET_CONTAINER VFIO_SET_IOMMU VFIO_IOMMU_MAP_DMA '
+	fi
+	# -v alone traces nothing
+	run --separate-stderr "$VFIOCTL" -J -v domain "$EDU"
+	[ "$status" -eq 0 ]
+	[[ $stderr != *"trace:"* ]]
 }
 
 @test "domain: a window across the interrupt hole is refused, listing the valid ranges" {
