@@ -35,6 +35,7 @@ __attribute__((weak)) int vfc_sys_ioctl(int fd, unsigned long req, void *arg)
 	return ioctl(fd, req, arg);
 }
 
+/*
  * Every ioctl of the tool passes here: EINTR retried, -errno returned, traced at -vv. The
  * trace names the request as the call site spells it: VFIO numbers its requests per kind of
  * file (a container's VFIO_IOMMU_MAP_DMA is a device's VFIO_DEVICE_PCI_HOT_RESET), so the
