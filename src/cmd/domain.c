@@ -220,7 +220,7 @@ uint64_t dom_now_ms(void)
 void dom_fill_facts(struct out_row *r, struct vfc_domain *d, const struct vfc_domain_req *req,
 		       const struct vfc_domain_targets *t, const struct vfc_memlock *ml)
 {
-	char **sv, buf[64];
+	char **sv, buf[VFC_PGSIZES_MAX];
 	struct out_table *sub;
 
 	out_set_str(r, C_BACKEND, vfc_backend_name(d->backend));

@@ -295,7 +295,7 @@ int vfc_domain_create(const struct vfc_ctx *ctx, const int *groups, size_t ngrou
 		if ((req->page_size & (req->page_size - 1)) ||
 		    !(d->ops->page_ok ? d->ops->page_ok(d, req->page_size)
 				      : (d->pgsizes & req->page_size) != 0)) {
-			char want[32], have[64];
+			char want[32], have[VFC_PGSIZES_MAX];
 
 			vfc_err_set(e, vfc_backend_name(d->backend),
 				    "page size %s not supported (supported: %s)",

@@ -246,10 +246,10 @@ const char *vfc_pgsizes_format(uint64_t bitmap, char *buf, size_t len)
 		else
 			snprintf(one, sizeof(one), "%llu%c", (unsigned long long)(1ULL << (bit % 10)),
 				 units[bit / 10 - 1]);
-		used += (size_t)snprintf(buf + used, used < len ? len - used : 0, "%s%s",
-					 used ? "|" : "", one);
-		if (used >= len)
+		/* a size that does not fit is left out whole, never cut to a misleading digit */
+		if (used + (used ? 1 : 0) + strlen(one) >= len)
 			break;
+		used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? "|" : "", one);
 	}
 	return buf;
 }

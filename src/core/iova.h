@@ -62,6 +62,11 @@ int vfc_iova_release(struct vfc_iova_alloc *a, uint64_t iova, uint64_t size);
 /* Largest page size in bitmap that is <= limit and divides both addr and size; 0: none. */
 uint64_t vfc_pgsize_best(uint64_t bitmap, uint64_t addr, uint64_t size);
 /* "4K|2M|1G" into buf. */
+/*
+ * "4K|2M|1G". An IOMMU that takes every size from its granule up (AMD-Vi, virtio-iommu: 52 bits)
+ * needs VFC_PGSIZES_MAX bytes; a shorter buffer ends at the last size that fits whole.
+ */
+#define VFC_PGSIZES_MAX 320
 const char *vfc_pgsizes_format(uint64_t bitmap, char *buf, size_t len);
 
 #endif

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Window fitting and the IOVA allocator, on the ranges measured in the lab guests. */
 #include <errno.h>
+#include <string.h>
 
 #include "core/iova.h"
 #include "tap.h"
@@ -85,5 +86,16 @@ int main(void)
 	OK(vfc_pgsize_best(0x200000, 0x1000, 0x1000) == 0, "none when nothing fits");
 	IS_STR(vfc_pgsizes_format(0x40201000, buf, sizeof(buf)), "4K|2M|1G", "x86 page sizes");
 	IS_STR(vfc_pgsizes_format(0x1011000, buf, sizeof(buf)), "4K|64K|16M", "POWER page sizes");
+	{
+		/* AMD-Vi and virtio-iommu: every size from 4K up; never a cut token */
+		char big[VFC_PGSIZES_MAX], small[12];
+
+		vfc_pgsizes_format(~0xfffULL, big, sizeof(big));
+		OK(strncmp(big, "4K|8K|16K|", 10) == 0 && strlen(big) > 150 &&
+			   strcmp(big + strlen(big) - 3, "|8E") == 0,
+		   "all sizes from 4K: the whole list ends at 8E");
+		IS_STR(vfc_pgsizes_format(~0xfffULL, small, sizeof(small)), "4K|8K|16K",
+		       "a short buffer ends at the last whole size");
+	}
 	return tap_done();
 }
