@@ -191,7 +191,7 @@ dom() { # run vfioctl domain on the edu with extra options, JSON on stdout
 @test "domain: adjacent maps with a fixed @IOVA stay separate kernel mappings (issue 19 item 6)" {
 	# type1 v2 and IOMMU_IOAS_UNMAP refuse to split a mapping: merged, they could only be
 	# unmapped together.
-	dom --window 256M --map 64K@0x100000 --map 64K@0x110000
+	dom --window "$WIN" --map 64K@0x100000 --map 64K@0x110000
 	echo "$output"
 	[ "$status" -eq 0 ]
 	echo "$output" | jq -e '.domain.kernel_mappings == 2'
