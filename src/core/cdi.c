@@ -605,9 +605,8 @@ static int write_atomic(const char *path, const char *buf, size_t len, mode_t mo
 {
 	char tmp[PATH_MAX + 32];
 	const char *base = strrchr(path, '/');
-	int fd, rc = 0;
+	int rc = mkdir_parents(path);
 
-	rc = mkdir_parents(path);
 	if (rc)
 		return rc;
 	/* ".vfioctl.json.tmp.PID": a runtime reading the directory skips dot files and
@@ -615,21 +614,7 @@ static int write_atomic(const char *path, const char *buf, size_t len, mode_t mo
 	if ((size_t)snprintf(tmp, sizeof(tmp), "%.*s.%s.tmp.%d", (int)(base ? base - path + 1 : 0),
 			     path, base ? base + 1 : path, (int)getpid()) >= sizeof(tmp))
 		return -ENAMETOOLONG;
-	unlink(tmp);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, buf, len) != (ssize_t)len)
-		rc = errno ? -errno : -EIO;
-	if (!rc && fsync(fd))
-		rc = -errno;
-	if (close(fd) && !rc)
-		rc = -errno;
-	if (!rc && rename(tmp, path))
-		rc = -errno;
-	if (rc)
-		unlink(tmp);
-	return rc;
+	return vfc_write_atomic(tmp, path, buf, len, mode);
 }
 
 static int owned_path(const struct vfc_ctx *ctx, const char *path, char *buf, size_t len)

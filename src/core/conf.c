@@ -109,7 +109,7 @@ int vfc_conf_set(const char *path, const char *bdf, const char *driver, const ch
 	size_t cap = 0, outlen = 0;
 	bool found = false;
 	FILE *f, *mem;
-	int fd, rc = 0;
+	int rc = 0;
 
 	*changed = false;
 	snprintf(want, sizeof(want), "%s driver=%s%s%s\n", bdf, driver ? driver : "vfio-pci",
@@ -163,26 +163,9 @@ int vfc_conf_set(const char *path, const char *bdf, const char *driver, const ch
 		return 0;
 	}
 	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
-	unlink(tmp);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0) {
-		rc = -errno;
-		free(out);
+	rc = vfc_write_atomic(tmp, path, out, outlen, 0644);
+	if (rc)
 		*changed = false;
-		return rc;
-	}
-	if (write(fd, out, outlen) != (ssize_t)outlen)
-		rc = errno ? -errno : -EIO;
-	if (!rc && fsync(fd))
-		rc = -errno;
-	if (close(fd) && !rc)
-		rc = -errno;
-	if (!rc && rename(tmp, path))
-		rc = -errno;
-	if (rc) {
-		unlink(tmp);
-		*changed = false;
-	}
 	free(out);
 	return rc;
 }

@@ -301,8 +301,7 @@ static int fsync_dir(const struct vfc_ctx *ctx)
 int vfc_journal_put(struct vfc_journal *j, const struct vfc_jentry *e)
 {
 	char tmp[PATH_MAX], dst[PATH_MAX], buf[1024];
-	int fd, n, rc = 0;
-	ssize_t w;
+	int n, rc;
 
 	if (j->lockfd < 0)
 		return -ENOLCK;
@@ -313,23 +312,9 @@ int vfc_journal_put(struct vfc_journal *j, const struct vfc_jentry *e)
 		     (int)getpid()) ||
 	    vfc_path(j->ctx, dst, sizeof(dst), VFC_JOURNAL_DIR "/%s", e->bdf))
 		return -ENAMETOOLONG;
-	unlink(tmp);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
-	if (fd < 0)
-		return -errno;
-	w = write(fd, buf, (size_t)n);
-	if (w != n)
-		rc = w < 0 ? -errno : -EIO;	/* a short write sets no errno: a stale one lies */
-	if (!rc && fsync(fd))
-		rc = -errno;
-	if (close(fd) && !rc)
-		rc = -errno;
-	if (!rc && rename(tmp, dst))
-		rc = -errno;
-	if (rc) {
-		unlink(tmp);
+	rc = vfc_write_atomic(tmp, dst, buf, (size_t)n, 0600);
+	if (rc)
 		return rc;
-	}
 	return fsync_dir(j->ctx);
 }
 

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/util.h"
 
@@ -329,4 +331,27 @@ bool vfc_name_is_sane(const char *s, size_t maxlen)
 			return false;
 	}
 	return true;
+}
+
+int vfc_write_atomic(const char *tmp, const char *path, const void *buf, size_t len, mode_t mode)
+{
+	ssize_t w;
+	int fd, rc = 0;
+
+	unlink(tmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, mode);
+	if (fd < 0)
+		return -errno;
+	w = write(fd, buf, len);
+	if (w < 0 || (size_t)w != len)
+		rc = w < 0 ? -errno : -EIO;
+	if (!rc && fsync(fd))
+		rc = -errno;
+	if (close(fd) && !rc)
+		rc = -errno;
+	if (!rc && rename(tmp, path))
+		rc = -errno;
+	if (rc)
+		unlink(tmp);
+	return rc;
 }

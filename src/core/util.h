@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #define VFC_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -50,5 +51,12 @@ bool vfc_strv_contains(char *const *v, const char *s);
 
 /* Is this attribute value a valid kernel driver/device name (printable, no '/', short)? */
 bool vfc_name_is_sane(const char *s, size_t maxlen);
+
+/*
+ * Replace path with buf atomically: a new file tmp (mode, O_EXCL, no link followed) beside
+ * it, written, fsynced and renamed over path; on failure tmp is gone and path untouched.
+ * A short write is -EIO (it sets no errno: a stale one would lie). 0 or -errno.
+ */
+int vfc_write_atomic(const char *tmp, const char *path, const void *buf, size_t len, mode_t mode);
 
 #endif
