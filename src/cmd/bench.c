@@ -21,20 +21,20 @@
 
 #define HUGE_2M (2ULL << 20)
 
-static struct {
+struct bench_opts {
 	char *backend, *size, *page_size;
 	int iterations;
-} bopt;
+};
 
 static const struct poptOption bench_options[] = {
-	{ "backend", 'b', POPT_ARG_STRING, &bopt.backend, 0,
+	{ "backend", 'b', POPT_ARG_STRING, VFC_OPT(struct bench_opts, backend), 0,
 	  "auto (default), type1, type1v2, iommufd, spapr, spapr2", "BACKEND" },
-	{ "size", 's', POPT_ARG_STRING, &bopt.size, 0, "bytes mapped per round (default 64M)",
+	{ "size", 's', POPT_ARG_STRING, VFC_OPT(struct bench_opts, size), 0, "bytes mapped per round (default 64M)",
 	  "SIZE" },
-	{ "page-size", 'p', POPT_ARG_STRING, &bopt.page_size, 0,
+	{ "page-size", 'p', POPT_ARG_STRING, VFC_OPT(struct bench_opts, page_size), 0,
 	  "memory page size: 4K (anonymous) or 2M (hugetlb); default both (2M when the pool has room)",
 	  "4K|2M" },
-	{ "iterations", 'i', POPT_ARG_INT, &bopt.iterations, 0,
+	{ "iterations", 'i', POPT_ARG_INT, VFC_OPT(struct bench_opts, iterations), 0,
 	  "map/unmap rounds per page size (default 10)", "N" },
 	POPT_TABLEEND
 };
@@ -159,8 +159,9 @@ out:
 	return rc;
 }
 
-static int cmd_bench(struct vfc_cli *cli, poptContext pc, int argc, const char **argv)
+static int cmd_bench(struct vfc_cli *cli, void *opts, int argc, const char **argv)
 {
+	const struct bench_opts *bopt = opts;
 	struct vfc_domain_req req = { .backend = VFC_BACKEND_AUTO };
 	struct vfc_err e = { { 0 }, { 0 } };
 	struct vfc_topology *topo = NULL;
@@ -171,32 +172,26 @@ static int cmd_bench(struct vfc_cli *cli, poptContext pc, int argc, const char *
 	struct out_doc *doc;
 	uint64_t size = 64ULL << 20;
 	bool want4k = true, want2m = true, explicit2m = false;
-	int iters = bopt.iterations ? bopt.iterations : 10;
+	int iters = bopt->iterations ? bopt->iterations : 10;
 	struct vfc_domain_targets t = { 0 };
 	int rc, exit_rc = VFC_EXIT_OK;
 
-	if (cli->list_columns) {
-		out_list_columns(&bench_schema, stdout);
-		return VFC_EXIT_OK;
-	}
 	if (argc < 1 || strcmp(argv[0], "map"))
 		return vfc_usage_error("bench: the only benchmark is 'map' (bench map TARGET...)");
 	argc--, argv++;
 	if (argc < 1)
 		return vfc_usage_error("bench map: a TARGET is required");
-	if (vfc_check_columns(cli, &bench_schema))
-		return VFC_EXIT_USAGE;
-	if (bopt.backend && vfc_backend_parse(bopt.backend, &req.backend))
-		return vfc_usage_error("--backend: unknown backend '%s'", bopt.backend);
-	if (bopt.size && (vfc_parse_size(bopt.size, &size) || !size || size % 4096))
-		return vfc_usage_error("--size: '%s' is not a size in 4 KiB pages", bopt.size);
-	if (bopt.page_size) {
-		if (!strcasecmp(bopt.page_size, "4K") || !strcmp(bopt.page_size, "4096"))
+	if (bopt->backend && vfc_backend_parse(bopt->backend, &req.backend))
+		return vfc_usage_error("--backend: unknown backend '%s'", bopt->backend);
+	if (bopt->size && (vfc_parse_size(bopt->size, &size) || !size || size % 4096))
+		return vfc_usage_error("--size: '%s' is not a size in 4 KiB pages", bopt->size);
+	if (bopt->page_size) {
+		if (!strcasecmp(bopt->page_size, "4K") || !strcmp(bopt->page_size, "4096"))
 			want2m = false;
-		else if (!strcasecmp(bopt.page_size, "2M") || !strcmp(bopt.page_size, "2097152"))
+		else if (!strcasecmp(bopt->page_size, "2M") || !strcmp(bopt->page_size, "2097152"))
 			want4k = false, explicit2m = true;
 		else
-			return vfc_usage_error("--page-size: '%s' is not 4K or 2M", bopt.page_size);
+			return vfc_usage_error("--page-size: '%s' is not 4K or 2M", bopt->page_size);
 	}
 	if (iters < 1 || iters > 100000)
 		return vfc_usage_error("--iterations: %d is not between 1 and 100000", iters);
@@ -280,6 +275,13 @@ static const struct vfc_subcmd bench_verbs[] = {
 	{ NULL, NULL, NULL },
 };
 
+static const struct out_schema *const bench_schemas[] = { &bench_schema, NULL };
+/* The domain's: /dev/vfio opens (DAC_OVERRIDE, SYS_RAWIO for no-IOMMU), pinning past the
+ * memlock limit (IPC_LOCK), iommufd's per-process accounting mode (SYS_RESOURCE). */
+static const int bench_caps[] = {
+	CAP_DAC_OVERRIDE, CAP_IPC_LOCK, CAP_SYS_RESOURCE, CAP_SYS_RAWIO,
+};
+
 static const struct vfc_cmd vfc_cmd_bench = {
 	.name = "bench",
 	.order = 90,
@@ -287,6 +289,10 @@ static const struct vfc_cmd vfc_cmd_bench = {
 	.summary = "benchmark map/unmap latency and throughput of a DMA domain",
 	.options = bench_options,
 	.subcommands = bench_verbs,
-	.run = cmd_bench,
+	.opts_size = sizeof(struct bench_opts),
+	.schemas = bench_schemas,
+	.caps = bench_caps,
+	.ncaps = VFC_ARRAY_SIZE(bench_caps),
+	.main = cmd_bench,
 };
 VFC_COMMAND(vfc_cmd_bench);

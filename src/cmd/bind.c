@@ -8,74 +8,75 @@
 #include "cmd/bindrun.h"
 #include "core/util.h"
 
-static struct {
+struct bind_opts {
 	char *driver, *owner;
 	int group, dry_run, force, persist, unsafe_noiommu;
 	double timeout;
-} bo = { .timeout = 10.0 };
+};
+
+static const struct bind_opts bind_defaults = { .timeout = 10.0 };
 
 static const struct poptOption bind_options[] = {
-	{ "driver", 0, POPT_ARG_STRING, &bo.driver, 0, "driver to bind to (default vfio-pci)",
+	{ "driver", 0, POPT_ARG_STRING, VFC_OPT(struct bind_opts, driver), 0, "driver to bind to (default vfio-pci)",
 	  "DRIVER" },
-	{ "group", 'g', POPT_ARG_NONE, &bo.group, 0,
+	{ "group", 'g', POPT_ARG_NONE, VFC_OPT(struct bind_opts, group), 0,
 	  "bind every endpoint of the target's IOMMU group (all or nothing)", NULL },
-	{ "dry-run", 0, POPT_ARG_NONE, &bo.dry_run, 0, "print the plan, change nothing", NULL },
-	{ "force", 'f', POPT_ARG_NONE, &bo.force, 0, "bind host-critical devices too", NULL },
-	{ "timeout", 't', POPT_ARG_DOUBLE, &bo.timeout, 0,
+	{ "dry-run", 0, POPT_ARG_NONE, VFC_OPT(struct bind_opts, dry_run), 0, "print the plan, change nothing", NULL },
+	{ "force", 'f', POPT_ARG_NONE, VFC_OPT(struct bind_opts, force), 0, "bind host-critical devices too", NULL },
+	{ "timeout", 't', POPT_ARG_DOUBLE, VFC_OPT(struct bind_opts, timeout), 0,
 	  "seconds to wait for each device (default 10)", "S" },
-	{ "owner", 0, POPT_ARG_STRING, &bo.owner, 0, "owner of /dev/vfio/N afterwards",
+	{ "owner", 0, POPT_ARG_STRING, VFC_OPT(struct bind_opts, owner), 0, "owner of /dev/vfio/N afterwards",
 	  "USER[:GROUP]" },
-	{ "persist", 0, POPT_ARG_NONE, &bo.persist, 0,
+	{ "persist", 0, POPT_ARG_NONE, VFC_OPT(struct bind_opts, persist), 0,
 	  "also record the devices (by address) in /etc/vfioctl.conf for boot", NULL },
-	{ "unsafe-noiommu", 0, POPT_ARG_NONE, &bo.unsafe_noiommu, 0,
+	{ "unsafe-noiommu", 0, POPT_ARG_NONE, VFC_OPT(struct bind_opts, unsafe_noiommu), 0,
 	  "bind devices that get a no-IOMMU group (no isolation: they can DMA anywhere)", NULL },
 	POPT_TABLEEND
 };
 
-static int parse_owner(uid_t *uid, gid_t *gid)
+static int parse_owner(const char *owner, uid_t *uid, gid_t *gid)
 {
 	const char *bad;
 
 	*uid = (uid_t)-1;
 	*gid = (gid_t)-1;
-	if (bo.owner && vfc_owner_lookup(bo.owner, uid, gid, &bad))
+	if (owner && vfc_owner_lookup(owner, uid, gid, &bad))
 		return vfc_usage_error("--owner: no such user or group '%s'", bad);
 	return 0;
 }
 
-static int cmd_bind(struct vfc_cli *cli, poptContext pc, int argc, const char **argv)
+static int cmd_bind(struct vfc_cli *cli, void *opts, int argc, const char **argv)
 {
-	const char *drv = bo.driver ? bo.driver : "vfio-pci";
+	const struct bind_opts *bo = opts;
+	const char *drv = bo->driver ? bo->driver : "vfio-pci";
 	struct vfc_bindrun r;
 	bool group_mode;
 	int rc;
 	uid_t uid;
 	gid_t gid;
 
-	if (cli->list_columns)
-		return bindrun_list_columns();
-	bindrun_init(cli, &r, bo.force);
-	if ((rc = bindrun_parse(cli, "bind", argc, argv, bo.timeout, &r)) ||
-	    (rc = parse_owner(&uid, &gid)))
+	bindrun_init(cli, &r, bo->force);
+	if ((rc = bindrun_parse(cli, "bind", argc, argv, bo->timeout, &r)) ||
+	    (rc = parse_owner(bo->owner, &uid, &gid)))
 		return rc;
-	group_mode = bo.group || r.group_target;
+	group_mode = bo->group || r.group_target;
 	if (!vfc_name_is_sane(drv, VFC_DRIVER_NAME_MAX - 1))
 		return vfc_usage_error("--driver: '%s' is not a driver name", drv);
 	if (!vfc_driver_exists(&cli->ctx, drv)) {
 		vfc_err(drv, 0, "no such PCI driver (is its module loaded? modprobe %s)", drv);
 		return VFC_EXIT_UNSUPPORTED;
 	}
-	rc = bindrun_prepare("bind", argc, argv, group_mode, bo.dry_run, &r);
+	rc = bindrun_prepare("bind", argc, argv, group_mode, bo->dry_run, &r);
 	if (!rc)
-		rc = vfc_exit_for_errno(vfc_bindplan_noiommu(&r, drv, bo.unsafe_noiommu));
+		rc = vfc_exit_for_errno(vfc_bindplan_noiommu(&r, drv, bo->unsafe_noiommu));
 	if (rc)
 		return bindrun_end(&r, rc);
 	vfc_bindplan_bind_targets(&r, group_mode, drv);
 	bindrun_refusals(&r.p);
-	if (bo.dry_run)
+	if (bo->dry_run)
 		return bindrun_end(&r, bindrun_report(cli, &r));
 	vfc_bindrun_start(&r);
-	vfc_bindrun_bind(&r, group_mode, uid, gid, bo.persist ? drv : NULL, bo.owner);
+	vfc_bindrun_bind(&r, group_mode, uid, gid, bo->persist ? drv : NULL, bo->owner);
 	return bindrun_end(&r, bindrun_report(cli, &r));	/* a held signal ends the process */
 }
 
@@ -85,6 +86,11 @@ static const struct vfc_cmd vfc_cmd_bind = {
 	.args = "TARGET... [--group] [--dry-run]",
 	.summary = "bind devices (or whole groups) to vfio-pci, journalled",
 	.options = bind_options,
-	.run = cmd_bind,
+	.opts_size = sizeof(struct bind_opts),
+	.opts_init = &bind_defaults,
+	.schemas = bindrun_schemas,
+	.caps = bindrun_caps,
+	.ncaps = VFC_BINDRUN_NCAPS,
+	.main = cmd_bind,
 };
 VFC_COMMAND(vfc_cmd_bind);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cmd/bindrun.h"
+#include "core/caps.h"
 #include "core/cdi.h"
 #include "core/util.h"
 
@@ -25,6 +26,10 @@ static const struct out_col act_cols[] = {
 	[A_NODE] = { "NODE", OUT_STR, 12, 0, "the group's VFIO node (null: none)" },
 };
 static const struct out_schema act_schema = { "actions", act_cols, VFC_ARRAY_SIZE(act_cols) };
+const struct out_schema *const bindrun_schemas[] = { &act_schema, NULL };
+const int bindrun_caps[VFC_BINDRUN_NCAPS] = {
+	CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_SYS_PTRACE, CAP_CHOWN, CAP_SYS_ADMIN,
+};
 
 int bindrun_list_columns(void)
 {

@@ -10,7 +10,17 @@
 #include "core/bindplan.h"
 #include "vfioctl.h"
 
-/* `--list-columns`: the action table's columns. */
+/* The action table's schema, for the commands' records (--list-columns, -o). */
+extern const struct out_schema *const bindrun_schemas[];
+/*
+ * What a bind-family command may use: sysfs writes and /dev/vfio opens by a non-root admin
+ * (DAC_OVERRIDE), the holders in other users' /proc/PID/fd (DAC_READ_SEARCH, SYS_PTRACE),
+ * chown of /dev/vfio/N (bind --owner, apply owner=) and config space past 64 bytes
+ * (SYS_ADMIN).
+ */
+#define VFC_BINDRUN_NCAPS 5
+extern const int bindrun_caps[VFC_BINDRUN_NCAPS];
+/* `--list-columns`: the action table's columns (the legacy form; apply until converted). */
 int bindrun_list_columns(void);
 /* -o against the action table: 0 or VFC_EXIT_USAGE (printed). */
 int bindrun_check_columns(const struct vfc_cli *cli);

@@ -11,26 +11,27 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/caps.h"
 #include "core/cdi.h"
 #include "core/pciaddr.h"
 #include "core/topology.h"
 #include "vfioctl.h"
 
-static struct {
+struct cdi_opts {
 	char *backend, *output, *kind;
-} copt;
+};
 
 /* --output is the spec's file here; -o stays the global column list. */
 static const struct poptOption cdi_options[] = {
-	{ "backend", 'b', POPT_ARG_STRING, &copt.backend, 0,
+	{ "backend", 'b', POPT_ARG_STRING, VFC_OPT(struct cdi_opts, backend), 0,
 	  "device nodes: legacy (/dev/vfio/vfio + /dev/vfio/N), iommufd (/dev/iommu + "
 	  "/dev/vfio/devices/vfioN, legacy where the kernel has no vfio cdev), auto (default: "
 	  "legacy when the kernel has the container)",
 	  "legacy|iommufd|auto" },
-	{ "output", 0, POPT_ARG_STRING, &copt.output, 0,
+	{ "output", 0, POPT_ARG_STRING, VFC_OPT(struct cdi_opts, output), 0,
 	  "write the spec to FILE (- : standard output) instead of " VFC_CDI_SPEC_PATH,
 	  "FILE|-" },
-	{ "kind", 'k', POPT_ARG_STRING, &copt.kind, 0,
+	{ "kind", 'k', POPT_ARG_STRING, VFC_OPT(struct cdi_opts, kind), 0,
 	  "CDI kind VENDOR/CLASS (default " VFC_CDI_KIND ")", "KIND" },
 	POPT_TABLEEND
 };
@@ -125,11 +126,12 @@ static int print_table(struct vfc_cli *cli, const struct vfc_cdi_spec *s)
 	return rc;
 }
 
-static int cmd_cdi(struct vfc_cli *cli, poptContext pc, int argc, const char **argv)
+static int cmd_cdi(struct vfc_cli *cli, void *opts, int argc, const char **argv)
 {
+	const struct cdi_opts *copt = opts;
 	enum vfc_cdi_backend backend = VFC_CDI_AUTO;
-	const char *kind = copt.kind ? copt.kind : VFC_CDI_KIND;
-	bool to_stdout = copt.output && !strcmp(copt.output, "-");
+	const char *kind = copt->kind ? copt->kind : VFC_CDI_KIND;
+	bool to_stdout = copt->output && !strcmp(copt->output, "-");
 	struct vfc_device **devs = NULL;
 	struct vfc_topology *t = NULL;
 	struct vfc_cdi_spec s = { 0 };
@@ -139,15 +141,11 @@ static int cmd_cdi(struct vfc_cli *cli, poptContext pc, int argc, const char **a
 	size_t n = 0;
 	int rc, code = 0;
 
-	if (cli->list_columns) {
-		out_list_columns(&cdi_schema, stdout);
-		return VFC_EXIT_OK;
-	}
-	if (copt.backend && vfc_cdi_backend_parse(copt.backend, &backend))
-		return vfc_usage_error("--backend: '%s': use legacy, iommufd or auto", copt.backend);
+	if (copt->backend && vfc_cdi_backend_parse(copt->backend, &backend))
+		return vfc_usage_error("--backend: '%s': use legacy, iommufd or auto", copt->backend);
 	if ((why = vfc_cdi_kind_check(kind)))
 		return vfc_usage_error("--kind: '%s': %s", kind, why);
-	if (copt.output && !*copt.output)
+	if (copt->output && !*copt->output)
 		return vfc_usage_error("--output: a FILE or - is required");
 	for (int i = 0; i < argc; i++) {
 		struct vfc_target tg;
@@ -155,8 +153,6 @@ static int cmd_cdi(struct vfc_cli *cli, poptContext pc, int argc, const char **a
 		if ((why = vfc_target_parse(argv[i], &tg)))
 			return vfc_usage_error("%s: %s", argv[i], why);
 	}
-	if ((rc = vfc_check_columns(cli, &cdi_schema)))
-		return rc;
 	rc = vfc_topology_scan(&cli->ctx, VFC_SCAN_HOLDERS, &t);
 	if (rc) {
 		vfc_err(vfc_ctx_root(&cli->ctx), rc, "cannot read the PCI and IOMMU topology");
@@ -165,7 +161,7 @@ static int cmd_cdi(struct vfc_cli *cli, poptContext pc, int argc, const char **a
 	if (argc && (rc = collect(t, argc, argv, &devs, &n)))
 		goto out;
 	/* The owned spec's devices stay through their holders (see vfc_cdi_build). */
-	if (!copt.output && (rc = vfc_cdi_state_read(&cli->ctx, &state)) < 0) {
+	if (!copt->output && (rc = vfc_cdi_state_read(&cli->ctx, &state)) < 0) {
 		vfc_err(VFC_CDI_STATE_PATH, rc, "cannot read");
 		rc = vfc_exit_for_errno(rc);
 		goto out;
@@ -195,12 +191,12 @@ static int cmd_cdi(struct vfc_cli *cli, poptContext pc, int argc, const char **a
 	} else {
 		bool changed;
 
-		if (copt.output)
-			snprintf(where, sizeof(where), "%s", copt.output);
+		if (copt->output)
+			snprintf(where, sizeof(where), "%s", copt->output);
 		else if (vfc_path(&cli->ctx, where, sizeof(where), VFC_CDI_SPEC_PATH))
 			snprintf(where, sizeof(where), "%s", VFC_CDI_SPEC_PATH);
-		rc = vfc_cdi_save(&cli->ctx, copt.output, &s, &changed);
-		if (!rc && !copt.output)
+		rc = vfc_cdi_save(&cli->ctx, copt->output, &s, &changed);
+		if (!rc && !copt->output)
 			rc = vfc_cdi_state_save(&cli->ctx, &s, backend);
 		if (rc) {
 			vfc_err(where, rc, "cannot write the CDI spec");
@@ -226,12 +222,20 @@ out:
 	return rc;
 }
 
+static const struct out_schema *const cdi_schemas[] = { &cdi_schema, NULL };
+/* Root-only /etc/cdi and the holders in other users' /proc/PID/fd. */
+static const int cdi_caps[] = { CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_SYS_PTRACE };
+
 static const struct vfc_cmd vfc_cmd_cdi = {
 	.name = "cdi",
 	.order = 36,
 	.args = "[TARGET...] [--backend B] [--output FILE|-] [--kind K]",
 	.summary = "CDI spec of the bound devices for container runtimes",
 	.options = cdi_options,
-	.run = cmd_cdi,
+	.opts_size = sizeof(struct cdi_opts),
+	.schemas = cdi_schemas,
+	.caps = cdi_caps,
+	.ncaps = VFC_ARRAY_SIZE(cdi_caps),
+	.main = cmd_cdi,
 };
 VFC_COMMAND(vfc_cmd_cdi);

@@ -2,37 +2,38 @@
 /* `restore`: put devices back on the drivers the journal recorded; core/bindplan.c. */
 #include "cmd/bindrun.h"
 
-static struct {
+struct restore_opts {
 	int all, dry_run;
 	double timeout;
-} ro = { .timeout = 10.0 };
+};
+
+static const struct restore_opts restore_defaults = { .timeout = 10.0 };
 
 static const struct poptOption restore_options[] = {
-	{ "all", 'a', POPT_ARG_NONE, &ro.all, 0, "every device in the journal", NULL },
-	{ "dry-run", 0, POPT_ARG_NONE, &ro.dry_run, 0, "print the plan, change nothing", NULL },
-	{ "timeout", 't', POPT_ARG_DOUBLE, &ro.timeout, 0,
+	{ "all", 'a', POPT_ARG_NONE, VFC_OPT(struct restore_opts, all), 0, "every device in the journal", NULL },
+	{ "dry-run", 0, POPT_ARG_NONE, VFC_OPT(struct restore_opts, dry_run), 0, "print the plan, change nothing", NULL },
+	{ "timeout", 't', POPT_ARG_DOUBLE, VFC_OPT(struct restore_opts, timeout), 0,
 	  "seconds to wait for each device (default 10)", "S" },
 	POPT_TABLEEND
 };
 
-static int cmd_restore(struct vfc_cli *cli, poptContext pc, int argc, const char **argv)
+static int cmd_restore(struct vfc_cli *cli, void *opts, int argc, const char **argv)
 {
+	const struct restore_opts *ro = opts;
 	struct vfc_bindrun r;
 	size_t nbad = 0;
 	int rc;
 
-	if (cli->list_columns)
-		return bindrun_list_columns();
-	if (argc < 1 && !ro.all)
+	if (argc < 1 && !ro->all)
 		return vfc_usage_error("restore: a TARGET or --all is required");
-	if (argc > 0 && ro.all)
+	if (argc > 0 && ro->all)
 		return vfc_usage_error("restore: TARGETs and --all are mutually exclusive");
 	bindrun_init(cli, &r, false);
-	if ((rc = bindrun_parse(cli, NULL, argc, argv, ro.timeout, &r)))
+	if ((rc = bindrun_parse(cli, NULL, argc, argv, ro->timeout, &r)))
 		return rc;
-	if ((rc = bindrun_prepare("restore", argc, argv, false, ro.dry_run, &r)))
+	if ((rc = bindrun_prepare("restore", argc, argv, false, ro->dry_run, &r)))
 		return bindrun_end(&r, rc);
-	rc = vfc_bindplan_restore(&r, ro.all, &nbad);
+	rc = vfc_bindplan_restore(&r, ro->all, &nbad);
 	if (rc) {
 		vfc_err(VFC_JOURNAL_DIR, rc, "cannot read the journal");
 		return bindrun_end(&r, vfc_exit_for_errno(rc));
@@ -40,7 +41,7 @@ static int cmd_restore(struct vfc_cli *cli, poptContext pc, int argc, const char
 	if (nbad)
 		vfc_warn(VFC_JOURNAL_DIR, "%zu entries do not parse; left alone", nbad);
 	bindrun_refusals(&r.p);
-	if (!ro.dry_run) {
+	if (!ro->dry_run) {
 		vfc_bindrun_start(&r);
 		vfc_bindrun_restore(&r);
 	}
@@ -53,6 +54,11 @@ static const struct vfc_cmd vfc_cmd_restore = {
 	.args = "TARGET...|--all [--dry-run]",
 	.summary = "put devices back on the drivers the journal recorded",
 	.options = restore_options,
-	.run = cmd_restore,
+	.opts_size = sizeof(struct restore_opts),
+	.opts_init = &restore_defaults,
+	.schemas = bindrun_schemas,
+	.caps = bindrun_caps,
+	.ncaps = VFC_BINDRUN_NCAPS,
+	.main = cmd_restore,
 };
 VFC_COMMAND(vfc_cmd_restore);

@@ -2,39 +2,40 @@
 /* `unbind`: take devices off their driver, journalled (restore undoes it); core/bindplan.c. */
 #include "cmd/bindrun.h"
 
-static struct {
+struct unbind_opts {
 	int dry_run, force, persist;
 	double timeout;
-} uo = { .timeout = 10.0 };
+};
+
+static const struct unbind_opts unbind_defaults = { .timeout = 10.0 };
 
 static const struct poptOption unbind_options[] = {
-	{ "dry-run", 0, POPT_ARG_NONE, &uo.dry_run, 0, "print the plan, change nothing", NULL },
-	{ "force", 'f', POPT_ARG_NONE, &uo.force, 0, "unbind host-critical devices too", NULL },
-	{ "persist", 0, POPT_ARG_NONE, &uo.persist, 0,
+	{ "dry-run", 0, POPT_ARG_NONE, VFC_OPT(struct unbind_opts, dry_run), 0, "print the plan, change nothing", NULL },
+	{ "force", 'f', POPT_ARG_NONE, VFC_OPT(struct unbind_opts, force), 0, "unbind host-critical devices too", NULL },
+	{ "persist", 0, POPT_ARG_NONE, VFC_OPT(struct unbind_opts, persist), 0,
 	  "also remove the devices' lines from /etc/vfioctl.conf", NULL },
-	{ "timeout", 't', POPT_ARG_DOUBLE, &uo.timeout, 0,
+	{ "timeout", 't', POPT_ARG_DOUBLE, VFC_OPT(struct unbind_opts, timeout), 0,
 	  "seconds to wait for each device (default 10)", "S" },
 	POPT_TABLEEND
 };
 
-static int cmd_unbind(struct vfc_cli *cli, poptContext pc, int argc, const char **argv)
+static int cmd_unbind(struct vfc_cli *cli, void *opts, int argc, const char **argv)
 {
+	const struct unbind_opts *uo = opts;
 	struct vfc_bindrun r;
 	int rc;
 
-	if (cli->list_columns)
-		return bindrun_list_columns();
-	bindrun_init(cli, &r, uo.force);
-	if ((rc = bindrun_parse(cli, "unbind", argc, argv, uo.timeout, &r)))
+	bindrun_init(cli, &r, uo->force);
+	if ((rc = bindrun_parse(cli, "unbind", argc, argv, uo->timeout, &r)))
 		return rc;
-	if ((rc = bindrun_prepare("unbind", argc, argv, false, uo.dry_run, &r)))
+	if ((rc = bindrun_prepare("unbind", argc, argv, false, uo->dry_run, &r)))
 		return bindrun_end(&r, rc);
 	vfc_bindplan_unbind(&r);
 	bindrun_refusals(&r.p);
-	if (uo.dry_run)
+	if (uo->dry_run)
 		return bindrun_end(&r, bindrun_report(cli, &r));
 	vfc_bindrun_start(&r);
-	vfc_bindrun_unbind(&r, uo.persist);
+	vfc_bindrun_unbind(&r, uo->persist);
 	return bindrun_end(&r, bindrun_report(cli, &r));
 }
 
@@ -44,6 +45,11 @@ static const struct vfc_cmd vfc_cmd_unbind = {
 	.args = "TARGET... [--dry-run]",
 	.summary = "take devices off their driver (journalled; restore undoes it)",
 	.options = unbind_options,
-	.run = cmd_unbind,
+	.opts_size = sizeof(struct unbind_opts),
+	.opts_init = &unbind_defaults,
+	.schemas = bindrun_schemas,
+	.caps = bindrun_caps,
+	.ncaps = VFC_BINDRUN_NCAPS,
+	.main = cmd_unbind,
 };
 VFC_COMMAND(vfc_cmd_unbind);
