@@ -370,6 +370,8 @@ static unsigned char complete(EditLine *el, int ch)
 	const char *cur;
 	unsigned char ret = CC_REFRESH;
 
+	(void)ch;	/* libedit's callback type: the key that was bound (always Tab here) */
+
 	el_get(el, EL_CLIENTDATA, &r);
 	b = r->b;
 	if (vfc_split_line(li->buffer, (size_t)(li->cursor - li->buffer), VFC_SPLIT_PARTIAL, &w, &n,

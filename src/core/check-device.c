@@ -48,9 +48,9 @@ static void check_critical(const struct vfc_ctx *ctx, const struct vfc_device *d
 			      "no mounted filesystem, swap, route, console or boot VGA behind it");
 }
 
-static void check_group(const struct vfc_ctx *ctx, const struct vfc_topology *t,
-			const struct vfc_iommu_state *st, const struct vfc_device *d,
-			const struct vfc_group *g, struct vfc_check_report *r)
+static void check_group(const struct vfc_ctx *ctx, const struct vfc_iommu_state *st,
+			const struct vfc_device *d, const struct vfc_group *g,
+			struct vfc_check_report *r)
 {
 	char detail[512] = "", fix[512];
 	bool critical = false;
@@ -403,7 +403,7 @@ int vfc_check_device(const struct vfc_ctx *ctx, const struct vfc_topology *t,
 							      : NULL;
 
 	check_critical(ctx, d, r);
-	check_group(ctx, t, st, d, g, r);
+	check_group(ctx, st, d, g, r);
 	check_acs(t, d, g, r);
 	check_reset(t, d, r);
 	check_use(t, d, g, r);

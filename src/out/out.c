@@ -840,8 +840,7 @@ static void print_indented(FILE *f, const char *text, const char *prefix)
 	}
 }
 
-static int print_records(const struct out_table *t, const struct out_opts *o, FILE *f,
-			 const struct selection *sel)
+static int print_records(const struct out_table *t, FILE *f, const struct selection *sel)
 {
 	const struct out_schema *s = t->s;
 	int width = 0;
@@ -1120,7 +1119,7 @@ int out_doc_print(struct out_doc *d, FILE *f)
 		shown++;
 		select_columns(p->t->s, &d->o, &sel);
 		if (d->o.format == OUT_FMT_RECORD)
-			rc = print_records(p->t, &d->o, f, &sel);
+			rc = print_records(p->t, f, &sel);
 		else
 			rc = print_table(p->t, &d->o, f, &sel);
 		free(sel.v);
