@@ -73,8 +73,14 @@ static int cmd_bind(struct vfc_cli *cli, void *opts, int argc, const char **argv
 		return bindrun_end(&r, rc);
 	vfc_bindplan_bind_targets(&r, group_mode, drv);
 	bindrun_refusals(&r.p);
-	if (bo->dry_run)
+	if (bo->dry_run) {
+		/* exit as the real run would, and show all it would do */
+		if (!group_mode)
+			vfc_bindplan_predict(&r);
+		if (bo->persist)
+			vfc_bindplan_persist(&r, drv, false);
 		return bindrun_end(&r, bindrun_report(cli, &r));
+	}
 	vfc_bindrun_start(&r);
 	vfc_bindrun_bind(&r, group_mode, uid, gid, bo->persist ? drv : NULL, bo->owner);
 	return bindrun_end(&r, bindrun_report(cli, &r));	/* a held signal ends the process */

@@ -32,8 +32,11 @@ static int cmd_unbind(struct vfc_cli *cli, void *opts, int argc, const char **ar
 		return bindrun_end(&r, rc);
 	vfc_bindplan_unbind(&r);
 	bindrun_refusals(&r.p);
-	if (uo->dry_run)
+	if (uo->dry_run) {
+		if (uo->persist)
+			vfc_bindplan_persist(&r, NULL, true);
 		return bindrun_end(&r, bindrun_report(cli, &r));
+	}
 	vfc_bindrun_start(&r);
 	vfc_bindrun_unbind(&r, uo->persist);
 	return bindrun_end(&r, bindrun_report(cli, &r));

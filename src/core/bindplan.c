@@ -452,6 +452,22 @@ void vfc_bindplan_unbind(struct vfc_bindrun *r)
 			leave(s, VFC_RES_SKIPPED, "not on a vfio driver, left alone");
 			continue;
 		}
+		/*
+		 * As bind: endpoints only. A bridge's driver (pcieport) carries hotplug, AER and
+		 * power management for everything behind it; taking it away is rarely meant.
+		 */
+		if (d->is_bridge || d->is_host_bridge) {
+			const char *what = d->is_bridge ? "bridge" : "host bridge";
+
+			if (!r->force) {
+				refuse(s, VFC_FAULT_FAILED,
+				       "is a %s: unbinding %s affects every device behind it "
+				       "(--force overrides)", what, d->driver);
+				continue;
+			}
+			say(r, VFC_BIND_WARN, s->bdf, 0,
+			    "a %s: unbinding %s because of --force", what, d->driver);
+		}
 		if (plan_move(r, s, VFC_ACT_UNBIND))
 			set_reason(s, "target");
 	}
@@ -863,6 +879,59 @@ static void check_viable(struct vfc_bindrun *r)
 	vfc_topology_free(t);
 }
 
+/* Is this device in the plan, going to (or already on) a driver by this plan? */
+static bool plan_binds(const struct vfc_bindplan *p, const char *bdf)
+{
+	for (size_t k = 0; k < p->n; k++)
+		if (!strcmp(p->v[k].bdf, bdf) && !p->v[k].fault &&
+		    (p->v[k].result == VFC_RES_PLANNED || p->v[k].result == VFC_RES_ALREADY) &&
+		    vfc_driver_is_vfio(p->v[k].to))
+			return true;
+	return false;
+}
+
+void vfc_bindplan_predict(struct vfc_bindrun *r)
+{
+	for (size_t i = 0; i < r->p.n; i++) {
+		struct vfc_bind_step *s = &r->p.v[i];
+		const struct vfc_group *g;
+
+		if ((s->result != VFC_RES_PLANNED && s->result != VFC_RES_ALREADY) || s->fault ||
+		    !vfc_driver_is_vfio(s->to))
+			continue;
+		g = s->group >= 0 ? vfc_topology_group(r->t, s->group) : NULL;
+		if (!g || g->viable)
+			continue;
+		/* The same verdict check_viable gives after a real run: the first blocker left. */
+		for (size_t b = 0; b < g->nblockers; b++) {
+			const struct vfc_blocker *bl = &g->blockers[b];
+
+			if (plan_binds(&r->p, bl->dev->name))
+				continue;
+			say(r, VFC_BIND_ERR, s->bdf, 0,
+			    "group %d would stay not viable: %s %s (use --group)", g->id,
+			    bl->dev->name, bl->reason);
+			s->fault = VFC_FAULT_NOT_VIABLE;
+			break;
+		}
+	}
+}
+
+void vfc_bindplan_persist(struct vfc_bindrun *r, const char *drv, bool remove)
+{
+	for (size_t i = 0; i < r->p.n; i++) {
+		struct vfc_bind_step *s = &r->p.v[i];
+		size_t len = strlen(s->reason);
+
+		if ((s->result != VFC_RES_PLANNED && s->result != VFC_RES_ALREADY) || s->fault)
+			continue;
+		if (!remove && strcmp(s->to, drv))
+			continue;
+		snprintf(s->reason + len, sizeof(s->reason) - len, "%s%s %s (--persist)",
+			 len ? "; " : "", remove ? "line dropped from" : "recorded in", VFC_CONF_PATH);
+	}
+}
+
 /* --persist: record (or drop) the devices in ROOT/etc/vfioctl.conf, by BDF. Under the lock. */
 static void persist(struct vfc_bindrun *r, const char *drv, const char *owner, bool remove)
 {
@@ -950,6 +1019,15 @@ void vfc_bindrun_bind(struct vfc_bindrun *r, bool group_mode, uid_t uid, gid_t g
 			roll_back(r, i, sig);
 			break;
 		}
+		/*
+		 * Without --group a failed device stays where the failure left it (rolling it
+		 * back could fail the same way, and the user may want to look): its journal entry
+		 * keeps where it belongs, and the message says how to go back.
+		 */
+		if (s->result == VFC_RES_FAILED && s->touched && !device_gone(r, s->bdf))
+			say(r, VFC_BIND_ERR, s->bdf, 0,
+			    "left as the failure left it (journalled): `vfioctl restore %s` puts it "
+			    "back on %s", s->bdf, s->from[0] ? s->from : "no driver");
 		if (sig) {
 			skip_rest(r, i, sig);
 			break;

@@ -158,6 +158,18 @@ struct vfc_apply_error {
 int vfc_bindplan_apply(struct vfc_bindrun *r, const struct vfc_conf_entry *ents, size_t nent,
 		       const struct vfc_pciaddr *only, struct vfc_apply_error *err);
 
+/*
+ * A dry run of a bind without --group: what the real run finds after it (check_viable), that a
+ * group stays not viable because of a member the plan does not bind, said now (reported, the
+ * step's fault VFC_FAULT_NOT_VIABLE), so the dry run exits as the real run would.
+ */
+void vfc_bindplan_predict(struct vfc_bindrun *r);
+/*
+ * --persist in the plan: the steps the real run records in (or, remove, drops from)
+ * vfioctl.conf say so in their reason; bind's only for devices going to drv.
+ */
+void vfc_bindplan_persist(struct vfc_bindrun *r, const char *drv, bool remove);
+
 bool vfc_bindplan_failed(const struct vfc_bindplan *p);	/* some step failed */
 bool vfc_bindplan_refused(const struct vfc_bindplan *p);
 bool vfc_bindplan_differs(const struct vfc_bindplan *p);	/* some step is planned */

@@ -399,3 +399,42 @@ stage_nvme_root() {
 	vfr apply --check
 	expect_status 0
 }
+
+@test "bind --dry-run predicts: a non-viable group exits 8 as the real run does; --persist is in the plan" {
+	# issue 23 item 3: 01:00.1 (snd_hda_intel) keeps group 1 not viable without --group
+	vfr bind --dry-run 01:00.0
+	expect_status 8
+	[[ "$stderr" == *"0000:01:00.0: group 1 would stay not viable: 0000:01:00.1"*"(use --group)"* ]] || { dump; false; }
+	vfr bind --dry-run --group 01:00.0
+	expect_status 0
+	vfr -J bind --dry-run --persist 03:00.0
+	expect_status 0
+	jqe '.actions[0].reason == "target; recorded in /etc/vfioctl.conf (--persist)"'
+	vfr -J unbind --dry-run --persist 03:00.0
+	expect_status 0
+	jqe '.actions[0].reason | test("dropped from /etc/vfioctl.conf")'
+	[ ! -e "$R/etc/vfioctl.conf" ]
+}
+
+@test "bind without --group: a failure names the way back (vfioctl restore BDF)" {
+	# issue 23 item 9: the device stays where the failure left it, journalled; the message says so
+	vfr bind --timeout 0.1 03:00.0
+	expect_status 1
+	[[ "$stderr" == *'0000:03:00.0: left as the failure left it (journalled): `vfioctl restore 0000:03:00.0` puts it back on nvme'* ]] || { dump; false; }
+	[ -f "$J/0000:03:00.0" ]
+}
+
+@test "unbind of a bridge is refused as bind's is; --force overrides with a warning" {
+	# issue 23 item 17: the root port 00:01.0 on pcieport
+	vfr unbind --dry-run 00:01.0
+	expect_status 1
+	[[ "$stderr" == *"0000:00:01.0: refused: is a bridge: unbinding pcieport"* ]] || { dump; false; }
+	vfr unbind 00:01.0
+	expect_status 1
+	[ ! -e "$J/0000:00:01.0" ]
+	[ -z "$(cat "$R/sys/bus/pci/drivers/pcieport/unbind" 2>/dev/null)" ]
+	vfr -J unbind --dry-run --force 00:01.0
+	expect_status 0
+	jqe '.actions[0].action == "unbind" and .actions[0].result == "planned"'
+	[[ "$stderr" == *"warning: a bridge: unbinding pcieport because of --force"* ]] || { dump; false; }
+}

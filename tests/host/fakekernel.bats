@@ -138,3 +138,13 @@ journal_clean() { # nothing but the lock in the journal
 	expect_status 0
 	jqe '[.actions[] | .result] == ["already","already"]'
 }
+
+@test "fake kernel: bind --dry-run exits as the real bind does (8: the group stays not viable)" {
+	fk bind --dry-run --timeout 2 01:00.0
+	expect_status 8
+	[ "$(drv 0000:01:00.0)" = nvidia ]
+	fk bind --timeout 2 01:00.0
+	expect_status 8
+	[[ "$stderr" == *"group 1 is not viable"* ]] || { dump; false; }
+	[ "$(drv 0000:01:00.0)" = vfio-pci ]
+}
