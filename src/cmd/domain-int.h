@@ -23,7 +23,14 @@ struct dom_opts {
 };
 extern struct dom_opts dom_opt;
 extern const struct poptOption dom_options[];
-extern char *dom_exec_user;
+/* Who PROGRAM runs as and with what memlock (exec, batch's exec NAME). */
+struct dom_exec_as {
+	char *user;			/* --user: initgroups, every capability dropped */
+	char *group;			/* --group: the primary group instead of the user's */
+	char *memlock;			/* --memlock SIZE: RLIMIT_MEMLOCK of PROGRAM */
+	int handoff;			/* --handoff: fds in the state a VMM expects */
+};
+extern struct dom_exec_as dom_exec_opt;
 
 /* ---- columns of the domain report (domain.c) ---- */
 enum {
@@ -54,11 +61,13 @@ struct fdvar {
 	char env[96];		/* VFIOCTL_... */
 	char val[160];		/* what {key} expands to */
 	int fd;			/* -1: not an fd (ioas id, map descriptions) */
+	bool used;		/* PROGRAM's words name {key} */
 };
 
 struct dom_fdvars {
 	struct fdvar *v;
 	size_t n;
+	const char *hint;	/* added to the error of an unknown placeholder */
 };
 
 void dom_hex(struct out_row *r, int col, uint64_t v);
@@ -85,8 +94,10 @@ int dom_print_one(struct vfc_cli *cli, struct out_table *tb, const char *object_
 /* ---- exec.c ---- */
 int dom_collect_fds(struct vfc_domain *d, char *const *bdfs, size_t nbdfs,
 		    const struct vfc_map_req *maps, struct dom_fdvars *fv);
-int dom_expand_args(const char **tail, int ntail, const struct dom_fdvars *fv, char ***out);
+int dom_expand_args(const char **tail, int ntail, struct dom_fdvars *fv, char ***out);
 void dom_args_free(char **args);
-int dom_exec_program(char **args, const struct dom_fdvars *fv, const char *user);
+/* Check --user/--group/--memlock before anything is opened; 0 or an exit code. */
+int dom_exec_check(const struct dom_exec_as *as, uint64_t *memlock);
+int dom_exec_program(char **args, const struct dom_fdvars *fv, const struct dom_exec_as *as);
 
 #endif

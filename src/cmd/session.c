@@ -374,8 +374,12 @@ static int verb_reset(struct vfc_cli *cli, struct vfc_session *s, int argc, cons
 }
 
 static const struct poptOption session_exec_options[] = {
-	{ "user", 'u', POPT_ARG_STRING, &dom_exec_user, 0,
-	  "run PROGRAM as USER with no capabilities left", "USER" },
+	{ "user", 'u', POPT_ARG_STRING, &dom_exec_opt.user, 0,
+	  "run PROGRAM as USER (and its groups) with no capabilities left", "USER" },
+	{ "group", 0, POPT_ARG_STRING, &dom_exec_opt.group, 0,
+	  "with --user: GROUP is PROGRAM's primary group instead of the user's", "GROUP" },
+	{ "memlock", 0, POPT_ARG_STRING, &dom_exec_opt.memlock, 0,
+	  "RLIMIT_MEMLOCK of PROGRAM, set before privileges go", "SIZE" },
 	POPT_TABLEEND
 };
 
@@ -409,7 +413,7 @@ static int verb_exec(struct vfc_cli *cli, struct vfc_session *s, int argc, const
 		goto out;
 	}
 	if (pid == 0) {
-		rc = dom_exec_program(args, &fv, dom_exec_user);
+		rc = dom_exec_program(args, &fv, &dom_exec_opt);
 		fflush(NULL);
 		_exit(rc);
 	}
@@ -441,7 +445,7 @@ const struct vfc_session_verb vfc_domain_verbs[] = {
 	  verb_show },
 	{ "reset", NULL, "NAME [BDF...]", "VFIO_DEVICE_RESET of a named domain's devices", NULL,
 	  false, true, verb_reset },
-	{ "exec", NULL, "NAME [--user U] -- PROGRAM ARGS...",
+	{ "exec", NULL, "NAME [--user U [--group G]] [--memlock SIZE] -- PROGRAM ARGS...",
 	  "run PROGRAM with a named domain's fds; the domain stays", session_exec_options, true,
 	  true, verb_exec },
 	{ NULL, NULL, NULL, NULL, NULL, false, false, NULL },
