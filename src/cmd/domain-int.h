@@ -96,6 +96,8 @@ int dom_collect_fds(struct vfc_domain *d, char *const *bdfs, size_t nbdfs,
 		    const struct vfc_map_req *maps, struct dom_fdvars *fv);
 int dom_expand_args(const char **tail, int ntail, struct dom_fdvars *fv, char ***out);
 void dom_args_free(char **args);
+/* qemu-system-*, qemu-kvm*, cloud-hypervisor, crosvm: binds the devices itself. */
+bool dom_is_vmm(const char *prog);
 /* Check --user/--group/--memlock before anything is opened; 0 or an exit code. */
 int dom_exec_check(const struct dom_exec_as *as, uint64_t *memlock);
 int dom_exec_program(char **args, const struct dom_fdvars *fv, const struct dom_exec_as *as);

@@ -383,7 +383,7 @@ int dom_exec_program(char **args, const struct dom_fdvars *fv, const struct dom_
 }
 
 /* A VMM binds, attaches and maps the devices itself: a prepared domain cannot be its input. */
-static bool is_vmm(const char *prog)
+bool dom_is_vmm(const char *prog)
 {
 	const char *base = strrchr(prog, '/') ? strrchr(prog, '/') + 1 : prog;
 
@@ -482,7 +482,7 @@ static uint64_t qemu_ram(char *const *args)
 static int handoff_memlock(char *const *args, const struct vfc_memlock *ml, uint64_t memlock,
 			   const struct dom_exec_as *as)
 {
-	uint64_t ram = is_vmm(args[0]) ? qemu_ram(args) : 0, limit;
+	uint64_t ram = dom_is_vmm(args[0]) ? qemu_ram(args) : 0, limit;
 	char a[32], b[32], c[32], d[32];
 
 	if (!ram || (ml->unlimited && !memlock) || (ml->cap_ipc_lock && !as->user))
@@ -539,7 +539,7 @@ static int cmd_exec(struct vfc_cli *cli, poptContext pc, int argc, const char **
 	if (dom_exec_opt.handoff && prepared_only())
 		return vfc_usage_error("exec: %s shapes a prepared domain; --handoff leaves the "
 				       "window and the mappings to the VMM", prepared_only());
-	if (!dom_exec_opt.handoff && is_vmm(cli->tail[0]))
+	if (!dom_exec_opt.handoff && dom_is_vmm(cli->tail[0]))
 		return vfc_usage_error("exec: %s binds and attaches the devices itself; a prepared "
 				       "domain's are already bound (it would fail with EINVAL): use "
 				       "exec --handoff", cli->tail[0]);

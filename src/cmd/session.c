@@ -400,6 +400,10 @@ static int verb_exec(struct vfc_cli *cli, struct vfc_session *s, int argc, const
 	if (!cli->ntail)
 		return vfc_usage_error("exec %s: PROGRAM is missing (exec NAME -- PROGRAM ARGS...)",
 				       argv[0]);
+	if (dom_is_vmm(cli->tail[0]))
+		return vfc_usage_error("exec %s: %s binds and attaches the devices itself; a named "
+				       "domain's are already bound (it would fail with EINVAL): use "
+				       "exec TARGET... --handoff", argv[0], cli->tail[0]);
 	rc = dom_collect_fds(sd->d, sd->t.bdfs, sd->t.nbdfs, NULL, &fv) ? VFC_EXIT_FAILED : 0;
 	if (!rc)
 		rc = dom_expand_args(cli->tail, cli->ntail, &fv, &args);
