@@ -21,6 +21,33 @@ struct dom_opts {
 	char **maps;
 	int verify, levels, replace_default, unsafe_noiommu;
 };
+
+/*
+ * The option rows, written once: ARG(field) is where popt stores the field, an offset in the
+ * new form (VFC_OPT, domain and exec) or a static's address (batch's `domain create` verb).
+ */
+#define DOM_OPTION_ROWS(ARG)                                                                     \
+	{ "backend", 'b', POPT_ARG_STRING, ARG(backend), 0,                                     \
+	  "auto (iommufd+cdev, else type1v2, else type1, else spapr2, spapr), type1, type1v2, "  \
+	  "iommufd, spapr, spapr2", "BACKEND" },                                                \
+	{ "window", 'w', POPT_ARG_STRING, ARG(window), 0,                                       \
+	  "requested IOVA window; no START: lowest aligned fit", "[START+]SIZE" },              \
+	{ "page-size", 'p', POPT_ARG_STRING, ARG(page_size), 0,                                 \
+	  "IOMMU page size to use (checked against what the domain supports)", "SIZE" },        \
+	{ "map", 'm', POPT_ARG_ARGV, ARG(maps), 0,                                              \
+	  "map anonymous memory (repeatable); @IOVA fixes the address; ,hugetlb uses 2 MiB pages", \
+	  "SIZE[@IOVA][,hugetlb]" },                                                            \
+	{ "pin", 0, POPT_ARG_STRING, ARG(pin), 0, "map and pin SIZE bytes, reporting the time",  \
+	  "SIZE" },                                                                             \
+	{ "levels", 0, POPT_ARG_INT, ARG(levels), 0,                                            \
+	  "SPAPR v2: TCE table levels to start from (raised until the kernel accepts)", "N" },  \
+	{ "replace-default", 0, POPT_ARG_NONE, ARG(replace_default), 0,                         \
+	  "SPAPR v2: remove the default 32-bit window before creating the requested one", NULL }, \
+	{ "unsafe-noiommu", 0, POPT_ARG_NONE, ARG(unsafe_noiommu), 0,                           \
+	  "allow a no-IOMMU group (no isolation: the device can DMA anywhere)", NULL },         \
+	{ "verify", 0, POPT_ARG_NONE, ARG(verify), 0,                                           \
+	  "prove the first mapping carries DMA (needs an edu device in the domain)", NULL },
+
 extern struct dom_opts dom_opt;
 extern const struct poptOption dom_options[];
 /* Who PROGRAM runs as and with what memlock (exec, batch's exec NAME). */
@@ -80,15 +107,15 @@ void dom_prep_free(struct dom_prep *p);
 int dom_precheck(struct vfc_cli *cli, const struct vfc_memlock *ml, uint64_t need,
 		 uint64_t hugeneed);
 /* Parse options, resolve targets, and refuse early what cannot work (memlock, hugepages). */
-int dom_prepare(struct vfc_cli *cli, const char *cmd, int argc, const char **argv,
-		bool shared_maps, struct dom_prep *p);
+int dom_prepare(struct vfc_cli *cli, const char *cmd, const struct dom_opts *o, int argc,
+		const char **argv, bool shared_maps, struct dom_prep *p);
 void dom_warn_backend(const struct vfc_domain *d, const struct vfc_memlock *ml, size_t nmaps);
 int dom_create(struct vfc_cli *cli, struct dom_prep *p, struct vfc_domain **d);
 int dom_map_exit(const struct vfc_err *e, int rc);
 void dom_map_rows(struct out_table *mt, const struct vfc_domain *d,
 		  const struct vfc_map_req *maps, size_t first);
 int dom_map_report(struct vfc_cli *cli, struct vfc_domain *d, struct vfc_map_req *maps,
-		   size_t nmaps, struct out_row *row);
+		   size_t nmaps, bool verify, struct out_row *row);
 int dom_print_one(struct vfc_cli *cli, struct out_table *tb, const char *object_key);
 
 /* ---- exec.c ---- */

@@ -29,19 +29,23 @@
 
 /* ---- exec: hand the prepared domain's file descriptors to a program ---- */
 
-struct dom_exec_as dom_exec_opt;
+struct exec_opts {
+	struct dom_opts dom;
+	struct dom_exec_as as;
+};
 
+#define EXEC_DOM(f) VFC_OPT(struct exec_opts, dom.f)
 static const struct poptOption exec_options[] = {
-	{ NULL, 0, POPT_ARG_INCLUDE_TABLE, (void *)dom_options, 0, NULL, NULL },
-	{ "handoff", 0, POPT_ARG_NONE, &dom_exec_opt.handoff, 0,
+	DOM_OPTION_ROWS(EXEC_DOM)
+	{ "handoff", 0, POPT_ARG_NONE, VFC_OPT(struct exec_opts, as.handoff), 0,
 	  "hand a VMM unbound fds ({iommufd}, {device:BDF}; legacy: {container}, {group:N}): "
 	  "nothing bound, attached or mapped", NULL },
-	{ "user", 'u', POPT_ARG_STRING, &dom_exec_opt.user, 0,
+	{ "user", 'u', POPT_ARG_STRING, VFC_OPT(struct exec_opts, as.user), 0,
 	  "run PROGRAM as USER (and its groups) with no capabilities left (after every privileged "
 	  "open)", "USER" },
-	{ "group", 0, POPT_ARG_STRING, &dom_exec_opt.group, 0,
+	{ "group", 0, POPT_ARG_STRING, VFC_OPT(struct exec_opts, as.group), 0,
 	  "with --user: GROUP is PROGRAM's primary group instead of the user's", "GROUP" },
-	{ "memlock", 0, POPT_ARG_STRING, &dom_exec_opt.memlock, 0,
+	{ "memlock", 0, POPT_ARG_STRING, VFC_OPT(struct exec_opts, as.memlock), 0,
 	  "RLIMIT_MEMLOCK of PROGRAM, set before privileges go (a VMM pins its guest RAM: "
 	  "RAM + 1G per VFIO domain)", "SIZE" },
 	POPT_TABLEEND
@@ -392,12 +396,12 @@ bool dom_is_vmm(const char *prog)
 }
 
 /* The options that shape a prepared domain; a handoff has none of it. */
-static const char *prepared_only(void)
+static const char *prepared_only(const struct dom_opts *o)
 {
-	return dom_opt.maps ? "--map" : dom_opt.pin ? "--pin" : dom_opt.window ? "--window"
-	       : dom_opt.page_size ? "--page-size" : dom_opt.levels ? "--levels"
-	       : dom_opt.replace_default ? "--replace-default"
-	       : dom_opt.unsafe_noiommu ? "--unsafe-noiommu" : NULL;
+	return o->maps ? "--map" : o->pin ? "--pin" : o->window ? "--window"
+	       : o->page_size ? "--page-size" : o->levels ? "--levels"
+	       : o->replace_default ? "--replace-default"
+	       : o->unsafe_noiommu ? "--unsafe-noiommu" : NULL;
 }
 
 /*
@@ -521,8 +525,9 @@ static void handoff_say(const struct vfc_domain *d, const struct vfc_memlock *ml
 			 vfc_format_size(ml->limit, a, sizeof(a)));
 }
 
-static int cmd_exec(struct vfc_cli *cli, poptContext pc, int argc, const char **argv)
+static int cmd_exec(struct vfc_cli *cli, void *opts, int argc, const char **argv)
 {
+	const struct exec_opts *o = opts;
 	struct vfc_domain *d = NULL;
 	struct vfc_err e = { { 0 }, { 0 } };
 	struct dom_fdvars fv = { 0 };
@@ -531,24 +536,23 @@ static int cmd_exec(struct vfc_cli *cli, poptContext pc, int argc, const char **
 	uint64_t memlock;
 	int rc;
 
-	(void)pc;
 	if (!cli->ntail)
 		return vfc_usage_error("exec: PROGRAM is missing (exec TARGET... -- PROGRAM ARGS...)");
-	if (dom_opt.verify)
+	if (o->dom.verify)
 		return vfc_usage_error("exec: --verify belongs to domain (the program does the DMA)");
-	if (dom_exec_opt.handoff && prepared_only())
+	if (o->as.handoff && prepared_only(&o->dom))
 		return vfc_usage_error("exec: %s shapes a prepared domain; --handoff leaves the "
-				       "window and the mappings to the VMM", prepared_only());
-	if (!dom_exec_opt.handoff && dom_is_vmm(cli->tail[0]))
+				       "window and the mappings to the VMM", prepared_only(&o->dom));
+	if (!o->as.handoff && dom_is_vmm(cli->tail[0]))
 		return vfc_usage_error("exec: %s binds and attaches the devices itself; a prepared "
 				       "domain's are already bound (it would fail with EINVAL): use "
 				       "exec --handoff", cli->tail[0]);
-	rc = dom_exec_check(&dom_exec_opt, &memlock);
+	rc = dom_exec_check(&o->as, &memlock);
 	if (!rc)
-		rc = dom_prepare(cli, "exec", argc, argv, true, &p);
+		rc = dom_prepare(cli, "exec", &o->dom, argc, argv, true, &p);
 	if (rc)
 		goto out;
-	if (dom_exec_opt.handoff) {
+	if (o->as.handoff) {
 		rc = vfc_domain_handoff(&cli->ctx, p.t.groups, p.t.ngroups, p.t.bdfs, p.t.nbdfs,
 					p.req.backend, &d, &e);
 		if (rc) {
@@ -572,13 +576,13 @@ static int cmd_exec(struct vfc_cli *cli, poptContext pc, int argc, const char **
 	if (!rc)
 		rc = dom_expand_args(cli->tail, cli->ntail, &fv, &args);
 	if (!rc && d->handoff && d->backend != VFC_BACKEND_IOMMUFD)
-		rc = handoff_groups(cli, d, &fv, &dom_exec_opt);
+		rc = handoff_groups(cli, d, &fv, &o->as);
 	if (!rc && d->handoff)
-		rc = handoff_memlock(args, &p.ml, memlock, &dom_exec_opt);
+		rc = handoff_memlock(args, &p.ml, memlock, &o->as);
 	if (!rc && d->handoff)
 		handoff_say(d, &p.ml, args[0], memlock);
 	if (!rc)
-		rc = dom_exec_program(args, &fv, &dom_exec_opt);
+		rc = dom_exec_program(args, &fv, &o->as);
 out:
 	/* Only reached when PROGRAM did not start: tear down as domain would. */
 	if (d)
@@ -589,13 +593,25 @@ out:
 	return rc;
 }
 
+/*
+ * domain's (opens, holders, pinning, iommufd's per-process accounting, no-IOMMU) and what
+ * --user and --memlock need: setuid/setgid with the user's groups, clearing the bounding set,
+ * raising the hard RLIMIT_MEMLOCK.
+ */
+static const int exec_caps[] = { CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_SYS_PTRACE,
+				 CAP_IPC_LOCK, CAP_SYS_RESOURCE, CAP_SYS_RAWIO, CAP_SETUID,
+				 CAP_SETGID, CAP_SETPCAP };
+
 static const struct vfc_cmd vfc_cmd_exec = {
 	.name = "exec",
 	.order = 45,
 	.args = "TARGET... [--handoff] [DOMAIN OPTIONS] [--user U [--group G]] [--memlock SIZE] -- PROGRAM ARGS...",
 	.summary = "build a domain and run PROGRAM with its file descriptors ({device:BDF}, ...)",
 	.options = exec_options,
-	.run = cmd_exec,
+	.opts_size = sizeof(struct exec_opts),
+	.caps = exec_caps,
+	.ncaps = VFC_ARRAY_SIZE(exec_caps),
+	.main = cmd_exec,
 	.takes_tail = true,
 };
 VFC_COMMAND(vfc_cmd_exec);

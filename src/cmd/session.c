@@ -112,7 +112,7 @@ static int verb_create(struct vfc_cli *cli, struct vfc_session *s, int argc, con
 		return VFC_EXIT_BUSY;
 	}
 	/* Shared (memfd) memory, so that a later `exec NAME` can hand the pages over. */
-	rc = dom_prepare(cli, "domain create", argc - 1, argv + 1, true, &p);
+	rc = dom_prepare(cli, "domain create", &dom_opt, argc - 1, argv + 1, true, &p);
 	if (!rc)
 		rc = dom_create(cli, &p, &d);
 	if (rc) {
@@ -127,7 +127,7 @@ static int verb_create(struct vfc_cli *cli, struct vfc_session *s, int argc, con
 	out_set_str(row, C_NAME, argv[0]);
 	dom_fill_facts(row, d, &p.req, &p.t, &p.ml);
 	if (p.nmaps)
-		rc = dom_map_report(cli, d, p.maps, p.nmaps, row);
+		rc = dom_map_report(cli, d, p.maps, p.nmaps, dom_opt.verify, row);
 	if (!rc && vfc_session_add(s, argv[0], d, &p.req, &p.t)) {
 		vfc_err(subj, -ENOMEM, "cannot keep the domain");
 		rc = VFC_EXIT_FAILED;
@@ -146,6 +146,8 @@ static int verb_create(struct vfc_cli *cli, struct vfc_session *s, int argc, con
 static int verb_destroy(struct vfc_cli *cli, struct vfc_session *s, int argc, const char **argv)
 {
 	int exit_rc = VFC_EXIT_OK;
+
+	(void)cli;	/* every verb has the same signature; destroy prints nothing of its own */
 
 	if (argc < 1)
 		return vfc_usage_error("domain destroy: a domain NAME is required");
@@ -372,6 +374,9 @@ static int verb_reset(struct vfc_cli *cli, struct vfc_session *s, int argc, cons
 	rc = dom_print_one(cli, rt, NULL);
 	return exit_rc ? exit_rc : rc;
 }
+
+/* batch's exec NAME: a session verb, parsed into statics */
+struct dom_exec_as dom_exec_opt;
 
 static const struct poptOption session_exec_options[] = {
 	{ "user", 'u', POPT_ARG_STRING, &dom_exec_opt.user, 0,
