@@ -21,9 +21,43 @@ struct dom_opts {
 	char **maps;
 	int verify, levels, replace_default, unsafe_noiommu;
 };
+
+/*
+ * The option rows, written once: ARG(field) is where popt stores the field, an offset in the
+ * new form (VFC_OPT, domain and exec) or a static's address (batch's `domain create` verb).
+ */
+#define DOM_OPTION_ROWS(ARG)                                                                     \
+	{ "backend", 'b', POPT_ARG_STRING, ARG(backend), 0,                                     \
+	  "auto (iommufd+cdev, else type1v2, else type1, else spapr2, spapr), type1, type1v2, "  \
+	  "iommufd, spapr, spapr2", "BACKEND" },                                                \
+	{ "window", 'w', POPT_ARG_STRING, ARG(window), 0,                                       \
+	  "requested IOVA window; no START: lowest aligned fit", "[START+]SIZE" },              \
+	{ "page-size", 'p', POPT_ARG_STRING, ARG(page_size), 0,                                 \
+	  "IOMMU page size to use (checked against what the domain supports)", "SIZE" },        \
+	{ "map", 'm', POPT_ARG_ARGV, ARG(maps), 0,                                              \
+	  "map anonymous memory (repeatable); @IOVA fixes the address; ,hugetlb uses 2 MiB pages", \
+	  "SIZE[@IOVA][,hugetlb]" },                                                            \
+	{ "pin", 0, POPT_ARG_STRING, ARG(pin), 0, "map and pin SIZE bytes, reporting the time",  \
+	  "SIZE" },                                                                             \
+	{ "levels", 0, POPT_ARG_INT, ARG(levels), 0,                                            \
+	  "SPAPR v2: TCE table levels to start from (raised until the kernel accepts)", "N" },  \
+	{ "replace-default", 0, POPT_ARG_NONE, ARG(replace_default), 0,                         \
+	  "SPAPR v2: remove the default 32-bit window before creating the requested one", NULL }, \
+	{ "unsafe-noiommu", 0, POPT_ARG_NONE, ARG(unsafe_noiommu), 0,                           \
+	  "allow a no-IOMMU group (no isolation: the device can DMA anywhere)", NULL },         \
+	{ "verify", 0, POPT_ARG_NONE, ARG(verify), 0,                                           \
+	  "prove the first mapping carries DMA (needs an edu device in the domain)", NULL },
+
 extern struct dom_opts dom_opt;
 extern const struct poptOption dom_options[];
-extern char *dom_exec_user;
+/* Who PROGRAM runs as and with what memlock (exec, batch's exec NAME). */
+struct dom_exec_as {
+	char *user;			/* --user: initgroups, every capability dropped */
+	char *group;			/* --group: the primary group instead of the user's */
+	char *memlock;			/* --memlock SIZE: RLIMIT_MEMLOCK of PROGRAM */
+	int handoff;			/* --handoff: fds in the state a VMM expects */
+};
+extern struct dom_exec_as dom_exec_opt;
 
 /* ---- columns of the domain report (domain.c) ---- */
 enum {
@@ -54,11 +88,13 @@ struct fdvar {
 	char env[96];		/* VFIOCTL_... */
 	char val[160];		/* what {key} expands to */
 	int fd;			/* -1: not an fd (ioas id, map descriptions) */
+	bool used;		/* PROGRAM's words name {key} */
 };
 
 struct dom_fdvars {
 	struct fdvar *v;
 	size_t n;
+	const char *hint;	/* added to the error of an unknown placeholder */
 };
 
 void dom_hex(struct out_row *r, int col, uint64_t v);
@@ -71,22 +107,26 @@ void dom_prep_free(struct dom_prep *p);
 int dom_precheck(struct vfc_cli *cli, const struct vfc_memlock *ml, uint64_t need,
 		 uint64_t hugeneed);
 /* Parse options, resolve targets, and refuse early what cannot work (memlock, hugepages). */
-int dom_prepare(struct vfc_cli *cli, const char *cmd, int argc, const char **argv,
-		bool shared_maps, struct dom_prep *p);
+int dom_prepare(struct vfc_cli *cli, const char *cmd, const struct dom_opts *o, int argc,
+		const char **argv, bool shared_maps, struct dom_prep *p);
 void dom_warn_backend(const struct vfc_domain *d, const struct vfc_memlock *ml, size_t nmaps);
 int dom_create(struct vfc_cli *cli, struct dom_prep *p, struct vfc_domain **d);
 int dom_map_exit(const struct vfc_err *e, int rc);
 void dom_map_rows(struct out_table *mt, const struct vfc_domain *d,
 		  const struct vfc_map_req *maps, size_t first);
 int dom_map_report(struct vfc_cli *cli, struct vfc_domain *d, struct vfc_map_req *maps,
-		   size_t nmaps, struct out_row *row);
+		   size_t nmaps, bool verify, struct out_row *row);
 int dom_print_one(struct vfc_cli *cli, struct out_table *tb, const char *object_key);
 
 /* ---- exec.c ---- */
 int dom_collect_fds(struct vfc_domain *d, char *const *bdfs, size_t nbdfs,
 		    const struct vfc_map_req *maps, struct dom_fdvars *fv);
-int dom_expand_args(const char **tail, int ntail, const struct dom_fdvars *fv, char ***out);
+int dom_expand_args(const char **tail, int ntail, struct dom_fdvars *fv, char ***out);
 void dom_args_free(char **args);
-int dom_exec_program(char **args, const struct dom_fdvars *fv, const char *user);
+/* qemu-system-*, qemu-kvm*, cloud-hypervisor, crosvm: binds the devices itself. */
+bool dom_is_vmm(const char *prog);
+/* Check --user/--group/--memlock before anything is opened; 0 or an exit code. */
+int dom_exec_check(const struct dom_exec_as *as, uint64_t *memlock);
+int dom_exec_program(char **args, const struct dom_fdvars *fv, const struct dom_exec_as *as);
 
 #endif

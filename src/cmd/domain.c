@@ -24,31 +24,15 @@
 #include "cmd/domain-int.h"
 #include "vfioctl.h"
 
+/* The legacy table of batch's `domain create` (a session verb parses into statics). */
 struct dom_opts dom_opt;
+#define DOM_STATIC(f) ((void *)&dom_opt.f)
+const struct poptOption dom_options[] = { DOM_OPTION_ROWS(DOM_STATIC) POPT_TABLEEND };
 
-const struct poptOption dom_options[] = {
-	{ "backend", 'b', POPT_ARG_STRING, &dom_opt.backend, 0,
-	  "auto (iommufd+cdev, else type1v2, else type1, else spapr2, spapr), type1, type1v2, iommufd, spapr, spapr2",
-	  "BACKEND" },
-	{ "window", 'w', POPT_ARG_STRING, &dom_opt.window, 0,
-	  "requested IOVA window; no START: lowest aligned fit", "[START+]SIZE" },
-	{ "page-size", 'p', POPT_ARG_STRING, &dom_opt.page_size, 0,
-	  "IOMMU page size to use (checked against what the domain supports)", "SIZE" },
-	{ "map", 'm', POPT_ARG_ARGV, &dom_opt.maps, 0,
-	  "map anonymous memory (repeatable); @IOVA fixes the address; ,hugetlb uses 2 MiB pages",
-	  "SIZE[@IOVA][,hugetlb]" },
-	{ "pin", 0, POPT_ARG_STRING, &dom_opt.pin, 0, "map and pin SIZE bytes, reporting the time",
-	  "SIZE" },
-	{ "levels", 0, POPT_ARG_INT, &dom_opt.levels, 0,
-	  "SPAPR v2: TCE table levels to start from (raised until the kernel accepts)", "N" },
-	{ "replace-default", 0, POPT_ARG_NONE, &dom_opt.replace_default, 0,
-	  "SPAPR v2: remove the default 32-bit window before creating the requested one", NULL },
-	{ "unsafe-noiommu", 0, POPT_ARG_NONE, &dom_opt.unsafe_noiommu, 0,
-	  "allow a no-IOMMU group (no isolation: the device can DMA anywhere)", NULL },
-	{ "verify", 0, POPT_ARG_NONE, &dom_opt.verify, 0,
-	  "prove the first mapping carries DMA (needs an edu device in the domain)", NULL },
-	POPT_TABLEEND
-};
+/* domain's own: parsed into a struct dom_opts on the dispatcher's stack. */
+#define DOM_FIELD(f) VFC_OPT(struct dom_opts, f)
+static const struct poptOption domain_options[] = { DOM_OPTION_ROWS(DOM_FIELD) POPT_TABLEEND };
+
 /* ---- columns ---- */
 
 static const struct out_col range_cols[] = {
@@ -358,8 +342,8 @@ int dom_precheck(struct vfc_cli *cli, const struct vfc_memlock *ml, uint64_t nee
 }
 
 /* Parse options, resolve targets, and refuse early what cannot work (memlock, hugepages). */
-int dom_prepare(struct vfc_cli *cli, const char *cmd, int argc, const char **argv,
-		   bool shared_maps, struct dom_prep *p)
+int dom_prepare(struct vfc_cli *cli, const char *cmd, const struct dom_opts *o, int argc,
+		const char **argv, bool shared_maps, struct dom_prep *p)
 {
 	uint64_t need = 0, hugeneed = 0;
 	size_t nuser = 0;
@@ -369,32 +353,32 @@ int dom_prepare(struct vfc_cli *cli, const char *cmd, int argc, const char **arg
 	p->req.backend = VFC_BACKEND_AUTO;
 	if (argc < 1)
 		return vfc_usage_error("%s: a TARGET is required", cmd);
-	if (dom_opt.backend && vfc_backend_parse(dom_opt.backend, &p->req.backend))
-		return vfc_usage_error("--backend: unknown backend '%s'", dom_opt.backend);
-	if (dom_opt.window && !vfc_window_req_parse(dom_opt.window, &p->req.window))
+	if (o->backend && vfc_backend_parse(o->backend, &p->req.backend))
+		return vfc_usage_error("--backend: unknown backend '%s'", o->backend);
+	if (o->window && !vfc_window_req_parse(o->window, &p->req.window))
 		p->req.has_window = true;
-	else if (dom_opt.window)
-		return vfc_usage_error("--window: '%s' is not [START+]SIZE", dom_opt.window);
-	if (dom_opt.levels < 0 || dom_opt.levels > 8)
-		return vfc_usage_error("--levels: %d is not 1..8", dom_opt.levels);
-	p->req.levels = (unsigned)dom_opt.levels;
-	p->req.replace_default = dom_opt.replace_default;
-	p->req.allow_noiommu = dom_opt.unsafe_noiommu;
-	if (dom_opt.page_size && (vfc_parse_size(dom_opt.page_size, &p->req.page_size) ||
+	else if (o->window)
+		return vfc_usage_error("--window: '%s' is not [START+]SIZE", o->window);
+	if (o->levels < 0 || o->levels > 8)
+		return vfc_usage_error("--levels: %d is not 1..8", o->levels);
+	p->req.levels = (unsigned)o->levels;
+	p->req.replace_default = o->replace_default;
+	p->req.allow_noiommu = o->unsafe_noiommu;
+	if (o->page_size && (vfc_parse_size(o->page_size, &p->req.page_size) ||
 			       !p->req.page_size || (p->req.page_size & (p->req.page_size - 1))))
-		return vfc_usage_error("--page-size: '%s' is not a power of two size", dom_opt.page_size);
-	while (dom_opt.maps && dom_opt.maps[nuser])
+		return vfc_usage_error("--page-size: '%s' is not a power of two size", o->page_size);
+	while (o->maps && o->maps[nuser])
 		nuser++;
 	p->maps = calloc(nuser + 2, sizeof(*p->maps));
 	if (!p->maps)
 		return VFC_EXIT_FAILED;
 	for (size_t i = 0; i < nuser; i++)
-		if (vfc_map_req_parse(dom_opt.maps[i], &p->maps[i]))
-			return vfc_usage_error("--map: '%s' is not SIZE[@IOVA][,hugetlb]", dom_opt.maps[i]);
+		if (vfc_map_req_parse(o->maps[i], &p->maps[i]))
+			return vfc_usage_error("--map: '%s' is not SIZE[@IOVA][,hugetlb]", o->maps[i]);
 	p->nmaps = nuser;
-	if (dom_opt.pin) {
-		if (vfc_parse_size(dom_opt.pin, &p->maps[p->nmaps].size) || !p->maps[p->nmaps].size)
-			return vfc_usage_error("--pin: '%s' is not a size", dom_opt.pin);
+	if (o->pin) {
+		if (vfc_parse_size(o->pin, &p->maps[p->nmaps].size) || !p->maps[p->nmaps].size)
+			return vfc_usage_error("--pin: '%s' is not a size", o->pin);
 		p->nmaps++;
 	}
 	for (size_t i = 0; i < p->nmaps; i++) {
@@ -403,7 +387,7 @@ int dom_prepare(struct vfc_cli *cli, const char *cmd, int argc, const char **arg
 		if (p->maps[i].hugetlb)
 			hugeneed += p->maps[i].size;
 	}
-	if (dom_opt.verify && !p->nmaps)
+	if (o->verify && !p->nmaps)
 		return vfc_usage_error("--verify needs a --map to verify");
 
 	rc = vfc_topology_scan(&cli->ctx, VFC_SCAN_HOLDERS, &p->topo);
@@ -495,7 +479,7 @@ void dom_map_rows(struct out_table *mt, const struct vfc_domain *d,
  * each), bytes, mappings, the budget left, and --verify's DMA round trip. Returns an exit code.
  */
 int dom_map_report(struct vfc_cli *cli, struct vfc_domain *d, struct vfc_map_req *maps,
-		      size_t nmaps, struct out_row *row)
+		   size_t nmaps, bool verify, struct out_row *row)
 {
 	struct vfc_err e = { { 0 }, { 0 } };
 	uint64_t t0 = dom_now_ms();
@@ -512,7 +496,7 @@ int dom_map_report(struct vfc_cli *cli, struct vfc_domain *d, struct vfc_map_req
 	out_set_num(row, C_KMAPS, (int64_t)d->nmaps);
 	if (!vfc_domain_dma_avail(d, &avail))
 		out_set_num(row, C_DMA_AVAIL_AFTER, avail);
-	if (!rc && dom_opt.verify) {
+	if (!rc && verify) {
 		const char *edu = NULL;
 
 		for (size_t k = 0; k < d->ndevs && !edu; k++) {
@@ -559,8 +543,9 @@ int dom_print_one(struct vfc_cli *cli, struct out_table *tb, const char *object_
 	return rc;
 }
 
-static int cmd_domain(struct vfc_cli *cli, poptContext pc, int argc, const char **argv)
+static int cmd_domain(struct vfc_cli *cli, void *opts, int argc, const char **argv)
 {
+	const struct dom_opts *o = opts;
 	struct vfc_domain *d = NULL;
 	struct vfc_err e = { { 0 }, { 0 } };
 	struct out_table *tb;
@@ -569,11 +554,7 @@ static int cmd_domain(struct vfc_cli *cli, poptContext pc, int argc, const char 
 	struct dom_prep p;
 	int rc, exit_rc = VFC_EXIT_OK;
 
-	if (cli->list_columns) {
-		out_list_columns(&dom_schema, stdout);
-		return VFC_EXIT_OK;
-	}
-	rc = dom_prepare(cli, "domain", argc, argv, false, &p);
+	rc = dom_prepare(cli, "domain", o, argc, argv, false, &p);
 	if (!rc)
 		rc = dom_create(cli, &p, &d);
 	if (rc) {
@@ -592,7 +573,7 @@ static int cmd_domain(struct vfc_cli *cli, poptContext pc, int argc, const char 
 	row = out_row_add(tb);
 	dom_fill_facts(row, d, &p.req, &p.t, &p.ml);
 	if (p.nmaps)
-		exit_rc = dom_map_report(cli, d, p.maps, p.nmaps, row);
+		exit_rc = dom_map_report(cli, d, p.maps, p.nmaps, o->verify, row);
 	rc = vfc_domain_unmap_all(d, &unmapped, &e);
 	if (rc && !exit_rc)
 		exit_rc = dom_fail(&e, rc);
@@ -606,12 +587,24 @@ static int cmd_domain(struct vfc_cli *cli, poptContext pc, int argc, const char 
 	return exit_rc ? exit_rc : rc;
 }
 
+static const struct out_schema *const domain_schemas[] = { &dom_schema, NULL };
+/*
+ * Opening /dev/vfio and the cdevs as a non-root admin, naming holders of other users' fds,
+ * pinning past RLIMIT_MEMLOCK, iommufd's per-process accounting, a no-IOMMU group.
+ */
+static const int domain_caps[] = { CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_SYS_PTRACE,
+				   CAP_IPC_LOCK, CAP_SYS_RESOURCE, CAP_SYS_RAWIO };
+
 static const struct vfc_cmd vfc_cmd_domain = {
 	.name = "domain",
 	.order = 40,
 	.args = "TARGET... [--window W] [--map M]...",
 	.summary = "create a DMA domain with a requested window; report what was granted; map",
-	.options = dom_options,
-	.run = cmd_domain,
+	.options = domain_options,
+	.opts_size = sizeof(struct dom_opts),
+	.schemas = domain_schemas,
+	.caps = domain_caps,
+	.ncaps = VFC_ARRAY_SIZE(domain_caps),
+	.main = cmd_domain,
 };
 VFC_COMMAND(vfc_cmd_domain);

@@ -112,7 +112,7 @@ static int verb_create(struct vfc_cli *cli, struct vfc_session *s, int argc, con
 		return VFC_EXIT_BUSY;
 	}
 	/* Shared (memfd) memory, so that a later `exec NAME` can hand the pages over. */
-	rc = dom_prepare(cli, "domain create", argc - 1, argv + 1, true, &p);
+	rc = dom_prepare(cli, "domain create", &dom_opt, argc - 1, argv + 1, true, &p);
 	if (!rc)
 		rc = dom_create(cli, &p, &d);
 	if (rc) {
@@ -127,7 +127,7 @@ static int verb_create(struct vfc_cli *cli, struct vfc_session *s, int argc, con
 	out_set_str(row, C_NAME, argv[0]);
 	dom_fill_facts(row, d, &p.req, &p.t, &p.ml);
 	if (p.nmaps)
-		rc = dom_map_report(cli, d, p.maps, p.nmaps, row);
+		rc = dom_map_report(cli, d, p.maps, p.nmaps, dom_opt.verify, row);
 	if (!rc && vfc_session_add(s, argv[0], d, &p.req, &p.t)) {
 		vfc_err(subj, -ENOMEM, "cannot keep the domain");
 		rc = VFC_EXIT_FAILED;
@@ -146,6 +146,8 @@ static int verb_create(struct vfc_cli *cli, struct vfc_session *s, int argc, con
 static int verb_destroy(struct vfc_cli *cli, struct vfc_session *s, int argc, const char **argv)
 {
 	int exit_rc = VFC_EXIT_OK;
+
+	(void)cli;	/* every verb has the same signature; destroy prints nothing of its own */
 
 	if (argc < 1)
 		return vfc_usage_error("domain destroy: a domain NAME is required");
@@ -373,9 +375,16 @@ static int verb_reset(struct vfc_cli *cli, struct vfc_session *s, int argc, cons
 	return exit_rc ? exit_rc : rc;
 }
 
+/* batch's exec NAME: a session verb, parsed into statics */
+struct dom_exec_as dom_exec_opt;
+
 static const struct poptOption session_exec_options[] = {
-	{ "user", 'u', POPT_ARG_STRING, &dom_exec_user, 0,
-	  "run PROGRAM as USER with no capabilities left", "USER" },
+	{ "user", 'u', POPT_ARG_STRING, &dom_exec_opt.user, 0,
+	  "run PROGRAM as USER (and its groups) with no capabilities left", "USER" },
+	{ "group", 0, POPT_ARG_STRING, &dom_exec_opt.group, 0,
+	  "with --user: GROUP is PROGRAM's primary group instead of the user's", "GROUP" },
+	{ "memlock", 0, POPT_ARG_STRING, &dom_exec_opt.memlock, 0,
+	  "RLIMIT_MEMLOCK of PROGRAM, set before privileges go", "SIZE" },
 	POPT_TABLEEND
 };
 
@@ -396,6 +405,10 @@ static int verb_exec(struct vfc_cli *cli, struct vfc_session *s, int argc, const
 	if (!cli->ntail)
 		return vfc_usage_error("exec %s: PROGRAM is missing (exec NAME -- PROGRAM ARGS...)",
 				       argv[0]);
+	if (dom_is_vmm(cli->tail[0]))
+		return vfc_usage_error("exec %s: %s binds and attaches the devices itself; a named "
+				       "domain's are already bound (it would fail with EINVAL): use "
+				       "exec TARGET... --handoff", argv[0], cli->tail[0]);
 	rc = dom_collect_fds(sd->d, sd->t.bdfs, sd->t.nbdfs, NULL, &fv) ? VFC_EXIT_FAILED : 0;
 	if (!rc)
 		rc = dom_expand_args(cli->tail, cli->ntail, &fv, &args);
@@ -409,7 +422,7 @@ static int verb_exec(struct vfc_cli *cli, struct vfc_session *s, int argc, const
 		goto out;
 	}
 	if (pid == 0) {
-		rc = dom_exec_program(args, &fv, dom_exec_user);
+		rc = dom_exec_program(args, &fv, &dom_exec_opt);
 		fflush(NULL);
 		_exit(rc);
 	}
@@ -441,7 +454,7 @@ const struct vfc_session_verb vfc_domain_verbs[] = {
 	  verb_show },
 	{ "reset", NULL, "NAME [BDF...]", "VFIO_DEVICE_RESET of a named domain's devices", NULL,
 	  false, true, verb_reset },
-	{ "exec", NULL, "NAME [--user U] -- PROGRAM ARGS...",
+	{ "exec", NULL, "NAME [--user U [--group G]] [--memlock SIZE] -- PROGRAM ARGS...",
 	  "run PROGRAM with a named domain's fds; the domain stays", session_exec_options, true,
 	  true, verb_exec },
 	{ NULL, NULL, NULL, NULL, NULL, false, false, NULL },

@@ -15,6 +15,8 @@ static int iommufd_create(struct vfc_domain *d, const int *groups, size_t ngroup
 {
 	int rc;
 
+	(void)groups;	/* iommufd attaches the devices' cdevs; groups are the legacy container's */
+	(void)ngroups;
 	rc = vfc_iommufd_open(d->ctx, &d->iommufd, e);
 	if (rc)
 		return rc;

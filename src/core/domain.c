@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/backend.h"
@@ -667,6 +669,114 @@ int vfc_domain_device_fd(struct vfc_domain *d, const char *bdf, int *fd, struct 
 	}
 	vfc_err_set(e, bdf, "not a device of this domain");
 	return -ENODEV;
+}
+
+int vfc_domain_handoff(const struct vfc_ctx *ctx, const int *groups, size_t ngroups,
+		       char *const *bdfs, size_t nbdfs, enum vfc_backend backend,
+		       struct vfc_domain **out, struct vfc_err *e)
+{
+	struct vfc_domain *d;
+	int rc;
+
+	*out = NULL;
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	d->ctx = ctx;
+	d->c.fd = -1;
+	d->iommufd = -1;
+	d->handoff = true;
+	for (size_t i = 0; i < ngroups; i++)
+		d->noiommu_groups += vfc_exists(ctx, "/dev/vfio/noiommu-%d", groups[i]) == 1;
+	vfc_backends_probe(ctx, NULL, &d->offered);
+	d->backend_auto = backend == VFC_BACKEND_AUTO;
+	if (d->noiommu_groups) {
+		vfc_err_set(e, "noiommu", "a no-IOMMU group cannot be handed to a VMM (no isolation; "
+			    "VMMs refuse it)");
+		free(d);
+		return -EOPNOTSUPP;
+	}
+	rc = choose_backend(d, backend, bdfs, nbdfs, e);
+	if (rc)
+		goto fail;
+	if (d->backend == VFC_BACKEND_IOMMUFD) {
+		rc = vfc_iommufd_open(ctx, &d->iommufd, e);
+		if (rc)
+			goto fail;
+		/* Only while the iommufd holds no object; the VMM's pins then count per process. */
+		d->memlock_per_user = vfc_iommufd_rlimit_mode(d->iommufd, true, NULL) != 0;
+		d->devs = calloc(nbdfs ? nbdfs : 1, sizeof(*d->devs));
+		if (!d->devs) {
+			rc = -ENOMEM;
+			goto fail;
+		}
+		for (size_t i = 0; i < nbdfs; i++) {
+			struct vfc_domain_dev *dv = &d->devs[i];
+
+			snprintf(dv->bdf, sizeof(dv->bdf), "%s", bdfs[i]);
+			dv->group = -1;
+			dv->fd = -1;
+			d->ndevs = i + 1;
+			rc = vfc_cdev_open(ctx, dv->bdf, &dv->fd, dv->node, sizeof(dv->node), e);
+			if (rc)
+				goto fail;
+		}
+	} else {
+		rc = vfc_container_open(ctx, &d->c, e);
+		if (rc)
+			goto fail;
+		d->groups = calloc(ngroups ? ngroups : 1, sizeof(*d->groups));
+		if (!d->groups) {
+			rc = -ENOMEM;
+			goto fail;
+		}
+		for (size_t i = 0; i < ngroups; i++) {
+			rc = vfc_vgroup_open(ctx, groups[i], false, &d->groups[i], e);
+			if (d->groups[i].fd >= 0)
+				d->ngroups = i + 1;
+			if (rc)
+				goto fail;
+		}
+		rc = vfc_legacy_devices(d, bdfs, nbdfs);
+		if (rc)
+			goto fail;
+	}
+	*out = d;
+	return 0;
+fail:
+	vfc_domain_destroy(d, NULL);
+	return rc;
+}
+
+int vfc_node_access(const struct vfc_ctx *ctx, const char *node, unsigned uid,
+		    const unsigned *gids, size_t ngids)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	int rc = vfc_path(ctx, path, sizeof(path), "%s", node);
+
+	if (rc)
+		return rc;
+	if (stat(path, &st))
+		return -errno;
+	if (st.st_uid == uid)
+		return (st.st_mode & 0600) == 0600 ? 0 : -EACCES;
+	for (size_t i = 0; i < ngids; i++)
+		if (st.st_gid == gids[i])
+			return (st.st_mode & 0060) == 0060 ? 0 : -EACCES;
+	return (st.st_mode & 0006) == 0006 ? 0 : -EACCES;
+}
+
+int vfc_memlock_set(uint64_t bytes, uint64_t *hard)
+{
+	struct rlimit rl = { .rlim_cur = (rlim_t)bytes, .rlim_max = (rlim_t)bytes }, old;
+
+	if (getrlimit(RLIMIT_MEMLOCK, &old))
+		return -errno;
+	*hard = old.rlim_max == RLIM_INFINITY ? UINT64_MAX : (uint64_t)old.rlim_max;
+	if (setrlimit(RLIMIT_MEMLOCK, &rl))
+		return -errno;
+	return 0;
 }
 
 int vfc_domain_destroy(struct vfc_domain *d, struct vfc_err *e)

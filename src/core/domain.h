@@ -79,6 +79,13 @@ struct vfc_domain {
 	 * (iommufd's default, IOPT_PAGES_ACCOUNT_USER, unless CAP_SYS_RESOURCE let us switch).
 	 */
 	bool memlock_per_user;
+	/*
+	 * A handoff (vfc_domain_handoff): the fds a VMM expects, in their first state. iommufd:
+	 * /dev/iommu with no object and the device cdevs (dev_t checked), unbound. Legacy: the
+	 * container with no IOMMU type and the viable group nodes, in no container. No window,
+	 * no map; destroy only closes.
+	 */
+	bool handoff;
 	/* SPAPR TCE */
 	struct vfc_spapr_info spapr;
 	bool spapr_enabled;		/* v1: VFIO_IOMMU_ENABLE done */
@@ -175,6 +182,31 @@ int vfc_domain_dma_avail(struct vfc_domain *d, uint32_t *avail);
 int vfc_domain_device_fd(struct vfc_domain *d, const char *bdf, int *fd, struct vfc_err *e);
 /* Safe order: unmap everything, detach, close. Always frees d; returns the first error. */
 int vfc_domain_destroy(struct vfc_domain *d, struct vfc_err *e);
+
+/*
+ * Open what a VMM needs and binds itself, after the same checks as vfc_domain_create (the
+ * backend, viable groups, a cdev per device): nothing is bound, attached or mapped. iommufd:
+ * IOMMU_OPTION_RLIMIT_MODE is set to per process when the caller may (CAP_SYS_RESOURCE);
+ * d->memlock_per_user says which accounting the VMM's pins get. no-IOMMU groups: -EOPNOTSUPP.
+ * On failure *e names the object and the step, and everything opened is closed again.
+ */
+int vfc_domain_handoff(const struct vfc_ctx *ctx, const int *groups, size_t ngroups,
+		       char *const *bdfs, size_t nbdfs, enum vfc_backend backend,
+		       struct vfc_domain **out, struct vfc_err *e);
+
+/*
+ * Can uid (with the groups gids) open node read-write, by its owner, group and mode (what the
+ * kernel checks for a process without capabilities)? 0, -EACCES, or -errno of the stat.
+ */
+int vfc_node_access(const struct vfc_ctx *ctx, const char *node, unsigned uid,
+		    const unsigned *gids, size_t ngids);
+
+/*
+ * Set RLIMIT_MEMLOCK (soft and hard) to bytes for this process and what it executes.
+ * -EPERM when the hard limit is lower and raising it is not allowed (CAP_SYS_RESOURCE):
+ * *hard is the hard limit then (UINT64_MAX: unlimited).
+ */
+int vfc_memlock_set(uint64_t bytes, uint64_t *hard);
 
 /* DMA round trip through a mapping with the QEMU edu device (1234:11e8), if one is in d. */
 int vfc_verify_edu(struct vfc_domain *d, const char *bdf, const struct vfc_map_req *m,

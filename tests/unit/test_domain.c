@@ -49,6 +49,7 @@ static struct fake {
 	int option_errno;
 	bool option_after_alloc;
 	bool ioas_allocated;
+	int binds, set_containers;	/* VFIO_DEVICE_BIND_IOMMUFD, VFIO_GROUP_SET_CONTAINER seen */
 } fk;
 
 static void fake_reset(void)
@@ -233,6 +234,8 @@ static int group_ioctl(unsigned long req, void *arg)
 		((struct vfio_group_status *)arg)->flags = VFIO_GROUP_FLAGS_VIABLE;
 		return 0;
 	case VFIO_GROUP_SET_CONTAINER:
+		fk.set_containers++;
+		return 0;
 	case VFIO_GROUP_UNSET_CONTAINER:
 		return 0;
 	case VFIO_GROUP_GET_DEVICE_FD:
@@ -246,6 +249,7 @@ static int device_ioctl(unsigned long req, void *arg)
 {
 	switch (req) {
 	case VFIO_DEVICE_BIND_IOMMUFD:
+		fk.binds++;
 		((struct vfio_device_bind_iommufd *)arg)->out_devid = 1;
 		return 0;
 	case VFIO_DEVICE_ATTACH_IOMMUFD_PT:
@@ -638,6 +642,44 @@ static void test_iommufd_rlimit_mode(void)
 	vfc_domain_destroy(d, NULL);
 }
 
+/* ---- issue 20: a handoff binds, attaches, allocates and sets nothing ---- */
+static void test_handoff(void)
+{
+	static const int g5[] = { 5 };
+	struct vfc_domain *d = NULL;
+	struct vfc_err e = { { 0 }, { 0 } };
+	int rc;
+
+	fake_reset();
+	rc = vfc_domain_handoff(&ctx, g5, 1, one_bdf, 1, VFC_BACKEND_IOMMUFD, &d, &e);
+	OK(rc == 0 && d && d->handoff, "iommufd handoff over the fake kernel (%s: %s)", e.subject,
+	   e.what);
+	OK(d && d->iommufd >= 0 && d->ndevs == 1 && d->devs[0].fd >= 0,
+	   "it holds /dev/iommu and the device's cdev");
+	OK(fk.binds == 0 && !fk.ioas_allocated,
+	   "no VFIO_DEVICE_BIND_IOMMUFD and no IOAS: the VMM binds and allocates (%d binds)",
+	   fk.binds);
+	OK(fk.option_val == 1 && d && !d->memlock_per_user,
+	   "RLIMIT_MODE per process on the handed iommufd (%d)", fk.option_val);
+	vfc_domain_destroy(d, NULL);
+	d = NULL;
+	fake_reset();
+	fk.option_errno = EPERM;
+	rc = vfc_domain_handoff(&ctx, g5, 1, one_bdf, 1, VFC_BACKEND_IOMMUFD, &d, &e);
+	OK(rc == 0 && d && d->memlock_per_user,
+	   "without CAP_SYS_RESOURCE the handoff says the VMM's pins count per user");
+	vfc_domain_destroy(d, NULL);
+	d = NULL;
+	fake_reset();
+	rc = vfc_domain_handoff(&ctx, g5, 1, one_bdf, 1, VFC_BACKEND_TYPE1V2, &d, &e);
+	OK(rc == 0 && d && d->c.fd >= 0 && d->ngroups == 1 && d->groups[0].fd >= 0,
+	   "legacy handoff holds the container and the group node (%s: %s)", e.subject, e.what);
+	OK(fk.set_containers == 0 && fk.iommu_type == 0,
+	   "no VFIO_GROUP_SET_CONTAINER and no VFIO_SET_IOMMU: the VMM sets them (%d, type %d)",
+	   fk.set_containers, fk.iommu_type);
+	vfc_domain_destroy(d, NULL);
+}
+
 /* ---- item 7: hot reset passes only the groups the kernel listed ---- */
 static void test_hot_reset_fds(void)
 {
@@ -708,6 +750,7 @@ int main(void)
 	test_spapr_no_default();
 	test_spapr_memlock();
 	test_iommufd_rlimit_mode();
+	test_handoff();
 	test_hot_reset_fds();
 	test_type1_eperm();
 	fixture_done();
