@@ -65,7 +65,7 @@ static const struct out_col dev_cols[] = {
 	[D_RESET] = { "RESET_METHODS", OUT_STRV, 8, 0,
 		      "reset methods the kernel offers ([]: none; null: kernel does not say)" },
 	[D_RESET_TEXT] = { "RESET", OUT_STR, 8, OUT_TEXT,
-			   "function reset methods usable now, or \"no reset method\" (core/reset.h)" },
+			   "function reset methods usable now, or \"no reset method\"" },
 	[D_NUMA] = { "NUMA_NODE", OUT_NUM, 4, OUT_RIGHT, "NUMA node (null: none)" },
 	[D_KIND] = { "KIND", OUT_STR, 8, 0, "endpoint, bridge, host-bridge, or non-pci (group member)" },
 	[D_PCIE] = { "PCIE_TYPE", OUT_STR, 10, 0, "PCIe port type (null: conventional/unknown)" },
@@ -707,6 +707,10 @@ static int cmd_show(struct vfc_cli *cli, void *opts, int argc, const char **argv
 
 	if (argc < 1)
 		return vfc_usage_error("show: a TARGET is required");
+	/* show prints records (key: value), which have no headings to leave out */
+	if (o.format == OUT_FMT_TABLE && o.noheadings)
+		return vfc_usage_error("show: --noheadings applies to tables; show prints records "
+				       "(use -r or -P for one line a row)");
 	for (int i = 0; i < argc; i++) {
 		struct vfc_target tg;
 		const char *why = vfc_target_parse(argv[i], &tg);

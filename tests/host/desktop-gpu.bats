@@ -195,10 +195,10 @@ T=desktop-gpu
 	jqe '[.devices[].bdf] == ["0000:01:00.0"]'
 }
 
-@test "desktop-gpu: -n -r -o BDF,DRIVER prints exactly one line per device" {
+@test "desktop-gpu: -n -r -o BDF,DRIVER prints one line per device, - for no driver" {
 	vf $T -n -r -o BDF,DRIVER list --devices
 	expect_status 0
-	want=$(jq -r '.devices[] | "\(.bdf) \(.driver // "")"' "$BATS_FILE_TMPDIR/$T.facts.json")
+	want=$(jq -r '.devices[] | "\(.bdf) \(.driver // "-")"' "$BATS_FILE_TMPDIR/$T.facts.json")
 	diff <(printf '%s\n' "$want") <(printf '%s\n' "$output")
 }
 
