@@ -55,7 +55,9 @@ const struct poptOption vfc_global_options[] = {
 	{ "output", 'o', POPT_ARG_STRING, G(columns), 0,
 	  "columns to show (comma list; +COLS adds to the defaults)", "COLS" },
 	{ "noheadings", 'n', POPT_ARG_NONE, G(noheadings), 0, "no table headings", NULL },
-	{ "raw", 'r', POPT_ARG_NONE, G(raw), 0, "raw output (unaligned, values repeated)", NULL },
+	{ "raw", 'r', POPT_ARG_NONE, G(raw), 0, "raw output (unaligned, values repeated, '-' empty)",
+	  NULL },
+	{ "pairs", 'P', POPT_ARG_NONE, G(pairs), 0, "NAME=\"value\" pairs, one row a line", NULL },
 	{ "list-columns", 0, POPT_ARG_NONE, G(list_columns), 0, "list the command's columns", NULL },
 	{ "sysroot", 0, POPT_ARG_STRING, G(sysroot), 0,
 	  "read /sys, /proc and /dev below DIR (fixture trees)", "DIR" },
@@ -79,6 +81,7 @@ const struct poptOption vfc_line_options[] = {
 	{ "output", 'o', POPT_ARG_STRING, G(columns), 0, "columns to show", "COLS" },
 	{ "noheadings", 'n', POPT_ARG_NONE, G(noheadings), 0, "no table headings", NULL },
 	{ "raw", 'r', POPT_ARG_NONE, G(raw), 0, "raw output", NULL },
+	{ "pairs", 'P', POPT_ARG_NONE, G(pairs), 0, "NAME=\"value\" pairs", NULL },
 	{ "list-columns", 0, POPT_ARG_NONE, G(list_columns), 0, "list the command's columns", NULL },
 	{ "verbose", 'v', POPT_ARG_NONE, G(verbose), 0, "say more", NULL },
 	{ "quiet", 'q', POPT_ARG_NONE, G(quiet), 0, "say less", NULL },
@@ -89,6 +92,8 @@ const struct poptOption vfc_line_options[] = {
 /* Every command: the output formats exclude each other. */
 static const struct vfc_exclusive global_exclusive[] = {
 	{ { "json", "raw" } },
+	{ { "json", "pairs" } },
+	{ { "raw", "pairs" } },
 	{ { NULL } },
 };
 
@@ -184,7 +189,10 @@ int vfc_exit_for_errno(int err)
 int vfc_print_doc(struct out_doc *doc)
 {
 	int rc = out_doc_print(doc, stdout);
+	const char *why, *bad;
 
+	if (rc == -EDOM && (bad = out_doc_bad_column(doc, &why)))
+		return vfc_usage_error("-o %s: %s", bad, why);
 	if (!rc && fflush(stdout))
 		rc = -errno;
 	if (rc) {
@@ -199,6 +207,8 @@ int vfc_check_columns(const struct vfc_cli *cli, const struct out_schema *s)
 	const char *bad;
 	size_t len;
 
+	if (cli->out.columns && !cli->out.columns[cli->out.columns[0] == '+'])
+		return vfc_usage_error("-o: no column named (see --list-columns)");
 	if (out_columns_check(s, cli->out.columns, &bad, &len))
 		return vfc_usage_error("unknown column '%.*s' (see --list-columns)", (int)len, bad);
 	return 0;
@@ -503,6 +513,8 @@ static int apply_globals(struct vfc_cli *c, const struct vfc_gopts *g, enum vfc_
 			c->out.format = OUT_FMT_JSON;
 		else if (g->raw)
 			c->out.format = OUT_FMT_RAW;
+		else if (g->pairs)
+			c->out.format = OUT_FMT_PAIRS;
 		c->out.noheadings |= g->noheadings;
 		if (g->columns)
 			c->out.columns = g->columns;
@@ -511,7 +523,8 @@ static int apply_globals(struct vfc_cli *c, const struct vfc_gopts *g, enum vfc_
 		c->list_columns |= g->list_columns;
 		return 0;
 	}
-	c->out.format = g->json ? OUT_FMT_JSON : g->raw ? OUT_FMT_RAW : OUT_FMT_TABLE;
+	c->out.format = g->json ? OUT_FMT_JSON : g->raw ? OUT_FMT_RAW
+		      : g->pairs ? OUT_FMT_PAIRS : OUT_FMT_TABLE;
 	c->out.noheadings = g->noheadings;
 	c->out.columns = g->columns;
 	c->verbose = g->verbose;
@@ -548,10 +561,15 @@ static int columns_answer(const struct vfc_cmd *cmd, const struct vfc_cli *c, co
 	if (!s || !s[0])
 		return 0;
 	if (c->list_columns) {
-		out_list_columns(s[0], stdout);
+		if (c->out.format == OUT_FMT_JSON)
+			out_list_columns_json(s[0], stdout, c->out.compact_json);
+		else
+			out_list_columns(s[0], stdout);
 		*done = true;
 		return VFC_EXIT_OK;
 	}
+	if (c->out.columns && !c->out.columns[c->out.columns[0] == '+'])
+		return vfc_usage_error("-o: no column named (see --list-columns)");
 	for (size_t i = 0; s[i]; i++)
 		if (!out_columns_check(s[i], c->out.columns, &bad, &len))
 			return 0;

@@ -31,7 +31,7 @@ struct vfc_session;
  * batch's values for what it does not give.
  */
 struct vfc_gopts {
-	int json, raw, noheadings, list_columns, verbose, quiet, help, version, dump;
+	int json, raw, noheadings, list_columns, verbose, quiet, help, version, dump, pairs;
 	char *columns, *sysroot;
 };
 

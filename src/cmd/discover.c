@@ -19,11 +19,32 @@
 
 /* ---- columns ---- */
 
+enum { B_BDF, B_DRIVER, B_REASON, B_FIX };
+static const struct out_col blocker_cols[] = {
+	[B_BDF] = { "BDF", OUT_STR, 12, OUT_DEFAULT, "device that blocks viability" },
+	[B_DRIVER] = { "DRIVER", OUT_STR, 10, OUT_DEFAULT, "its driver" },
+	[B_REASON] = { "REASON", OUT_STR, 0.4, OUT_DEFAULT, "why it blocks" },
+	[B_FIX] = { "FIX", OUT_STR, 0.4, OUT_DEFAULT, "what makes the group viable" },
+};
+static const struct out_schema blocker_schema = { "blockers", blocker_cols,
+						  VFC_ARRAY_SIZE(blocker_cols) };
+
+enum { H_PID, H_COMM, H_PATH };
+static const struct out_col holder_cols[] = {
+	[H_PID] = { "PID", OUT_NUM, 6, OUT_DEFAULT | OUT_RIGHT, "process id" },
+	[H_COMM] = { "COMM", OUT_STR, 16, OUT_DEFAULT, "process name" },
+	[H_PATH] = { "PATH", OUT_STR, 20, OUT_DEFAULT, "the open VFIO node" },
+};
+static const struct out_schema holder_schema = { "holders", holder_cols,
+						 VFC_ARRAY_SIZE(holder_cols) };
+
 enum {
 	D_BDF, D_GROUP, D_CLASS, D_VENDOR_ID, D_DEVICE_ID, D_SVENDOR_ID, D_SDEVICE_ID, D_IDS,
 	D_VENDOR, D_DEVICE, D_NAME, D_DRIVER, D_OVERRIDE, D_RESET, D_RESET_TEXT, D_NUMA, D_KIND, D_PCIE,
 	D_PARENT, D_PHYSFN, D_TOTALVFS, D_NUMVFS, D_FLR, D_PM_NOSOFTRST, D_ACS, D_GROUP_VIABLE,
 	D_BLOCKS,
+	/* show only (show_dev_schema): the group's verdict carried to the device */
+	D_GROUP_DEVICES, D_GROUP_BLOCKERS, D_HOLDERS,
 };
 
 static const struct out_col dev_cols[] = {
@@ -44,7 +65,7 @@ static const struct out_col dev_cols[] = {
 	[D_RESET] = { "RESET_METHODS", OUT_STRV, 8, 0,
 		      "reset methods the kernel offers ([]: none; null: kernel does not say)" },
 	[D_RESET_TEXT] = { "RESET", OUT_STR, 8, OUT_TEXT,
-			   "function reset methods usable now, or \"no reset method\" (core/reset.h)" },
+			   "function reset methods usable now, or \"no reset method\"" },
 	[D_NUMA] = { "NUMA_NODE", OUT_NUM, 4, OUT_RIGHT, "NUMA node (null: none)" },
 	[D_KIND] = { "KIND", OUT_STR, 8, 0, "endpoint, bridge, host-bridge, or non-pci (group member)" },
 	[D_PCIE] = { "PCIE_TYPE", OUT_STR, 10, 0, "PCIe port type (null: conventional/unknown)" },
@@ -58,30 +79,23 @@ static const struct out_col dev_cols[] = {
 	[D_ACS] = { "ACS", OUT_BOOL, 3, 0, "ACS capability present (config space)" },
 	[D_GROUP_VIABLE] = { "GROUP_VIABLE", OUT_BOOL, 3, 0, "the device's group is viable" },
 	[D_BLOCKS] = { "BLOCKS", OUT_BOOL, 3, 0, "this device keeps its group from being viable" },
+	[D_GROUP_DEVICES] = { "GROUP_DEVICES", OUT_STRV, 12, 0,
+			      "every member of the device's group (show)" },
+	[D_GROUP_BLOCKERS] = { "GROUP_BLOCKERS", OUT_SUB, 0, 0,
+			       "devices that keep its group from being viable, with the fix (show)",
+			       &blocker_schema },
+	[D_HOLDERS] = { "HOLDERS", OUT_SUB, 0, 0,
+			"processes that have its group or device open (show)", &holder_schema },
 };
 
-static const struct out_schema dev_schema = { "devices", dev_cols, VFC_ARRAY_SIZE(dev_cols) };
-static const struct out_schema ungrouped_schema = { "ungrouped", dev_cols,
-						    VFC_ARRAY_SIZE(dev_cols) };
-
-enum { B_BDF, B_DRIVER, B_REASON, B_FIX };
-static const struct out_col blocker_cols[] = {
-	[B_BDF] = { "BDF", OUT_STR, 12, OUT_DEFAULT, "device that blocks viability" },
-	[B_DRIVER] = { "DRIVER", OUT_STR, 10, OUT_DEFAULT, "its driver" },
-	[B_REASON] = { "REASON", OUT_STR, 0.4, OUT_DEFAULT, "why it blocks" },
-	[B_FIX] = { "FIX", OUT_STR, 0.4, OUT_DEFAULT, "what makes the group viable" },
-};
-static const struct out_schema blocker_schema = { "blockers", blocker_cols,
-						  VFC_ARRAY_SIZE(blocker_cols) };
-
-enum { H_PID, H_COMM, H_PATH };
-static const struct out_col holder_cols[] = {
-	[H_PID] = { "PID", OUT_NUM, 6, OUT_DEFAULT | OUT_RIGHT, "process id" },
-	[H_COMM] = { "COMM", OUT_STR, 16, OUT_DEFAULT, "process name" },
-	[H_PATH] = { "PATH", OUT_STR, 20, OUT_DEFAULT, "the open VFIO node" },
-};
-static const struct out_schema holder_schema = { "holders", holder_cols,
-						 VFC_ARRAY_SIZE(holder_cols) };
+/*
+ * list's device rows stop at BLOCKS; show's device records also carry the group's verdict
+ * (members, blockers with fixes, holders), which a listing repeats per group instead.
+ */
+static const struct out_schema dev_schema = { "devices", dev_cols, D_BLOCKS + 1 };
+static const struct out_schema show_dev_schema = { "devices", dev_cols,
+						   VFC_ARRAY_SIZE(dev_cols) };
+static const struct out_schema ungrouped_schema = { "ungrouped", dev_cols, D_BLOCKS + 1 };
 
 enum { R_START, R_END, R_TYPE };
 static const struct out_col resv_cols[] = {
@@ -312,6 +326,55 @@ static const char *resv_hex(char buf[19], uint64_t v)
 	return buf;
 }
 
+/* The blockers and holders sub-tables: a group's own, and carried by show to each member. */
+static void fill_blockers(struct out_table *sub, const struct vfc_group *g)
+{
+	for (size_t i = 0; i < g->nblockers; i++) {
+		struct out_row *b = out_row_add(sub);
+
+		out_set_str(b, B_BDF, g->blockers[i].dev->name);
+		out_set_str(b, B_DRIVER, g->blockers[i].dev->driver);
+		out_set_str(b, B_REASON, g->blockers[i].reason);
+		out_set_str(b, B_FIX, g->blockers[i].fix);
+	}
+}
+
+static void fill_holders(struct out_table *sub, const struct vfc_group *g)
+{
+	for (size_t i = 0; i < g->nholders; i++) {
+		struct out_row *h = out_row_add(sub);
+
+		out_set_num(h, H_PID, g->holders[i].pid);
+		out_set_str(h, H_COMM, g->holders[i].comm);
+		out_set_str(h, H_PATH, g->holders[i].path);
+	}
+}
+
+/*
+ * show DEVICE: the group's verdict on the device's record, so that "group_viable: no" comes
+ * with the members, the blockers and their fixes, and who holds it (a group is the unit VFIO
+ * opens: a process holding /dev/vfio/N or a member's cdev holds this device too). A device
+ * without a group has none of these (null).
+ */
+static void fill_device_verdict(struct out_row *r, const struct vfc_topology *t,
+				const struct vfc_device *d)
+{
+	const struct vfc_group *g = d->group != VFC_NO_GROUP ? vfc_topology_group(t, d->group) : NULL;
+	const char **v;
+
+	if (!g)
+		return;
+	v = calloc(g->ndevs + 1, sizeof(*v));
+	if (!v)
+		abort();
+	for (size_t i = 0; i < g->ndevs; i++)
+		v[i] = g->devs[i]->name;
+	out_set_strv(r, D_GROUP_DEVICES, (char *const *)v);
+	free(v);
+	fill_blockers(out_sub(r, D_GROUP_BLOCKERS), g);
+	fill_holders(out_sub(r, D_HOLDERS), g);
+}
+
 static void fill_group(struct out_row *r, const struct vfc_topology *t, const struct vfc_group *g,
 		       unsigned fill)
 {
@@ -328,23 +391,8 @@ static void fill_group(struct out_row *r, const struct vfc_topology *t, const st
 	if (fill & FILL_BASIC)
 		return;
 	set_backends(r, t, g);
-	sub = out_sub(r, G_BLOCKERS);
-	for (size_t i = 0; i < g->nblockers; i++) {
-		struct out_row *b = out_row_add(sub);
-
-		out_set_str(b, B_BDF, g->blockers[i].dev->name);
-		out_set_str(b, B_DRIVER, g->blockers[i].dev->driver);
-		out_set_str(b, B_REASON, g->blockers[i].reason);
-		out_set_str(b, B_FIX, g->blockers[i].fix);
-	}
-	sub = out_sub(r, G_HOLDERS);
-	for (size_t i = 0; i < g->nholders; i++) {
-		struct out_row *h = out_row_add(sub);
-
-		out_set_num(h, H_PID, g->holders[i].pid);
-		out_set_str(h, H_COMM, g->holders[i].comm);
-		out_set_str(h, H_PATH, g->holders[i].path);
-	}
+	fill_blockers(out_sub(r, G_BLOCKERS), g);
+	fill_holders(out_sub(r, G_HOLDERS), g);
 	sub = out_sub(r, G_RESV);
 	for (size_t i = 0; i < g->nresv; i++) {
 		struct out_row *x = out_row_add(sub);
@@ -659,6 +707,10 @@ static int cmd_show(struct vfc_cli *cli, void *opts, int argc, const char **argv
 
 	if (argc < 1)
 		return vfc_usage_error("show: a TARGET is required");
+	/* show prints records (key: value), which have no headings to leave out */
+	if (o.format == OUT_FMT_TABLE && o.noheadings)
+		return vfc_usage_error("show: --noheadings applies to tables; show prints records "
+				       "(use -r or -P for one line a row)");
 	for (int i = 0; i < argc; i++) {
 		struct vfc_target tg;
 		const char *why = vfc_target_parse(argv[i], &tg);
@@ -673,7 +725,7 @@ static int cmd_show(struct vfc_cli *cli, void *opts, int argc, const char **argv
 		o.format = OUT_FMT_RECORD;
 	doc = out_doc_new(&o);
 	gt = out_table_new(&group_schema);
-	dt = out_table_new(&dev_schema);
+	dt = out_table_new(&show_dev_schema);
 	for (int i = 0; i < argc; i++) {
 		struct vfc_device **devs;
 		struct vfc_target tg;
@@ -697,8 +749,12 @@ static int cmd_show(struct vfc_cli *cli, void *opts, int argc, const char **argv
 			failed++;
 			continue;
 		}
-		for (size_t k = 0; k < n; k++)
-			fill_device(out_row_add(dt), t, devs[k], fill_for(cli, false));
+		for (size_t k = 0; k < n; k++) {
+			struct out_row *dr = out_row_add(dt);
+
+			fill_device(dr, t, devs[k], fill_for(cli, false));
+			fill_device_verdict(dr, t, devs[k]);
+		}
 		free(devs);
 	}
 	if (out_table_nrows(gt))
@@ -722,7 +778,7 @@ static int cmd_show(struct vfc_cli *cli, void *opts, int argc, const char **argv
 }
 
 /* -o may name group or device columns: a TARGET may be either */
-static const struct out_schema *const show_schemas[] = { &group_schema, &dev_schema, NULL };
+static const struct out_schema *const show_schemas[] = { &group_schema, &show_dev_schema, NULL };
 
 static const struct vfc_cmd vfc_cmd_show = {
 	.name = "show",

@@ -66,6 +66,8 @@ struct out_doc {
 	struct part *parts;
 	size_t nparts;
 	int oom;
+	char bad[64];		/* out_doc_print -EDOM: the column, and why */
+	const char *why;
 };
 
 /* ---- arena ---- */
@@ -443,8 +445,8 @@ static void select_columns(const struct out_schema *s, const struct out_opts *o,
 		if (*p == ',')
 			p++;
 	}
-	/* JSON with sub-schema columns named: the array that holds them must be there. */
-	if (o->format == OUT_FMT_JSON && sel->sub_named)
+	/* JSON or records with sub-schema columns named: the array that holds them must be there. */
+	if ((o->format == OUT_FMT_JSON || o->format == OUT_FMT_RECORD) && sel->sub_named)
 		sel_push(sel, 0, sel->expand);
 }
 
@@ -598,6 +600,7 @@ struct grid {
 	size_t *off;		/* nlines * ncols */
 	size_t noff, offcap;
 	bool plain;		/* every cell printable ASCII */
+	bool raw;		/* empty cells print as "-" */
 };
 
 static void grid_cell(struct grid *g, const struct out_col *c, const struct cell *cell)
@@ -615,6 +618,11 @@ static void grid_cell(struct grid *g, const struct out_col *c, const struct cell
 		cell_text_add(&g->text, c, cell, false);
 	else
 		sb_add(&g->text, "", 1);
+	/* raw: a field for every column, so an empty one must still be there */
+	if (g->raw && !g->text.p[start]) {
+		g->text.n = start;
+		sb_add(&g->text, "-", 2);
+	}
 	/* libsmartcols escapes control bytes, bad multibyte sequences and a "\x" (as \xHH) */
 	for (const unsigned char *p = (const unsigned char *)g->text.p + start; *p; p++)
 		if (*p < 0x20 || *p > 0x7e || *p == '\\')
@@ -769,13 +777,51 @@ out:
 	return rc;
 }
 
+/*
+ * -P: NAME="value" per column, one row a line, as lsblk -P. Inside the quotes a '"', a '\\',
+ * a '$', a '`' and any byte outside printable ASCII are \\xHH, so that a line is safe for
+ * eval in a shell and splits on the spaces between pairs.
+ */
+static int print_pairs(const struct grid *g, FILE *f)
+{
+	struct sbuf out = { 0 };
+	int rc = 0;
+
+	for (size_t l = 0; l < g->nlines; l++) {
+		for (size_t c = 0; c < g->ncols; c++) {
+			const unsigned char *v = (const unsigned char *)grid_at(g, l, c);
+
+			if (c)
+				sb_add(&out, " ", 1);
+			sb_adds(&out, g->cols[c]->name);
+			sb_add(&out, "=\"", 2);
+			for (; *v; v++) {
+				if (*v < 0x20 || *v > 0x7e || strchr("\"\\$`", *v)) {
+					char hex[5];
+
+					snprintf(hex, sizeof(hex), "\\x%02x", *v);
+					sb_add(&out, hex, 4);
+				} else {
+					sb_add(&out, (const char *)v, 1);
+				}
+			}
+			sb_add(&out, "\"", 1);
+		}
+		sb_add(&out, "\n", 1);
+	}
+	if (out.n && fwrite(out.p, 1, out.n, f) != out.n)
+		rc = -EIO;
+	free(out.p);
+	return rc;
+}
+
 static int print_table(const struct out_table *t, const struct out_opts *o, FILE *f,
 		       const struct selection *sel)
 {
 	const struct out_schema *s = t->s;
 	const struct out_schema *sub = sel->expand >= 0 ? s->cols[sel->expand].sub : NULL;
-	struct grid g = { .plain = true };
-	bool raw = o->format == OUT_FMT_RAW;
+	bool raw = o->format == OUT_FMT_RAW || o->format == OUT_FMT_PAIRS;
+	struct grid g = { .plain = true, .raw = o->format == OUT_FMT_RAW };
 	bool any_sub = false;
 	int rc;
 
@@ -819,7 +865,10 @@ static int print_table(const struct out_table *t, const struct out_opts *o, FILE
 			}
 		}
 	}
-	rc = plain_table_ok(o, &g) ? print_plain(&g, o, f) : print_scols(&g, o, f);
+	if (o->format == OUT_FMT_PAIRS)
+		rc = print_pairs(&g, f);
+	else
+		rc = plain_table_ok(o, &g) ? print_plain(&g, o, f) : print_scols(&g, o, f);
 	grid_free(&g);
 	return rc;
 }
@@ -1073,9 +1122,85 @@ void out_doc_add_object(struct out_doc *d, const char *key, struct out_table *t)
 	add_part(d, t, key, NULL);
 }
 
+static bool doc_bad(struct out_doc *d, const char *name, size_t len, const char *why)
+{
+	snprintf(d->bad, sizeof(d->bad), "%.*s", (int)len, name);
+	d->why = why;
+	return false;
+}
+
+/*
+ * Can every part show what -o names in this format? A named column that cannot be rendered
+ * here, or a part with rows and no column left, is a usage error (it was an empty table that
+ * libsmartcols refused, "Input/output error", or JSON objects with no keys).
+ */
+static bool doc_columns_fit(struct out_doc *d)
+{
+	enum out_format fmt = d->o.format;
+	bool json = fmt == OUT_FMT_JSON, table = !json && fmt != OUT_FMT_RECORD;
+	const char *cols = d->o.columns;
+
+	if (!cols)
+		return true;
+	for (size_t i = 0; i < d->nparts; i++) {
+		const struct out_table *t = d->parts[i].t;
+		const struct out_schema *s = t->s;
+		int expand = find_expand(s);
+		struct selection sel;
+		size_t shown = 0;
+
+		if (d->parts[i].object_key)
+			continue;
+		for (const char *p = cols + (*cols == '+'); *p;) {
+			size_t len = strcspn(p, ",");
+			struct sel sl;
+
+			if (len && !lookup(s, expand, p, len, &sl)) {
+				const struct out_col *c = sl.level ? &s->cols[expand].sub->cols[sl.col]
+								   : &s->cols[sl.col];
+
+				if (table && c->type == OUT_SUB)
+					return doc_bad(d, p, len, c->flags & OUT_EXPAND ?
+						"holds rows: name the columns of its rows (--list-columns), or use -J" :
+						"holds rows, which a table cannot show: use -J (or show)");
+				if (!json && (c->flags & OUT_JSON))
+					return doc_bad(d, p, len, "a JSON key only: use -J");
+				if (json && (c->flags & OUT_TEXT))
+					return doc_bad(d, p, len, "text only, not a JSON key");
+			}
+			p += len;
+			if (*p == ',')
+				p++;
+		}
+		select_columns(s, &d->o, &sel);
+		for (size_t k = 0; k < sel.n; k++) {
+			const struct out_col *c = sel.v[k].level ? &s->cols[expand].sub->cols[sel.v[k].col]
+							      : &s->cols[sel.v[k].col];
+
+			if (json || (fmt == OUT_FMT_RECORD ? !sel.v[k].level : c->type != OUT_SUB))
+				shown++;
+		}
+		free(sel.v);
+		if (!shown && t->n)
+			return doc_bad(d, cols, strlen(cols),
+				       "not a column of these rows (a group's and a device's differ; "
+				       "see --list-columns)");
+	}
+	return true;
+}
+
+const char *out_doc_bad_column(const struct out_doc *d, const char **why)
+{
+	*why = d->why;
+	return d->bad[0] || d->why ? d->bad : NULL;
+}
+
 int out_doc_print(struct out_doc *d, FILE *f)
 {
 	int rc = 0;
+
+	if (!doc_columns_fit(d))
+		return -EDOM;
 
 	if (d->o.format == OUT_FMT_JSON) {
 		struct jout j = { .keys = NULL };
@@ -1151,21 +1276,78 @@ static const char *type_name(enum out_type t)
 	return "?";
 }
 
-static void list_cols(const struct out_schema *s, FILE *f, const char *indent)
+static int name_width(const struct out_schema *s)
+{
+	int w = 0;
+
+	for (size_t i = 0; i < s->ncols; i++) {
+		const struct out_col *c = &s->cols[i];
+		int n = (int)strlen(c->name);
+
+		if (c->type == OUT_SUB && c->sub && (c->flags & OUT_EXPAND))
+			n = name_width(c->sub) + 2 > n ? name_width(c->sub) + 2 : n;
+		if (n > w)
+			w = n;
+	}
+	return w;
+}
+
+static void list_cols(const struct out_schema *s, FILE *f, int indent, int width)
 {
 	for (size_t i = 0; i < s->ncols; i++) {
 		const struct out_col *c = &s->cols[i];
 		const char *where = c->flags & OUT_JSON ? " (JSON only)"
 				    : c->flags & OUT_TEXT ? " (text only)" : "";
 
-		fprintf(f, "%s%14s  %-16s %s%s\n", indent, c->name, type_name(c->type),
-			c->help ? c->help : "", where);
+		fprintf(f, "%*s%-*s  %-16s %s%s\n", indent, "", width - indent, c->name,
+			type_name(c->type), c->help ? c->help : "", where);
 		if (c->type == OUT_SUB && c->sub && (c->flags & OUT_EXPAND))
-			list_cols(c->sub, f, "  ");
+			list_cols(c->sub, f, indent + 2, width);
 	}
 }
 
 void out_list_columns(const struct out_schema *s, FILE *f)
 {
-	list_cols(s, f, "");
+	list_cols(s, f, 0, name_width(s));
+}
+
+static void list_cols_json(struct jw *w, const struct out_schema *s)
+{
+	char key[JKEY_LEN];
+
+	jw_array_open(w, "columns");
+	for (size_t i = 0; i < s->ncols; i++) {
+		const struct out_col *c = &s->cols[i];
+
+		jw_object_open(w, NULL);
+		jw_string(w, "name", c->name);
+		json_key(c->name, key, sizeof(key));
+		if (c->flags & OUT_TEXT)
+			jw_null(w, "key");
+		else
+			jw_string(w, "key", key);
+		jw_string(w, "type", type_name(c->type));
+		jw_string(w, "help", c->help);
+		jw_bool(w, "default", c->flags & OUT_DEFAULT);
+		jw_bool(w, "text", !(c->flags & OUT_JSON));
+		jw_bool(w, "json", !(c->flags & OUT_TEXT));
+		if (c->type == OUT_SUB && c->sub)
+			list_cols_json(w, c->sub);
+		jw_object_close(w);
+	}
+	jw_array_close(w);
+}
+
+/* {"schema": 1, "key": "groups", "columns": [{name, key, type, help, default, text, json}]} */
+void out_list_columns_json(const struct out_schema *s, FILE *f, bool compact)
+{
+	struct jw w;
+
+	jw_init(&w, f, compact);
+	jw_object_open(&w, NULL);
+	jw_int(&w, "schema", 1);
+	jw_string(&w, "key", s->key);
+	list_cols_json(&w, s);
+	jw_object_close(&w);
+	jw_end(&w);
 }

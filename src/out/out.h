@@ -46,7 +46,11 @@ struct out_schema {
 	size_t ncols;
 };
 
-enum out_format { OUT_FMT_TABLE, OUT_FMT_RAW, OUT_FMT_JSON, OUT_FMT_RECORD };
+/*
+ * RAW: one line per row, unaligned, every value repeated, "-" for an empty or null value (so
+ * that fields never shift for awk). PAIRS: lsblk's -P, NAME="value" pairs, one row a line.
+ */
+enum out_format { OUT_FMT_TABLE, OUT_FMT_RAW, OUT_FMT_JSON, OUT_FMT_RECORD, OUT_FMT_PAIRS };
 
 /*
  * Who lays out OUT_FMT_TABLE: auto (0) is the built-in plain renderer when the output is not
@@ -114,10 +118,17 @@ void out_doc_add_table(struct out_doc *d, struct out_table *t);
 void out_doc_add_table_titled(struct out_doc *d, struct out_table *t, const char *title);
 /* One row rendered as a JSON object under key; not shown in text output. */
 void out_doc_add_object(struct out_doc *d, const char *key, struct out_table *t);
+/*
+ * Prints nothing and returns -EDOM when -o names a column this format cannot show (a list of
+ * rows in a table, a text-only column in JSON, ...) or when a part with rows would have no
+ * column at all; out_doc_bad_column then says which and why.
+ */
 int out_doc_print(struct out_doc *d, FILE *f);
+const char *out_doc_bad_column(const struct out_doc *d, const char **why);
 void out_doc_free(struct out_doc *d);
 
-/* --list-columns: the schema's columns with their types and help. */
+/* --list-columns: the schema's columns with their types and help (JSON: a document). */
 void out_list_columns(const struct out_schema *s, FILE *f);
+void out_list_columns_json(const struct out_schema *s, FILE *f, bool compact);
 
 #endif

@@ -176,3 +176,91 @@ Try 'vfioctl --help' for more information." ] || { dump; false; }
 	contract list sriov-scale
 	jqe '(.groups | length) == 36 and all(.groups[]; (.devices | length) == 1)'
 }
+
+@test "cli: -o naming an unknown, empty or not-applicable column is a usage error naming it" {
+	vf desktop-gpu list -o HOLDERS
+	usage_error
+	[[ $stderr == "vfioctl: -o HOLDERS: holds rows"* ]] || { dump; false; }
+	vf desktop-gpu list -o +HOLDERS
+	usage_error
+	vf desktop-gpu list -o ''
+	usage_error
+	[[ $stderr == "vfioctl: -o: no column named"* ]] || { dump; false; }
+	vf desktop-gpu -J list -o ''
+	usage_error
+	vf desktop-gpu list -o GROUP,,VIABLE
+	usage_error
+	vf desktop-gpu -J list --devices -o IDS
+	usage_error
+	[[ $stderr == "vfioctl: -o IDS: text only"* ]] || { dump; false; }
+	vf desktop-gpu show 01:00.0 -o VIABLE
+	usage_error
+	[[ $stderr == "vfioctl: -o VIABLE: not a column of these rows"* ]] || { dump; false; }
+	vf desktop-gpu list -o NOSUCH
+	usage_error
+	[[ $stderr == "vfioctl: unknown column 'NOSUCH'"* ]] || { dump; false; }
+	# what applies still works
+	vf desktop-gpu -J list -o HOLDERS
+	expect_status 0
+	jqe '[.groups[].holders[].pid] == [4242]'
+	vf desktop-gpu show 1 -o VIABLE
+	expect_status 0
+	[ "$output" = "viable: no" ] || { dump; false; }
+}
+
+@test "cli: -r prints - for an empty value, so that fields never shift" {
+	vf desktop-gpu -r -n list --devices -o BDF,DRIVER_OVERRIDE,DRIVER
+	expect_status 0
+	awk 'NF != 3 { bad = 1; print "line " NR ": " $0 } END { exit bad }' <<<"$output"
+	grep -qx '0000:00:14.2 - -' <<<"$output" || { dump; false; }
+	grep -qx '0000:04:00.0 vfio-pci vfio-pci' <<<"$output" || { dump; false; }
+}
+
+@test "cli: -P prints NAME=\"value\" pairs, eval-safe, and excludes -J and -r" {
+	vf desktop-gpu -P list --devices -o BDF,DRIVER,NAME
+	expect_status 0
+	grep -qx 'BDF="0000:00:14.2" DRIVER="" NAME="Intel Corporation Cannon Lake PCH Shared SRAM"' \
+		<<<"$output" || { dump; false; }
+	line=$(grep '^BDF="0000:01:00.0"' <<<"$output")
+	eval "$line"
+	[ "$DRIVER" = nvidia ] && [ "$NAME" = "NVIDIA Corporation GA102 [GeForce RTX 3090]" ] || { dump; false; }
+	# a group's values repeat on each member's line
+	vf desktop-gpu -P list -o GROUP,VIABLE,BDF
+	expect_status 0
+	grep -qx 'GROUP="12" VIABLE="yes" BDF="0000:04:00.0"' <<<"$output" || { dump; false; }
+	# hostile names: quotes, dollars, backquotes and control bytes are \xHH
+	vf hostile -P list --devices -o BDF,NAME
+	expect_status 0
+	while IFS= read -r l; do
+		[[ $l =~ ^BDF=\"[^\"]*\"\ NAME=\"[^\"\$\`]*\"$ ]] || { echo "bad line: $l"; false; }
+	done <<<"$output"
+	vf desktop-gpu -P -r list
+	usage_error
+	vf desktop-gpu -P -J list
+	usage_error
+}
+
+@test "cli: -n with show (records) is refused; -J -r is refused" {
+	vf desktop-gpu -n show 1
+	usage_error
+	[[ $stderr == "vfioctl: show: --noheadings applies to tables"* ]] || { dump; false; }
+	vf desktop-gpu -n -r show 1 -o GROUP,VIABLE
+	expect_status 0
+	[ "$output" = "1 no" ] || { dump; false; }
+	vf desktop-gpu -J -r show 1
+	usage_error
+}
+
+@test "cli: --list-columns names no source file and is a JSON document with -J" {
+	vf desktop-gpu --list-columns list --devices
+	expect_status 0
+	! grep -q '\.h)' <<<"$output" || { dump; false; }
+	# names never run into their type (SUBSYSTEM_VENDOR_ID is longer than 14)
+	grep -Eq '^SUBSYSTEM_VENDOR_ID +string' <<<"$output" || { dump; false; }
+	vf desktop-gpu -J --list-columns list
+	expect_status 0
+	jqe '.schema == 1 and .key == "groups"'
+	jqe '[.columns[].name] | index("HOLDERS") != null'
+	jqe '.columns[] | select(.name == "DEVICES") | [.columns[].key] | index("bdf") != null'
+	jqe '.columns[] | select(.name == "NDEVS") | .json == false and .key == null'
+}

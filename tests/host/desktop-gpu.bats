@@ -155,6 +155,30 @@ T=desktop-gpu
 	contract show-device $T
 }
 
+@test "desktop-gpu: show DEVICE carries the group's members, blockers with fixes, holders" {
+	vf $T -J show 01:00.0
+	expect_status 0
+	jqe '.devices[0].group_devices == ["0000:00:01.0","0000:00:01.1","0000:01:00.0","0000:01:00.1","0000:02:00.0"]'
+	jqe '[.devices[0].group_blockers[].bdf] == ["0000:01:00.0","0000:01:00.1","0000:02:00.0"]'
+	jqe '.devices[0].group_blockers[] | select(.bdf == "0000:01:00.1") | .fix | test("vfioctl bind --group 0000:01:00.1")'
+	jqe '.devices[0].holders == []'
+	vf $T show 01:00.0
+	expect_status 0
+	grep -q '^group_blockers:' <<<"$output" || { dump; false; }
+	grep -q 'snd_hda_intel.*bind 0000:01:00.1 to vfio-pci' <<<"$output" || { dump; false; }
+}
+
+@test "desktop-gpu: show of a held device names the QEMU holding it (table, -o HOLDERS, JSON)" {
+	vf $T -J show 04:00.0
+	expect_status 0
+	jqe '.devices[0].holders == [{"pid":4242,"comm":"qemu-system-x86","path":"/dev/vfio/12"}]'
+	vf $T show 04:00.0 -o HOLDERS
+	expect_status 0
+	grep -Eq '^ +4242 qemu-system-x86 +/dev/vfio/12$' <<<"$output" || { dump; false; }
+	vf $T show 04:00.0
+	grep -Eq '4242 qemu-system-x86' <<<"$output" || { dump; false; }
+}
+
 @test "desktop-gpu: unknown targets exit 3 naming the target; a mix exits 7" {
 	vf $T show 0000:0a:00.0
 	expect_status 3
@@ -171,10 +195,10 @@ T=desktop-gpu
 	jqe '[.devices[].bdf] == ["0000:01:00.0"]'
 }
 
-@test "desktop-gpu: -n -r -o BDF,DRIVER prints exactly one line per device" {
+@test "desktop-gpu: -n -r -o BDF,DRIVER prints one line per device, - for no driver" {
 	vf $T -n -r -o BDF,DRIVER list --devices
 	expect_status 0
-	want=$(jq -r '.devices[] | "\(.bdf) \(.driver // "")"' "$BATS_FILE_TMPDIR/$T.facts.json")
+	want=$(jq -r '.devices[] | "\(.bdf) \(.driver // "-")"' "$BATS_FILE_TMPDIR/$T.facts.json")
 	diff <(printf '%s\n' "$want") <(printf '%s\n' "$output")
 }
 

@@ -248,8 +248,14 @@ int main(void)
 	free(s);
 
 	s = render(OUT_FMT_RAW, "ID,NAME,N");
-	OK(s && !strcmp(s, "ID NAME N\n7 a\"b\\x5cc\\x0a\\x01 -3\n7 z \n8  \n"),
-	   "raw repeats parent values and escapes (got: %s)", s);
+	OK(s && !strcmp(s, "ID NAME N\n7 a\"b\\x5cc\\x0a\\x01 -3\n7 z -\n8 - -\n"),
+	   "raw repeats parent values, escapes, and prints - for empty (got: %s)", s);
+	free(s);
+
+	s = render(OUT_FMT_PAIRS, "ID,NAME,N");
+	OK(s && !strcmp(s, "ID=\"7\" NAME=\"a\\x22b\\x5cc\\x0a\\x01\" N=\"-3\"\n"
+			    "ID=\"7\" NAME=\"z\" N=\"\"\nID=\"8\" NAME=\"\" N=\"\"\n"),
+	   "pairs: NAME=\"value\", parent values repeated, quotes escaped (got: %s)", s);
 	free(s);
 
 	s = render(OUT_FMT_TABLE, NULL);
