@@ -16,6 +16,7 @@
 #include "core/bindplan.h"
 #include "core/cdi.h"
 #include "core/safety.h"
+#include "core/sriov.h"
 #include "core/util.h"
 
 const char *const vfc_bind_action_name[] = { "none", "bind", "unbind", "restore" };
@@ -167,6 +168,12 @@ static void set_reason(struct vfc_bind_step *s, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(s->reason, sizeof(s->reason), fmt, ap);
 	va_end(ap);
+	if (s->removes_vfs > 0) {
+		size_t n = strlen(s->reason);
+
+		snprintf(s->reason + n, sizeof(s->reason) - n, "; removes %d VFs (--force)",
+			 s->removes_vfs);
+	}
 }
 
 /* A step that moves nothing: its result and why. */
@@ -223,11 +230,37 @@ static bool refuse_if_critical(struct vfc_bindrun *r, struct vfc_bind_step *s)
 	return true;
 }
 
+/*
+ * A PF with VFs: moving it off its driver destroys them (the driver's remove disables
+ * SR-IOV). Refused (busy) when a process holds a VF, whatever --force says; otherwise only
+ * with --force, and the step's reason says how many VFs go.
+ */
+static bool refuse_if_pf(struct vfc_bindrun *r, struct vfc_bind_step *s)
+{
+	char why[300];
+	size_t held;
+	int n = vfc_sriov_pf_vfs(r->t, s->bdf, &held, why, sizeof(why));
+
+	if (n <= 0 || !s->from[0])
+		return false;
+	if (held) {
+		refuse(s, VFC_FAULT_BUSY, "PF: moving it removes its %d VFs, and %s", n, why);
+		return true;
+	}
+	if (!r->force) {
+		refuse(s, VFC_FAULT_BUSY, "PF: moving it removes its %d VFs (--force does it)", n);
+		return true;
+	}
+	s->removes_vfs = n;
+	say(r, VFC_BIND_WARN, s->bdf, 0, "PF: removes its %d VFs, because of --force", n);
+	return false;
+}
+
 /* The step moves the device, unless a holder or the host needs it: true when it may. */
 static bool plan_move(struct vfc_bindrun *r, struct vfc_bind_step *s, enum vfc_bind_action a)
 {
 	s->action = a;
-	return !refuse_if_held(s, r->t) && !refuse_if_critical(r, s);
+	return !refuse_if_held(s, r->t) && !refuse_if_pf(r, s) && !refuse_if_critical(r, s);
 }
 
 int vfc_owner_lookup(const char *spec, uid_t *uid, gid_t *gid, const char **bad)
@@ -299,8 +332,7 @@ int vfc_bindrun_collect(struct vfc_bindrun *r, int argc, const char **argv, bool
 
 		vfc_target_parse(argv[i], &tg);
 		if (vfc_topology_resolve(r->t, &tg, &devs, &nd)) {
-			say(r, VFC_BIND_ERR, argv[i], 0,
-			    tg.kind == VFC_TARGET_GROUP ? "no such IOMMU group" : "no such PCI device");
+			say(r, VFC_BIND_ERR, argv[i], 0, "%s", vfc_target_nomatch(&tg));
 			free(v);
 			return -ENODEV;
 		}
@@ -554,7 +586,7 @@ static void plan_restore(struct vfc_bindrun *r, const struct vfc_jentry *ents, s
 			set_reason(s, "already where the journal says");
 			continue;	/* only the entry goes */
 		}
-		if (refuse_if_held(s, r->t))
+		if (refuse_if_held(s, r->t) || refuse_if_pf(r, s))
 			continue;
 		set_reason(s, "journal (by pid %lld)", (long long)e->pid);
 	}

@@ -76,6 +76,7 @@ struct vfc_bind_step {
 	bool journal_new;		/* this run created the device's journal entry */
 	bool gone;			/* restore: the device no longer exists */
 	bool touched;			/* a sysfs write happened */
+	int removes_vfs;		/* a PF: moving it removes this many VFs (with --force) */
 };
 
 struct vfc_bindplan {

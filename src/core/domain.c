@@ -79,8 +79,7 @@ static int targets_one(const struct vfc_topology *topo, const char *word,
 	}
 	if (vfc_topology_resolve(topo, &tg, &devs, &n)) {
 		err->fail = VFC_TARGETS_NOMATCH;
-		err->why = tg.kind == VFC_TARGET_GROUP ? "no such IOMMU group"
-						       : "no such PCI device";
+		err->why = vfc_target_nomatch(&tg);
 		return -ENODEV;
 	}
 	for (size_t k = 0; k < n && !rc; k++) {

@@ -114,6 +114,19 @@ const char *vfc_target_parse(const char *s, struct vfc_target *out)
 		return "empty target";
 	if (!strncmp(s, "group:", 6))
 		return parse_group(s + 6, out);
+	if ((p = strchr(s, '/'))) {
+		char bdf[VFC_BDF_LEN];
+		const char *why;
+
+		if (strcmp(p, "/vfs") || (size_t)(p - s) >= sizeof(bdf))
+			return "not a target (a PF's VFs are PF/vfs, e.g. 0000:01:00.0/vfs)";
+		memcpy(bdf, s, (size_t)(p - s));
+		bdf[p - s] = '\0';
+		if ((why = vfc_pciaddr_parse(bdf, &out->addr)))
+			return why;
+		out->kind = VFC_TARGET_VFS;
+		return NULL;
+	}
 	if (strchr(s, '.')) {
 		out->kind = VFC_TARGET_DEVICE;
 		return vfc_pciaddr_parse(s, &out->addr);
@@ -131,5 +144,19 @@ const char *vfc_target_parse(const char *s, struct vfc_target *out)
 	}
 	if (isdigit((unsigned char)*s) && strspn(s, "0123456789") == strlen(s))
 		return parse_group(s, out);
-	return "not a target (expected a PCI address, a group number, group:N or VVVV:DDDD)";
+	return "not a target (expected a PCI address, a group number, group:N, VVVV:DDDD or PF/vfs)";
+}
+
+const char *vfc_target_nomatch(const struct vfc_target *t)
+{
+	switch (t->kind) {
+	case VFC_TARGET_GROUP:
+		return "no such IOMMU group";
+	case VFC_TARGET_VFS:
+		return "no such PF, or it has no VFs now (vfioctl sriov PF --vfs N makes them)";
+	case VFC_TARGET_ID:
+	case VFC_TARGET_DEVICE:
+	default:
+		return "no such PCI device";
+	}
 }

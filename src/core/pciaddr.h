@@ -26,6 +26,7 @@ enum vfc_target_kind {
 	VFC_TARGET_DEVICE,	/* a BDF */
 	VFC_TARGET_GROUP,	/* "12" or "group:12" */
 	VFC_TARGET_ID,		/* "8086:10d3": every device with that vendor:device */
+	VFC_TARGET_VFS,		/* "0000:01:00.0/vfs": every SR-IOV VF of that PF (addr) */
 };
 
 struct vfc_target {
@@ -35,7 +36,9 @@ struct vfc_target {
 	uint16_t vendor, device;
 };
 
-/* NULL on success, else a human reason ("bad device number 32"). */
+/* NULL on success, else a human reason ("bad device number 32"). "BDF/vfs": VFC_TARGET_VFS. */
 const char *vfc_target_parse(const char *s, struct vfc_target *out);
+/* What to say when a target matches nothing: "no such PCI device", "no such IOMMU group"... */
+const char *vfc_target_nomatch(const struct vfc_target *t);
 
 #endif

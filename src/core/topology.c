@@ -738,12 +738,14 @@ int vfc_topology_resolve(const struct vfc_topology *t, const struct vfc_target *
 			 struct vfc_device ***out, size_t *n)
 {
 	struct vfc_device **v = calloc(t->ndevs ? t->ndevs : 1, sizeof(*v));
+	char pf[VFC_BDF_LEN];
 	size_t k = 0;
 
 	*out = NULL;
 	*n = 0;
 	if (!v)
 		return -ENOMEM;
+	vfc_pciaddr_format(&tg->addr, pf, sizeof(pf));
 	for (size_t i = 0; i < t->ndevs; i++) {
 		struct vfc_device *d = t->devs[i];
 		bool hit = false;
@@ -757,6 +759,9 @@ int vfc_topology_resolve(const struct vfc_topology *t, const struct vfc_target *
 			break;
 		case VFC_TARGET_GROUP:
 			hit = d->group == tg->group;
+			break;
+		case VFC_TARGET_VFS:
+			hit = d->physfn[0] && !strcmp(d->physfn, pf);
 			break;
 		}
 		if (hit)

@@ -124,7 +124,8 @@ int vfc_holders_scan(const struct vfc_ctx *ctx, struct vfc_topology *t);
 
 
 /*
- * Devices a target names: a BDF (one), vendor:device (all matching), a group (its members).
+ * Devices a target names: a BDF (one), vendor:device (all matching), a group (its members),
+ * PF/vfs (the VFs the PF has now; -ENODEV when it has none).
  * *out is allocated (free it); returns 0 or -ENODEV when nothing matches.
  */
 int vfc_topology_resolve(const struct vfc_topology *t, const struct vfc_target *tg,

@@ -20,6 +20,18 @@
  *                             without one, to the driver the tree first had it on (the
  *                             stand-in for the id tables); nothing found: stays unbound
  *
+ *   .../PF/sriov_numvfs       the PCI core's SR-IOV rules: the PF must be on a driver
+ *                             (ENOENT), N above sriov_totalvfs is ERANGE, a change between
+ *                             two non-zero counts is EBUSY, the same count is nothing.
+ *                             0 removes every VF (driver link, group, /dev/vfio/N, virtfnI,
+ *                             bus/pci/devices/BDF, the directory); N creates VFs at
+ *                             PF + sriov_offset + i * sriov_stride with sriov_vf_device,
+ *                             physfn/virtfnI links and a new IOMMU group each (after the
+ *                             highest), and, when sriov_drivers_autoprobe reads 1, probes
+ *                             each as drivers_probe does (a VF's stand-in for the id
+ *                             tables: the driver the tree first had it on, else the PF's
+ *                             with "vf" appended, when such a driver exists)
+ *
  * A bind to a vfio driver creates ROOT/dev/vfio/N for the device's group. Nothing else
  * changes: no uevents, no new_id/remove_id (vfioctl never writes them; they pass through).
  *
@@ -347,12 +359,253 @@ static int do_unbind(const char *bdf, const char *dev, const char *drv)
 	return 0;
 }
 
+/* A small attribute file's first line into buf ("" when missing). */
+static void read_attr(const char *dir, const char *name, char *buf, size_t len)
+{
+	char p[PATH_MAX];
+	ssize_t n;
+	int fd;
+
+	buf[0] = '\0';
+	if (sfmt(p, sizeof(p), "%s/%s", dir, name))
+		return;
+	fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+}
+
+static long attr_num(const char *dir, const char *name, int base)
+{
+	char v[64];
+
+	read_attr(dir, name, v, sizeof(v));
+	return v[0] ? strtol(v, NULL, base) : -1;
+}
+
+static void rm_tree(const char *path)
+{
+	struct stat st;
+	DIR *d;
+	struct dirent *e;
+
+	if (lstat(path, &st))
+		return;
+	if (!S_ISDIR(st.st_mode)) {
+		unlink(path);
+		return;
+	}
+	d = opendir(path);
+	while (d && (e = readdir(d))) {
+		char c[PATH_MAX];
+
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		if (!sfmt(c, sizeof(c), "%s/%s", path, e->d_name))
+			rm_tree(c);
+	}
+	if (d)
+		closedir(d);
+	rmdir(path);
+}
+
+/* Remove one VF as the PCI core does when sriov_numvfs goes to 0. */
+static void vf_remove(const char *vdev, const char *link)
+{
+	char bdf[64], drv[NAME_MAX_DRV], group[32], l[PATH_MAX];
+	const char *b = strrchr(vdev, '/') + 1;
+
+	sfmt(bdf, sizeof(bdf), "%s", b);
+	sfmt(l, sizeof(l), "%s/driver", vdev);
+	link_base(l, drv, sizeof(drv));
+	if (drv[0])
+		do_unbind(bdf, vdev, drv);
+	group_of(vdev, group, sizeof(group));
+	if (group[0] && !rpath(l, sizeof(l), "/sys/kernel/iommu_groups/%s/devices/%s", group, bdf)) {
+		char gdir[PATH_MAX];
+		DIR *d;
+		struct dirent *e;
+		bool empty = true;
+
+		unlink(l);
+		if (!rpath(gdir, sizeof(gdir), "/sys/kernel/iommu_groups/%s/devices", group) &&
+		    (d = opendir(gdir))) {
+			while ((e = readdir(d)))
+				empty &= e->d_name[0] == '.';
+			closedir(d);
+			if (empty && !rpath(gdir, sizeof(gdir), "/sys/kernel/iommu_groups/%s", group))
+				rm_tree(gdir);
+		}
+	}
+	if (!rpath(l, sizeof(l), "/sys/bus/pci/devices/%s", bdf))
+		unlink(l);
+	rm_tree(vdev);
+	unlink(link);
+}
+
+static int next_group(void)
+{
+	char p[PATH_MAX];
+	struct dirent *e;
+	int max = -1;
+	DIR *d;
+
+	if (rpath(p, sizeof(p), "/sys/kernel/iommu_groups") || !(d = opendir(p)))
+		return 0;
+	while ((e = readdir(d)))
+		if (e->d_name[0] >= '0' && e->d_name[0] <= '9' && atoi(e->d_name) > max)
+			max = atoi(e->d_name);
+	closedir(d);
+	return max + 1;
+}
+
+/* Create VF i of the PF at pf (its resolved directory). */
+static int vf_create(const char *pf, int i, bool autoprobe)
+{
+	char parent[PATH_MAX], vdev[PATH_MAX], bdf[32], p[PATH_MAX], v[64], pgroup[32];
+	char gdir[PATH_MAX], drv[NAME_MAX_DRV];
+	unsigned dom, bus, slot, fn, rid;
+	long off = attr_num(pf, "sriov_offset", 10), stride = attr_num(pf, "sriov_stride", 10);
+	long vfdev = attr_num(pf, "sriov_vf_device", 16), vendor = attr_num(pf, "vendor", 16);
+	long cls = attr_num(pf, "class", 16);
+	unsigned char cfg[64] = { 0 };
+	int g, fd;
+
+	if (sscanf(strrchr(pf, '/') + 1, "%x:%x:%x.%x", &dom, &bus, &slot, &fn) != 4 || off < 0 ||
+	    stride < 0 || vfdev < 0 || vendor < 0)
+		return -EIO;
+	rid = ((bus << 8) | (slot << 3) | fn) + (unsigned)off + (unsigned)stride * (unsigned)i;
+	sfmt(bdf, sizeof(bdf), "%04x:%02x:%02x.%x", dom, (rid >> 8) & 0xff, (rid >> 3) & 0x1f,
+	     rid & 7);
+	sfmt(parent, sizeof(parent), "%s", pf);
+	*strrchr(parent, '/') = '\0';
+	if (sfmt(vdev, sizeof(vdev), "%s/%s", parent, bdf) || mkdir(vdev, 0755))
+		return -EEXIST;
+	sfmt(p, sizeof(p), "%s/vendor", vdev);
+	sfmt(v, sizeof(v), "0x%04lx\n", vendor);
+	put_file(p, v);
+	sfmt(p, sizeof(p), "%s/device", vdev);
+	sfmt(v, sizeof(v), "0x%04lx\n", vfdev);
+	put_file(p, v);
+	sfmt(p, sizeof(p), "%s/class", vdev);
+	sfmt(v, sizeof(v), "0x%06lx\n", cls < 0 ? 0 : cls);
+	put_file(p, v);
+	read_attr(pf, "subsystem_vendor", v, sizeof(v));
+	sfmt(p, sizeof(p), "%s/subsystem_vendor", vdev);
+	strcat(v, "\n");
+	put_file(p, v);
+	read_attr(pf, "subsystem_device", v, sizeof(v));
+	sfmt(p, sizeof(p), "%s/subsystem_device", vdev);
+	strcat(v, "\n");
+	put_file(p, v);
+	read_attr(pf, "numa_node", v, sizeof(v));
+	sfmt(p, sizeof(p), "%s/numa_node", vdev);
+	strcat(v, "\n");
+	put_file(p, v);
+	sfmt(p, sizeof(p), "%s/driver_override", vdev);
+	put_file(p, "(null)\n");
+	/* a type 0 header without a capability list: VFs read 0xffff ids in hardware */
+	cfg[0] = cfg[1] = cfg[2] = cfg[3] = 0xff;
+	cfg[9] = (unsigned char)cls;
+	cfg[10] = (unsigned char)(cls >> 8);
+	cfg[11] = (unsigned char)(cls >> 16);
+	sfmt(p, sizeof(p), "%s/config", vdev);
+	fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd >= 0) {
+		if (real_write()(fd, cfg, sizeof(cfg)) < 0) {
+			/* best effort, as put_file */
+		}
+		close(fd);
+	}
+	sfmt(p, sizeof(p), "%s/physfn", vdev);
+	link_rel(pf, p);
+	sfmt(p, sizeof(p), "%s/virtfn%d", pf, i);
+	link_rel(vdev, p);
+	if (!rpath(p, sizeof(p), "/sys/bus/pci/devices/%s", bdf))
+		link_rel(vdev, p);
+	/* a group of its own, of the PF's group's type */
+	group_of(pf, pgroup, sizeof(pgroup));
+	g = next_group();
+	if (!rpath(gdir, sizeof(gdir), "/sys/kernel/iommu_groups/%d", g) && !mkdir(gdir, 0755)) {
+		char pg[PATH_MAX];
+
+		sfmt(p, sizeof(p), "%s/devices", gdir);
+		mkdir(p, 0755);
+		if (pgroup[0] && !rpath(pg, sizeof(pg), "/sys/kernel/iommu_groups/%s", pgroup)) {
+			read_attr(pg, "type", v, sizeof(v));
+			sfmt(p, sizeof(p), "%s/type", gdir);
+			strcat(v, "\n");
+			put_file(p, v);
+		}
+		sfmt(p, sizeof(p), "%s/reserved_regions", gdir);
+		put_file(p, "");
+		sfmt(p, sizeof(p), "%s/devices/%s", gdir, bdf);
+		link_rel(vdev, p);
+		sfmt(p, sizeof(p), "%s/iommu_group", vdev);
+		link_rel(gdir, p);
+	}
+	if (!autoprobe)
+		return 0;
+	native_of(bdf, drv, sizeof(drv));
+	if (!drv[0]) {
+		char pfdrv[NAME_MAX_DRV - 2];
+
+		sfmt(p, sizeof(p), "%s/driver", pf);
+		link_base(p, pfdrv, sizeof(pfdrv));
+		sfmt(drv, sizeof(drv), "%svf", pfdrv);
+	}
+	return do_bind(bdf, vdev, drv);
+}
+
+/* A write of sriov_numvfs to the PF at dev. */
+static int set_numvfs(const char *dev, const char *val)
+{
+	char l[PATH_MAX], drv[NAME_MAX_DRV];
+	long total = attr_num(dev, "sriov_totalvfs", 10), cur = attr_num(dev, "sriov_numvfs", 10);
+	char *end;
+	long n = strtol(val, &end, 10);
+
+	if (!val[0] || *end || n < 0)
+		return -EINVAL;
+	sfmt(l, sizeof(l), "%s/driver", dev);
+	link_base(l, drv, sizeof(drv));
+	if (!drv[0])
+		return -ENOENT;
+	if (n > total)
+		return -ERANGE;
+	if (n == cur)
+		return 0;
+	if (cur > 0 && n > 0)
+		return -EBUSY;
+	if (n == 0) {
+		for (long i = 0; i < cur; i++) {
+			char link[PATH_MAX], vdev[PATH_MAX];
+
+			sfmt(link, sizeof(link), "%s/virtfn%ld", dev, i);
+			if (realpath(link, vdev))
+				vf_remove(vdev, link);
+		}
+		return 0;
+	}
+	for (long i = 0; i < n; i++) {
+		int rc = vf_create(dev, (int)i, attr_num(dev, "sriov_drivers_autoprobe", 10) == 1);
+
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
 /* What a write of val to the attribute at path (resolved, inside ROOT/sys) does. */
 static int react(int fd, const char *path, const char *val)
 {
 	const char *rel = path + rootlen;
 	char dev[PATH_MAX], cur[NAME_MAX_DRV], drv[NAME_MAX_DRV], l[PATH_MAX];
 	const char *base = strrchr(rel, '/') + 1;
+	int rc;
 
 	if (!strcmp(base, "driver_override")) {
 		char out[258];
@@ -361,6 +614,14 @@ static int react(int fd, const char *path, const char *val)
 		if (ftruncate(fd, 0) || pwrite(fd, out, strlen(out), 0) < 0)
 			return -errno;
 		return 0;
+	}
+	if (!strcmp(base, "sriov_numvfs")) {
+		sfmt(dev, sizeof(dev), "%s", path);
+		*strrchr(dev, '/') = '\0';
+		rc = set_numvfs(dev, val);
+		if (!rc && ftruncate(fd, 0))	/* "7" over "10\n" must read "7" */
+			return -errno;
+		return rc;
 	}
 	if (!strcmp(rel, "/sys/bus/pci/drivers_probe")) {
 		if (device_dir(val, dev))

@@ -48,6 +48,13 @@ static void test_target(void)
 	OK(vfc_target_parse("99999999999", &t) != NULL, "group overflow refused");
 	OK(vfc_target_parse("01:00", &t) != NULL, "bus:dev without function is not an id");
 	OK(vfc_target_parse("nvme0", &t) != NULL, "names refused");
+	OK(!vfc_target_parse("0000:01:00.0/vfs", &t) && t.kind == VFC_TARGET_VFS &&
+	   t.addr.bus == 1 && t.addr.dev == 0, "PF/vfs");
+	OK(!vfc_target_parse("01:00.1/vfs", &t) && t.kind == VFC_TARGET_VFS && t.addr.fn == 1,
+	   "short PF/vfs");
+	OK(vfc_target_parse("01:00.0/vf", &t) != NULL, "PF/vf refused");
+	OK(vfc_target_parse("01:00.0/vfs/", &t) != NULL, "PF/vfs/ refused");
+	OK(vfc_target_parse("12/vfs", &t) != NULL, "group/vfs refused");
 }
 
 static void test_size(void)

@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * SR-IOV: a PF's VF count and sriov_drivers_autoprobe, read and set through sysfs (the root
+ * context), its VFs and who uses them, and the journal of the count and autoprobe a PF had
+ * before vfioctl first changed them (ROOT/run/vfioctl/sriov.BDF, beside the binding journal,
+ * whose listing skips it), so that `restore PF` puts them back. Never prints.
+ *
+ * The kernel's rules (drivers/pci/iov.c, sriov_numvfs_store): the PF must be on a driver
+ * with sriov_configure (else ENOENT; vfio-pci only with enable_sriov=1), N above
+ * sriov_totalvfs is ERANGE, and a change between two non-zero counts is EBUSY: it goes
+ * through 0. sriov_drivers_autoprobe=0 written before the VFs appear keeps them off the
+ * host VF driver (they are added unbound).
+ */
+#ifndef VFC_SRIOV_H
+#define VFC_SRIOV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/journal.h"
+#include "core/topology.h"
+
+struct vfc_sriov_vf {
+	const struct vfc_device *dev;	/* in the topology */
+	int index;			/* virtfnN; -1 when the PF has no link to it */
+	const struct vfc_group *group;	/* NULL: none */
+	char critical[300];		/* host-critical: why ("" when not) */
+};
+
+struct vfc_sriov_info {
+	const struct vfc_device *pf;
+	int32_t totalvfs, numvfs;	/* -1: unreadable */
+	int autoprobe;			/* sriov_drivers_autoprobe 0/1; -1: missing */
+	int32_t vf_device;		/* sriov_vf_device; -1: missing */
+	int32_t offset, stride;		/* -1: missing */
+	struct vfc_sriov_vf *vfs;	/* sorted by address */
+	size_t nvfs;
+	size_t nheld;			/* VFs whose group a process holds */
+	size_t ncritical;		/* VFs the host depends on */
+	bool journalled;		/* a journal entry for the PF exists */
+	int j_numvfs, j_autoprobe;	/* its count and autoprobe (-1 when none) */
+};
+
+/* Is this device an SR-IOV PF (sriov_totalvfs readable)? */
+bool vfc_sriov_is_pf(const struct vfc_device *d);
+
+/*
+ * The PF's SR-IOV state in the snapshot t (scanned with holders for nheld); with_safety:
+ * also the host-critical check of each VF (reads mounts, routes). 0, -EINVAL (not a PF),
+ * -ENOMEM. Free with vfc_sriov_free.
+ */
+int vfc_sriov_get(const struct vfc_topology *t, const struct vfc_device *pf, bool with_safety,
+		  struct vfc_sriov_info *out);
+void vfc_sriov_free(struct vfc_sriov_info *s);
+
+/*
+ * Why the PF's VFs may not go: "VF 0000:01:10.2 (group 41) is in use by pid 3077
+ * (dpdk-testpmd) holding /dev/vfio/41"; every held VF, joined by "; ". Returns the number
+ * of held VFs (0: none; buf then "").
+ */
+size_t vfc_sriov_held_reason(const struct vfc_sriov_info *s, char *buf, size_t len);
+/* The same for the host-critical VFs. */
+size_t vfc_sriov_critical_reason(const struct vfc_sriov_info *s, char *buf, size_t len);
+
+/*
+ * The PF's VF count in the topology (0 when not a PF), and how many of its VFs a process
+ * holds (why: the first holder). For the bind plan's PF safety.
+ */
+int vfc_sriov_pf_vfs(const struct vfc_topology *t, const char *pf, size_t *nheld, char *why,
+		     size_t len);
+
+/*
+ * Write sriov_drivers_autoprobe (autoprobe 0/1; -1 leaves it) and then the count: through 0
+ * when both the current count (cur) and n are non-zero and differ. Waits (at most
+ * timeout_ms) until the PF shows n virtfn links. 0 or -errno (the kernel's: ENOENT, ERANGE,
+ * EBUSY...; -ETIMEDOUT when the VFs do not appear).
+ */
+int vfc_sriov_set(const struct vfc_ctx *ctx, const char *pf, int cur, int n, int autoprobe,
+		  int timeout_ms);
+
+/*
+ * The journal (must hold the writers' lock j): record the PF's count and autoprobe unless
+ * an entry exists already (the first state vfioctl saw is the one restore puts back).
+ * 0 or -errno.
+ */
+int vfc_sriov_journal_put(struct vfc_journal *j, const char *pf, int numvfs, int autoprobe);
+/* Lock-free read: 0, -ENOENT (no entry), -EINVAL (malformed). */
+int vfc_sriov_journal_get(const struct vfc_ctx *ctx, const char *pf, int *numvfs, int *autoprobe);
+int vfc_sriov_journal_remove(struct vfc_journal *j, const char *pf);
+/* Every PF with an entry (sorted BDFs, vfc_strv_free). 0 or -errno. */
+int vfc_sriov_journal_list(const struct vfc_ctx *ctx, char ***pfs);
+
+#endif
