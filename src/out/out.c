@@ -136,12 +136,28 @@ static char *arena_vprintf(struct arena *a, const char *fmt, va_list ap)
 	return p;
 }
 
+/*
+ * Oldest chunk first. The chunks of a large table lie in address order at the top of the
+ * heap; freed newest first, each free leaves a free top above the trim threshold and malloc
+ * gives it back with a brk(2) of its own (92 for `-J list` of 4160 groups, each an unmap and
+ * a TLB flush). Freed oldest first they coalesce below the newest, and the last free trims
+ * once.
+ */
 static void arena_free(struct arena *a)
 {
+	struct chunk *rev = NULL;
+
 	while (a->chunks) {
 		struct chunk *c = a->chunks;
 
 		a->chunks = c->next;
+		c->next = rev;
+		rev = c;
+	}
+	while (rev) {
+		struct chunk *c = rev;
+
+		rev = c->next;
 		free(c);
 	}
 }
