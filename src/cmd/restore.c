@@ -3,7 +3,7 @@
 #include "cmd/bindrun.h"
 
 struct restore_opts {
-	int all, dry_run;
+	int all, dry_run, persist;
 	double timeout;
 };
 
@@ -12,6 +12,8 @@ static const struct restore_opts restore_defaults = { .timeout = 10.0 };
 static const struct poptOption restore_options[] = {
 	{ "all", 'a', POPT_ARG_NONE, VFC_OPT(struct restore_opts, all), 0, "every device in the journal", NULL },
 	{ "dry-run", 0, POPT_ARG_NONE, VFC_OPT(struct restore_opts, dry_run), 0, "print the plan, change nothing", NULL },
+	{ "persist", 0, POPT_ARG_NONE, VFC_OPT(struct restore_opts, persist), 0,
+	  "also remove the devices' lines from /etc/vfioctl.conf (undoes bind --persist)", NULL },
 	{ "timeout", 't', POPT_ARG_DOUBLE, VFC_OPT(struct restore_opts, timeout), 0,
 	  "seconds to wait for each device (default 10)", "S" },
 	POPT_TABLEEND
@@ -41,9 +43,11 @@ static int cmd_restore(struct vfc_cli *cli, void *opts, int argc, const char **a
 	if (nbad)
 		vfc_warn(VFC_JOURNAL_DIR, "%zu entries do not parse; left alone", nbad);
 	bindrun_refusals(&r.p);
+	if (ro->dry_run && ro->persist)
+		vfc_bindplan_persist(&r, NULL, true);
 	if (!ro->dry_run) {
 		vfc_bindrun_start(&r);
-		vfc_bindrun_restore(&r);
+		vfc_bindrun_restore(&r, ro->persist);
 	}
 	return bindrun_end(&r, bindrun_report(cli, &r));
 }
@@ -51,7 +55,7 @@ static int cmd_restore(struct vfc_cli *cli, void *opts, int argc, const char **a
 static const struct vfc_cmd vfc_cmd_restore = {
 	.name = "restore",
 	.order = 32,
-	.args = "TARGET...|--all [--dry-run]",
+	.args = "TARGET...|--all [--persist] [--dry-run]",
 	.summary = "put devices back on the drivers the journal recorded",
 	.options = restore_options,
 	.opts_size = sizeof(struct restore_opts),

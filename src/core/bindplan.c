@@ -948,7 +948,8 @@ static void persist(struct vfc_bindrun *r, const char *drv, const char *owner, b
 			continue;
 		if (!remove && strcmp(s->to, drv))
 			continue;
-		if (remove && s->action != VFC_ACT_UNBIND && s->result != VFC_RES_ALREADY)
+		if (remove && s->action != VFC_ACT_UNBIND && s->action != VFC_ACT_RESTORE &&
+		    s->result != VFC_RES_ALREADY)
 			continue;
 		rc = vfc_conf_set(path, s->bdf, drv, owner, remove, &changed);
 		if (rc) {
@@ -1073,7 +1074,7 @@ void vfc_bindrun_unbind(struct vfc_bindrun *r, bool do_persist)
 	changed(r);
 }
 
-void vfc_bindrun_restore(struct vfc_bindrun *r)
+void vfc_bindrun_restore(struct vfc_bindrun *r, bool do_persist)
 {
 	struct vfc_bindplan *p = &r->p;
 
@@ -1112,6 +1113,8 @@ void vfc_bindrun_restore(struct vfc_bindrun *r)
 		if (s->result == VFC_RES_PLANNED)
 			s->result = VFC_RES_DONE;
 	}
+	if (do_persist)
+		persist(r, "vfio-pci", NULL, true);
 	changed(r);
 }
 
