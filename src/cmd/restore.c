@@ -45,17 +45,7 @@ static int cmd_restore(struct vfc_cli *cli, void *opts, int argc, const char **a
 		return bindrun_end(&r, rc);
 	if (ro->kernel_default) {
 		vfc_bindplan_default(&r);
-		bindrun_refusals(&r.p);
-		if (ro->dry_run && ro->persist)
-			vfc_bindplan_persist(&r, NULL, true);
-		if (!ro->dry_run) {
-			vfc_bindrun_start(&r);
-			vfc_bindrun_default(&r, ro->persist);
-		}
-		return bindrun_end(&r, bindrun_report(cli, &r));
-	}
-	rc = vfc_bindplan_restore(&r, ro->all, &nbad);
-	if (rc) {
+	} else if ((rc = vfc_bindplan_restore(&r, ro->all, &nbad))) {
 		vfc_err(VFC_JOURNAL_DIR, rc, "cannot read the journal");
 		return bindrun_end(&r, vfc_exit_for_errno(rc));
 	}
@@ -66,7 +56,10 @@ static int cmd_restore(struct vfc_cli *cli, void *opts, int argc, const char **a
 		vfc_bindplan_persist(&r, NULL, true);
 	if (!ro->dry_run) {
 		vfc_bindrun_start(&r);
-		vfc_bindrun_restore(&r, ro->persist);
+		if (ro->kernel_default)
+			vfc_bindrun_default(&r, ro->persist);
+		else
+			vfc_bindrun_restore(&r, ro->persist);
 	}
 	return bindrun_end(&r, bindrun_report(cli, &r));
 }
@@ -80,9 +73,7 @@ static const struct vfc_cmd vfc_cmd_restore = {
 	.exclusive = restore_exclusive,
 	.opts_size = sizeof(struct restore_opts),
 	.opts_init = &restore_defaults,
-	.schemas = bindrun_schemas,
-	.caps = bindrun_caps,
-	.ncaps = VFC_BINDRUN_NCAPS,
+	BINDRUN_RECORD,
 	.main = cmd_restore,
 };
 VFC_COMMAND(vfc_cmd_restore);

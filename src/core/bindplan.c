@@ -1067,28 +1067,19 @@ void vfc_bindrun_bind(struct vfc_bindrun *r, bool group_mode, uid_t uid, gid_t g
 	changed(r);
 }
 
-void vfc_bindrun_unbind(struct vfc_bindrun *r, bool do_persist)
+/* The planned steps in order, each by step(); a held signal skips the rest. Then --persist. */
+typedef void step_fn(struct vfc_bindrun *r, struct vfc_bind_step *s);
+
+static void run_steps(struct vfc_bindrun *r, step_fn *step, bool do_persist)
 {
 	struct vfc_bindplan *p = &r->p;
 
 	for (size_t i = 0; i < p->n; i++) {
-		struct vfc_bind_step *s = &p->v[i];
-		struct move m = { .bdf = s->bdf, .drv = "", .ovr = "" };
-		int rc, sig;
+		int sig;
 
-		if (s->result != VFC_RES_PLANNED)
+		if (p->v[i].result != VFC_RES_PLANNED)
 			continue;
-		rc = journal_record(&r->j, s);
-		if (rc) {
-			err_step(r, s, rc, "cannot write the journal", "");
-			continue;
-		}
-		s->touched = true;
-		rc = move_device(r, &m);
-		if (rc)
-			err_move(r, &r->j, s, rc, m.what, "");
-		else
-			s->result = VFC_RES_DONE;
+		step(r, &p->v[i]);
 		if ((sig = signal_pending())) {
 			skip_rest(r, i, sig);
 			break;
@@ -1097,6 +1088,28 @@ void vfc_bindrun_unbind(struct vfc_bindrun *r, bool do_persist)
 	if (do_persist)
 		persist(r, "vfio-pci", NULL, true);
 	changed(r);
+}
+
+static void unbind_step(struct vfc_bindrun *r, struct vfc_bind_step *s)
+{
+	struct move m = { .bdf = s->bdf, .drv = "", .ovr = "" };
+	int rc = journal_record(&r->j, s);
+
+	if (rc) {
+		err_step(r, s, rc, "cannot write the journal", "");
+		return;
+	}
+	s->touched = true;
+	rc = move_device(r, &m);
+	if (rc)
+		err_move(r, &r->j, s, rc, m.what, "");
+	else
+		s->result = VFC_RES_DONE;
+}
+
+void vfc_bindrun_unbind(struct vfc_bindrun *r, bool do_persist)
+{
+	run_steps(r, unbind_step, do_persist);
 }
 
 void vfc_bindrun_restore(struct vfc_bindrun *r, bool do_persist)
@@ -1143,49 +1156,40 @@ void vfc_bindrun_restore(struct vfc_bindrun *r, bool do_persist)
 	changed(r);
 }
 
+static void default_step(struct vfc_bindrun *r, struct vfc_bind_step *s)
+{
+	char cur[VFC_DRIVER_NAME_MAX] = "";
+	const char *what = "cannot clear driver_override";
+	int rc;
+
+	s->touched = true;
+	rc = vfc_driver_override_set(r->ctx, s->bdf, "");
+	if (!rc && !vfc_driver_current(r->ctx, s->bdf, cur, sizeof(cur)) && cur[0]) {
+		what = "cannot unbind from its driver";
+		rc = vfc_driver_unbind(r->ctx, s->bdf, r->timeout_ms);
+	}
+	if (!rc) {
+		/*
+		 * drivers_probe binds synchronously (drivers that probe asynchronously may come
+		 * up just after): what the device is on now is the result.
+		 */
+		what = "cannot probe";
+		rc = vfc_driver_probe(r->ctx, s->bdf);
+	}
+	if (rc) {
+		err_move(r, NULL, s, rc, what, "");
+		return;
+	}
+	if (vfc_driver_current(r->ctx, s->bdf, s->to, sizeof(s->to)))
+		s->to[0] = '\0';
+	s->result = VFC_RES_DONE;
+	if (!s->to[0])
+		set_reason(s, "--default: no driver claimed it");
+}
+
 void vfc_bindrun_default(struct vfc_bindrun *r, bool do_persist)
 {
-	struct vfc_bindplan *p = &r->p;
-
-	for (size_t i = 0; i < p->n; i++) {
-		struct vfc_bind_step *s = &p->v[i];
-		char cur[VFC_DRIVER_NAME_MAX] = "";
-		const char *what = "cannot clear driver_override";
-		int rc, sig;
-
-		if (s->result != VFC_RES_PLANNED)
-			continue;
-		s->touched = true;
-		rc = vfc_driver_override_set(r->ctx, s->bdf, "");
-		if (!rc && !vfc_driver_current(r->ctx, s->bdf, cur, sizeof(cur)) && cur[0]) {
-			what = "cannot unbind from its driver";
-			rc = vfc_driver_unbind(r->ctx, s->bdf, r->timeout_ms);
-		}
-		if (!rc) {
-			/*
-			 * drivers_probe binds synchronously (drivers that probe asynchronously
-			 * may come up just after): what the device is on now is the result.
-			 */
-			what = "cannot probe";
-			rc = vfc_driver_probe(r->ctx, s->bdf);
-		}
-		if (rc) {
-			err_move(r, NULL, s, rc, what, "");
-		} else {
-			if (vfc_driver_current(r->ctx, s->bdf, s->to, sizeof(s->to)))
-				s->to[0] = '\0';
-			s->result = VFC_RES_DONE;
-			if (!s->to[0])
-				set_reason(s, "--default: no driver claimed it");
-		}
-		if ((sig = signal_pending())) {
-			skip_rest(r, i, sig);
-			break;
-		}
-	}
-	if (do_persist)
-		persist(r, "vfio-pci", NULL, true);
-	changed(r);
+	run_steps(r, default_step, do_persist);
 }
 
 void vfc_bindrun_apply(struct vfc_bindrun *r)
