@@ -94,9 +94,7 @@ static const struct vfc_cmd vfc_cmd_bind = {
 	.options = bind_options,
 	.opts_size = sizeof(struct bind_opts),
 	.opts_init = &bind_defaults,
-	.schemas = bindrun_schemas,
-	.caps = bindrun_caps,
-	.ncaps = VFC_BINDRUN_NCAPS,
+	BINDRUN_RECORD,
 	.main = cmd_bind,
 };
 VFC_COMMAND(vfc_cmd_bind);

@@ -20,6 +20,8 @@ extern const struct out_schema *const bindrun_schemas[];
  */
 #define VFC_BINDRUN_NCAPS 5
 extern const int bindrun_caps[VFC_BINDRUN_NCAPS];
+/* The part of bind's, unbind's and restore's records they share: the table and the caps. */
+#define BINDRUN_RECORD .schemas = bindrun_schemas, .caps = bindrun_caps, .ncaps = VFC_BINDRUN_NCAPS
 /* `--list-columns`: the action table's columns (the legacy form; apply until converted). */
 int bindrun_list_columns(void);
 /* -o against the action table: 0 or VFC_EXIT_USAGE (printed). */

@@ -3,7 +3,7 @@
 #include "cmd/bindrun.h"
 
 struct restore_opts {
-	int all, dry_run;
+	int all, dry_run, persist, kernel_default;
 	double timeout;
 };
 
@@ -12,9 +12,19 @@ static const struct restore_opts restore_defaults = { .timeout = 10.0 };
 static const struct poptOption restore_options[] = {
 	{ "all", 'a', POPT_ARG_NONE, VFC_OPT(struct restore_opts, all), 0, "every device in the journal", NULL },
 	{ "dry-run", 0, POPT_ARG_NONE, VFC_OPT(struct restore_opts, dry_run), 0, "print the plan, change nothing", NULL },
+	{ "default", 0, POPT_ARG_NONE, VFC_OPT(struct restore_opts, kernel_default), 0,
+	  "to the driver the kernel would choose (override cleared, probed), journal or not",
+	  NULL },
+	{ "persist", 0, POPT_ARG_NONE, VFC_OPT(struct restore_opts, persist), 0,
+	  "also remove the devices' lines from /etc/vfioctl.conf (undoes bind --persist)", NULL },
 	{ "timeout", 't', POPT_ARG_DOUBLE, VFC_OPT(struct restore_opts, timeout), 0,
 	  "seconds to wait for each device (default 10)", "S" },
 	POPT_TABLEEND
+};
+
+static const struct vfc_exclusive restore_exclusive[] = {
+	{ { "all", "default" } },
+	{ { NULL } },
 };
 
 static int cmd_restore(struct vfc_cli *cli, void *opts, int argc, const char **argv)
@@ -33,17 +43,23 @@ static int cmd_restore(struct vfc_cli *cli, void *opts, int argc, const char **a
 		return rc;
 	if ((rc = bindrun_prepare("restore", argc, argv, false, ro->dry_run, &r)))
 		return bindrun_end(&r, rc);
-	rc = vfc_bindplan_restore(&r, ro->all, &nbad);
-	if (rc) {
+	if (ro->kernel_default) {
+		vfc_bindplan_default(&r);
+	} else if ((rc = vfc_bindplan_restore(&r, ro->all, &nbad))) {
 		vfc_err(VFC_JOURNAL_DIR, rc, "cannot read the journal");
 		return bindrun_end(&r, vfc_exit_for_errno(rc));
 	}
 	if (nbad)
 		vfc_warn(VFC_JOURNAL_DIR, "%zu entries do not parse; left alone", nbad);
 	bindrun_refusals(&r.p);
+	if (ro->dry_run && ro->persist)
+		vfc_bindplan_persist(&r, NULL, true);
 	if (!ro->dry_run) {
 		vfc_bindrun_start(&r);
-		vfc_bindrun_restore(&r);
+		if (ro->kernel_default)
+			vfc_bindrun_default(&r, ro->persist);
+		else
+			vfc_bindrun_restore(&r, ro->persist);
 	}
 	return bindrun_end(&r, bindrun_report(cli, &r));
 }
@@ -51,14 +67,13 @@ static int cmd_restore(struct vfc_cli *cli, void *opts, int argc, const char **a
 static const struct vfc_cmd vfc_cmd_restore = {
 	.name = "restore",
 	.order = 32,
-	.args = "TARGET...|--all [--dry-run]",
+	.args = "TARGET...|--all [--default] [--persist] [--dry-run]",
 	.summary = "put devices back on the drivers the journal recorded",
 	.options = restore_options,
+	.exclusive = restore_exclusive,
 	.opts_size = sizeof(struct restore_opts),
 	.opts_init = &restore_defaults,
-	.schemas = bindrun_schemas,
-	.caps = bindrun_caps,
-	.ncaps = VFC_BINDRUN_NCAPS,
+	BINDRUN_RECORD,
 	.main = cmd_restore,
 };
 VFC_COMMAND(vfc_cmd_restore);

@@ -50,9 +50,7 @@ static const struct vfc_cmd vfc_cmd_unbind = {
 	.options = unbind_options,
 	.opts_size = sizeof(struct unbind_opts),
 	.opts_init = &unbind_defaults,
-	.schemas = bindrun_schemas,
-	.caps = bindrun_caps,
-	.ncaps = VFC_BINDRUN_NCAPS,
+	BINDRUN_RECORD,
 	.main = cmd_unbind,
 };
 VFC_COMMAND(vfc_cmd_unbind);

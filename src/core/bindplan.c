@@ -592,6 +592,31 @@ static void plan_restore(struct vfc_bindrun *r, const struct vfc_jentry *ents, s
 	}
 }
 
+void vfc_bindplan_default(struct vfc_bindrun *r)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		struct vfc_device *d = r->devs[i];
+		struct vfc_bind_step *s;
+
+		if (!d->is_pci || !(s = plan_add(&r->p, d)))
+			continue;
+		s->action = VFC_ACT_RESTORE;
+		s->result = VFC_RES_PLANNED;
+		s->to[0] = s->to_ovr[0] = '\0';	/* the kernel's choice: known once probed */
+		if (!s->from_ovr[0] && s->from[0] && !vfc_driver_is_vfio(s->from)) {
+			leave(s, VFC_RES_ALREADY, "no driver_override: already the kernel's choice");
+			snprintf(s->to, sizeof(s->to), "%s", s->from);
+			continue;
+		}
+		if (d->is_bridge || d->is_host_bridge) {
+			refuse(s, VFC_FAULT_FAILED, "is a bridge: vfioctl moves endpoints only");
+			continue;
+		}
+		if (plan_move(r, s, VFC_ACT_RESTORE))
+			set_reason(s, "--default: driver_override cleared, the kernel probes it");
+	}
+}
+
 int vfc_bindplan_restore(struct vfc_bindrun *r, bool all, size_t *nbad)
 {
 	struct vfc_jentry *ents = NULL;
@@ -980,7 +1005,8 @@ static void persist(struct vfc_bindrun *r, const char *drv, const char *owner, b
 			continue;
 		if (!remove && strcmp(s->to, drv))
 			continue;
-		if (remove && s->action != VFC_ACT_UNBIND && s->result != VFC_RES_ALREADY)
+		if (remove && s->action != VFC_ACT_UNBIND && s->action != VFC_ACT_RESTORE &&
+		    s->result != VFC_RES_ALREADY)
 			continue;
 		rc = vfc_conf_set(path, s->bdf, drv, owner, remove, &changed);
 		if (rc) {
@@ -1073,28 +1099,19 @@ void vfc_bindrun_bind(struct vfc_bindrun *r, bool group_mode, uid_t uid, gid_t g
 	changed(r);
 }
 
-void vfc_bindrun_unbind(struct vfc_bindrun *r, bool do_persist)
+/* The planned steps in order, each by step(); a held signal skips the rest. Then --persist. */
+typedef void step_fn(struct vfc_bindrun *r, struct vfc_bind_step *s);
+
+static void run_steps(struct vfc_bindrun *r, step_fn *step, bool do_persist)
 {
 	struct vfc_bindplan *p = &r->p;
 
 	for (size_t i = 0; i < p->n; i++) {
-		struct vfc_bind_step *s = &p->v[i];
-		struct move m = { .bdf = s->bdf, .drv = "", .ovr = "" };
-		int rc, sig;
+		int sig;
 
-		if (s->result != VFC_RES_PLANNED)
+		if (p->v[i].result != VFC_RES_PLANNED)
 			continue;
-		rc = journal_record(&r->j, s);
-		if (rc) {
-			err_step(r, s, rc, "cannot write the journal", "");
-			continue;
-		}
-		s->touched = true;
-		rc = move_device(r, &m);
-		if (rc)
-			err_move(r, &r->j, s, rc, m.what, "");
-		else
-			s->result = VFC_RES_DONE;
+		step(r, &p->v[i]);
 		if ((sig = signal_pending())) {
 			skip_rest(r, i, sig);
 			break;
@@ -1105,7 +1122,29 @@ void vfc_bindrun_unbind(struct vfc_bindrun *r, bool do_persist)
 	changed(r);
 }
 
-void vfc_bindrun_restore(struct vfc_bindrun *r)
+static void unbind_step(struct vfc_bindrun *r, struct vfc_bind_step *s)
+{
+	struct move m = { .bdf = s->bdf, .drv = "", .ovr = "" };
+	int rc = journal_record(&r->j, s);
+
+	if (rc) {
+		err_step(r, s, rc, "cannot write the journal", "");
+		return;
+	}
+	s->touched = true;
+	rc = move_device(r, &m);
+	if (rc)
+		err_move(r, &r->j, s, rc, m.what, "");
+	else
+		s->result = VFC_RES_DONE;
+}
+
+void vfc_bindrun_unbind(struct vfc_bindrun *r, bool do_persist)
+{
+	run_steps(r, unbind_step, do_persist);
+}
+
+void vfc_bindrun_restore(struct vfc_bindrun *r, bool do_persist)
 {
 	struct vfc_bindplan *p = &r->p;
 
@@ -1144,7 +1183,45 @@ void vfc_bindrun_restore(struct vfc_bindrun *r)
 		if (s->result == VFC_RES_PLANNED)
 			s->result = VFC_RES_DONE;
 	}
+	if (do_persist)
+		persist(r, "vfio-pci", NULL, true);
 	changed(r);
+}
+
+static void default_step(struct vfc_bindrun *r, struct vfc_bind_step *s)
+{
+	char cur[VFC_DRIVER_NAME_MAX] = "";
+	const char *what = "cannot clear driver_override";
+	int rc;
+
+	s->touched = true;
+	rc = vfc_driver_override_set(r->ctx, s->bdf, "");
+	if (!rc && !vfc_driver_current(r->ctx, s->bdf, cur, sizeof(cur)) && cur[0]) {
+		what = "cannot unbind from its driver";
+		rc = vfc_driver_unbind(r->ctx, s->bdf, r->timeout_ms);
+	}
+	if (!rc) {
+		/*
+		 * drivers_probe binds synchronously (drivers that probe asynchronously may come
+		 * up just after): what the device is on now is the result.
+		 */
+		what = "cannot probe";
+		rc = vfc_driver_probe(r->ctx, s->bdf);
+	}
+	if (rc) {
+		err_move(r, NULL, s, rc, what, "");
+		return;
+	}
+	if (vfc_driver_current(r->ctx, s->bdf, s->to, sizeof(s->to)))
+		s->to[0] = '\0';
+	s->result = VFC_RES_DONE;
+	if (!s->to[0])
+		set_reason(s, "--default: no driver claimed it");
+}
+
+void vfc_bindrun_default(struct vfc_bindrun *r, bool do_persist)
+{
+	run_steps(r, default_step, do_persist);
 }
 
 void vfc_bindrun_apply(struct vfc_bindrun *r)

@@ -146,6 +146,13 @@ void vfc_bindplan_unbind(struct vfc_bindrun *r);
  */
 int vfc_bindplan_restore(struct vfc_bindrun *r, bool all, size_t *nbad);
 
+/*
+ * restore --default: r->devs back to the driver the kernel would choose (driver_override
+ * cleared, unbound, drivers_probe), journal or not: for a device someone else put on a vfio
+ * driver. A device without an override on a host driver is already there.
+ */
+void vfc_bindplan_default(struct vfc_bindrun *r);
+
 struct vfc_apply_error {
 	enum { VFC_APPLY_OWNER = 1, VFC_APPLY_DRIVER } kind;
 	const struct vfc_conf_entry *entry;
@@ -180,12 +187,15 @@ void vfc_bindrun_start(struct vfc_bindrun *r);
 /*
  * Execute r->p. bind: a transaction rolls back on the first failure (or a held signal);
  * uid/gid (-1: leave) own the group nodes; persist records the bound devices in
- * ROOT/etc/vfioctl.conf (with owner, the --owner text). unbind: persist drops them.
+ * ROOT/etc/vfioctl.conf (with owner, the --owner text). unbind and restore: persist drops
+ * them (restore --persist undoes bind --persist: the device back, and not bound at boot).
  */
 void vfc_bindrun_bind(struct vfc_bindrun *r, bool group_mode, uid_t uid, gid_t gid,
 		      const char *persist_drv, const char *owner);
 void vfc_bindrun_unbind(struct vfc_bindrun *r, bool persist);
-void vfc_bindrun_restore(struct vfc_bindrun *r);
+void vfc_bindrun_restore(struct vfc_bindrun *r, bool persist);
+/* restore --default's plan; the TO of a done step is the driver that claimed the device. */
+void vfc_bindrun_default(struct vfc_bindrun *r, bool persist);
 void vfc_bindrun_apply(struct vfc_bindrun *r);
 /* Let the held signals in: a pending one ends the process now, by its default action. */
 void vfc_bindrun_release(struct vfc_bindrun *r);

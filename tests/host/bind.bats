@@ -438,3 +438,22 @@ stage_nvme_root() {
 	jqe '.actions[0].action == "unbind" and .actions[0].result == "planned"'
 	[[ "$stderr" == *"warning: a bridge: unbinding pcieport because of --force"* ]] || { dump; false; }
 }
+
+@test "restore --persist undoes bind --persist: the device back, its line gone" {
+	# issue 23 item 13: the journalled device (bind failed on the fixture) and its line
+	mkdir -p "$R/etc"
+	printf '0000:03:00.0 driver=vfio-pci\n0000:04:00.0 driver=vfio-pci\n' >"$R/etc/vfioctl.conf"
+	entry 0000:03:00.0 nvme -
+	echo vfio-pci >"$D/0000:03:00.0/driver_override"
+	vfr -J restore --dry-run --persist 03:00.0
+	expect_status 0
+	jqe '.actions[0].reason | test("line dropped from /etc/vfioctl.conf")'
+	grep -q '^0000:03:00.0' "$R/etc/vfioctl.conf"
+	vfr -J restore --persist 03:00.0
+	expect_status 0
+	jqe '.actions[0].action == "restore" and .actions[0].result == "done"'
+	! grep -q '^0000:03:00.0' "$R/etc/vfioctl.conf"
+	grep -q '^0000:04:00.0' "$R/etc/vfioctl.conf"
+	[ ! -e "$J/0000:03:00.0" ]
+	[ "$(cat "$D/0000:03:00.0/driver_override")" = "" ]
+}

@@ -148,3 +148,28 @@ journal_clean() { # nothing but the lock in the journal
 	[[ "$stderr" == *"group 1 is not viable"* ]] || { dump; false; }
 	[ "$(drv 0000:01:00.0)" = vfio-pci ]
 }
+
+@test "fake kernel: restore --default returns a device someone else put on vfio-pci to the kernel's choice" {
+	# issue 23 item 13: bound, then the journal forgotten (as if another tool had bound it)
+	fk bind --timeout 2 03:00.0
+	expect_status 0
+	rm -f "$J/0000:03:00.0"
+	fk -J restore --timeout 2 03:00.0
+	expect_status 0
+	jqe '.actions[0].result == "already"'	# no journal entry: plain restore has nothing
+	[ "$(drv 0000:03:00.0)" = vfio-pci ]
+	fk -J restore --default --dry-run 03:00.0
+	expect_status 0
+	jqe '.actions[0].result == "planned" and .actions[0].from == "vfio-pci"'
+	[ "$(drv 0000:03:00.0)" = vfio-pci ]
+	fk -J restore --default --timeout 2 03:00.0
+	expect_status 0
+	jqe '.actions[0].action == "restore" and .actions[0].result == "done" and .actions[0].to == "nvme"'
+	[ "$(drv 0000:03:00.0)" = nvme ]
+	[ "$(cat "$D/0000:03:00.0/driver_override")" = "(null)" ]
+	fk -J restore --default 03:00.0
+	expect_status 0
+	jqe '.actions[0].result == "already"'
+	fk restore --default --all
+	expect_status 2
+}
