@@ -123,10 +123,11 @@ check_running_vmm() {
 	run "$VFIOCTL" -J show "$G"
 	echo "$output"
 	holds "$pid" "$output"
-	# ... and of the device (show DEVICE carries its group's holders)
+	# ... and of the device (show DEVICE carries its group's holders): asserted at the end, so
+	# that the refusals below are proven whatever show DEVICE says
+	local devholder=0
 	run "$VFIOCTL" -J show "$EDU"
-	echo "$output"
-	holds "$pid" "$output"
+	holds "$pid" "$output" || { devholder=1; echo "show $EDU: $output"; }
 	# restore and reset refuse while it runs, naming its pid
 	run timeout 120 "$VFIOCTL" restore "$EDU"
 	echo "restore: $status $output"
@@ -143,6 +144,7 @@ check_running_vmm() {
 	run timeout 120 "$VFIOCTL" restore "$EDU"
 	echo "restore after quit: $status $output"
 	[ "$status" -eq 0 ]
+	[ "$devholder" = 0 ] || { echo "vfioctl show $EDU names no holder (pid $pid)"; return 1; }
 }
 
 need_qemu10_iommufd() {
