@@ -49,7 +49,7 @@ static const struct out_schema summary_schema = { "summary", summary_cols,
 						  VFC_ARRAY_SIZE(summary_cols) };
 
 /* Check each endpoint a target names once, in the order the targets were given. */
-static int add_target(const struct vfc_topology *t, const char *arg,
+static int add_target(const struct vfc_topology *t, const char *arg, struct out_doc *doc,
 		      const struct vfc_device ***seen, size_t *nseen)
 {
 	struct vfc_device **devs;
@@ -59,10 +59,12 @@ static int add_target(const struct vfc_topology *t, const char *arg,
 	vfc_target_parse(arg, &tg);
 	if (tg.kind == VFC_TARGET_GROUP && !vfc_topology_group(t, tg.group)) {
 		vfc_error(arg, 0, "no such IOMMU group");
+		out_doc_add_error(doc, arg, VFC_EXIT_NODEV, "no such IOMMU group");
 		return -ENOENT;
 	}
 	if (vfc_topology_resolve(t, &tg, &devs, &n)) {
 		vfc_error(arg, 0, "no such PCI device");
+		out_doc_add_error(doc, arg, VFC_EXIT_NODEV, "no such PCI device");
 		return -ENOENT;
 	}
 	for (size_t k = 0; k < n; k++) {
@@ -98,7 +100,7 @@ static int cmd_check(struct vfc_cli *cli, void *opts_, int argc, const char **ar
 	struct vfc_iommu_state st;
 	struct vfc_topology *t;
 	struct out_table *tab, *sum;
-	struct out_doc *doc;
+	struct out_doc *doc = NULL;
 	size_t ndevs = 0;
 	int rc, failed = 0;
 
@@ -122,8 +124,9 @@ static int cmd_check(struct vfc_cli *cli, void *opts_, int argc, const char **ar
 		vfc_error(vfc_ctx_root(&cli->ctx), rc, "cannot read the IOMMU state");
 		return vfc_exit_for_errno(rc);
 	}
+	doc = out_doc_new(&cli->out);
 	for (int i = 0; i < argc; i++) {
-		rc = add_target(t, argv[i], &devs, &ndevs);
+		rc = add_target(t, argv[i], doc, &devs, &ndevs);
 		if (rc == -ENOMEM)
 			goto out_nomem;
 		failed += rc != 0;
@@ -145,7 +148,6 @@ static int cmd_check(struct vfc_cli *cli, void *opts_, int argc, const char **ar
 	if (rep.n == 0)
 		goto out_nomem;
 
-	doc = out_doc_new(&cli->out);
 	tab = out_table_new(&check_schema);
 	for (size_t i = 0; i < rep.n; i++) {
 		const struct vfc_check_item *it = &rep.items[i];
@@ -169,21 +171,22 @@ static int cmd_check(struct vfc_cli *cli, void *opts_, int argc, const char **ar
 	}
 	out_doc_add_object(doc, "summary", sum);
 	rc = vfc_print_doc(doc);
-	out_doc_free(doc);
 	if (!rc && !cli->quiet && cli->out.format == OUT_FMT_TABLE)
 		vfc_msg("check", "%zu ok, %zu warnings, %zu failed", rep.nstatus[VFC_CHECK_OK],
 			rep.nstatus[VFC_CHECK_WARN], rep.nstatus[VFC_CHECK_FAIL]);
+	/* a failed item outranks a missing target: the checks that ran say "not ready" */
 	if (!rc) {
-		if (failed)
-			rc = failed == argc && !ndevs ? VFC_EXIT_NODEV : VFC_EXIT_PARTIAL;
-		else if (rep.nstatus[VFC_CHECK_FAIL])
+		if (rep.nstatus[VFC_CHECK_FAIL])
 			rc = VFC_EXIT_PROBLEMS;
+		else if (failed)
+			rc = failed == argc && !ndevs ? VFC_EXIT_NODEV : VFC_EXIT_PARTIAL;
 	}
 	goto out;
 out_nomem:
 	vfc_error(NULL, -ENOMEM, "check");
 	rc = VFC_EXIT_FAILED;
 out:
+	out_doc_free(doc);
 	vfc_check_user_free(&user);
 	free(devs);
 	vfc_check_report_free(&rep);

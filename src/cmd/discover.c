@@ -564,7 +564,8 @@ static void add_iommu_object(struct out_doc *doc, const struct vfc_topology *t,
 	out_set_num(r, I_GROUPS, (int64_t)st->ngroups);
 	out_set_num(r, I_UNGROUPED, (int64_t)st->nungrouped);
 	out_set_strv(r, I_UNITS, st->units.v ? st->units.v : (char *[]){ NULL });
-	out_set_str(r, I_CMDLINE, st->cmdline_iommu);
+	/* null, not "", when the command line has no IOMMU word (the JSON contract) */
+	out_set_str(r, I_CMDLINE, st->cmdline_iommu[0] ? st->cmdline_iommu : NULL);
 	out_set_str(r, I_DIAG, st->diagnosis[0] ? st->diagnosis : NULL);
 	out_set_bool(r, I_HOLDERS_COMPLETE, t->holders_complete);
 	{
@@ -737,6 +738,7 @@ static int cmd_show(struct vfc_cli *cli, void *opts, int argc, const char **argv
 
 			if (!g) {
 				vfc_error(argv[i], 0, "no such IOMMU group");
+				out_doc_add_error(doc, argv[i], VFC_EXIT_NODEV, "no such IOMMU group");
 				failed++;
 				continue;
 			}
@@ -746,6 +748,7 @@ static int cmd_show(struct vfc_cli *cli, void *opts, int argc, const char **argv
 		rc = vfc_topology_resolve(t, &tg, &devs, &n);
 		if (rc) {
 			vfc_error(argv[i], 0, "no such PCI device");
+			out_doc_add_error(doc, argv[i], VFC_EXIT_NODEV, "no such PCI device");
 			failed++;
 			continue;
 		}
@@ -766,7 +769,8 @@ static int cmd_show(struct vfc_cli *cli, void *opts, int argc, const char **argv
 	else
 		out_table_free(dt);
 	rc = VFC_EXIT_OK;
-	if (failed < argc)
+	/* JSON always: a script reads which target failed from "errors", not from stderr */
+	if (failed < argc || o.format == OUT_FMT_JSON)
 		rc = vfc_print_doc(doc);
 	out_doc_free(doc);
 	vfc_topology_free(t);

@@ -69,6 +69,7 @@ struct out_doc {
 	struct part *parts;
 	size_t nparts;
 	int oom;
+	struct out_table *errors;	/* NULL until a target fails */
 	char bad[64];		/* out_doc_print -EDOM: the column, and why */
 	const char *why;
 };
@@ -1147,6 +1148,31 @@ static void json_row(struct jout *j, const char *key, const struct out_row *row,
 
 /* ---- document ---- */
 
+enum { E_TARGET, E_EXIT, E_MESSAGE };
+static const struct out_col error_cols[] = {
+	[E_TARGET] = { "TARGET", OUT_STR, 12, OUT_DEFAULT, "the target as given" },
+	[E_EXIT] = { "EXIT", OUT_NUM, 2, OUT_DEFAULT, "the exit status it alone gives" },
+	[E_MESSAGE] = { "MESSAGE", OUT_STR, 0.5, OUT_DEFAULT, "what failed (as on stderr)" },
+};
+static const struct out_schema error_schema = { "errors", error_cols, 3 };
+
+void out_doc_add_error(struct out_doc *d, const char *target, int exit_code, const char *fmt, ...)
+{
+	struct out_row *r;
+	char msg[512];
+	va_list ap;
+
+	if (!d->errors)
+		d->errors = out_table_new(&error_schema);
+	r = out_row_add(d->errors);
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	out_set_str(r, E_TARGET, target);
+	out_set_num(r, E_EXIT, exit_code);
+	out_set_str(r, E_MESSAGE, msg);
+}
+
 struct out_doc *out_doc_new(const struct out_opts *o)
 {
 	struct out_doc *d = calloc(1, sizeof(*d));
@@ -1286,6 +1312,18 @@ int out_doc_print(struct out_doc *d, FILE *f)
 			jw_array_close(w);
 			free(sel.v);
 		}
+		if (d->errors && d->errors->n) {
+			struct out_opts all = { .format = OUT_FMT_JSON };
+			struct selection sel;
+
+			/* every key, whatever -o names: a script needs all three */
+			select_columns(&error_schema, &all, &sel);
+			jw_array_open(w, "errors");
+			for (size_t r = 0; r < d->errors->n; r++)
+				json_row(&j, NULL, d->errors->rows[r], &sel, 0, false);
+			jw_array_close(w);
+			free(sel.v);
+		}
 		jw_object_close(w);
 		jw_end(w);
 		jkeys_free(&j);
@@ -1321,6 +1359,7 @@ void out_doc_free(struct out_doc *d)
 		return;
 	for (size_t i = 0; i < d->nparts; i++)
 		out_table_free(d->parts[i].t);
+	out_table_free(d->errors);
 	free(d->parts);
 	free(d);
 }

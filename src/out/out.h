@@ -124,6 +124,13 @@ void out_doc_add_object(struct out_doc *d, const char *key, struct out_table *t)
  * column at all; out_doc_bad_column then says which and why.
  */
 int out_doc_print(struct out_doc *d, FILE *f);
+/*
+ * A target that failed: JSON ends with "errors": [{"target", "exit", "message"}] when there
+ * is one (the message went to stderr too; text output prints nothing more). exit is the
+ * vfc_exit code that target alone would give.
+ */
+void out_doc_add_error(struct out_doc *d, const char *target, int exit_code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 const char *out_doc_bad_column(const struct out_doc *d, const char **why);
 void out_doc_free(struct out_doc *d);
 

@@ -356,3 +356,18 @@ open(sys.argv[1], "wb").write(b)
 	vfr -J check 04:00.0
 	status_is 0000:04:00.0 group-node ok "/dev/vfio/12: uid"
 }
+
+@test "check: a failed item outranks a missing target (exit 8, not 7); JSON names the missing one" {
+	vf pci-bridge -J check 02:04.0 99:00.0
+	expect_status 8
+	jqe '.errors == [{"target": "99:00.0", "exit": 3, "message": "no such PCI device"}]'
+	jqe '.summary.fail >= 1'
+	# without a failed item a missing target is a partial result
+	vf desktop-gpu -J check 01:00.0 99:00.0
+	expect_status 7
+	jqe '.errors[0].target == "99:00.0"'
+	# no errors key when every target resolves
+	vf desktop-gpu -J check 01:00.0
+	expect_status 0
+	jqe 'has("errors") | not'
+}

@@ -235,3 +235,16 @@ T=desktop-gpu
 @test "desktop-gpu: human show 01:00.0 matches expected/desktop-gpu.show-01.00.0" {
 	golden $T desktop-gpu.show-01.00.0 show 01:00.0
 }
+
+@test "desktop-gpu: -J show reports a failed target in errors (target, exit, message), never an empty stdout" {
+	vf $T -J show 01:00.0 99:00.0
+	expect_status 7
+	jqe '[.devices[].bdf] == ["0000:01:00.0"]'
+	jqe '.errors == [{"target": "99:00.0", "exit": 3, "message": "no such PCI device"}]'
+	vf $T -J show 99:00.0 group:77
+	expect_status 3
+	jqe '.errors == [{"target": "99:00.0", "exit": 3, "message": "no such PCI device"},
+		{"target": "group:77", "exit": 3, "message": "no such IOMMU group"}]'
+	vf $T -J show 01:00.0
+	jqe 'has("errors") | not'
+}

@@ -53,3 +53,8 @@ setup_file() {
 @test "iommu-off: human list matches expected/iommu-off.list" {
 	golden iommu-off iommu-off.list list
 }
+
+@test "iommu-off: iommu.cmdline is null, not \"\", when the command line has no IOMMU word" {
+	vf iommu-off -J list
+	jqe '.iommu.cmdline == null'
+}
