@@ -693,7 +693,7 @@ static int cmd_show(struct vfc_cli *cli, void *opts, int argc, const char **argv
 		}
 		rc = vfc_topology_resolve(t, &tg, &devs, &n);
 		if (rc) {
-			vfc_error(argv[i], 0, "no such PCI device");
+			vfc_error(argv[i], 0, "%s", vfc_target_nomatch(&tg));
 			failed++;
 			continue;
 		}

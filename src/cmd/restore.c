@@ -1,6 +1,36 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* `restore`: put devices back on the drivers the journal recorded; core/bindplan.c. */
+/*
+ * `restore`: put devices back on the drivers the journal recorded; core/bindplan.c. A PF
+ * whose VF count vfioctl changed (`sriov --vfs`) gets its VFs' bindings back first, then its
+ * count and autoprobe (core/sriov.c).
+ */
+#include <errno.h>
+#include <string.h>
+
 #include "cmd/bindrun.h"
+#include "core/sriov.h"
+#include "core/util.h"
+
+/* After the bindings: each PF's count and autoprobe; the exit code. */
+static int restore_sriov(struct vfc_bindrun *r, char **pfs, bool dry)
+{
+	int code = 0;
+
+	for (size_t i = 0; pfs && pfs[i]; i++) {
+		char what[1200];
+		int rc = vfc_sriov_restore(r, pfs[i], dry, what, sizeof(what));
+
+		if (rc == -EBUSY)
+			vfc_error(pfs[i], 0, "refused: restoring its VF count: %s", what);
+		else if (rc)
+			vfc_error(pfs[i], rc, "cannot restore its VF count (%s)", what);
+		else
+			vfc_msg(pfs[i], "%s%s", dry ? "would restore " : "restored ", what);
+		if (rc && !code)
+			code = vfc_exit_for_errno(rc);
+	}
+	return code;
+}
 
 static struct {
 	int all, dry_run;
@@ -18,8 +48,9 @@ static const struct poptOption restore_options[] = {
 static int cmd_restore(struct vfc_cli *cli, poptContext pc, int argc, const char **argv)
 {
 	struct vfc_bindrun r;
+	char **pfs = NULL;
 	size_t nbad = 0;
-	int rc;
+	int rc, src;
 
 	if (cli->list_columns)
 		return bindrun_list_columns();
@@ -32,9 +63,12 @@ static int cmd_restore(struct vfc_cli *cli, poptContext pc, int argc, const char
 		return rc;
 	if ((rc = bindrun_prepare("restore", argc, argv, false, ro.dry_run, &r)))
 		return bindrun_end(&r, rc);
-	rc = vfc_bindplan_restore(&r, ro.all, &nbad);
+	rc = vfc_sriov_restore_targets(&r, ro.all, &pfs);
+	if (!rc)
+		rc = vfc_bindplan_restore(&r, ro.all, &nbad);
 	if (rc) {
 		vfc_err(VFC_JOURNAL_DIR, rc, "cannot read the journal");
+		vfc_strv_free(pfs);
 		return bindrun_end(&r, vfc_exit_for_errno(rc));
 	}
 	if (nbad)
@@ -44,7 +78,10 @@ static int cmd_restore(struct vfc_cli *cli, poptContext pc, int argc, const char
 		vfc_bindrun_start(&r);
 		vfc_bindrun_restore(&r);
 	}
-	return bindrun_end(&r, bindrun_report(cli, &r));
+	src = restore_sriov(&r, pfs, ro.dry_run);
+	vfc_strv_free(pfs);
+	rc = bindrun_report(cli, &r);
+	return bindrun_end(&r, rc ? rc : src);
 }
 
 static const struct vfc_cmd vfc_cmd_restore = {
