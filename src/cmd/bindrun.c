@@ -174,13 +174,12 @@ static int step_exit(const struct vfc_bind_step *s)
 	}
 }
 
-/* The action table; the exit code: the first step's that asks for one, or 7 for a mix. */
-static int finish(struct vfc_cli *cli, const struct vfc_bindplan *p)
+struct out_table *bindrun_table(const struct vfc_bindplan *p, int *code)
 {
-	struct out_doc *doc = out_doc_new(&cli->out);
 	struct out_table *t = out_table_new(&act_schema);
-	int rc, code = 0, ok = 0, bad = 0;
+	int ok = 0, bad = 0;
 
+	*code = 0;
 	for (size_t i = 0; i < p->n; i++) {
 		const struct vfc_bind_step *s = &p->v[i];
 		struct out_row *r = out_row_add(t);
@@ -204,20 +203,27 @@ static int finish(struct vfc_cli *cli, const struct vfc_bindplan *p)
 		out_set_str(r, A_NODE, s->node[0] ? s->node : NULL);
 		if (x) {
 			bad++;
-			if (!code)
-				code = x;
+			if (!*code)
+				*code = x;
 		} else {
 			ok++;
 		}
 	}
-	out_doc_add_table(doc, t);
+	if (bad && ok && !p->transaction)
+		*code = VFC_EXIT_PARTIAL;
+	return t;
+}
+
+/* The action table; the exit code: the first step's that asks for one, or 7 for a mix. */
+static int finish(struct vfc_cli *cli, const struct vfc_bindplan *p)
+{
+	struct out_doc *doc = out_doc_new(&cli->out);
+	int rc, code;
+
+	out_doc_add_table(doc, bindrun_table(p, &code));
 	rc = vfc_print_doc(doc);
 	out_doc_free(doc);
-	if (rc)
-		return rc;
-	if (bad && ok && !p->transaction)
-		return VFC_EXIT_PARTIAL;
-	return code;
+	return rc ? rc : code;
 }
 
 int bindrun_report(struct vfc_cli *cli, struct vfc_bindrun *r)

@@ -50,6 +50,8 @@ int bindrun_prepare(const char *what, int argc, const char **argv, bool group_mo
 		    bool dry_run, struct vfc_bindrun *r);
 /* "vfioctl: BDF: refused: REASON" for each refused step. */
 void bindrun_refusals(const struct vfc_bindplan *p);
+/* The action table of a plan (for a document of its own); *code: its exit code. */
+struct out_table *bindrun_table(const struct vfc_bindplan *p, int *code);
 /* The table of what happened, then a held signal may end the process. The exit code. */
 int bindrun_report(struct vfc_cli *cli, struct vfc_bindrun *r);
 /* Free the run; returns rc. */

@@ -1,6 +1,36 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* `restore`: put devices back on the drivers the journal recorded; core/bindplan.c. */
+/*
+ * `restore`: put devices back on the drivers the journal recorded; core/bindplan.c. A PF
+ * whose VF count vfioctl changed (`sriov --vfs`) gets its VFs' bindings back first, then its
+ * count and autoprobe (core/sriov.c).
+ */
+#include <errno.h>
+#include <string.h>
+
 #include "cmd/bindrun.h"
+#include "core/sriov.h"
+#include "core/util.h"
+
+/* After the bindings: each PF's count and autoprobe; the exit code. */
+static int restore_sriov(struct vfc_bindrun *r, char **pfs, bool dry)
+{
+	int code = 0;
+
+	for (size_t i = 0; pfs && pfs[i]; i++) {
+		char what[1200];
+		int rc = vfc_sriov_restore(r, pfs[i], dry, what, sizeof(what));
+
+		if (rc == -EBUSY)
+			vfc_error(pfs[i], 0, "refused: restoring its VF count: %s", what);
+		else if (rc)
+			vfc_error(pfs[i], rc, "cannot restore its VF count (%s)", what);
+		else
+			vfc_msg(pfs[i], "%s%s", dry ? "would restore " : "restored ", what);
+		if (rc && !code)
+			code = vfc_exit_for_errno(rc);
+	}
+	return code;
+}
 
 struct restore_opts {
 	int all, dry_run, persist, kernel_default;
@@ -31,8 +61,9 @@ static int cmd_restore(struct vfc_cli *cli, void *opts, int argc, const char **a
 {
 	const struct restore_opts *ro = opts;
 	struct vfc_bindrun r;
+	char **pfs = NULL;
 	size_t nbad = 0;
-	int rc;
+	int rc, src;
 
 	if (argc < 1 && !ro->all)
 		return vfc_usage_error("restore: a TARGET or --all is required");
@@ -45,8 +76,14 @@ static int cmd_restore(struct vfc_cli *cli, void *opts, int argc, const char **a
 		return bindrun_end(&r, rc);
 	if (ro->kernel_default) {
 		vfc_bindplan_default(&r);
-	} else if ((rc = vfc_bindplan_restore(&r, ro->all, &nbad))) {
+	} else {
+		rc = vfc_sriov_restore_targets(&r, ro->all, &pfs);
+		if (!rc)
+			rc = vfc_bindplan_restore(&r, ro->all, &nbad);
+	}
+	if (rc) {
 		vfc_err(VFC_JOURNAL_DIR, rc, "cannot read the journal");
+		vfc_strv_free(pfs);
 		return bindrun_end(&r, vfc_exit_for_errno(rc));
 	}
 	if (nbad)
@@ -61,7 +98,10 @@ static int cmd_restore(struct vfc_cli *cli, void *opts, int argc, const char **a
 		else
 			vfc_bindrun_restore(&r, ro->persist);
 	}
-	return bindrun_end(&r, bindrun_report(cli, &r));
+	src = restore_sriov(&r, pfs, ro->dry_run);
+	vfc_strv_free(pfs);
+	rc = bindrun_report(cli, &r);
+	return bindrun_end(&r, rc ? rc : src);
 }
 
 static const struct vfc_cmd vfc_cmd_restore = {

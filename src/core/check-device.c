@@ -10,6 +10,7 @@
 
 #include "core/caps.h"
 #include "core/check-int.h"
+#include "core/sriov.h"
 #include "core/reset.h"
 #include "core/safety.h"
 
@@ -378,8 +379,8 @@ static void check_sriov(const struct vfc_topology *t, const struct vfc_device *d
 	if (d->sriov_totalvfs < 0)
 		return;
 	{
-		char vfs[400] = "";
-		size_t n = 0;
+		char vfs[400] = "", why[300], fix[200];
+		size_t n = 0, held = 0;
 
 		for (size_t i = 0; i < t->ndevs; i++) {
 			const struct vfc_device *v = t->devs[i];
@@ -389,9 +390,26 @@ static void check_sriov(const struct vfc_topology *t, const struct vfc_device *d
 			if (++n <= 8)
 				vfc_check_cat(vfs, sizeof(vfs), ", ", "%s (group %d)", v->name, v->group);
 		}
-		vfc_check_add(r, d->name, "sriov", VFC_CHECK_OK, NULL,
-			      "PF with %d of %d VFs enabled%s%s%s", d->sriov_numvfs, d->sriov_totalvfs,
-			      n ? ": " : "", vfs, n > 8 ? ", ..." : "");
+		if (!n) {
+			vfc_check_add(r, d->name, "sriov", VFC_CHECK_OK, NULL,
+				      "PF with %d of %d VFs enabled (vfioctl sriov %s --vfs N makes "
+				      "them)", d->sriov_numvfs, d->sriov_totalvfs, d->name);
+			return;
+		}
+		vfc_sriov_pf_vfs(t, d->name, &held, why, sizeof(why));
+		snprintf(fix, sizeof(fix), "assign the VFs, not the PF: vfioctl bind %s/vfs",
+			 d->name);
+		vfc_check_add(r, d->name, "sriov", VFC_CHECK_WARN, fix,
+			      "PF with %d of %d VFs enabled: %s%s; moving the PF off %s removes "
+			      "all %zu%s%s", d->sriov_numvfs, d->sriov_totalvfs, vfs,
+			      n > 8 ? ", ..." : "", d->driver ? d->driver : "its driver", n,
+			      held ? " and is refused: " : " (bind/unbind need --force)",
+			      held ? why : "");
+		/* the group item must not send the user to move the PF */
+		for (size_t i = 0; i < r->n; i++)
+			if (!strcmp(r->items[i].target, d->name) && !strcmp(r->items[i].item, "group") &&
+			    strstr(r->items[i].fix, "bind --group"))
+				snprintf(r->items[i].fix, sizeof(r->items[i].fix), "%s", fix);
 	}
 }
 

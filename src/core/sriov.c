@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/bindplan.h"
 #include "core/driver.h"
 #include "core/safety.h"
 #include "core/sriov.h"
@@ -338,4 +339,93 @@ int vfc_sriov_journal_list(const struct vfc_ctx *ctx, char ***pfs)
 	vfc_names_free(&names);
 	*pfs = v;
 	return 0;
+}
+
+int vfc_sriov_restore_targets(struct vfc_bindrun *r, bool all, char ***pfs)
+{
+	char **v = NULL;
+	size_t k = 0;
+	int rc = vfc_sriov_journal_list(r->ctx, &v);
+
+	*pfs = NULL;
+	if (rc)
+		return rc;
+	for (size_t i = 0; v[i]; i++) {
+		bool wanted = all;
+
+		for (size_t d = 0; d < r->n && !wanted; d++)
+			wanted = !strcmp(r->devs[d]->name, v[i]);
+		if (!wanted) {
+			free(v[i]);
+			continue;
+		}
+		v[k++] = v[i];
+		for (size_t d = 0; d < r->t->ndevs; d++) {
+			struct vfc_device *vf = r->t->devs[d], **nv;
+			bool dup = false;
+
+			if (strcmp(vf->physfn, v[k - 1]))
+				continue;
+			for (size_t y = 0; y < r->n; y++)
+				dup |= r->devs[y] == vf;
+			if (dup)
+				continue;
+			nv = reallocarray(r->devs, r->n + 1, sizeof(*nv));
+			if (!nv) {
+				v[k] = NULL;
+				for (size_t x = i + 1; v[x]; x++)
+					free(v[x]);
+				vfc_strv_free(v);
+				return -ENOMEM;
+			}
+			r->devs = nv;
+			r->devs[r->n++] = vf;
+		}
+	}
+	v[k] = NULL;
+	*pfs = v;
+	return 0;
+}
+
+int vfc_sriov_restore(struct vfc_bindrun *r, const char *pf, bool dry, char *what, size_t len)
+{
+	struct vfc_pciaddr a;
+	const struct vfc_device *d;
+	int jn, ja, cur, ap, rc;
+	size_t used = 0;
+
+	if (len)
+		what[0] = '\0';
+	if ((rc = vfc_sriov_journal_get(r->ctx, pf, &jn, &ja)))
+		return rc;
+	if (vfc_pciaddr_parse(pf, &a) || !(d = vfc_topology_device(r->t, &a)) ||
+	    !vfc_sriov_is_pf(d)) {
+		snprintf(what, len, "the PF is gone: journal entry dropped");
+		return dry ? 0 : vfc_sriov_journal_remove(&r->j, pf);
+	}
+	cur = d->sriov_numvfs;
+	ap = read_num(r->ctx, pf, "sriov_drivers_autoprobe");
+	if (cur != jn && cur > 0) {
+		struct vfc_sriov_info s;
+
+		if ((rc = vfc_sriov_get(r->t, d, false, &s)))
+			return rc;
+		if (vfc_sriov_held_reason(&s, what, len)) {
+			vfc_sriov_free(&s);
+			return -EBUSY;
+		}
+		vfc_sriov_free(&s);
+	}
+	if (cur != jn)
+		join(what, len, &used, "sriov_numvfs %d -> %d", cur, jn);
+	if (ja >= 0 && ap != ja)
+		join(what, len, &used, "sriov_drivers_autoprobe %d -> %d", ap, ja);
+	if (!used)
+		join(what, len, &used, "count %d and autoprobe %d already as journalled", jn, ja);
+	if (dry)
+		return 0;
+	/* the count last: autoprobe decides where the journalled VFs go when they come back */
+	if ((rc = vfc_sriov_set(r->ctx, pf, cur, jn, ja >= 0 && ap != ja ? ja : -1, r->timeout_ms)))
+		return rc;
+	return vfc_sriov_journal_remove(&r->j, pf);
 }

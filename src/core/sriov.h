@@ -91,4 +91,18 @@ int vfc_sriov_journal_remove(struct vfc_journal *j, const char *pf);
 /* Every PF with an entry (sorted BDFs, vfc_strv_free). 0 or -errno. */
 int vfc_sriov_journal_list(const struct vfc_ctx *ctx, char ***pfs);
 
+/*
+ * restore: the PFs with a count journal entry among r->devs (every one when all) into *pfs
+ * (vfc_strv_free), and their VFs added to r->devs, so that the VFs' bindings are put back
+ * before the count. 0 or -errno.
+ */
+struct vfc_bindrun;
+int vfc_sriov_restore_targets(struct vfc_bindrun *r, bool all, char ***pfs);
+/*
+ * Put the PF's journalled autoprobe and count back (dry: only say what), then drop the
+ * entry. what gets "sriov_numvfs 7 -> 0, sriov_drivers_autoprobe 0 -> 1" (or "already").
+ * -EBUSY (what names the holders) when a process holds a VF that would go. 0 or -errno.
+ */
+int vfc_sriov_restore(struct vfc_bindrun *r, const char *pf, bool dry, char *what, size_t len);
+
 #endif

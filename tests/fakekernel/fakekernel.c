@@ -564,9 +564,18 @@ static int vf_create(const char *pf, int i, bool autoprobe)
 static int set_numvfs(const char *dev, const char *val)
 {
 	char l[PATH_MAX], drv[NAME_MAX_DRV];
-	long total = attr_num(dev, "sriov_totalvfs", 10), cur = attr_num(dev, "sriov_numvfs", 10);
+	long total = attr_num(dev, "sriov_totalvfs", 10), cur = 0;
 	char *end;
 	long n = strtol(val, &end, 10);
+
+	/* the count is the links (vfioctl opens attributes with O_TRUNC: the file is empty) */
+	for (;; cur++) {
+		struct stat st;
+
+		sfmt(l, sizeof(l), "%s/virtfn%ld", dev, cur);
+		if (lstat(l, &st))
+			break;
+	}
 
 	if (!val[0] || *end || n < 0)
 		return -EINVAL;
@@ -619,8 +628,18 @@ static int react(int fd, const char *path, const char *val)
 		sfmt(dev, sizeof(dev), "%s", path);
 		*strrchr(dev, '/') = '\0';
 		rc = set_numvfs(dev, val);
-		if (!rc && ftruncate(fd, 0))	/* "7" over "10\n" must read "7" */
-			return -errno;
+		if (rc < 0) {
+			/* a refused write leaves the count (the open truncated the file) */
+			char p[PATH_MAX], v[32];
+			int k = 0;
+			struct stat st;
+
+			while (!sfmt(p, sizeof(p), "%s/virtfn%d", dev, k) && !lstat(p, &st))
+				k++;
+			sfmt(v, sizeof(v), "%d\n", k);
+			if (pwrite(fd, v, strlen(v), 0) < 0)
+				return rc;
+		}
 		return rc;
 	}
 	if (!strcmp(rel, "/sys/bus/pci/drivers_probe")) {

@@ -129,7 +129,11 @@ vfr() { # run the binary on the private tree
 	vf sriov-nic -J check 01:00.0 01:10.2
 	status_is host interrupt-remapping ok "IR-"
 	status_is host iommu-passthrough ok "iommu=pt"
-	status_is 0000:01:00.0 sriov ok "PF with 8 of 63 VFs enabled: 0000:01:10.0 (group 40)"
+	status_is 0000:01:00.0 sriov warn "PF with 8 of 63 VFs enabled: 0000:01:10.0 (group 40)" \
+		"vfioctl bind 0000:01:00.0/vfs"
+	# moving the PF destroys the VFs: check says so and never suggests it (issue 21)
+	status_is 0000:01:00.0 sriov warn "removes all 8 and is refused: VF 0000:01:10.2 (group 41) is in use by pid 3077"
+	status_is 0000:01:00.0 group warn "" "vfioctl bind 0000:01:00.0/vfs"
 	status_is 0000:01:10.2 sriov ok "VF of 0000:01:00.0 (on ixgbe, group 20)"
 	status_is 0000:01:10.2 in-use fail "dpdk-testpmd (pid 3077) via /dev/vfio/41"
 	expect_status 8
