@@ -41,7 +41,7 @@ static int utf8_seq_len(const unsigned char *p)
 }
 
 /*
- * Text collects in w->buf and goes out 8 KiB at a time: a large document is millions of
+ * Text collects in w->buf and goes out 64 KiB at a time: a large document is millions of
  * small pieces, and a stdio call for each (per byte, or per value) costs more than writing
  * them.
  */
