@@ -41,7 +41,7 @@ static int utf8_seq_len(const unsigned char *p)
 }
 
 /*
- * Text collects in w->buf and goes out 8 KiB at a time: a large document is millions of
+ * Text collects in w->buf and goes out 64 KiB at a time: a large document is millions of
  * small pieces, and a stdio call for each (per byte, or per value) costs more than writing
  * them.
  */
@@ -174,10 +174,11 @@ static void put_escaped(struct jw *w, const char *s)
 	put_char(w, '"');
 }
 
+static const char nl_spaces[] = "\n                                ";
+
 static void indent(struct jw *w)
 {
 	static const char spaces[] = "                                ";
-	static const char nl_spaces[] = "\n                                ";
 
 	if (w->compact)
 		return;
@@ -200,8 +201,48 @@ static void indent(struct jw *w)
  * written, so closing a container always leaves its parent needing a comma. (The writer
  * kept one flag per level in a 32-entry array and lost commas below depth 31.)
  */
+/*
+ * The common case in one room check and one pass: pretty output at a depth below 16 and a
+ * plain key (every key vfioctl has). Comma, newline, indentation and `"key": ` go straight
+ * into the buffer; false (nothing written) for anything else.
+ */
+static bool begin_keyed_fast(struct jw *w, const char *key)
+{
+	const unsigned char *p = (const unsigned char *)key;
+	size_t ind = 1 + 2 * (size_t)w->depth, klen, need;
+	char *d;
+
+	if (w->compact || w->depth <= 0 || ind > sizeof(nl_spaces) - 1)
+		return false;
+	while (plain(*p))
+		p++;
+	if (*p)
+		return false;
+	klen = (size_t)(p - (const unsigned char *)key);
+	need = 1 + ind + klen + 4;
+	if (need > sizeof(w->buf) - w->n) {
+		flush(w);
+		if (need > sizeof(w->buf))
+			return false;
+	}
+	d = w->buf + w->n;
+	if (w->need_comma)
+		*d++ = ',';
+	memcpy(d, nl_spaces, ind);
+	d += ind;
+	*d++ = '"';
+	memcpy(d, key, klen);
+	d += klen;
+	memcpy(d, "\": ", 3);
+	w->n = (size_t)(d + 3 - w->buf);
+	w->need_comma = true;
+	return true;
+}
+
 static void begin_value(struct jw *w, const char *key)
 {
+	if (key && begin_keyed_fast(w, key))
+		return;
 	if (w->depth > 0) {
 		if (w->need_comma)
 			put_char(w, ',');

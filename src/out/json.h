@@ -23,7 +23,7 @@ struct jw {
 	bool need_comma;	/* the innermost open container holds a value already */
 	bool compact;		/* one line (JSON lines for batch mode) */
 	size_t n;
-	char buf[8192];
+	char buf[65536];
 };
 
 void jw_init(struct jw *w, FILE *f, bool compact);
