@@ -22,6 +22,8 @@ ZSHCOMPDIR     ?= $(DATADIR)/zsh/vendor-completions
 FISHCOMPDIR    ?= $(DATADIR)/fish/vendor_completions.d
 UDEVRULESDIR   ?= $(PREFIX)/lib/udev/rules.d
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+INITRAMFSTOOLSDIR ?= $(DATADIR)/initramfs-tools
+DRACUTMODDIR   ?= $(PREFIX)/lib/dracut/modules.d
 INSTALL        ?= install
 DIST_REF       ?= HEAD
 DIST_OUT       ?= .
@@ -109,6 +111,11 @@ install_in = $(if $(2),$(INSTALL) -d $(DESTDIR)$(1) $(foreach f,$(2),&& \
 	sed -e 's|@SBINDIR@|$(SBINDIR)|g' $(f) >$(DESTDIR)$(1)/$(notdir $(f:.in=)) && \
 	chmod 644 $(DESTDIR)$(1)/$(notdir $(f:.in=))))
 
+# install_exec_in DIR TEMPLATES: as install_in, mode 755 (initramfs hooks, boot scripts, dracut)
+install_exec_in = $(INSTALL) -d $(DESTDIR)$(1) $(foreach f,$(2),&& \
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' $(f) >$(DESTDIR)$(1)/$(notdir $(f:.in=)) && \
+	chmod 755 $(DESTDIR)$(1)/$(notdir $(f:.in=)))
+
 install: all
 	$(INSTALL) -d $(DESTDIR)$(SBINDIR)
 	$(INSTALL) -m 755 $(BUILDDIR)/vfioctl $(DESTDIR)$(SBINDIR)/vfioctl
@@ -119,6 +126,9 @@ install: all
 	$(call install_to,$(DOCDIR)/examples,644,$(PKG_CONF))
 	$(call install_in,$(UDEVRULESDIR),$(PKG_UDEV))
 	$(call install_in,$(SYSTEMDUNITDIR),$(PKG_UNIT))
+	$(call install_exec_in,$(INITRAMFSTOOLSDIR)/hooks,etc/initramfs-tools/hooks/vfioctl.in)
+	$(call install_exec_in,$(INITRAMFSTOOLSDIR)/scripts/init-bottom,etc/initramfs-tools/scripts/init-bottom/vfioctl.in)
+	$(call install_exec_in,$(DRACUTMODDIR)/90vfioctl,etc/dracut/90vfioctl/module-setup.sh.in)
 	@if [ -f $(COMPDIR)/vfioctl.bash ]; then \
 		set -x; \
 		$(INSTALL) -D -m 644 $(COMPDIR)/vfioctl.bash $(DESTDIR)$(BASHCOMPDIR)/vfioctl && \
@@ -136,6 +146,9 @@ uninstall:
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(PKG_MAN5)))
 	rm -f $(addprefix $(DESTDIR)$(UDEVRULESDIR)/,$(notdir $(PKG_UDEV:.in=)))
 	rm -f $(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,$(notdir $(PKG_UNIT:.in=)))
+	rm -f $(DESTDIR)$(INITRAMFSTOOLSDIR)/hooks/vfioctl \
+		$(DESTDIR)$(INITRAMFSTOOLSDIR)/scripts/init-bottom/vfioctl
+	rm -rf $(DESTDIR)$(DRACUTMODDIR)/90vfioctl
 	rm -f $(DESTDIR)$(BASHCOMPDIR)/vfioctl $(DESTDIR)$(ZSHCOMPDIR)/_vfioctl \
 		$(DESTDIR)$(FISHCOMPDIR)/vfioctl.fish
 	rm -rf $(DESTDIR)$(DOCDIR)

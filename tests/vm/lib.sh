@@ -256,7 +256,7 @@ lab_guest_load() {
 		GUEST_ARCH='' GUEST_KERNEL='' GUEST_APPEND='' GUEST_CONSOLE=ttyS0 GUEST_9P_BUS=''
 		GUEST_ROOT=host GUEST_TESTS='' GUEST_TIMEOUT=600 GUEST_MODULES='' GUEST_HUGEPAGES=''
 		GUEST_BUSYBOX='' GUEST_QMP_SERIAL='' GUEST_QEMU=() GUEST_QEMU_RELEASE=''
-		GUEST_NESTED_QEMU=''
+		GUEST_NESTED_QEMU='' GUEST_INITRD_TOOL=''
 	}
 	# shellcheck disable=SC1090
 	source "$conf"
@@ -328,6 +328,11 @@ lab_guest_prepare() {
 	local infra=(virtio_pci 9pnet_virtio 9p overlay)
 	# shellcheck disable=SC2086 # GUEST_MODULES is a word list
 	LAB_INITRD=$("$LAB_DIR/mkinitramfs" "$busybox" "$LAB_KDIR" "${infra[@]}" $GUEST_MODULES)
+	# GUEST_INITRD_TOOL (x86-initramfs): a distribution's own tool builds the image, with
+	# vfioctl's early-binding hook, and the lab's image as the root it ends in.
+	if [ -n "${GUEST_INITRD_TOOL:-}" ]; then
+		LAB_INITRD=$("$LAB_DIR/mkinitramfs-debian" "$GUEST_INITRD_TOOL" "$LAB_KDIR" "$LAB_INITRD")
+	fi
 	lab_log "$GUEST_NAME: stage initramfs: $(lab_elapsed "$t")s"
 }
 
