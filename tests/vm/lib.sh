@@ -274,7 +274,7 @@ lab_guest_load() {
 #   -nographic -no-reboot -serial stdio -monitor none -qmp unix:RESULTS/qmp.sock,server=on,wait=off
 
 # Bats files of the guest, binaries, kernel, initramfs and root for guest $GUEST_NAME (loaded).
-# Sets LAB_KDIR LAB_INITRD LAB_ROOT LAB_BIN LAB_EDU LAB_QEMU LAB_NESTED; prints stage times to
+# Sets LAB_KDIR LAB_INITRD LAB_ROOT LAB_BIN LAB_EDU LAB_QEMU LAB_NESTED LAB_TESTPMD; prints stage times to
 # stderr. LAB_QEMU is the program that runs the guest: GUEST_QEMU[0], or the wrapper of
 # GUEST_QEMU_RELEASE from fetch-qemu. LAB_NESTED holds "RELEASE=PROGRAM" words for
 # GUEST_NESTED_QEMU (QEMUs the suites start inside the guest).
@@ -290,6 +290,16 @@ lab_guest_prepare() {
 	for r in ${GUEST_NESTED_QEMU:-}; do
 		LAB_NESTED+=" $r=$("$LAB_DIR/fetch-qemu" "$r")"
 	done
+	# Debian's dpdk-testpmd for the x86 guests on the host's root (fetch-dpdk: dpdk-dev is not
+	# installed on the host; its closure is 214 packages). Not fatal: the tests that use it
+	# skip, naming VFIOCTL_LAB_TESTPMD, when it could not be made.
+	LAB_TESTPMD=''
+	if [ "$GUEST_ARCH" = x86_64 ] && [ "$GUEST_ROOT" = host ] && [ "$(uname -m)" = x86_64 ]; then
+		t=$(lab_now)
+		LAB_TESTPMD=$("$LAB_DIR/fetch-dpdk") ||
+			{ LAB_TESTPMD=''; lab_log "warning: $GUEST_NAME: fetch-dpdk failed: no testpmd in the guest"; }
+		lab_log "$GUEST_NAME: stage dpdk-testpmd: $(lab_elapsed "$t")s"
+	fi
 	t=$(lab_now)
 	LAB_KDIR=$("$LAB_DIR/fetch-kernel" "$GUEST_KERNEL")
 	case "$GUEST_KERNEL" in
@@ -392,6 +402,7 @@ lab_guest_boot() {
 		for w in ${LAB_NESTED:-}; do
 			printf 'export VFIOCTL_LAB_QEMU_%s=%q\n' "${w%%=*}" "${w#*=}"
 		done
+		[ -n "${LAB_TESTPMD:-}" ] && printf 'export VFIOCTL_LAB_TESTPMD=%q\n' "$LAB_TESTPMD"
 		[ -n "${GUEST_QMP_SERIAL:-}" ] && echo 'export VFIOCTL_LAB_QMP=/dev/ttyS1'
 		lab_udev_modules "$res"
 		echo 'export VFIOCTL_LAB_RESULTS=/run/lab'

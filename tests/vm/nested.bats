@@ -3,7 +3,8 @@
 # give it what vfioctl holds. Proven here: QEMU 7.2 (the host's, seen over the 9p root) and
 # QEMU 10 (tests/vm/fetch-qemu's unpacked Debian 13 root, through its own loader) start with
 # `-accel tcg` inside the guest, answer QMP with their own version, and run under the usual
-# process name; Debian's DPDK (dpdk-devbind.py) reads the guest's devices.
+# process name; Debian's DPDK (dpdk-devbind.py) reads the guest's devices and its testpmd drives
+# the igb PF on vfio-pci.
 
 bats_require_minimum_version 1.5.0
 load helpers
@@ -111,4 +112,33 @@ start_qemu() {
 	run dpdk-devbind.py --status-dev net
 	echo "$output"
 	[[ $output == *"${pf#0000:}"*"drv=vfio-pci"* ]]
+}
+
+# Debian's dpdk-testpmd (tests/vm/fetch-dpdk: dpdk-dev unpacked with the libraries it links,
+# the e1000/virtio/null PMDs) as a real VFIO client: it drives the igb PF on vfio-pci through
+# the guest's VT-d, with its memory on the guest's hugepages (GUEST_HUGEPAGES).
+@test "nested: Debian's dpdk-testpmd drives the igb PF on vfio-pci from the guest's hugepages" {
+	[ -n "${VFIOCTL_LAB_TESTPMD:-}" ] || {
+		echo "no VFIOCTL_LAB_TESTPMD: tests/vm/fetch-dpdk failed in the preparation (its warning says why)"
+		return 1
+	}
+	local pf free
+	read -r free </sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages
+	echo "free 2M hugepages: $free"
+	[ "$free" -ge 16 ]
+	pf=$(pci_find 8086:10c9 | head -n 1)
+	[ -n "$pf" ]
+	sysfs_bind "$pf" vfio-pci
+	# Non-interactive testpmd starts forwarding and stops at the newline on its stdin.
+	run timeout 300 sh -c '(sleep 5; echo) | "$0" -l 0-1 -n 1 -a "$1" --file-prefix lab-testpmd \
+		--huge-dir /dev/hugepages -- --total-num-mbufs=2048 --forward-mode=txonly --nb-cores=1' \
+		"$VFIOCTL_LAB_TESTPMD" "$pf"
+	echo "$output"
+	[ "$status" = 0 ]
+	[[ $output == *"Probe PCI driver: net_e1000_igb (8086:10c9) device: $pf"* ]]
+	[[ $output == *"Port 0: "[0-9A-F][0-9A-F]:* ]]
+	[[ $output == *"txonly packet forwarding"* ]]
+	[[ $output == *"Bye..."* ]]
+	[[ $output != *"No free hugepages"* ]]
+	rm -f /dev/hugepages/lab-testpmd*
 }
