@@ -64,7 +64,7 @@ static int add_target(const struct vfc_topology *t, const char *arg, struct out_
 	}
 	if (vfc_topology_resolve(t, &tg, &devs, &n)) {
 		vfc_error(arg, 0, "%s", vfc_target_nomatch(&tg));
-		out_doc_add_error(doc, arg, VFC_EXIT_NODEV, vfc_target_nomatch(&tg));
+		out_doc_add_error(doc, arg, VFC_EXIT_NODEV, "%s", vfc_target_nomatch(&tg));
 		return -ENOENT;
 	}
 	for (size_t k = 0; k < n; k++) {

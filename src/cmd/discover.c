@@ -748,7 +748,7 @@ static int cmd_show(struct vfc_cli *cli, void *opts, int argc, const char **argv
 		rc = vfc_topology_resolve(t, &tg, &devs, &n);
 		if (rc) {
 			vfc_error(argv[i], 0, "%s", vfc_target_nomatch(&tg));
-			out_doc_add_error(doc, argv[i], VFC_EXIT_NODEV, vfc_target_nomatch(&tg));
+			out_doc_add_error(doc, argv[i], VFC_EXIT_NODEV, "%s", vfc_target_nomatch(&tg));
 			failed++;
 			continue;
 		}
