@@ -56,7 +56,7 @@ static int add_target(const struct vfc_topology *t, const char *arg, struct out_
 	struct vfc_target tg;
 	size_t n;
 
-	vfc_target_parse(arg, &tg);
+	vfc_target_parse_any(arg, &tg);
 	if (tg.kind == VFC_TARGET_GROUP && !vfc_topology_group(t, tg.group)) {
 		vfc_error(arg, 0, "no such IOMMU group");
 		out_doc_add_error(doc, arg, VFC_EXIT_NODEV, "no such IOMMU group");
@@ -106,7 +106,7 @@ static int cmd_check(struct vfc_cli *cli, void *opts_, int argc, const char **ar
 
 	for (int i = 0; i < argc; i++) {
 		struct vfc_target tg;
-		const char *why = vfc_target_parse(argv[i], &tg);
+		const char *why = vfc_target_parse_any(argv[i], &tg);
 
 		if (why)
 			return vfc_usage_error("%s: %s", argv[i], why);

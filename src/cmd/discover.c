@@ -106,8 +106,8 @@ static const struct out_col resv_cols[] = {
 static const struct out_schema resv_schema = { "reserved_regions", resv_cols,
 					       VFC_ARRAY_SIZE(resv_cols) };
 
-enum { G_GROUP, G_TYPE, G_VIABLE, G_NOIOMMU, G_NDEVS, G_BACKENDS, G_DEVICES, G_BLOCKERS, G_HOLDERS,
-       G_RESV };
+enum { G_GROUP, G_TYPE, G_VIABLE, G_ASSIGNABLE, G_NOIOMMU, G_NDEVS, G_BACKENDS, G_DEVICES,
+       G_BLOCKERS, G_HOLDERS, G_RESV };
 static const struct out_col group_cols[] = {
 	[G_GROUP] = { "GROUP", OUT_NUM, 5, OUT_DEFAULT | OUT_RIGHT, "IOMMU group number" },
 	[G_TYPE] = { "TYPE", OUT_STR, 8, OUT_DEFAULT, "default domain type (DMA, DMA-FQ, ...)" },
@@ -122,6 +122,9 @@ static const struct out_col group_cols[] = {
 	[G_HOLDERS] = { "HOLDERS", OUT_SUB, 0, 0, "processes that have it open", &holder_schema },
 	[G_RESV] = { "RESERVED_REGIONS", OUT_SUB, 0, 0, "IOVA ranges the IOMMU reserves",
 		     &resv_schema },
+	[G_ASSIGNABLE] = { "ASSIGNABLE", OUT_BOOL, 3, 0,
+			   "worth passing through: holds a device that is not a bridge, host bridge "
+			   "or IOMMU, and none that stays with the host" },
 };
 static const struct out_schema group_schema = { "groups", group_cols, VFC_ARRAY_SIZE(group_cols) };
 
@@ -139,6 +142,27 @@ static const struct out_col iommu_cols[] = {
 			"vfio's enable_unsafe_noiommu_mode is on (null: not built in)" },
 };
 static const struct out_schema iommu_schema = { "iommu", iommu_cols, VFC_ARRAY_SIZE(iommu_cols) };
+
+/*
+ * list --tree: the PCI hierarchy. Text is one row a device with the branch drawn in TREE
+ * (ASCII, as lspci -t); JSON nests each device's "children". ISOLATION marks where isolation
+ * stops (vfc_isolation_stops), which is why the devices there share a group.
+ */
+enum { T_TREE, T_BDF, T_GROUP, T_VIABLE, T_DRIVER, T_ISOLATION, T_NAME, T_CHILDREN };
+static const struct out_schema tree_schema;
+static const struct out_col tree_cols[] = {
+	[T_TREE] = { "TREE", OUT_STR, 16, OUT_DEFAULT | OUT_TEXT, "the device in the PCI hierarchy" },
+	[T_BDF] = { "BDF", OUT_STR, 12, OUT_JSON, "PCI address" },
+	[T_GROUP] = { "GROUP", OUT_NUM, 5, OUT_DEFAULT | OUT_RIGHT, "IOMMU group (null: none)" },
+	[T_VIABLE] = { "VIABLE", OUT_BOOL, 3, OUT_DEFAULT, "its group is viable (null: no group)" },
+	[T_DRIVER] = { "DRIVER", OUT_STR, 10, OUT_DEFAULT, "bound driver (null: none)" },
+	[T_ISOLATION] = { "ISOLATION", OUT_STRV, 10, OUT_DEFAULT,
+			  "where isolation stops: no-acs (a port without ACS), pci-bridge (aliasing "
+			  "behind a PCIe-to-PCI bridge), multifunction (functions without ACS)" },
+	[T_NAME] = { "NAME", OUT_STR, 0.3, OUT_DEFAULT | OUT_TRUNC, "vendor and device name" },
+	[T_CHILDREN] = { "CHILDREN", OUT_SUB, 0, OUT_JSON, "the devices below it", &tree_schema },
+};
+static const struct out_schema tree_schema = { "tree", tree_cols, VFC_ARRAY_SIZE(tree_cols) };
 
 /* ---- rows ---- */
 
@@ -191,7 +215,7 @@ static void set_num_or_null(struct out_row *r, int col, int64_t v)
  */
 static const char *const basic_cols[] = {
 	"BDF", "GROUP", "CLASS", "VENDOR_ID", "DEVICE_ID", "IDS", "VENDOR", "DEVICE", "NAME",
-	"DRIVER", "GROUP_VIABLE", "BLOCKS", "TYPE", "VIABLE", "NOIOMMU", "NDEVS", NULL
+	"DRIVER", "GROUP_VIABLE", "BLOCKS", "TYPE", "VIABLE", "ASSIGNABLE", "NOIOMMU", "NDEVS", NULL
 };
 
 /*
@@ -383,6 +407,7 @@ static void fill_group(struct out_row *r, const struct vfc_topology *t, const st
 	out_set_num(r, G_GROUP, g->id);
 	out_set_str(r, G_TYPE, g->type);
 	out_set_bool(r, G_VIABLE, g->viable);
+	out_set_bool(r, G_ASSIGNABLE, vfc_group_assignable(g, NULL));
 	out_set_bool(r, G_NOIOMMU, g->noiommu);
 	out_set_num(r, G_NDEVS, (int64_t)g->ndevs);
 	sub = out_sub(r, G_DEVICES);
@@ -445,23 +470,154 @@ static const int read_caps[] = {
 	CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_SYS_PTRACE, CAP_SYS_ADMIN,
 };
 
+/* ---- tree (list --tree, show --tree) ---- */
+
+struct tree {
+	const struct vfc_topology *t;
+	size_t *parent;			/* index of each device's parent, or SIZE_MAX at a root */
+	bool *keep;			/* show --tree: the targets, their ancestors and subtrees */
+	bool json;
+};
+
+static size_t dev_index(const struct vfc_topology *t, const struct vfc_device *d)
+{
+	for (size_t i = 0; i < t->ndevs; i++)
+		if (t->devs[i] == d)
+			return i;
+	return SIZE_MAX;
+}
+
+static int tree_init(struct tree *tr, const struct vfc_topology *t, bool json)
+{
+	tr->t = t;
+	tr->json = json;
+	tr->parent = calloc(t->ndevs ? t->ndevs : 1, sizeof(*tr->parent));
+	tr->keep = calloc(t->ndevs ? t->ndevs : 1, sizeof(*tr->keep));
+	if (!tr->parent || !tr->keep)
+		return -ENOMEM;
+	for (size_t i = 0; i < t->ndevs; i++) {
+		const struct vfc_device *d = t->devs[i];
+		struct vfc_pciaddr a;
+		const struct vfc_device *p;
+
+		tr->parent[i] = SIZE_MAX;
+		tr->keep[i] = true;
+		if (d->is_pci && d->parent[0] && !vfc_pciaddr_parse(d->parent, &a) &&
+		    (p = vfc_topology_device(t, &a)))
+			tr->parent[i] = dev_index(t, p);
+	}
+	return 0;
+}
+
+static void tree_free(struct tree *tr)
+{
+	free(tr->parent);
+	free(tr->keep);
+}
+
+static void tree_row(struct tree *tr, struct out_table *tab, size_t i, char *prefix, size_t plen,
+		     bool last, bool root)
+{
+	const struct vfc_topology *t = tr->t;
+	const struct vfc_device *d = t->devs[i];
+	const struct vfc_group *g = d->group != VFC_NO_GROUP ? vfc_topology_group(t, d->group) : NULL;
+	struct out_row *r = out_row_add(tab);
+	unsigned stops = vfc_isolation_stops(t, d);
+	const char *iso[4] = { 0 };
+	size_t n = 0, kids = 0, seen = 0;
+
+	if (!tr->json)
+		out_set_strf(r, T_TREE, "%.*s%s%s", (int)plen, prefix,
+			     root ? "" : last ? "`-" : "|-", d->name);
+	out_set_str(r, T_BDF, d->name);
+	set_num_or_null(r, T_GROUP, d->group);
+	if (g)
+		out_set_bool(r, T_VIABLE, g->viable);
+	out_set_str(r, T_DRIVER, d->driver);
+	if (stops & VFC_STOP_NO_ACS)
+		iso[n++] = "no-acs";
+	if (stops & VFC_STOP_PCI_BRIDGE)
+		iso[n++] = "pci-bridge";
+	if (stops & VFC_STOP_MULTIFUNCTION)
+		iso[n++] = "multifunction";
+	out_set_strv(r, T_ISOLATION, (char *const *)iso);
+	if (d->vendor_name || d->device_name)
+		out_set_strf(r, T_NAME, "%s%s%s", d->vendor_name ? d->vendor_name : "",
+			     d->vendor_name && d->device_name ? " " : "",
+			     d->device_name ? d->device_name : "");
+	for (size_t k = 0; k < t->ndevs; k++)
+		kids += tr->parent[k] == i && tr->keep[k];
+	if (tr->json) {
+		struct out_table *sub = out_sub(r, T_CHILDREN);
+
+		for (size_t k = 0; k < t->ndevs; k++)
+			if (tr->parent[k] == i && tr->keep[k])
+				tree_row(tr, sub, k, prefix, 0, false, false);
+		return;
+	}
+	/* children indent under the branch: "| " while siblings follow, "  " after the last */
+	if (!root && plen + 2 < 256) {
+		memcpy(prefix + plen, last ? "  " : "| ", 2);
+		plen += 2;
+	}
+	for (size_t k = 0; k < t->ndevs; k++)
+		if (tr->parent[k] == i && tr->keep[k])
+			tree_row(tr, tab, k, prefix, plen, ++seen == kids, false);
+}
+
+static struct out_table *tree_table(struct tree *tr)
+{
+	struct out_table *tab = out_table_new(&tree_schema);
+	char prefix[260];
+
+	for (size_t i = 0; i < tr->t->ndevs; i++)
+		if (tr->t->devs[i]->is_pci && tr->parent[i] == SIZE_MAX && tr->keep[i])
+			tree_row(tr, tab, i, prefix, 0, false, true);
+	return tab;
+}
+
+/* show --tree: keep the targets, the bridges above them and everything below them */
+static void tree_mark(struct tree *tr, struct vfc_device **devs, size_t n, bool *kept)
+{
+	const struct vfc_topology *t = tr->t;
+
+	for (size_t k = 0; k < n; k++) {
+		size_t i = dev_index(t, devs[k]);
+
+		for (size_t a = i; a != SIZE_MAX; a = tr->parent[a])
+			kept[a] = true;
+		for (size_t j = 0; j < t->ndevs; j++)
+			for (size_t a = tr->parent[j]; a != SIZE_MAX; a = tr->parent[a])
+				if (a == i) {
+					kept[j] = true;
+					break;
+				}
+	}
+}
+
 /* ---- list ---- */
 
 struct list_opts {
-	int devices, viable, not_viable;
+	int devices, viable, not_viable, assignable, tree;
 	char *class, *id, *driver;
 };
 
 #define L(f) VFC_OPT(struct list_opts, f)
 static const struct poptOption list_options[] = {
 	{ "devices", 'd', POPT_ARG_NONE, L(devices), 0, "list devices instead of groups", NULL },
+	{ "tree", 't', POPT_ARG_NONE, L(tree), 0,
+	  "the PCI hierarchy, with groups, drivers and where isolation stops", NULL },
 	{ "class", 0, POPT_ARG_STRING, L(class), 0, "only class codes starting with HEX (03: display)",
 	  "HEX" },
-	{ "id", 0, POPT_ARG_STRING, L(id), 0, "only devices with these ids (VVVV or VVVV:DDDD)",
-	  "VVVV:DDDD" },
-	{ "driver", 0, POPT_ARG_STRING, L(driver), 0, "only devices on DRIVER ('none': unbound)",
-	  "DRIVER" },
-	{ "viable", 0, POPT_ARG_NONE, L(viable), 0, "only viable groups", NULL },
+	{ "id", 0, POPT_ARG_STRING, L(id), 0,
+	  "only devices with these ids (VVVV, VVVV:DDDD or :DDDD)", "VVVV:DDDD" },
+	{ "driver", 0, POPT_ARG_STRING, L(driver), 0,
+	  "only devices on DRIVER ('none': unbound; vfio_pci = vfio-pci)", "DRIVER" },
+	{ "viable", 0, POPT_ARG_NONE, L(viable), 0,
+	  "only groups the kernel would accept as bound now (bridges too: see --assignable)", NULL },
+	{ "assignable", 0, POPT_ARG_NONE, L(assignable), 0,
+	  "only groups worth passing through (no bridge-, host bridge- or IOMMU-only groups)",
+	  NULL },
 	{ "not-viable", 0, POPT_ARG_NONE, L(not_viable), 0, "only groups that are not viable",
 	  NULL },
 	POPT_TABLEEND
@@ -470,6 +626,7 @@ static const struct poptOption list_options[] = {
 
 static const struct vfc_exclusive list_exclusive[] = {
 	{ { "viable", "not-viable" } },
+	{ { "tree", "devices" } },
 	{ { NULL } },
 };
 
@@ -478,6 +635,7 @@ struct filter {
 	int64_t vendor, device;
 	const char *driver;
 	int viable;		/* -1 any */
+	bool assignable;
 };
 
 static int parse_filter(const struct list_opts *lo, struct filter *f)
@@ -487,6 +645,7 @@ static int parse_filter(const struct list_opts *lo, struct filter *f)
 	memset(f, 0, sizeof(*f));
 	f->vendor = f->device = -1;
 	f->viable = lo->viable ? 1 : lo->not_viable ? 0 : -1;
+	f->assignable = lo->assignable;
 	if (lo->class) {
 		const char *c = lo->class + (strncmp(lo->class, "0x", 2) ? 0 : 2);
 
@@ -495,26 +654,38 @@ static int parse_filter(const struct list_opts *lo, struct filter *f)
 		f->class = c;
 	}
 	if (lo->id) {
+		/* as lspci -d: VVVV, VVVV:, VVVV:DDDD or :DDDD (an empty side matches any) */
 		char ven[8] = "", dev[8] = "";
 		const char *colon = strchr(lo->id, ':');
 		size_t vl = colon ? (size_t)(colon - lo->id) : strlen(lo->id);
+		size_t dl = colon ? strlen(colon + 1) : 0;
 
-		if (vl == 0 || vl > 4 || (colon && (strlen(colon + 1) == 0 || strlen(colon + 1) > 4)))
-			return vfc_usage_error("--id: '%s' is not VVVV[:DDDD]", lo->id);
+		if (vl > 4 || dl > 4 || vl + dl == 0 || (!colon && vl == 0))
+			return vfc_usage_error("--id: '%s' is not VVVV[:DDDD] or :DDDD", lo->id);
 		memcpy(ven, lo->id, vl);
 		if (colon)
 			strcpy(dev, colon + 1);
-		if (vfc_parse_hex_u64(ven, &v))
-			return vfc_usage_error("--id: '%s' is not VVVV[:DDDD]", lo->id);
-		f->vendor = (int64_t)v;
-		if (colon) {
+		if (vl && vfc_parse_hex_u64(ven, &v))
+			return vfc_usage_error("--id: '%s' is not VVVV[:DDDD] or :DDDD", lo->id);
+		if (vl)
+			f->vendor = (int64_t)v;
+		if (dl) {
 			if (vfc_parse_hex_u64(dev, &v))
-				return vfc_usage_error("--id: '%s' is not VVVV[:DDDD]", lo->id);
+				return vfc_usage_error("--id: '%s' is not VVVV[:DDDD] or :DDDD", lo->id);
 			f->device = (int64_t)v;
 		}
 	}
 	f->driver = lo->driver;
 	return 0;
+}
+
+/* vfio-pci or vfio_pci: the driver's name and its module's, as modprobe treats them */
+static bool same_driver(const char *a, const char *b)
+{
+	for (; *a && *b; a++, b++)
+		if (*a != *b && !((*a == '-' || *a == '_') && (*b == '-' || *b == '_')))
+			return false;
+	return *a == *b;
 }
 
 static bool device_matches(const struct filter *f, const struct vfc_device *d)
@@ -534,7 +705,7 @@ static bool device_matches(const struct filter *f, const struct vfc_device *d)
 		return false;
 	if (f->driver) {
 		if (!strcmp(f->driver, "none") ? d->driver != NULL
-					       : (!d->driver || strcmp(d->driver, f->driver)))
+					       : (!d->driver || !same_driver(d->driver, f->driver)))
 			return false;
 	}
 	return true;
@@ -542,9 +713,11 @@ static bool device_matches(const struct filter *f, const struct vfc_device *d)
 
 static bool group_matches(const struct filter *f, const struct vfc_group *g)
 {
-	bool devfilter = f->class || f->vendor >= 0 || f->driver;
+	bool devfilter = f->class || f->vendor >= 0 || f->device >= 0 || f->driver;
 
 	if (f->viable >= 0 && g->viable != (f->viable == 1))
+		return false;
+	if (f->assignable && !vfc_group_assignable(g, NULL))
 		return false;
 	if (!devfilter)
 		return true;
@@ -596,7 +769,7 @@ static int cmd_list(struct vfc_cli *cli, void *opts, int argc, const char **argv
 	if (rc)
 		return rc;
 	/* Devices without a group are shown with the device columns the options pick. */
-	basic = out_columns_within(schema, &cli->out, basic_cols) &&
+	basic = !lo->tree && out_columns_within(schema, &cli->out, basic_cols) &&
 		(lo->devices || out_columns_within(&ungrouped_schema, &cli->out, basic_cols));
 	fill = fill_for(cli, basic);
 	/*
@@ -606,7 +779,7 @@ static int cmd_list(struct vfc_cli *cli, void *opts, int argc, const char **argv
 	 */
 	if (basic)
 		flags = VFC_SCAN_BASIC;
-	else if (lo->devices)
+	else if (lo->devices || lo->tree)
 		flags = VFC_SCAN_NO_RESV;
 	else
 		flags = (out_column_shown(&group_schema, &cli->out, "HOLDERS") ? VFC_SCAN_HOLDERS : 0) |
@@ -622,7 +795,42 @@ static int cmd_list(struct vfc_cli *cli, void *opts, int argc, const char **argv
 		return vfc_exit_for_errno(rc);
 	}
 	doc = out_doc_new(&cli->out);
-	if (lo->devices) {
+	if (lo->tree) {
+		struct tree tr;
+		bool filtered = f.class || f.vendor >= 0 || f.device >= 0 || f.driver ||
+				f.viable >= 0 || f.assignable;
+
+		if (tree_init(&tr, t, cli->out.format == OUT_FMT_JSON)) {
+			tree_free(&tr);
+			out_doc_free(doc);
+			vfc_iommu_state_free(&st);
+			vfc_topology_free(t);
+			vfc_error("list", -ENOMEM, "cannot build the tree");
+			return VFC_EXIT_FAILED;
+		}
+		if (filtered) {
+			/* the devices the filters select, with their bridges and what is below them */
+			struct vfc_device **sel = calloc(t->ndevs ? t->ndevs : 1, sizeof(*sel));
+			size_t n = 0;
+
+			if (!sel)
+				abort();
+			for (size_t i = 0; i < t->ndevs; i++) {
+				const struct vfc_device *d = t->devs[i];
+				const struct vfc_group *g = vfc_topology_group(t, d->group);
+
+				tr.keep[i] = false;
+				if (!device_matches(&f, d) || (f.viable >= 0 && (!g || !group_matches(&f, g))) ||
+				    (f.assignable && (!g || !group_matches(&f, g))))
+					continue;
+				sel[n++] = t->devs[i];
+			}
+			tree_mark(&tr, sel, n, tr.keep);
+			free(sel);
+		}
+		out_doc_add_table(doc, tree_table(&tr));
+		tree_free(&tr);
+	} else if (lo->devices) {
 		struct out_table *dt = out_table_new(&dev_schema);
 
 		for (size_t i = 0; i < t->ndevs; i++) {
@@ -632,6 +840,9 @@ static int cmd_list(struct vfc_cli *cli, void *opts, int argc, const char **argv
 			if (!device_matches(&f, d))
 				continue;
 			if (f.viable >= 0 && (!g || g->viable != (f.viable == 1)))
+				continue;
+			if (f.assignable && (!g || !vfc_group_assignable(g, NULL) ||
+					     !vfc_device_assignable(d, NULL)))
 				continue;
 			fill_device(out_row_add(dt), t, d, fill);
 		}
@@ -648,7 +859,8 @@ static int cmd_list(struct vfc_cli *cli, void *opts, int argc, const char **argv
 		for (size_t i = 0; i < t->ndevs; i++) {
 			const struct vfc_device *d = t->devs[i];
 
-			if (d->group == VFC_NO_GROUP && f.viable < 0 && device_matches(&f, d))
+			if (d->group == VFC_NO_GROUP && f.viable < 0 && !f.assignable &&
+			    device_matches(&f, d))
 				fill_device(out_row_add(ut), t, d, fill);
 		}
 		if (out_table_nrows(gt) || cli->out.format == OUT_FMT_JSON ||
@@ -675,15 +887,19 @@ static int cmd_list(struct vfc_cli *cli, void *opts, int argc, const char **argv
 static const struct out_schema *const group_schemas[] = { &group_schema, NULL };
 static const struct out_schema *const device_schemas[] = { &dev_schema, NULL };
 
+static const struct out_schema *const tree_schemas[] = { &tree_schema, NULL };
+
 static const struct out_schema *const *list_schemas(const void *opts)
 {
-	return ((const struct list_opts *)opts)->devices ? device_schemas : group_schemas;
+	const struct list_opts *lo = opts;
+
+	return lo->tree ? tree_schemas : lo->devices ? device_schemas : group_schemas;
 }
 
 static const struct vfc_cmd vfc_cmd_list = {
 	.name = "list",
 	.order = 10,
-	.args = "[--devices] [FILTERS]",
+	.args = "[--devices|--tree] [FILTERS]",
 	.summary = "IOMMU groups (or devices) with viability and drivers",
 	.options = list_options,
 	.exclusive = list_exclusive,
@@ -698,8 +914,59 @@ VFC_COMMAND(vfc_cmd_list);
 
 /* ---- show ---- */
 
+struct show_opts {
+	int tree;
+};
+
+static const struct poptOption show_options[] = {
+	{ "tree", 't', POPT_ARG_NONE, VFC_OPT(struct show_opts, tree), 0,
+	  "the targets in the PCI hierarchy: the bridges above them and the devices below", NULL },
+	POPT_TABLEEND
+};
+
+static int show_tree(struct vfc_cli *cli, struct vfc_topology *t, int argc, const char **argv)
+{
+	struct out_doc *doc = out_doc_new(&cli->out);
+	struct tree tr;
+	int rc, failed = 0;
+
+	if (tree_init(&tr, t, cli->out.format == OUT_FMT_JSON))
+		abort();
+	memset(tr.keep, 0, t->ndevs * sizeof(*tr.keep));
+	for (int i = 0; i < argc; i++) {
+		struct vfc_device **devs;
+		struct vfc_target tg;
+		size_t n;
+
+		vfc_target_parse_any(argv[i], &tg);
+		if (vfc_topology_resolve(t, &tg, &devs, &n)) {
+			const char *what = tg.kind == VFC_TARGET_GROUP ? "no such IOMMU group"
+					   : tg.kind == VFC_TARGET_NAME
+					   ? "no PCI device behind this interface or block device"
+					   : "no such PCI device";
+
+			vfc_error(argv[i], 0, "%s", what);
+			out_doc_add_error(doc, argv[i], VFC_EXIT_NODEV, "%s", what);
+			failed++;
+			continue;
+		}
+		tree_mark(&tr, devs, n, tr.keep);
+		free(devs);
+	}
+	out_doc_add_table(doc, tree_table(&tr));
+	rc = VFC_EXIT_OK;
+	if (failed < argc || cli->out.format == OUT_FMT_JSON)
+		rc = vfc_print_doc(doc);
+	out_doc_free(doc);
+	tree_free(&tr);
+	if (rc)
+		return rc;
+	return failed ? failed == argc ? VFC_EXIT_NODEV : VFC_EXIT_PARTIAL : VFC_EXIT_OK;
+}
+
 static int cmd_show(struct vfc_cli *cli, void *opts, int argc, const char **argv)
 {
+	const struct show_opts *so = opts;
 	struct out_table *gt, *dt;
 	struct vfc_topology *t;
 	struct out_doc *doc;
@@ -709,19 +976,24 @@ static int cmd_show(struct vfc_cli *cli, void *opts, int argc, const char **argv
 	if (argc < 1)
 		return vfc_usage_error("show: a TARGET is required");
 	/* show prints records (key: value), which have no headings to leave out */
-	if (o.format == OUT_FMT_TABLE && o.noheadings)
+	if (o.format == OUT_FMT_TABLE && o.noheadings && !so->tree)
 		return vfc_usage_error("show: --noheadings applies to tables; show prints records "
 				       "(use -r or -P for one line a row)");
 	for (int i = 0; i < argc; i++) {
 		struct vfc_target tg;
-		const char *why = vfc_target_parse(argv[i], &tg);
+		const char *why = vfc_target_parse_any(argv[i], &tg);
 
 		if (why)
 			return vfc_usage_error("%s: %s", argv[i], why);
 	}
-	rc = scan(cli, VFC_SCAN_HOLDERS, &t);
+	rc = scan(cli, so->tree ? VFC_SCAN_NO_RESV : VFC_SCAN_HOLDERS, &t);
 	if (rc)
 		return rc;
+	if (so->tree) {
+		rc = show_tree(cli, t, argc, argv);
+		vfc_topology_free(t);
+		return rc;
+	}
 	if (o.format == OUT_FMT_TABLE)
 		o.format = OUT_FMT_RECORD;
 	doc = out_doc_new(&o);
@@ -732,7 +1004,7 @@ static int cmd_show(struct vfc_cli *cli, void *opts, int argc, const char **argv
 		struct vfc_target tg;
 		size_t n;
 
-		vfc_target_parse(argv[i], &tg);
+		vfc_target_parse_any(argv[i], &tg);
 		if (tg.kind == VFC_TARGET_GROUP) {
 			const struct vfc_group *g = vfc_topology_group(t, tg.group);
 
@@ -784,12 +1056,20 @@ static int cmd_show(struct vfc_cli *cli, void *opts, int argc, const char **argv
 /* -o may name group or device columns: a TARGET may be either */
 static const struct out_schema *const show_schemas[] = { &group_schema, &show_dev_schema, NULL };
 
+static const struct out_schema *const *show_schemas_for(const void *opts)
+{
+	return ((const struct show_opts *)opts)->tree ? tree_schemas : show_schemas;
+}
+
 static const struct vfc_cmd vfc_cmd_show = {
 	.name = "show",
 	.order = 20,
-	.args = "TARGET...",
+	.args = "TARGET... [--tree]",
 	.summary = "everything about a group or device, and why it is (not) viable",
+	.options = show_options,
+	.opts_size = sizeof(struct show_opts),
 	.schemas = show_schemas,
+	.schemas_for = show_schemas_for,
 	.caps = read_caps,
 	.ncaps = VFC_ARRAY_SIZE(read_caps),
 	.main = cmd_show,

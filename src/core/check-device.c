@@ -94,8 +94,14 @@ static void check_group(const struct vfc_ctx *ctx, const struct vfc_iommu_state 
 		for (size_t i = 0; i < g->nblockers; i++)
 			vfc_check_cat(blk, sizeof(blk), "; ", "%s %s", g->blockers[i].dev->name,
 			    g->blockers[i].reason);
-		snprintf(fix, sizeof(fix), critical ? "the group holds a device the host needs: use "
-			 "another slot or device" : "vfioctl bind --group %s", d->name);
+		if (critical)
+			snprintf(fix, sizeof(fix), "the group holds a device the host needs: use "
+				 "another slot or device");
+		else if (!vfc_group_assignable(g, NULL))
+			snprintf(fix, sizeof(fix), "none: do not pass this group through (see the "
+				 "assignable item)");
+		else
+			snprintf(fix, sizeof(fix), "vfioctl bind --group %s", d->name);
 		vfc_check_add(r, d->name, "group", critical ? VFC_CHECK_FAIL : VFC_CHECK_WARN, fix,
 			      "group %d not viable as bound now: %s%s%s", g->id, blk,
 			      detail[0] ? "; " : "", detail);
@@ -413,6 +419,65 @@ static void check_sriov(const struct vfc_topology *t, const struct vfc_device *d
 	}
 }
 
+/*
+ * Viable is what the kernel would accept; this is whether it makes sense. Said only when it
+ * does not: a bridge, host bridge or IOMMU named as a target, or a group one must not take.
+ */
+static void check_assignable(const struct vfc_device *d, const struct vfc_group *g,
+			     struct vfc_check_report *r)
+{
+	const struct vfc_device *keeper;
+	const char *what;
+
+	if (!vfc_device_assignable(d, &what)) {
+		vfc_check_add(r, d->name, "assignable", VFC_CHECK_FAIL,
+			      "pick an endpoint device (list --assignable); do not bind this one",
+			      "%s is %s: it is never passed through to a guest", d->name, what);
+		return;
+	}
+	if (g && !vfc_group_assignable(g, &keeper) && keeper) {
+		vfc_device_assignable(keeper, &what);
+		vfc_check_add(r, d->name, "assignable", VFC_CHECK_FAIL,
+			      "use a device in another slot, whose group holds no host bridge, LPC "
+			      "bridge or IOMMU",
+			      "group %d holds %s (%s), which stays with the host", g->id, what,
+			      keeper->name);
+	}
+}
+
+/*
+ * A "direct" reserved region is an RMRR (VT-d) or IVMD (AMD-Vi) range the firmware needs
+ * mapped 1:1 for this device; the IOMMU driver refuses to attach such a device to a VFIO
+ * domain. "direct-relaxable" (USB, integrated graphics) may be given up, and VFIO does.
+ */
+static void check_resv(const struct vfc_device *d, const struct vfc_group *g,
+		       struct vfc_check_report *r)
+{
+	char ranges[256] = "";
+	bool relaxable = false;
+
+	if (!g)
+		return;
+	for (size_t i = 0; i < g->nresv; i++) {
+		if (!strcmp(g->resv[i].type, "direct"))
+			vfc_check_cat(ranges, sizeof(ranges), ", ", "0x%llx-0x%llx",
+				      (unsigned long long)g->resv[i].start,
+				      (unsigned long long)g->resv[i].end);
+		else if (!strcmp(g->resv[i].type, "direct-relaxable"))
+			relaxable = true;
+	}
+	if (ranges[0])
+		vfc_check_add(r, d->name, "direct-map", VFC_CHECK_FAIL,
+			      "none in vfioctl: the firmware demands the range (a firmware update or "
+			      "setting may drop the RMRR); use a device in another group",
+			      "group %d has a direct-mapped (RMRR/IVMD) reserved region %s: the IOMMU "
+			      "driver refuses to attach its devices to a VFIO domain", g->id, ranges);
+	else if (relaxable)
+		vfc_check_add(r, d->name, "direct-map", VFC_CHECK_OK, NULL,
+			      "group %d has a direct-relaxable region (USB/graphics RMRR): VFIO "
+			      "gives it up", g->id);
+}
+
 int vfc_check_device(const struct vfc_ctx *ctx, const struct vfc_topology *t,
 		     const struct vfc_iommu_state *st, const struct vfc_check_opts *o,
 		     const struct vfc_device *d, struct vfc_check_report *r)
@@ -421,7 +486,17 @@ int vfc_check_device(const struct vfc_ctx *ctx, const struct vfc_topology *t,
 							      : NULL;
 
 	check_critical(ctx, d, r);
+	check_assignable(d, g, r);
 	check_group(ctx, st, d, g, r);
+	check_resv(d, g, r);
+	/*
+	 * Isolation, reset, node and driver items advise how to pass it through: moot (and
+	 * misleading: "vfioctl bind") for a device or group that is never passed through.
+	 */
+	if (!vfc_device_assignable(d, NULL) || (g && !vfc_group_assignable(g, NULL))) {
+		check_use(t, d, g, r);
+		return 0;
+	}
 	check_acs(t, d, g, r);
 	check_reset(t, d, r);
 	check_use(t, d, g, r);

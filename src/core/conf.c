@@ -29,8 +29,12 @@ int vfc_conf_parse_line(const char *line, struct vfc_conf_entry *e, const char *
 	for (tok = strtok_r(buf, " \t\r\n", &save); tok; tok = strtok_r(NULL, " \t\r\n", &save)) {
 		if (n++ == 0) {
 			*why = vfc_target_parse(tok, &e->match);
-			if (*why)
+			/* vfioctl.conf(5) takes a PCI address or ids only (stable across boots) */
+			if (*why || e->match.kind == VFC_TARGET_SLOT || e->match.kind == VFC_TARGET_NAME) {
+				*why = "not a PCI address or vendor:device ids (the only matches "
+				       "vfioctl.conf accepts)";
 				return -EINVAL;
+			}
 			if (e->match.kind == VFC_TARGET_GROUP) {
 				*why = "group numbers change across boots: use a PCI address or "
 				       "vendor:device ids";

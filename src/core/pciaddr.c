@@ -104,6 +104,26 @@ static const char *parse_group(const char *s, struct vfc_target *out)
 	return NULL;
 }
 
+/*
+ * An interface or block device name (as ip and lsblk print them), or /dev/NAME: resolved
+ * through sysfs (vfc_topology_resolve), so here only its shape: a letter, then letters,
+ * digits and . _ - @ :, at most 63 bytes.
+ */
+static const char *parse_name(const char *s, struct vfc_target *out)
+{
+	const char *n = !strncmp(s, "/dev/", 5) ? s + 5 : s;
+	static const char ok[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				 "0123456789._-@:";
+
+	if (!isalpha((unsigned char)*n) || strspn(n, ok) != strlen(n) || strlen(n) >= sizeof(out->name))
+		return "not a target (expected a PCI address, a slot BUS:DEV, a group number, "
+		       "group:N, VVVV:DDDD, or an interface or block device name)";
+	memset(out, 0, sizeof(*out));
+	out->kind = VFC_TARGET_NAME;
+	snprintf(out->name, sizeof(out->name), "%s", n);
+	return NULL;
+}
+
 const char *vfc_target_parse(const char *s, struct vfc_target *out)
 {
 	unsigned long v, d;
@@ -144,7 +164,18 @@ const char *vfc_target_parse(const char *s, struct vfc_target *out)
 	}
 	if (isdigit((unsigned char)*s) && strspn(s, "0123456789") == strlen(s))
 		return parse_group(s, out);
-	return "not a target (expected a PCI address, a group number, group:N, VVVV:DDDD or PF/vfs)";
+	/* [DOMAIN:]BUS:DEV: a slot, every function of it (lspci -s 01:00) */
+	if (strchr(s, ':') && strlen(s) < 16) {
+		char bdf[24];
+
+		snprintf(bdf, sizeof(bdf), "%s.0", s);
+		if (!vfc_pciaddr_parse(bdf, &out->addr)) {
+			out->kind = VFC_TARGET_SLOT;
+			return NULL;
+		}
+	}
+	return "not a target (expected a PCI address, a slot BUS:DEV, a group number, group:N, "
+	       "VVVV:DDDD or PF/vfs)";
 }
 
 const char *vfc_target_nomatch(const struct vfc_target *t)
@@ -154,9 +185,22 @@ const char *vfc_target_nomatch(const struct vfc_target *t)
 		return "no such IOMMU group";
 	case VFC_TARGET_VFS:
 		return "no such PF, or it has no VFs now (vfioctl sriov PF --vfs N makes them)";
+	case VFC_TARGET_NAME:
+		return "no PCI device behind this interface or block device";
 	case VFC_TARGET_ID:
+	case VFC_TARGET_SLOT:
 	case VFC_TARGET_DEVICE:
 	default:
 		return "no such PCI device";
 	}
+}
+
+const char *vfc_target_parse_any(const char *s, struct vfc_target *out)
+{
+	const char *why = vfc_target_parse(s, out);
+
+	/* "eth0", "eth0.100", "/dev/nvme0n1": a name, not a mistyped address */
+	if (why && s && (isalpha((unsigned char)*s) || *s == '/') && !parse_name(s, out))
+		return NULL;
+	return why;
 }

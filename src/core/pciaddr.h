@@ -27,6 +27,8 @@ enum vfc_target_kind {
 	VFC_TARGET_GROUP,	/* "12" or "group:12" */
 	VFC_TARGET_ID,		/* "8086:10d3": every device with that vendor:device */
 	VFC_TARGET_VFS,		/* "0000:01:00.0/vfs": every SR-IOV VF of that PF (addr) */
+	VFC_TARGET_SLOT,	/* "01:00" or "0000:01:00": every function of a slot (addr.fn 0) */
+	VFC_TARGET_NAME,	/* "eth0", "nvme0n1", "/dev/nvme0n1": the PCI device behind it */
 };
 
 struct vfc_target {
@@ -34,11 +36,18 @@ struct vfc_target {
 	struct vfc_pciaddr addr;
 	int group;
 	uint16_t vendor, device;
+	char name[64];		/* VFC_TARGET_NAME: the interface or block device, without /dev/ */
 };
 
-/* NULL on success, else a human reason ("bad device number 32"). "BDF/vfs": VFC_TARGET_VFS. */
+/* NULL on success, else a human reason ("bad device number 32"). "BDF/vfs": VFC_TARGET_VFS;
+ * never VFC_TARGET_NAME. */
 const char *vfc_target_parse(const char *s, struct vfc_target *out);
 /* What to say when a target matches nothing: "no such PCI device", "no such IOMMU group"... */
 const char *vfc_target_nomatch(const struct vfc_target *t);
+/*
+ * vfc_target_parse, and else an interface or block device name (VFC_TARGET_NAME), for the
+ * commands that read (show, check): a bare word stays free elsewhere (batch domain names).
+ */
+const char *vfc_target_parse_any(const char *s, struct vfc_target *out);
 
 #endif

@@ -734,11 +734,36 @@ struct vfc_group *vfc_topology_group(const struct vfc_topology *t, int id)
 	return group_find(t, t->ngroups, id);
 }
 
+/*
+ * The PCI device behind an interface or a block device: the last PCI address in the
+ * resolved /sys/class/{net,block}/NAME link (.../0000:00:1b.0/0000:03:00.0/nvme/nvme0/
+ * nvme0n1, a partition one level deeper). A virtual interface has none.
+ */
+static int name_device(const struct vfc_topology *t, const char *name, struct vfc_pciaddr *a)
+{
+	static const char *const classes[] = { "net", "block" };
+
+	for (size_t c = 0; c < VFC_ARRAY_SIZE(classes); c++) {
+		char link[512], *save = NULL;
+		bool found = false;
+
+		if (vfc_read_link(t->ctx, link, sizeof(link), "/sys/class/%s/%s", classes[c],
+				  name) <= 0)
+			continue;
+		for (char *p = strtok_r(link, "/", &save); p; p = strtok_r(NULL, "/", &save))
+			if (!vfc_pciaddr_parse(p, a))
+				found = true;
+		return found ? 0 : -ENODEV;
+	}
+	return -ENODEV;
+}
+
 int vfc_topology_resolve(const struct vfc_topology *t, const struct vfc_target *tg,
 			 struct vfc_device ***out, size_t *n)
 {
 	struct vfc_device **v = calloc(t->ndevs ? t->ndevs : 1, sizeof(*v));
 	char pf[VFC_BDF_LEN];
+	struct vfc_pciaddr named = { 0 };
 	size_t k = 0;
 
 	*out = NULL;
@@ -746,6 +771,10 @@ int vfc_topology_resolve(const struct vfc_topology *t, const struct vfc_target *
 	if (!v)
 		return -ENOMEM;
 	vfc_pciaddr_format(&tg->addr, pf, sizeof(pf));
+	if (tg->kind == VFC_TARGET_NAME && name_device(t, tg->name, &named)) {
+		free(v);
+		return -ENODEV;
+	}
 	for (size_t i = 0; i < t->ndevs; i++) {
 		struct vfc_device *d = t->devs[i];
 		bool hit = false;
@@ -762,6 +791,13 @@ int vfc_topology_resolve(const struct vfc_topology *t, const struct vfc_target *
 			break;
 		case VFC_TARGET_VFS:
 			hit = d->physfn[0] && !strcmp(d->physfn, pf);
+			break;
+		case VFC_TARGET_SLOT:
+			hit = d->is_pci && d->addr.domain == tg->addr.domain &&
+			      d->addr.bus == tg->addr.bus && d->addr.dev == tg->addr.dev;
+			break;
+		case VFC_TARGET_NAME:
+			hit = d->is_pci && !vfc_pciaddr_cmp(&d->addr, &named);
 			break;
 		}
 		if (hit)

@@ -117,6 +117,30 @@ int vfc_group_eval(struct vfc_group *g);
 /* Does this driver leave DMA to vfio (vfio variants) or manage none (pci-stub, pcieport)? */
 bool vfc_driver_dma_safe(const char *driver);
 bool vfc_driver_is_vfio(const char *driver);
+/*
+ * "The kernel would accept it" (viable) is not "it makes sense to assign it": a bridge, a host
+ * bridge, an ISA/LPC bridge or an IOMMU is never given to a guest. vfc_device_assignable says
+ * whether d is a device one passes through; *what names what it is otherwise ("a host
+ * bridge"). vfc_group_assignable: the group holds such a device and nothing that must stay
+ * with the host (a host bridge, an LPC bridge, an IOMMU); *keeper, when not NULL, is set to
+ * that member.
+ */
+bool vfc_device_assignable(const struct vfc_device *d, const char **what);
+bool vfc_group_assignable(const struct vfc_group *g, const struct vfc_device **keeper);
+
+/*
+ * Where isolation stops at d, so that the devices below or beside it share a group: a root or
+ * downstream port without ACS (everything below can reach its peers), a PCIe-to-PCI bridge
+ * (the devices behind it use its requester ID: they alias), a function of a multifunction
+ * device without ACS (functions may reach each other). Known facts only: an unreadable
+ * config space (unprivileged) marks nothing. (viability.c)
+ */
+enum {
+	VFC_STOP_NO_ACS = 1 << 0,
+	VFC_STOP_PCI_BRIDGE = 1 << 1,
+	VFC_STOP_MULTIFUNCTION = 1 << 2,
+};
+unsigned vfc_isolation_stops(const struct vfc_topology *t, const struct vfc_device *d);
 
 /* Holders: who has /dev/vfio/N or a vfio cdev open. (holders.c) */
 int vfc_holders_scan(const struct vfc_ctx *ctx, struct vfc_topology *t);

@@ -375,3 +375,22 @@ open(sys.argv[1], "wb").write(b)
 	expect_status 0
 	jqe 'has("errors") | not'
 }
+
+@test "check: a host bridge is not assignable, its RMRR (direct) region fails, and nothing suggests binding it" {
+	vf desktop-gpu -J check 00:00.0
+	expect_status 8
+	status_is 0000:00:00.0 assignable fail "is a host bridge" "pick an endpoint"
+	status_is 0000:00:00.0 direct-map fail "0x3d000000-0x3d7fffff" "another group"
+	jqe '[.checks[] | select(.target != "host") | .fix // "" | test("vfioctl bind")] | any | not'
+	# a relaxable RMRR (USB) is said, and is fine
+	vf desktop-gpu -J check 00:14.0
+	status_is 0000:00:14.0 direct-map ok "direct-relaxable"
+	# the AMD IOMMU function and a root port are not assignable either
+	vf sriov-nic -J check 00:00.2 00:01.1
+	expect_status 8
+	status_is 0000:00:00.2 assignable fail "is an IOMMU"
+	status_is 0000:00:01.1 assignable fail "is a bridge"
+	# an endpoint in a normal group has no assignable or direct-map item
+	vf desktop-gpu -J check 03:00.0
+	jqe '[.checks[] | select(.item == "assignable" or .item == "direct-map")] == []'
+}

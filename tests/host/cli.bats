@@ -264,3 +264,9 @@ Try 'vfioctl --help' for more information." ] || { dump; false; }
 	jqe '.columns[] | select(.name == "DEVICES") | [.columns[].key] | index("bdf") != null'
 	jqe '.columns[] | select(.name == "NDEVS") | .json == false and .key == null'
 }
+
+@test "cli: sriov-nic list --tree matches expected/sriov-nic.tree (VFs are not marked multifunction)" {
+	golden sriov-nic sriov-nic.tree list --tree
+	expect_status 0
+	! grep -q multifunction <<<"$output" || { dump; false; }
+}

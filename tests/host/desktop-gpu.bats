@@ -248,3 +248,81 @@ T=desktop-gpu
 	vf $T -J show 01:00.0
 	jqe 'has("errors") | not'
 }
+
+@test "desktop-gpu: viable is not assignable: --assignable drops root-port-only groups; group 9 is never suggested for vfio-pci" {
+	vf $T -n -o GROUP list --viable
+	expect_status 0
+	diff <(printf '%s\n' 4 5 6 12 13) <(awk '{print $1}' <<<"$output")
+	vf $T -n -o GROUP list --assignable
+	expect_status 0
+	diff <(printf '%s\n' 1 2 3 10 12 13) <(awk '{print $1}' <<<"$output")
+	vf $T -n -o GROUP list --assignable --viable
+	diff <(printf '%s\n' 12 13) <(awk '{print $1}' <<<"$output")
+	vf $T -J show 9
+	expect_status 0
+	jqe '.groups[0].assignable == false'
+	jqe '[.groups[0].blockers[].fix | test("vfio-pci|vfioctl bind")] | any | not'
+	jqe '.groups[0].blockers[0].fix | test("host bridge \\(0000:00:00.0\\)")'
+	vf $T -J show 1
+	jqe '.groups[0].assignable == true'
+}
+
+@test "desktop-gpu: filters take vfio_pci for vfio-pci, --id VVVV: and :DDDD as lspci -d" {
+	vf $T -n -o BDF list --devices --driver vfio_pci
+	expect_status 0
+	[ "$output" = "0000:04:00.0" ] || { dump; false; }
+	vf $T -n -o BDF list --devices --driver pci_stub
+	[ "$output" = "0000:05:00.0" ] || { dump; false; }
+	vf $T -n -o BDF list --devices --id :2204
+	expect_status 0
+	[ "$output" = "0000:01:00.0" ] || { dump; false; }
+	vf $T -n -o BDF list --devices --id 10de:
+	[ "$output" = $'0000:01:00.0\n0000:01:00.1' ] || { dump; false; }
+	vf $T -n -o GROUP list --id :1533
+	[ "$(tr -d ' ' <<<"$output")" = 12 ] || { dump; false; }
+	vf $T list --id :
+	expect_status 2
+}
+
+@test "desktop-gpu: show takes a slot (every function) and interface and block device names" {
+	local root=$BATS_TEST_TMPDIR/named
+	cp -a "$BATS_FILE_TMPDIR/$T" "$root"
+	mkdir -p "$root/sys/class/net" "$root/sys/class/block"
+	ln -s ../../devices/pci0000:00/0000:00:1c.0/0000:04:00.0/net/enp4s0 "$root/sys/class/net/enp4s0"
+	ln -s ../../devices/pci0000:00/0000:00:1b.0/0000:03:00.0/nvme/nvme0/nvme0n1/nvme0n1p1 \
+		"$root/sys/class/block/nvme0n1p1"
+	ln -s ../../devices/virtual/net/lo "$root/sys/class/net/lo"
+	run --separate-stderr "$VFIOCTL" --sysroot "$root" -J show 01:00 enp4s0 /dev/nvme0n1p1
+	expect_status 0
+	jqe '[.devices[].bdf] == ["0000:01:00.0", "0000:01:00.1", "0000:04:00.0", "0000:03:00.0"]'
+	run --separate-stderr "$VFIOCTL" --sysroot "$root" -J show lo
+	expect_status 3
+	jqe '.errors[0] | .target == "lo" and (.message | test("no PCI device behind"))'
+	run --separate-stderr "$VFIOCTL" --sysroot "$root" -J check enp4s0
+	jqe '[.checks[] | select(.target != "host") | .target] | unique == ["0000:04:00.0"]'
+}
+
+@test "desktop-gpu: human list --tree matches expected/desktop-gpu.tree" {
+	golden $T desktop-gpu.tree list --tree
+	expect_status 0
+}
+
+@test "desktop-gpu: list --tree marks the ACS-less root ports and the grouped functions; JSON nests" {
+	vf $T -J list --tree
+	expect_status 0
+	jqe '[.tree[].bdf] | index("0000:01:00.0") == null'
+	jqe '.tree[] | select(.bdf == "0000:00:01.0") | .isolation == ["no-acs"] and
+		([.children[].bdf] == ["0000:01:00.0", "0000:01:00.1"]) and
+		(.children[0].isolation == ["multifunction"]) and (.children[0].group == 1)'
+	jqe '.tree[] | select(.bdf == "0000:00:1c.0") | .isolation == [] and
+		.children[0].bdf == "0000:04:00.0" and .children[0].viable == true and
+		.children[0].driver == "vfio-pci"'
+	# every device once in the nesting
+	jqe '[.. | objects | select(has("bdf")) | .bdf] | length == 17'
+	# show --tree: the target, the bridges above it, nothing else
+	vf $T -n show --tree 02:00.0
+	expect_status 0
+	[ "$(awk '{print $1}' <<<"$output")" = $'0000:00:01.1\n`-0000:02:00.0' ] || { dump; false; }
+	vf $T list --tree --devices
+	expect_status 2
+}

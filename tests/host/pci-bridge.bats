@@ -49,3 +49,16 @@ T=pci-bridge
 @test "pci-bridge: human show 8 matches expected/pci-bridge.show-8" {
 	golden $T pci-bridge.show-8 show 8
 }
+
+@test "pci-bridge: human list --tree matches expected/pci-bridge.tree" {
+	golden $T pci-bridge.tree list --tree
+	expect_status 0
+}
+
+@test "pci-bridge: list --tree marks the PCIe-to-PCI bridge as where the devices behind it alias" {
+	vf $T -J list --tree
+	expect_status 0
+	jqe '.tree[] | select(.bdf == "0000:00:1c.0") | .children[0] |
+		.bdf == "0000:01:00.0" and .isolation == ["pci-bridge"] and
+		([.children[].group] | unique == [8]) and (.children | length == 5)'
+}

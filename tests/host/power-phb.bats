@@ -65,3 +65,8 @@ T=power-phb
 @test "power-phb: human list matches expected/power-phb.list" {
 	golden $T power-phb.list list
 }
+
+@test "power-phb: human list --tree matches expected/power-phb.tree" {
+	golden $T power-phb.tree list --tree
+	expect_status 0
+}

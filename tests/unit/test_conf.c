@@ -25,6 +25,9 @@ int main(void)
 	OK(vfc_conf_parse_line("group:3", &e, &why) == -EINVAL, "group:N refused");
 	OK(vfc_conf_parse_line("01:00.0 driver=../x", &e, &why) == -EINVAL, "driver with a slash");
 	OK(vfc_conf_parse_line("01:00.0 fast", &e, &why) == -EINVAL, "unknown word");
-	OK(vfc_conf_parse_line("nvme0", &e, &why) == -EINVAL, "names refused");
+	OK(vfc_conf_parse_line("nvme0", &e, &why) == -EINVAL && !strstr(why, "group number"),
+	   "names refused, without offering a group number (issue 23 item 4)");
+	OK(vfc_conf_parse_line("01:00", &e, &why) == -EINVAL && strstr(why, "PCI address"),
+	   "a slot is refused: a line names one device or ids");
 	return tap_done();
 }

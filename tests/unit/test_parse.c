@@ -5,6 +5,7 @@
 
 #include "core/pciaddr.h"
 #include "core/util.h"
+#include <string.h>
 #include "tap.h"
 
 static void test_pciaddr(void)
@@ -46,8 +47,20 @@ static void test_target(void)
 	OK(vfc_target_parse("group:", &t) != NULL, "group: without number refused");
 	OK(vfc_target_parse("group:-1", &t) != NULL, "negative group refused");
 	OK(vfc_target_parse("99999999999", &t) != NULL, "group overflow refused");
-	OK(vfc_target_parse("01:00", &t) != NULL, "bus:dev without function is not an id");
-	OK(vfc_target_parse("nvme0", &t) != NULL, "names refused");
+	OK(!vfc_target_parse("01:00", &t) && t.kind == VFC_TARGET_SLOT && t.addr.bus == 1 &&
+	   t.addr.dev == 0, "bus:dev is a slot, not an id");
+	OK(!vfc_target_parse("0001:02:1f", &t) && t.kind == VFC_TARGET_SLOT && t.addr.domain == 1 &&
+	   t.addr.dev == 0x1f, "domain:bus:dev is a slot");
+	OK(vfc_target_parse("01:20", &t) != NULL, "slot device 0x20 out of range");
+	OK(vfc_target_parse("nvme0", &t) != NULL, "names are no target of vfc_target_parse");
+	OK(!vfc_target_parse_any("nvme0n1", &t) && t.kind == VFC_TARGET_NAME &&
+	   !strcmp(t.name, "nvme0n1"), "block device name (parse_any)");
+	OK(!vfc_target_parse_any("/dev/nvme0n1p2", &t) && t.kind == VFC_TARGET_NAME &&
+	   !strcmp(t.name, "nvme0n1p2"), "/dev/NAME is the name");
+	OK(!vfc_target_parse_any("eth0.100", &t) && t.kind == VFC_TARGET_NAME, "VLAN interface name");
+	OK(!vfc_target_parse_any("01:00.0", &t) && t.kind == VFC_TARGET_DEVICE, "parse_any: a BDF");
+	OK(vfc_target_parse_any("not!a-target", &t) != NULL, "a name with ! refused");
+	OK(vfc_target_parse_any("01:00.9", &t) != NULL, "a bad function stays an address error");
 	OK(!vfc_target_parse("0000:01:00.0/vfs", &t) && t.kind == VFC_TARGET_VFS &&
 	   t.addr.bus == 1 && t.addr.dev == 0, "PF/vfs");
 	OK(!vfc_target_parse("01:00.1/vfs", &t) && t.kind == VFC_TARGET_VFS && t.addr.fn == 1,
