@@ -128,7 +128,8 @@ install: all
 	$(call install_in,$(SYSTEMDUNITDIR),$(PKG_UNIT))
 	$(call install_exec_in,$(INITRAMFSTOOLSDIR)/hooks,etc/initramfs-tools/hooks/vfioctl.in)
 	$(call install_exec_in,$(INITRAMFSTOOLSDIR)/scripts/init-bottom,etc/initramfs-tools/scripts/init-bottom/vfioctl.in)
-	$(call install_exec_in,$(DRACUTMODDIR)/90vfioctl,etc/dracut/90vfioctl/module-setup.sh.in)
+	$(call install_exec_in,$(DRACUTMODDIR)/90vfioctl,etc/dracut/90vfioctl/module-setup.sh.in \
+		etc/dracut/90vfioctl/vfioctl-check.sh.in)
 	@if [ -f $(COMPDIR)/vfioctl.bash ]; then \
 		set -x; \
 		$(INSTALL) -D -m 644 $(COMPDIR)/vfioctl.bash $(DESTDIR)$(BASHCOMPDIR)/vfioctl && \
