@@ -43,7 +43,7 @@ ifeq ($(shell $(PKG_ENV) $(PKG_CONFIG) --exists libedit && echo y),y)
 endif
 
 WARN := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
-        -Wpointer-arith -Wcast-align -Wwrite-strings -Wundef -Wvla -Wno-unused-parameter
+        -Wpointer-arith -Wcast-align -Wwrite-strings -Wundef -Wvla
 ifneq ($(CI),)
   WARN += -Werror
 endif

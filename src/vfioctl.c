@@ -249,8 +249,8 @@ void vfc_options_walk(const struct poptOption *o, void (*fn)(const struct poptOp
 /*
  * The tables popt parses are copies: a new-form option's arg (an offset) becomes an address in
  * the struct of this call, and every option gets a val of its own so that poptGetNextOpt says
- * which one it just stored (given: how often). A legacy option keeps its static; its value is
- * saved here and put back after the call, so nothing leaks into the next batch line.
+ * which one it just stored (given: how often). Options live in the call's struct (or the
+ * global options of the call), so nothing leaks into the next batch line.
  */
 #define VAL_BASE 0x4000
 
@@ -284,20 +284,15 @@ static void val_get(const struct poptOption *o, union optval *v)
 	}
 }
 
-/* Free what popt allocated for o (a value other than the initial one); restore: put it back. */
-static void val_drop(const struct optref *r, bool restore)
+/*
+ * Free what popt allocated for o (a value other than the initial one) and put the initial
+ * value back: the struct (or the global options) holds nothing popt owns after a call.
+ */
+static void val_drop(const struct optref *r)
 {
 	const struct poptOption *o = r->o;
 
 	switch (o->argInfo & POPT_ARG_MASK) {
-	case POPT_ARG_NONE: case POPT_ARG_VAL: case POPT_ARG_INT:
-		if (restore)
-			*(int *)o->arg = r->init.i;
-		break;
-	case POPT_ARG_DOUBLE:
-		if (restore)
-			*(double *)o->arg = r->init.d;
-		break;
 	case POPT_ARG_STRING:
 		if (*(char **)o->arg != r->init.s) {
 			free(*(char **)o->arg);
@@ -374,17 +369,12 @@ static struct optref *parse_ref(struct parse *p, int val)
 	return &p->ref[val - VAL_BASE];
 }
 
-/* legacy: the options not in g (the command's statics) get their values back */
-static void parse_end(struct parse *p, const struct vfc_gopts *g, bool legacy)
+/* What popt allocated is freed; the tables and references go. */
+static void parse_end(struct parse *p)
 {
-	for (size_t i = 0; i < p->nref; i++) {
-		struct optref *r = &p->ref[i];
-		bool in_g = (const char *)r->o->arg >= (const char *)g &&
-			    (const char *)r->o->arg < (const char *)(g + 1);
-
-		if (r->o->arg)
-			val_drop(r, legacy && !in_g);
-	}
+	for (size_t i = 0; i < p->nref; i++)
+		if (p->ref[i].o->arg)
+			val_drop(&p->ref[i]);
 	free(p->tab[0]);
 	free(p->tab[1]);
 	free(p->ref);
@@ -427,24 +417,6 @@ static int check_exclusive(struct parse *p, const char *who, const struct vfc_ex
 
 /* ---- capabilities ---- */
 
-/*
- * What the commands not yet converted to the new form may use (a converted command declares
- * its own next to its definition). Each is here for a reason:
- */
-static const int legacy_caps[] = {
-	CAP_CHOWN,		/* bind --owner, apply owner=: chown /dev/vfio/N */
-	CAP_DAC_OVERRIDE,	/* sysfs writes and /dev/vfio opens by a non-root admin */
-	CAP_DAC_READ_SEARCH,	/* holders: other users' /proc/PID/fd */
-	CAP_SYS_PTRACE,		/* holders: the same, past the ptrace access check */
-	CAP_SETUID,		/* exec --user */
-	CAP_SETGID,		/* exec --user (and its supplementary groups) */
-	CAP_SETPCAP,		/* exec --user and the drops below clear the bounding set */
-	CAP_IPC_LOCK,		/* pinning past RLIMIT_MEMLOCK (type1, iommufd accounting) */
-	CAP_SYS_RESOURCE,	/* iommufd: IOMMU_OPTION_RLIMIT_MODE per process (domain, exec) */
-	CAP_SYS_RAWIO,		/* opening a no-IOMMU group */
-	CAP_SYS_ADMIN,		/* PCI config space past 64 bytes: FLR, ACS, PM capabilities */
-};
-
 static void caps_add(int *v, size_t *n, size_t max, const int *add, size_t nadd)
 {
 	for (size_t i = 0; i < nadd; i++) {
@@ -463,10 +435,8 @@ static void cmd_caps(const struct vfc_cmd *cmd, int *v, size_t *n, size_t max)
 		for (size_t i = 0; i < ncommands; i++)
 			if (!commands[i]->caps_all)
 				cmd_caps(commands[i], v, n, max);
-	} else if (cmd->main) {
-		caps_add(v, n, max, cmd->caps, cmd->ncaps);
 	} else {
-		caps_add(v, n, max, legacy_caps, VFC_ARRAY_SIZE(legacy_caps));
+		caps_add(v, n, max, cmd->caps, cmd->ncaps);
 	}
 }
 
@@ -479,8 +449,8 @@ static void trace_line(void *data, const char *line)
 }
 
 /* Commands that replace the process (exec) run in a child when a batch runs them. */
-static int run_in_child(const struct vfc_cmd *cmd, struct vfc_cli *c, poptContext pc, void *opts,
-			int n, const char **args)
+static int run_in_child(const struct vfc_cmd *cmd, struct vfc_cli *c, void *opts, int n,
+			const char **args)
 {
 	int status;
 	pid_t pid;
@@ -492,7 +462,7 @@ static int run_in_child(const struct vfc_cmd *cmd, struct vfc_cli *c, poptContex
 		return VFC_EXIT_FAILED;
 	}
 	if (pid == 0) {
-		int rc = cmd->main ? cmd->main(c, opts, n, args) : cmd->run(c, pc, n, args);
+		int rc = cmd->main(c, opts, n, args);
 
 		fflush(NULL);
 		_exit(rc);
@@ -616,7 +586,7 @@ int vfc_dispatch(struct vfc_cli *cli, const struct vfc_cmd *cmd, enum vfc_from f
 	}
 	if (parse_tables(&p, cmd->options, opts, from == VFC_FROM_ARGV ? vfc_global_options
 								    : vfc_line_options, &g)) {
-		parse_end(&p, &g, !cmd->main);
+		parse_end(&p);
 		vfc_error(cmd->name, -ENOMEM, "cannot parse the options");
 		return VFC_EXIT_FAILED;
 	}
@@ -687,18 +657,16 @@ int vfc_dispatch(struct vfc_cli *cli, const struct vfc_cmd *cmd, enum vfc_from f
 		if (cmd->run_session)
 			rc = cmd->run_session(&c, c.session, n, rest);
 		else if (from == VFC_FROM_LINE && cmd->takes_tail)
-			rc = run_in_child(cmd, &c, pc, opts, n, rest);
-		else if (cmd->main)
-			rc = cmd->main(&c, opts, n, rest);
+			rc = run_in_child(cmd, &c, opts, n, rest);
 		else
-			rc = cmd->run(&c, pc, n, rest);
+			rc = cmd->main(&c, opts, n, rest);
 		if (traced)
 			vfc_trace_hook(NULL, NULL);
 		msg_quiet = old_quiet;
 	}
 out:
 	poptFreeContext(pc);
-	parse_end(&p, &g, !cmd->main);
+	parse_end(&p);
 	return rc;
 }
 
@@ -846,7 +814,7 @@ int main(int argc, const char **argv)
 	}
 out:
 	poptFreeContext(pc);
-	parse_end(&p, &top, false);
+	parse_end(&p);
 	free(commands);
 	return rc;
 }

@@ -95,11 +95,6 @@ struct vfc_cmd {
 	/* argv: the arguments after the command name and its options (argc of them) */
 	int (*main)(struct vfc_cli *cli, void *opts, int argc, const char **argv);
 
-	/*
-	 * The legacy form (until converted): options in file statics, saved before and
-	 * restored after each call; the capabilities of legacy_caps in vfioctl.c.
-	 */
-	int (*run)(struct vfc_cli *cli, poptContext pc, int argc, const char **argv);
 	/* a batch session verb (cmd/domain.h), run over the session's named domains */
 	int (*run_session)(struct vfc_cli *cli, struct vfc_session *s, int argc, const char **argv);
 };

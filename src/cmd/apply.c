@@ -9,22 +9,29 @@
 
 #include "cmd/bindrun.h"
 
-static struct {
+struct apply_opts {
 	int check, diff;
-	char *device;
+	char *device;		/* popt's copy; the dispatcher frees it */
 	double timeout;
-} ao = { .timeout = 10.0 };
+};
+
+static const struct apply_opts apply_defaults = { .timeout = 10.0 };
 
 static const struct poptOption apply_options[] = {
-	{ "check", 0, POPT_ARG_NONE, &ao.check, 0,
+	{ "check", 0, POPT_ARG_NONE, VFC_OPT(struct apply_opts, check), 0,
 	  "change nothing, print nothing; exit 8 when the host differs from the file", NULL },
-	{ "diff", 0, POPT_ARG_NONE, &ao.diff, 0,
+	{ "diff", 0, POPT_ARG_NONE, VFC_OPT(struct apply_opts, diff), 0,
 	  "print what would change (exit 8 when anything would)", NULL },
-	{ "device", 0, POPT_ARG_STRING, &ao.device, 0,
+	{ "device", 0, POPT_ARG_STRING, VFC_OPT(struct apply_opts, device), 0,
 	  "only this device (the udev rule passes the added one)", "BDF" },
-	{ "timeout", 't', POPT_ARG_DOUBLE, &ao.timeout, 0,
+	{ "timeout", 't', POPT_ARG_DOUBLE, VFC_OPT(struct apply_opts, timeout), 0,
 	  "seconds to wait for each device (default 10)", "S" },
 	POPT_TABLEEND
+};
+
+static const struct vfc_exclusive apply_exclusive[] = {
+	{ { "check", "diff" } },
+	{ { NULL } },
 };
 
 /* The file's entries into a plan: 0 or an exit code (printed). */
@@ -46,8 +53,9 @@ static int plan(struct vfc_bindrun *r, const char *path, const struct vfc_conf_e
 	return 0;
 }
 
-static int cmd_apply(struct vfc_cli *cli, poptContext pc, int argc, const char **argv)
+static int cmd_apply(struct vfc_cli *cli, void *opts, int argc, const char **argv)
 {
+	const struct apply_opts *ao = opts;
 	struct vfc_conf_entry *ents = NULL;
 	struct vfc_pciaddr only;
 	struct vfc_bindrun r;
@@ -55,18 +63,14 @@ static int cmd_apply(struct vfc_cli *cli, poptContext pc, int argc, const char *
 	const char *why = NULL;
 	size_t nent = 0;
 	int rc, bad_line;
-	bool dry = ao.check || ao.diff, differs;
+	bool dry = ao->check || ao->diff, differs;
 
-	if (cli->list_columns)
-		return bindrun_list_columns();
 	if (argc > 1)
 		return vfc_usage_error("apply: one CONF file at most");
-	if (ao.check && ao.diff)
-		return vfc_usage_error("apply: --check and --diff are mutually exclusive");
-	if (ao.device && (why = vfc_pciaddr_parse(ao.device, &only)))
-		return vfc_usage_error("--device: %s: %s", ao.device, why);
+	if (ao->device && (why = vfc_pciaddr_parse(ao->device, &only)))
+		return vfc_usage_error("--device: %s: %s", ao->device, why);
 	bindrun_init(cli, &r, false);
-	if ((rc = bindrun_timeout(ao.timeout, &r.timeout_ms)) || (rc = bindrun_check_columns(cli)))
+	if ((rc = bindrun_timeout(ao->timeout, &r.timeout_ms)))
 		return rc;
 	if (!dry && (rc = vfc_require_root("apply")))
 		return rc;
@@ -87,16 +91,16 @@ static int cmd_apply(struct vfc_cli *cli, poptContext pc, int argc, const char *
 		return vfc_exit_for_errno(rc);
 	}
 	if ((!dry && (rc = bindrun_lock(&r))) || (rc = bindrun_scan(&r)) ||
-	    (rc = plan(&r, path, ents, nent, ao.device ? &only : NULL)))
+	    (rc = plan(&r, path, ents, nent, ao->device ? &only : NULL)))
 		goto out;
 	differs = vfc_bindplan_differs(&r.p);
-	if (!ao.check)
+	if (!ao->check)
 		bindrun_refusals(&r.p);
-	if (ao.check) {
+	if (ao->check) {
 		rc = differs ? VFC_EXIT_PROBLEMS : VFC_EXIT_OK;
 		goto out;
 	}
-	if (ao.diff) {
+	if (ao->diff) {
 		rc = bindrun_report(cli, &r);
 		if (!rc && differs)
 			rc = VFC_EXIT_PROBLEMS;
@@ -116,6 +120,10 @@ static const struct vfc_cmd vfc_cmd_apply = {
 	.args = "[--check|--diff] [CONF]",
 	.summary = "make the bindings match vfioctl.conf (idempotent; run at boot)",
 	.options = apply_options,
-	.run = cmd_apply,
+	.exclusive = apply_exclusive,
+	.opts_size = sizeof(struct apply_opts),
+	.opts_init = &apply_defaults,
+	BINDRUN_RECORD,
+	.main = cmd_apply,
 };
 VFC_COMMAND(vfc_cmd_apply);
