@@ -263,8 +263,12 @@ stage_nvme_root() {
 	expect_status 2
 	vfr bind --timeout -1 03:00.0
 	expect_status 2
-	vfr bind 03:00
+	vfr bind 03:00.8
 	expect_status 2
+	# 03:00 is a slot (issue 23 item 7): every function of it, here 03:00.0 alone
+	vfr -J bind --dry-run 03:00
+	expect_status 0
+	jqe '[.actions[].bdf] == ["0000:03:00.0"]'
 	vfr bind 07:00.0
 	expect_status 3
 	vfr bind --driver no-such-drv 03:00.0

@@ -161,6 +161,8 @@ golden() {
 	expect_status 3
 	grep -qF "vfioctl: 05:00.0: no such PCI device" <<<"$stderr"
 	vfr cdi 1:2:3
+	expect_status 3		# a slot (domain 1, bus 2, device 3) that matches nothing
+	vfr cdi 1:2:3:4
 	expect_status 2
 }
 
