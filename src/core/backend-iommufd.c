@@ -30,19 +30,12 @@ static int iommufd_create(struct vfc_domain *d, const int *groups, size_t ngroup
 	if (rc)
 		return rc;
 	d->ioas_alive = true;
-	d->devs = calloc(nbdfs ? nbdfs : 1, sizeof(*d->devs));
-	if (!d->devs)
-		return -ENOMEM;
-	for (size_t i = 0; i < nbdfs; i++) {
+	rc = vfc_cdevs_open(d, bdfs, nbdfs, e);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < d->ndevs; i++) {
 		struct vfc_domain_dev *dv = &d->devs[i];
 
-		snprintf(dv->bdf, sizeof(dv->bdf), "%s", bdfs[i]);
-		dv->group = -1;
-		dv->fd = -1;
-		d->ndevs = i + 1;
-		rc = vfc_cdev_open(d->ctx, dv->bdf, &dv->fd, dv->node, sizeof(dv->node), e);
-		if (rc)
-			return rc;
 		rc = vfc_cdev_bind(dv->fd, d->iommufd, &dv->devid, dv->bdf, e);
 		if (rc)
 			return rc;

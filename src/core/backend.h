@@ -68,6 +68,8 @@ int vfc_legacy_attach(struct vfc_domain *d, const int *groups, size_t ngroups, b
 int vfc_legacy_detach(struct vfc_domain *d, struct vfc_err *e);
 /* Remember the target devices so that --verify can open them from their group later. */
 int vfc_legacy_devices(struct vfc_domain *d, char *const *bdfs, size_t nbdfs);
+/* d->devs for bdfs, each device's cdev opened (unbound): 0 or -errno (e says which). */
+int vfc_cdevs_open(struct vfc_domain *d, char *const *bdfs, size_t nbdfs, struct vfc_err *e);
 
 /*
  * Pinned memory the kernel is about to charge to this process: 0 when it fits under

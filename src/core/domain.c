@@ -250,6 +250,42 @@ int vfc_memlock_room(const struct vfc_domain *d, uint64_t need, const char *what
 	return -EPERM;
 }
 
+/* A domain with nothing open yet; which of the groups are no-IOMMU; what the kernel offers. */
+static struct vfc_domain *domain_new(const struct vfc_ctx *ctx, const int *groups, size_t ngroups)
+{
+	struct vfc_domain *d = calloc(1, sizeof(*d));
+
+	if (!d)
+		return NULL;
+	d->ctx = ctx;
+	d->c.fd = -1;
+	d->iommufd = -1;
+	for (size_t i = 0; i < ngroups; i++)
+		d->noiommu_groups += vfc_exists(ctx, "/dev/vfio/noiommu-%d", groups[i]) == 1;
+	vfc_backends_probe(ctx, NULL, &d->offered);
+	return d;
+}
+
+int vfc_cdevs_open(struct vfc_domain *d, char *const *bdfs, size_t nbdfs, struct vfc_err *e)
+{
+	d->devs = calloc(nbdfs ? nbdfs : 1, sizeof(*d->devs));
+	if (!d->devs)
+		return -ENOMEM;
+	for (size_t i = 0; i < nbdfs; i++) {
+		struct vfc_domain_dev *dv = &d->devs[i];
+		int rc;
+
+		snprintf(dv->bdf, sizeof(dv->bdf), "%s", bdfs[i]);
+		dv->group = -1;
+		dv->fd = -1;
+		d->ndevs = i + 1;
+		rc = vfc_cdev_open(d->ctx, dv->bdf, &dv->fd, dv->node, sizeof(dv->node), e);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
 int vfc_domain_create(const struct vfc_ctx *ctx, const int *groups, size_t ngroups,
 		      char *const *bdfs, size_t nbdfs, const struct vfc_domain_req *req,
 		      struct vfc_domain **out, struct vfc_err *e)
@@ -259,16 +295,10 @@ int vfc_domain_create(const struct vfc_ctx *ctx, const int *groups, size_t ngrou
 	int rc;
 
 	*out = NULL;
-	d = calloc(1, sizeof(*d));
+	d = domain_new(ctx, groups, ngroups);
 	if (!d)
 		return -ENOMEM;
-	d->ctx = ctx;
-	d->c.fd = -1;
-	d->iommufd = -1;
 	d->allow_noiommu = req->allow_noiommu;
-	for (size_t i = 0; i < ngroups; i++)
-		d->noiommu_groups += vfc_exists(ctx, "/dev/vfio/noiommu-%d", groups[i]) == 1;
-	vfc_backends_probe(ctx, NULL, &d->offered);
 	if (d->noiommu_groups && d->noiommu_groups != ngroups) {
 		vfc_err_set(e, "noiommu", "no-IOMMU groups cannot share a domain with IOMMU groups");
 		free(d);
@@ -678,16 +708,10 @@ int vfc_domain_handoff(const struct vfc_ctx *ctx, const int *groups, size_t ngro
 	int rc;
 
 	*out = NULL;
-	d = calloc(1, sizeof(*d));
+	d = domain_new(ctx, groups, ngroups);
 	if (!d)
 		return -ENOMEM;
-	d->ctx = ctx;
-	d->c.fd = -1;
-	d->iommufd = -1;
 	d->handoff = true;
-	for (size_t i = 0; i < ngroups; i++)
-		d->noiommu_groups += vfc_exists(ctx, "/dev/vfio/noiommu-%d", groups[i]) == 1;
-	vfc_backends_probe(ctx, NULL, &d->offered);
 	d->backend_auto = backend == VFC_BACKEND_AUTO;
 	if (d->noiommu_groups) {
 		vfc_err_set(e, "noiommu", "a no-IOMMU group cannot be handed to a VMM (no isolation; "
@@ -704,22 +728,9 @@ int vfc_domain_handoff(const struct vfc_ctx *ctx, const int *groups, size_t ngro
 			goto fail;
 		/* Only while the iommufd holds no object; the VMM's pins then count per process. */
 		d->memlock_per_user = vfc_iommufd_rlimit_mode(d->iommufd, true, NULL) != 0;
-		d->devs = calloc(nbdfs ? nbdfs : 1, sizeof(*d->devs));
-		if (!d->devs) {
-			rc = -ENOMEM;
+		rc = vfc_cdevs_open(d, bdfs, nbdfs, e);
+		if (rc)
 			goto fail;
-		}
-		for (size_t i = 0; i < nbdfs; i++) {
-			struct vfc_domain_dev *dv = &d->devs[i];
-
-			snprintf(dv->bdf, sizeof(dv->bdf), "%s", bdfs[i]);
-			dv->group = -1;
-			dv->fd = -1;
-			d->ndevs = i + 1;
-			rc = vfc_cdev_open(ctx, dv->bdf, &dv->fd, dv->node, sizeof(dv->node), e);
-			if (rc)
-				goto fail;
-		}
 	} else {
 		rc = vfc_container_open(ctx, &d->c, e);
 		if (rc)
