@@ -279,7 +279,8 @@ static const struct out_schema *const bench_schemas[] = { &bench_schema, NULL };
 /* The domain's: /dev/vfio opens (DAC_OVERRIDE, SYS_RAWIO for no-IOMMU), pinning past the
  * memlock limit (IPC_LOCK), iommufd's per-process accounting mode (SYS_RESOURCE). */
 static const int bench_caps[] = {
-	CAP_DAC_OVERRIDE, CAP_IPC_LOCK, CAP_SYS_RESOURCE, CAP_SYS_RAWIO,
+	/* CAP_SETPCAP: the drop to CAP_IPC_LOCK once set up clears the bounding set too */
+	CAP_SETPCAP, CAP_DAC_OVERRIDE, CAP_IPC_LOCK, CAP_SYS_RESOURCE, CAP_SYS_RAWIO,
 };
 
 static const struct vfc_cmd vfc_cmd_bench = {

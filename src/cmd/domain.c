@@ -592,8 +592,9 @@ static const struct out_schema *const domain_schemas[] = { &dom_schema, NULL };
  * Opening /dev/vfio and the cdevs as a non-root admin, naming holders of other users' fds,
  * pinning past RLIMIT_MEMLOCK, iommufd's per-process accounting, a no-IOMMU group.
  */
+/* CAP_SETPCAP: the drop to CAP_IPC_LOCK once set up clears the bounding set too */
 static const int domain_caps[] = { CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_SYS_PTRACE,
-				   CAP_IPC_LOCK, CAP_SYS_RESOURCE, CAP_SYS_RAWIO };
+				   CAP_IPC_LOCK, CAP_SYS_RESOURCE, CAP_SYS_RAWIO, CAP_SETPCAP };
 
 static const struct vfc_cmd vfc_cmd_domain = {
 	.name = "domain",

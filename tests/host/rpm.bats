@@ -91,7 +91,9 @@ dist_and_build() {
 	RPM=$(cat "$RPMTMP/rpm-path" 2>/dev/null || echo "$RPM")
 	local staged packaged p
 	# files and links make install wrote
-	staged=$(cd "$RPMTMP/stage" && find . \( -type f -o -type l \) | sed 's|^\.||' | sort)
+	# (but initramfs-tools' hook: Debian's; the spec removes it, RPM systems use dracut)
+	staged=$(cd "$RPMTMP/stage" && find . \( -type f -o -type l \) | sed 's|^\.||' |
+		grep -v '^/usr/share/initramfs-tools/' | sort)
 	# the RPM's entries that are not directories of the staged tree; rpm compresses man pages
 	# and adds /usr/lib/.build-id links to ELF files itself
 	packaged=$(rpm -qlp "$RPM" | while IFS= read -r p; do
