@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Discovery: `list` (groups, or devices with --devices) and `show TARGET...`.
- * Read-only and unprivileged. Columns are declared once here; every format renders them.
+ * Discovery, what list (cmd/list.c) and show (cmd/show.c) share: the columns, the rows,
+ * the scan and the PCI tree. Columns are declared once here; every format renders them.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -16,6 +16,8 @@
 #include "core/topology.h"
 #include "core/vfio.h"
 #include "vfioctl.h"
+
+#include "cmd/discover.h"
 
 /* ---- columns ---- */
 
@@ -92,10 +94,10 @@ static const struct out_col dev_cols[] = {
  * list's device rows stop at BLOCKS; show's device records also carry the group's verdict
  * (members, blockers with fixes, holders), which a listing repeats per group instead.
  */
-static const struct out_schema dev_schema = { "devices", dev_cols, D_BLOCKS + 1 };
-static const struct out_schema show_dev_schema = { "devices", dev_cols,
+const struct out_schema dev_schema = { "devices", dev_cols, D_BLOCKS + 1 };
+const struct out_schema show_dev_schema = { "devices", dev_cols,
 						   VFC_ARRAY_SIZE(dev_cols) };
-static const struct out_schema ungrouped_schema = { "ungrouped", dev_cols, D_BLOCKS + 1 };
+const struct out_schema ungrouped_schema = { "ungrouped", dev_cols, D_BLOCKS + 1 };
 
 enum { R_START, R_END, R_TYPE };
 static const struct out_col resv_cols[] = {
@@ -126,9 +128,8 @@ static const struct out_col group_cols[] = {
 			   "worth passing through: holds a device that is not a bridge, host bridge "
 			   "or IOMMU, and none that stays with the host" },
 };
-static const struct out_schema group_schema = { "groups", group_cols, VFC_ARRAY_SIZE(group_cols) };
+const struct out_schema group_schema = { "groups", group_cols, VFC_ARRAY_SIZE(group_cols) };
 
-enum { I_ENABLED, I_GROUPS, I_UNGROUPED, I_UNITS, I_CMDLINE, I_DIAG, I_HOLDERS_COMPLETE, I_NOIOMMU };
 static const struct out_col iommu_cols[] = {
 	[I_ENABLED] = { "ENABLED", OUT_BOOL, 3, 0, "an IOMMU is active" },
 	[I_GROUPS] = { "GROUPS", OUT_NUM, 4, 0, "number of IOMMU groups" },
@@ -141,7 +142,7 @@ static const struct out_col iommu_cols[] = {
 	[I_NOIOMMU] = { "NOIOMMU_MODE", OUT_BOOL, 3, 0,
 			"vfio's enable_unsafe_noiommu_mode is on (null: not built in)" },
 };
-static const struct out_schema iommu_schema = { "iommu", iommu_cols, VFC_ARRAY_SIZE(iommu_cols) };
+const struct out_schema iommu_schema = { "iommu", iommu_cols, VFC_ARRAY_SIZE(iommu_cols) };
 
 /*
  * list --tree: the PCI hierarchy. Text is one row a device with the branch drawn in TREE
@@ -149,7 +150,6 @@ static const struct out_schema iommu_schema = { "iommu", iommu_cols, VFC_ARRAY_S
  * stops (vfc_isolation_stops), which is why the devices there share a group.
  */
 enum { T_TREE, T_BDF, T_GROUP, T_VIABLE, T_DRIVER, T_ISOLATION, T_NAME, T_CHILDREN };
-static const struct out_schema tree_schema;
 static const struct out_col tree_cols[] = {
 	[T_TREE] = { "TREE", OUT_STR, 16, OUT_DEFAULT | OUT_TEXT, "the device in the PCI hierarchy" },
 	[T_BDF] = { "BDF", OUT_STR, 12, OUT_JSON, "PCI address" },
@@ -162,7 +162,7 @@ static const struct out_col tree_cols[] = {
 	[T_NAME] = { "NAME", OUT_STR, 0.3, OUT_DEFAULT | OUT_TRUNC, "vendor and device name" },
 	[T_CHILDREN] = { "CHILDREN", OUT_SUB, 0, OUT_JSON, "the devices below it", &tree_schema },
 };
-static const struct out_schema tree_schema = { "tree", tree_cols, VFC_ARRAY_SIZE(tree_cols) };
+const struct out_schema tree_schema = { "tree", tree_cols, VFC_ARRAY_SIZE(tree_cols) };
 
 /* ---- rows ---- */
 
@@ -213,24 +213,18 @@ static void set_num_or_null(struct out_row *r, int col, int64_t v)
  * The columns a VFC_SCAN_BASIC snapshot can fill (identity, class, driver, group). `list`
  * showing no others scans only those, a fraction of the files of a full scan.
  */
-static const char *const basic_cols[] = {
+const char *const basic_cols[] = {
 	"BDF", "GROUP", "CLASS", "VENDOR_ID", "DEVICE_ID", "IDS", "VENDOR", "DEVICE", "NAME",
 	"DRIVER", "GROUP_VIABLE", "BLOCKS", "TYPE", "VIABLE", "ASSIGNABLE", "NOIOMMU", "NDEVS", NULL
 };
 
-/*
- * How rows are filled. FILL_BASIC: only the basic columns (a VFC_SCAN_BASIC snapshot).
- * FILL_TEXT: the text-only cells too (IDS, NAME, RESET): JSON never prints them, so they are
- * not built for it.
- */
-enum { FILL_BASIC = 1 << 0, FILL_TEXT = 1 << 1 };
 
-static unsigned fill_for(const struct vfc_cli *cli, bool basic)
+unsigned disc_fill_for(const struct vfc_cli *cli, bool basic)
 {
 	return (basic ? FILL_BASIC : 0) | (cli->out.format != OUT_FMT_JSON ? FILL_TEXT : 0);
 }
 
-static void fill_device(struct out_row *r, const struct vfc_topology *t, const struct vfc_device *d,
+void disc_fill_device(struct out_row *r, const struct vfc_topology *t, const struct vfc_device *d,
 			unsigned fill)
 {
 	bool text = fill & FILL_TEXT;
@@ -380,7 +374,7 @@ static void fill_holders(struct out_table *sub, const struct vfc_group *g)
  * opens: a process holding /dev/vfio/N or a member's cdev holds this device too). A device
  * without a group has none of these (null).
  */
-static void fill_device_verdict(struct out_row *r, const struct vfc_topology *t,
+void disc_fill_device_verdict(struct out_row *r, const struct vfc_topology *t,
 				const struct vfc_device *d)
 {
 	const struct vfc_group *g = d->group != VFC_NO_GROUP ? vfc_topology_group(t, d->group) : NULL;
@@ -399,7 +393,7 @@ static void fill_device_verdict(struct out_row *r, const struct vfc_topology *t,
 	fill_holders(out_sub(r, D_HOLDERS), g);
 }
 
-static void fill_group(struct out_row *r, const struct vfc_topology *t, const struct vfc_group *g,
+void disc_fill_group(struct out_row *r, const struct vfc_topology *t, const struct vfc_group *g,
 		       unsigned fill)
 {
 	struct out_table *sub;
@@ -412,7 +406,7 @@ static void fill_group(struct out_row *r, const struct vfc_topology *t, const st
 	out_set_num(r, G_NDEVS, (int64_t)g->ndevs);
 	sub = out_sub(r, G_DEVICES);
 	for (size_t i = 0; i < g->ndevs; i++)
-		fill_device(out_row_add(sub), t, g->devs[i], fill);
+		disc_fill_device(out_row_add(sub), t, g->devs[i], fill);
 	if (fill & FILL_BASIC)
 		return;
 	set_backends(r, t, g);
@@ -448,7 +442,7 @@ static void warn_noiommu(const struct vfc_topology *t)
 			 "anywhere)", n > 1 ? "s" : "", list, n > 1 ? "are" : "is");
 }
 
-static int scan(struct vfc_cli *cli, unsigned flags, struct vfc_topology **t)
+int disc_scan(struct vfc_cli *cli, unsigned flags, struct vfc_topology **t)
 {
 	int rc = vfc_topology_scan(&cli->ctx, flags, t);
 
@@ -466,18 +460,12 @@ static int scan(struct vfc_cli *cli, unsigned flags, struct vfc_topology **t)
  * What list and show read: other users' /proc/PID/fd (holders), root-only files, PCI config
  * space past 64 bytes (FLR, ACS, PM), /dev/iommu for the backends a group offers.
  */
-static const int read_caps[] = {
+const int read_caps[VFC_READ_NCAPS] = {
 	CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_SYS_PTRACE, CAP_SYS_ADMIN,
 };
 
 /* ---- tree (list --tree, show --tree) ---- */
 
-struct tree {
-	const struct vfc_topology *t;
-	size_t *parent;			/* index of each device's parent, or SIZE_MAX at a root */
-	bool *keep;			/* show --tree: the targets, their ancestors and subtrees */
-	bool json;
-};
 
 static size_t dev_index(const struct vfc_topology *t, const struct vfc_device *d)
 {
@@ -487,7 +475,7 @@ static size_t dev_index(const struct vfc_topology *t, const struct vfc_device *d
 	return SIZE_MAX;
 }
 
-static int tree_init(struct tree *tr, const struct vfc_topology *t, bool json)
+int disc_tree_init(struct disc_tree *tr, const struct vfc_topology *t, bool json)
 {
 	tr->t = t;
 	tr->json = json;
@@ -509,13 +497,13 @@ static int tree_init(struct tree *tr, const struct vfc_topology *t, bool json)
 	return 0;
 }
 
-static void tree_free(struct tree *tr)
+void disc_tree_free(struct disc_tree *tr)
 {
 	free(tr->parent);
 	free(tr->keep);
 }
 
-static void tree_row(struct tree *tr, struct out_table *tab, size_t i, char *prefix, size_t plen,
+static void tree_row(struct disc_tree *tr, struct out_table *tab, size_t i, char *prefix, size_t plen,
 		     bool last, bool root)
 {
 	const struct vfc_topology *t = tr->t;
@@ -565,7 +553,7 @@ static void tree_row(struct tree *tr, struct out_table *tab, size_t i, char *pre
 			tree_row(tr, tab, k, prefix, plen, ++seen == kids, false);
 }
 
-static struct out_table *tree_table(struct tree *tr)
+struct out_table *disc_tree_table(struct disc_tree *tr)
 {
 	struct out_table *tab = out_table_new(&tree_schema);
 	char prefix[260];
@@ -577,7 +565,7 @@ static struct out_table *tree_table(struct tree *tr)
 }
 
 /* show --tree: keep the targets, the bridges above them and everything below them */
-static void tree_mark(struct tree *tr, struct vfc_device **devs, size_t n, bool *kept)
+void disc_tree_mark(struct disc_tree *tr, struct vfc_device **devs, size_t n, bool *kept)
 {
 	const struct vfc_topology *t = tr->t;
 
@@ -595,483 +583,4 @@ static void tree_mark(struct tree *tr, struct vfc_device **devs, size_t n, bool 
 	}
 }
 
-/* ---- list ---- */
-
-struct list_opts {
-	int devices, viable, not_viable, assignable, tree;
-	char *class, *id, *driver;
-};
-
-#define L(f) VFC_OPT(struct list_opts, f)
-static const struct poptOption list_options[] = {
-	{ "devices", 'd', POPT_ARG_NONE, L(devices), 0, "list devices instead of groups", NULL },
-	{ "tree", 't', POPT_ARG_NONE, L(tree), 0,
-	  "the PCI hierarchy, with groups, drivers and where isolation stops", NULL },
-	{ "class", 0, POPT_ARG_STRING, L(class), 0, "only class codes starting with HEX (03: display)",
-	  "HEX" },
-	{ "id", 0, POPT_ARG_STRING, L(id), 0,
-	  "only devices with these ids (VVVV, VVVV:DDDD or :DDDD)", "VVVV:DDDD" },
-	{ "driver", 0, POPT_ARG_STRING, L(driver), 0,
-	  "only devices on DRIVER ('none': unbound; vfio_pci = vfio-pci)", "DRIVER" },
-	{ "viable", 0, POPT_ARG_NONE, L(viable), 0,
-	  "only groups the kernel would accept as bound now (bridges too: see --assignable)", NULL },
-	{ "assignable", 0, POPT_ARG_NONE, L(assignable), 0,
-	  "only groups worth passing through (no bridge-, host bridge- or IOMMU-only groups)",
-	  NULL },
-	{ "not-viable", 0, POPT_ARG_NONE, L(not_viable), 0, "only groups that are not viable",
-	  NULL },
-	POPT_TABLEEND
-};
-#undef L
-
-static const struct vfc_exclusive list_exclusive[] = {
-	{ { "viable", "not-viable" } },
-	{ { "tree", "devices" } },
-	{ { NULL } },
-};
-
-struct filter {
-	const char *class;
-	int64_t vendor, device;
-	const char *driver;
-	int viable;		/* -1 any */
-	bool assignable;
-};
-
-static int parse_filter(const struct list_opts *lo, struct filter *f)
-{
-	uint64_t v;
-
-	memset(f, 0, sizeof(*f));
-	f->vendor = f->device = -1;
-	f->viable = lo->viable ? 1 : lo->not_viable ? 0 : -1;
-	f->assignable = lo->assignable;
-	if (lo->class) {
-		const char *c = lo->class + (strncmp(lo->class, "0x", 2) ? 0 : 2);
-
-		if (!*c || strlen(c) > 6 || strspn(c, "0123456789abcdefABCDEF") != strlen(c))
-			return vfc_usage_error("--class: '%s' is not a hex class prefix", lo->class);
-		f->class = c;
-	}
-	if (lo->id) {
-		/* as lspci -d: VVVV, VVVV:, VVVV:DDDD or :DDDD (an empty side matches any) */
-		char ven[8] = "", dev[8] = "";
-		const char *colon = strchr(lo->id, ':');
-		size_t vl = colon ? (size_t)(colon - lo->id) : strlen(lo->id);
-		size_t dl = colon ? strlen(colon + 1) : 0;
-
-		if (vl > 4 || dl > 4 || vl + dl == 0 || (!colon && vl == 0))
-			return vfc_usage_error("--id: '%s' is not VVVV[:DDDD] or :DDDD", lo->id);
-		memcpy(ven, lo->id, vl);
-		if (colon)
-			strcpy(dev, colon + 1);
-		if (vl && vfc_parse_hex_u64(ven, &v))
-			return vfc_usage_error("--id: '%s' is not VVVV[:DDDD] or :DDDD", lo->id);
-		if (vl)
-			f->vendor = (int64_t)v;
-		if (dl) {
-			if (vfc_parse_hex_u64(dev, &v))
-				return vfc_usage_error("--id: '%s' is not VVVV[:DDDD] or :DDDD", lo->id);
-			f->device = (int64_t)v;
-		}
-	}
-	f->driver = lo->driver;
-	return 0;
-}
-
-/* vfio-pci or vfio_pci: the driver's name and its module's, as modprobe treats them */
-static bool same_driver(const char *a, const char *b)
-{
-	for (; *a && *b; a++, b++)
-		if (*a != *b && !((*a == '-' || *a == '_') && (*b == '-' || *b == '_')))
-			return false;
-	return *a == *b;
-}
-
-static bool device_matches(const struct filter *f, const struct vfc_device *d)
-{
-	if (f->class) {
-		char hex[20];
-
-		if (d->class_code < 0)
-			return false;
-		snprintf(hex, sizeof(hex), "%06llx", (unsigned long long)d->class_code);
-		if (strncasecmp(hex, f->class, strlen(f->class)))
-			return false;
-	}
-	if (f->vendor >= 0 && d->vendor != f->vendor)
-		return false;
-	if (f->device >= 0 && d->device != f->device)
-		return false;
-	if (f->driver) {
-		if (!strcmp(f->driver, "none") ? d->driver != NULL
-					       : (!d->driver || !same_driver(d->driver, f->driver)))
-			return false;
-	}
-	return true;
-}
-
-static bool group_matches(const struct filter *f, const struct vfc_group *g)
-{
-	bool devfilter = f->class || f->vendor >= 0 || f->device >= 0 || f->driver;
-
-	if (f->viable >= 0 && g->viable != (f->viable == 1))
-		return false;
-	if (f->assignable && !vfc_group_assignable(g, NULL))
-		return false;
-	if (!devfilter)
-		return true;
-	for (size_t i = 0; i < g->ndevs; i++)
-		if (device_matches(f, g->devs[i]))
-			return true;
-	return false;
-}
-
-static void add_iommu_object(struct out_doc *doc, const struct vfc_topology *t,
-			     const struct vfc_iommu_state *st)
-{
-	struct out_table *it = out_table_new(&iommu_schema);
-	struct out_row *r = out_row_add(it);
-
-	out_set_bool(r, I_ENABLED, st->enabled);
-	out_set_num(r, I_GROUPS, (int64_t)st->ngroups);
-	out_set_num(r, I_UNGROUPED, (int64_t)st->nungrouped);
-	out_set_strv(r, I_UNITS, st->units.v ? st->units.v : (char *[]){ NULL });
-	/* null, not "", when the command line has no IOMMU word (the JSON contract) */
-	out_set_str(r, I_CMDLINE, st->cmdline_iommu[0] ? st->cmdline_iommu : NULL);
-	out_set_str(r, I_DIAG, st->diagnosis[0] ? st->diagnosis : NULL);
-	out_set_bool(r, I_HOLDERS_COMPLETE, t->holders_complete);
-	{
-		char yn[8];
-
-		if (vfc_read_attr(t->ctx, yn, sizeof(yn),
-				  "/sys/module/vfio/parameters/enable_unsafe_noiommu_mode") > 0)
-			out_set_bool(r, I_NOIOMMU, yn[0] == 'Y' || yn[0] == '1');
-	}
-	out_doc_add_object(doc, "iommu", it);
-}
-
-static int cmd_list(struct vfc_cli *cli, void *opts, int argc, const char **argv)
-{
-	const struct list_opts *lo = opts;
-	const struct out_schema *schema = lo->devices ? &dev_schema : &group_schema;
-	struct vfc_iommu_state st;
-	struct vfc_topology *t;
-	struct out_doc *doc;
-	struct filter f;
-	unsigned flags, fill;
-	bool basic;
-	int rc;
-
-	if (argc > 0)
-		return vfc_usage_error("list: unexpected argument '%s'", argv[0]);
-	rc = parse_filter(lo, &f);
-	if (rc)
-		return rc;
-	/* Devices without a group are shown with the device columns the options pick. */
-	basic = !lo->tree && out_columns_within(schema, &cli->out, basic_cols) &&
-		(lo->devices || out_columns_within(&ungrouped_schema, &cli->out, basic_cols));
-	fill = fill_for(cli, basic);
-	/*
-	 * Holders (a /proc walk: every fd of every process) and reserved regions (a file per
-	 * group) only when a group column that shows them is printed; no device column needs
-	 * either.
-	 */
-	if (basic)
-		flags = VFC_SCAN_BASIC;
-	else if (lo->devices || lo->tree)
-		flags = VFC_SCAN_NO_RESV;
-	else
-		flags = (out_column_shown(&group_schema, &cli->out, "HOLDERS") ? VFC_SCAN_HOLDERS : 0) |
-			(out_column_shown(&group_schema, &cli->out, "RESERVED_REGIONS") ? 0 :
-										VFC_SCAN_NO_RESV);
-	rc = scan(cli, flags, &t);
-	if (rc)
-		return rc;
-	rc = vfc_iommu_state_read(&cli->ctx, t, &st);
-	if (rc) {
-		vfc_topology_free(t);
-		vfc_error(vfc_ctx_root(&cli->ctx), rc, "cannot read the IOMMU state");
-		return vfc_exit_for_errno(rc);
-	}
-	doc = out_doc_new(&cli->out);
-	if (lo->tree) {
-		struct tree tr;
-		bool filtered = f.class || f.vendor >= 0 || f.device >= 0 || f.driver ||
-				f.viable >= 0 || f.assignable;
-
-		if (tree_init(&tr, t, cli->out.format == OUT_FMT_JSON)) {
-			tree_free(&tr);
-			out_doc_free(doc);
-			vfc_iommu_state_free(&st);
-			vfc_topology_free(t);
-			vfc_error("list", -ENOMEM, "cannot build the tree");
-			return VFC_EXIT_FAILED;
-		}
-		if (filtered) {
-			/* the devices the filters select, with their bridges and what is below them */
-			struct vfc_device **sel = calloc(t->ndevs ? t->ndevs : 1, sizeof(*sel));
-			size_t n = 0;
-
-			if (!sel)
-				abort();
-			for (size_t i = 0; i < t->ndevs; i++) {
-				const struct vfc_device *d = t->devs[i];
-				const struct vfc_group *g = vfc_topology_group(t, d->group);
-
-				tr.keep[i] = false;
-				if (!device_matches(&f, d) || (f.viable >= 0 && (!g || !group_matches(&f, g))) ||
-				    (f.assignable && (!g || !group_matches(&f, g))))
-					continue;
-				sel[n++] = t->devs[i];
-			}
-			tree_mark(&tr, sel, n, tr.keep);
-			free(sel);
-		}
-		out_doc_add_table(doc, tree_table(&tr));
-		tree_free(&tr);
-	} else if (lo->devices) {
-		struct out_table *dt = out_table_new(&dev_schema);
-
-		for (size_t i = 0; i < t->ndevs; i++) {
-			const struct vfc_device *d = t->devs[i];
-			const struct vfc_group *g = vfc_topology_group(t, d->group);
-
-			if (!device_matches(&f, d))
-				continue;
-			if (f.viable >= 0 && (!g || g->viable != (f.viable == 1)))
-				continue;
-			if (f.assignable && (!g || !vfc_group_assignable(g, NULL) ||
-					     !vfc_device_assignable(d, NULL)))
-				continue;
-			fill_device(out_row_add(dt), t, d, fill);
-		}
-		out_doc_add_table(doc, dt);
-	} else {
-		struct out_table *gt = out_table_new(&group_schema);
-		struct out_table *ut = out_table_new(&ungrouped_schema);
-
-		add_iommu_object(doc, t, &st);
-		for (size_t i = 0; i < t->ngroups; i++)
-			if (group_matches(&f, &t->groups[i]))
-				fill_group(out_row_add(gt), t, &t->groups[i], fill);
-		/* Devices without a group are listed, never dropped (ARM before probe, IOMMU off). */
-		for (size_t i = 0; i < t->ndevs; i++) {
-			const struct vfc_device *d = t->devs[i];
-
-			if (d->group == VFC_NO_GROUP && f.viable < 0 && !f.assignable &&
-			    device_matches(&f, d))
-				fill_device(out_row_add(ut), t, d, fill);
-		}
-		if (out_table_nrows(gt) || cli->out.format == OUT_FMT_JSON ||
-		    !out_table_nrows(ut))
-			out_doc_add_table(doc, gt);
-		else
-			out_table_free(gt);
-		if (cli->out.format == OUT_FMT_JSON)
-			out_doc_add_table(doc, ut);
-		else if (out_table_nrows(ut))
-			out_doc_add_table_titled(doc, ut, "PCI devices without an IOMMU group:");
-		else
-			out_table_free(ut);
-	}
-	if (st.diagnosis[0] && !cli->quiet)
-		vfc_error(NULL, 0, "%s", st.diagnosis);
-	rc = vfc_print_doc(doc);
-	out_doc_free(doc);
-	vfc_iommu_state_free(&st);
-	vfc_topology_free(t);
-	return rc;
-}
-
-static const struct out_schema *const group_schemas[] = { &group_schema, NULL };
-static const struct out_schema *const device_schemas[] = { &dev_schema, NULL };
-
-static const struct out_schema *const tree_schemas[] = { &tree_schema, NULL };
-
-static const struct out_schema *const *list_schemas(const void *opts)
-{
-	const struct list_opts *lo = opts;
-
-	return lo->tree ? tree_schemas : lo->devices ? device_schemas : group_schemas;
-}
-
-static const struct vfc_cmd vfc_cmd_list = {
-	.name = "list",
-	.order = 10,
-	.args = "[--devices|--tree] [FILTERS]",
-	.summary = "IOMMU groups (or devices) with viability and drivers",
-	.options = list_options,
-	.exclusive = list_exclusive,
-	.opts_size = sizeof(struct list_opts),
-	.schemas = group_schemas,
-	.schemas_for = list_schemas,
-	.caps = read_caps,
-	.ncaps = VFC_ARRAY_SIZE(read_caps),
-	.main = cmd_list,
-};
-VFC_COMMAND(vfc_cmd_list);
-
-/* ---- show ---- */
-
-struct show_opts {
-	int tree;
-};
-
-static const struct poptOption show_options[] = {
-	{ "tree", 't', POPT_ARG_NONE, VFC_OPT(struct show_opts, tree), 0,
-	  "the targets in the PCI hierarchy: the bridges above them and the devices below", NULL },
-	POPT_TABLEEND
-};
-
-static int show_tree(struct vfc_cli *cli, struct vfc_topology *t, int argc, const char **argv)
-{
-	struct out_doc *doc = out_doc_new(&cli->out);
-	struct tree tr;
-	int rc, failed = 0;
-
-	if (tree_init(&tr, t, cli->out.format == OUT_FMT_JSON))
-		abort();
-	memset(tr.keep, 0, t->ndevs * sizeof(*tr.keep));
-	for (int i = 0; i < argc; i++) {
-		struct vfc_device **devs;
-		struct vfc_target tg;
-		size_t n;
-
-		vfc_target_parse_any(argv[i], &tg);
-		if (vfc_topology_resolve(t, &tg, &devs, &n)) {
-			const char *what = tg.kind == VFC_TARGET_GROUP ? "no such IOMMU group"
-					   : tg.kind == VFC_TARGET_NAME
-					   ? "no PCI device behind this interface or block device"
-					   : "no such PCI device";
-
-			vfc_error(argv[i], 0, "%s", what);
-			out_doc_add_error(doc, argv[i], VFC_EXIT_NODEV, "%s", what);
-			failed++;
-			continue;
-		}
-		tree_mark(&tr, devs, n, tr.keep);
-		free(devs);
-	}
-	out_doc_add_table(doc, tree_table(&tr));
-	rc = VFC_EXIT_OK;
-	if (failed < argc || cli->out.format == OUT_FMT_JSON)
-		rc = vfc_print_doc(doc);
-	out_doc_free(doc);
-	tree_free(&tr);
-	if (rc)
-		return rc;
-	return failed ? failed == argc ? VFC_EXIT_NODEV : VFC_EXIT_PARTIAL : VFC_EXIT_OK;
-}
-
-static int cmd_show(struct vfc_cli *cli, void *opts, int argc, const char **argv)
-{
-	const struct show_opts *so = opts;
-	struct out_table *gt, *dt;
-	struct vfc_topology *t;
-	struct out_doc *doc;
-	struct out_opts o = cli->out;
-	int rc, failed = 0;
-
-	if (argc < 1)
-		return vfc_usage_error("show: a TARGET is required");
-	/* show prints records (key: value), which have no headings to leave out */
-	if (o.format == OUT_FMT_TABLE && o.noheadings && !so->tree)
-		return vfc_usage_error("show: --noheadings applies to tables; show prints records "
-				       "(use -r or -P for one line a row)");
-	for (int i = 0; i < argc; i++) {
-		struct vfc_target tg;
-		const char *why = vfc_target_parse_any(argv[i], &tg);
-
-		if (why)
-			return vfc_usage_error("%s: %s", argv[i], why);
-	}
-	rc = scan(cli, so->tree ? VFC_SCAN_NO_RESV : VFC_SCAN_HOLDERS, &t);
-	if (rc)
-		return rc;
-	if (so->tree) {
-		rc = show_tree(cli, t, argc, argv);
-		vfc_topology_free(t);
-		return rc;
-	}
-	if (o.format == OUT_FMT_TABLE)
-		o.format = OUT_FMT_RECORD;
-	doc = out_doc_new(&o);
-	gt = out_table_new(&group_schema);
-	dt = out_table_new(&show_dev_schema);
-	for (int i = 0; i < argc; i++) {
-		struct vfc_device **devs;
-		struct vfc_target tg;
-		size_t n;
-
-		vfc_target_parse_any(argv[i], &tg);
-		if (tg.kind == VFC_TARGET_GROUP) {
-			const struct vfc_group *g = vfc_topology_group(t, tg.group);
-
-			if (!g) {
-				vfc_error(argv[i], 0, "no such IOMMU group");
-				out_doc_add_error(doc, argv[i], VFC_EXIT_NODEV, "no such IOMMU group");
-				failed++;
-				continue;
-			}
-			fill_group(out_row_add(gt), t, g, fill_for(cli, false));
-			continue;
-		}
-		rc = vfc_topology_resolve(t, &tg, &devs, &n);
-		if (rc) {
-			vfc_error(argv[i], 0, "%s", vfc_target_nomatch(&tg));
-			out_doc_add_error(doc, argv[i], VFC_EXIT_NODEV, "%s", vfc_target_nomatch(&tg));
-			failed++;
-			continue;
-		}
-		for (size_t k = 0; k < n; k++) {
-			struct out_row *dr = out_row_add(dt);
-
-			fill_device(dr, t, devs[k], fill_for(cli, false));
-			fill_device_verdict(dr, t, devs[k]);
-		}
-		free(devs);
-	}
-	if (out_table_nrows(gt))
-		out_doc_add_table(doc, gt);
-	else
-		out_table_free(gt);
-	if (out_table_nrows(dt))
-		out_doc_add_table(doc, dt);
-	else
-		out_table_free(dt);
-	rc = VFC_EXIT_OK;
-	/* JSON always: a script reads which target failed from "errors", not from stderr */
-	if (failed < argc || o.format == OUT_FMT_JSON)
-		rc = vfc_print_doc(doc);
-	out_doc_free(doc);
-	vfc_topology_free(t);
-	if (rc)
-		return rc;
-	if (failed)
-		return failed == argc ? VFC_EXIT_NODEV : VFC_EXIT_PARTIAL;
-	return VFC_EXIT_OK;
-}
-
-/* -o may name group or device columns: a TARGET may be either */
-static const struct out_schema *const show_schemas[] = { &group_schema, &show_dev_schema, NULL };
-
-static const struct out_schema *const *show_schemas_for(const void *opts)
-{
-	return ((const struct show_opts *)opts)->tree ? tree_schemas : show_schemas;
-}
-
-static const struct vfc_cmd vfc_cmd_show = {
-	.name = "show",
-	.order = 20,
-	.args = "TARGET... [--tree]",
-	.summary = "everything about a group or device, and why it is (not) viable",
-	.options = show_options,
-	.opts_size = sizeof(struct show_opts),
-	.schemas = show_schemas,
-	.schemas_for = show_schemas_for,
-	.caps = read_caps,
-	.ncaps = VFC_ARRAY_SIZE(read_caps),
-	.main = cmd_show,
-};
-VFC_COMMAND(vfc_cmd_show);
+const struct out_schema *const tree_schemas[] = { &tree_schema, NULL };
