@@ -163,6 +163,18 @@ void vfc_check_memlock_user(const struct vfc_ctx *ctx, const char *user, char **
 	size_t len = 1 << 20;
 	char *buf = malloc(len), item[40], sz[32];
 
+	snprintf(item, sizeof(item), "accounting(%s)", user);
+	/* whose budget the user's pins draw on: what an admin sizes the limit for */
+	if (vfc_exists(ctx, "/dev/iommu") == 1)
+		vfc_check_add(r, "host", item, VFC_CHECK_OK, NULL,
+			      "iommufd charges %s's pins per user: every process of %s shares one "
+			      "RLIMIT_MEMLOCK budget, unless the iommufd is switched to per process "
+			      "(IOMMU_OPTION_RLIMIT_MODE, as vfioctl exec --handoff does when it holds "
+			      "CAP_SYS_RESOURCE); type1 charges each process", user, user);
+	else
+		vfc_check_add(r, "host", item, VFC_CHECK_OK, NULL,
+			      "type1 charges each process of %s against its own RLIMIT_MEMLOCK "
+			      "(no /dev/iommu: iommufd's per-user accounting does not apply)", user);
 	snprintf(item, sizeof(item), "memlock(%s)", user);
 	if (!buf)
 		return;

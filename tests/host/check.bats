@@ -303,6 +303,17 @@ open(sys.argv[1], "wb").write(b)
 	stderr_names mallory
 }
 
+@test "check: --user says whose budget pins draw on: per process (type1), per user (iommufd)" {
+	private_tree desktop-gpu
+	rm -f "$R/dev/iommu"
+	vfr -J check --user alice
+	status_is host "accounting(alice)" ok "type1 charges each process of alice"
+	touch "$R/dev/iommu"
+	vfr -J check --user alice
+	status_is host "accounting(alice)" ok "iommufd charges alice's pins per user"
+	jqe '[.checks[] | select(.item == "accounting(alice)") | .detail][0] | test("exec --handoff")'
+}
+
 @test "check: memlock of the caller: CAP_IPC_LOCK is ok, 8 MiB without it warns" {
 	[ "$(id -u)" = 0 ] || skip "needs root: compares root (CAP_IPC_LOCK) with an unprivileged uid"
 	command -v setpriv >/dev/null && command -v prlimit >/dev/null ||
