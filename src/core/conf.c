@@ -30,7 +30,8 @@ int vfc_conf_parse_line(const char *line, struct vfc_conf_entry *e, const char *
 		if (n++ == 0) {
 			*why = vfc_target_parse(tok, &e->match);
 			/* vfioctl.conf(5) takes a PCI address or ids only (stable across boots) */
-			if (*why || e->match.kind == VFC_TARGET_SLOT || e->match.kind == VFC_TARGET_NAME) {
+			if (*why || e->match.kind == VFC_TARGET_SLOT || e->match.kind == VFC_TARGET_NAME ||
+			    e->match.kind == VFC_TARGET_VFS) {
 				*why = "not a PCI address or vendor:device ids (the only matches "
 				       "vfioctl.conf accepts)";
 				return -EINVAL;

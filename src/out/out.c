@@ -157,7 +157,8 @@ static char *arena_strdup(struct arena *a, const char *s)
 	return memcpy(arena_alloc(a, n), s, n);
 }
 
-static char *arena_vprintf(struct arena *a, const char *fmt, va_list ap)
+static __attribute__((format(printf, 2, 0))) char *arena_vprintf(struct arena *a, const char *fmt,
+								  va_list ap)
 {
 	char *start = a->p, *p;
 	va_list ap2;

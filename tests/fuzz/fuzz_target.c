@@ -99,7 +99,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_canonical(&a);
 	}
 
-	/* vfc_target_parse */
+	/* vfc_target_parse: the forms in the order the parser tries them */
 	why = vfc_target_parse(s, &t);
 	if (!strncmp(s, "group:", 6)) {
 		int g;
@@ -108,6 +108,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(!why == ok, "target '%s': %s", s, why ? why : "ok");
 		if (ok)
 			FUZZ_CHECK(t.kind == VFC_TARGET_GROUP && t.group == g, "target '%s'", s);
+	} else if (strchr(s, '/')) {
+		/* PF/vfs: a BDF and exactly "/vfs" */
+		const char *slash = strchr(s, '/');
+		char pf[64];
+
+		ok = !strcmp(slash, "/vfs") && (size_t)(slash - s) < sizeof(pf);
+		if (ok) {
+			memcpy(pf, s, (size_t)(slash - s));
+			pf[slash - s] = '\0';
+			ok = model_bdf(pf, &m);
+		}
+		FUZZ_CHECK(!why == ok, "target '%s' (PF/vfs): %s", s, why ? why : "ok");
+		if (ok)
+			FUZZ_CHECK(t.kind == VFC_TARGET_VFS && !vfc_pciaddr_cmp(&t.addr, &m),
+				   "target '%s' (PF/vfs)", s);
 	} else if (strchr(s, '.')) {
 		ok = model_bdf(s, &m);
 		FUZZ_CHECK(!why == ok, "target '%s': %s", s, why ? why : "ok");
@@ -124,14 +139,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    model_hex(s + 5, 4, 4, 4, &d)) {
 			FUZZ_CHECK(!why && t.kind == VFC_TARGET_ID && t.vendor == v && t.device == d,
 				   "target '%s' (ids)", s);
-		} else {
+		} else if (strspn(s, "0123456789") == strlen(s)) {
 			ok = model_group(s, &g);
 			FUZZ_CHECK(!why == ok, "target '%s': %s", s, why ? why : "ok");
 			if (ok)
 				FUZZ_CHECK(t.kind == VFC_TARGET_GROUP && t.group == g, "target '%s'", s);
+		} else {
+			/* [DOMAIN:]BUS:DEV, a slot: the BDF of its function 0 (lspci -s 01:00) */
+			char bdf[64];
+
+			ok = strchr(s, ':') && strlen(s) < 16;
+			if (ok) {
+				snprintf(bdf, sizeof(bdf), "%s.0", s);
+				ok = model_bdf(bdf, &m);
+			}
+			FUZZ_CHECK(!why == ok, "target '%s' (slot): %s", s, why ? why : "ok");
+			if (ok)
+				FUZZ_CHECK(t.kind == VFC_TARGET_SLOT && !vfc_pciaddr_cmp(&t.addr, &m),
+					   "target '%s' (slot)", s);
 		}
 	}
-	if (!why)
+	if (!why && t.kind != VFC_TARGET_VFS)
 		FUZZ_CHECK(!strchr(s, '/'), "target '%s' accepted a slash", s);
 	free(s);
 	return 0;

@@ -29,5 +29,7 @@ int main(void)
 	   "names refused, without offering a group number (issue 23 item 4)");
 	OK(vfc_conf_parse_line("01:00", &e, &why) == -EINVAL && strstr(why, "PCI address"),
 	   "a slot is refused: a line names one device or ids");
+	OK(vfc_conf_parse_line("0000:01:00.0/vfs", &e, &why) == -EINVAL,
+	   "a PF's VF set is refused (found by fuzz_conf): a line names one device or ids");
 	return tap_done();
 }
