@@ -267,7 +267,8 @@ while True:
 	run dpdk-devbind.py --status-dev net
 	echo "$output"
 	[[ $output == *"${VFS[0]#0000:}"*"drv=vfio-pci"* || $output == *"${VFS[0]}"*"drv=vfio-pci"* ]]
-	testpmd=$(command -v dpdk-testpmd || true)
+	# the lab's testpmd (tests/vm/fetch-dpdk), else one on the root
+	testpmd=${VFIOCTL_LAB_TESTPMD:-$(command -v dpdk-testpmd || true)}
 	if [ -n "$testpmd" ]; then
 		run timeout 300 "$testpmd" -l 0 -n 1 --in-memory -a "${VFS[0]}" -- --total-num-mbufs=2048 \
 			--stats-period 0 -i </dev/null
@@ -278,5 +279,5 @@ while True:
 	run --separate-stderr "$VFIOCTL" restore "$pf"
 	[ "$status" -eq 0 ]
 	journal_empty
-	[ -n "$testpmd" ] || skip "dpdk-devbind.py saw the VF on vfio-pci; no dpdk-testpmd in the guest (not in the lab yet), so no PMD probe"
+	[ -n "$testpmd" ] || skip "dpdk-devbind.py saw the VF on vfio-pci; no dpdk-testpmd (VFIOCTL_LAB_TESTPMD unset: tests/vm/fetch-dpdk failed in the preparation), so no PMD probe"
 }
