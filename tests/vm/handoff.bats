@@ -26,36 +26,6 @@ teardown() {
 	rm -rf "$D"
 }
 
-# qmp SOCKET COMMAND...: negotiate, print each command's "return" as one JSON line
-qmp() {
-	python3 - "$@" <<'PY'
-import json, socket, sys, time
-s = socket.socket(socket.AF_UNIX)
-for _ in range(1200):
-    try:
-        s.connect(sys.argv[1])
-        break
-    except OSError:
-        time.sleep(0.1)
-else:
-    sys.exit("qmp: no socket " + sys.argv[1])
-f = s.makefile("rw")
-def cmd(c):
-    f.write(json.dumps({"execute": c}) + "\n"); f.flush()
-    while True:
-        line = f.readline()
-        if not line:
-            return {"return": None}
-        m = json.loads(line)
-        if "return" in m or "error" in m:
-            return m
-assert "QMP" in json.loads(f.readline())
-assert "return" in cmd("qmp_capabilities")
-for c in sys.argv[2:]:
-    print(json.dumps(cmd(c).get("return")))
-PY
-}
-
 # holds PID JSON: some "holders" list in the JSON names PID
 holds() {
 	python3 -c '

@@ -284,3 +284,34 @@ unsafe_restore() {
 # DMA through it returns wrong data (measured with the tool's --verify and with the lab's own
 # edu_dma alike: the emulator, not the tool). Suites assert that failure by name on it.
 dma_broken_in_emulator() { [ "$(iommu_kind)" = amd ]; }
+
+# qmp SOCKET COMMAND...: connect (waiting up to 120 s for the socket), negotiate, print each
+# command's "return" as one JSON line (handoff.bats, nested.bats)
+qmp() {
+	python3 - "$@" <<'PY'
+import json, socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+for _ in range(1200):
+    try:
+        s.connect(sys.argv[1])
+        break
+    except OSError:
+        time.sleep(0.1)
+else:
+    sys.exit("qmp: no socket " + sys.argv[1])
+f = s.makefile("rw")
+def cmd(c):
+    f.write(json.dumps({"execute": c}) + "\n"); f.flush()
+    while True:
+        line = f.readline()
+        if not line:
+            return {"return": None}
+        m = json.loads(line)
+        if "return" in m or "error" in m:
+            return m
+assert "QMP" in json.loads(f.readline())
+assert "return" in cmd("qmp_capabilities")
+for c in sys.argv[2:]:
+    print(json.dumps(cmd(c).get("return")))
+PY
+}

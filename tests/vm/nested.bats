@@ -14,33 +14,12 @@ teardown() {
 	restore_drivers
 }
 
-# qmp_version SOCKET: connect, negotiate, print "MAJOR.MINOR.MICRO" of query-version, then quit
+# qmp_version SOCKET: print "MAJOR.MINOR.MICRO" of query-version, then quit
 qmp_version() {
-	python3 - "$1" <<'PY'
-import json, socket, sys, time
-s = socket.socket(socket.AF_UNIX)
-for _ in range(600):
-    try:
-        s.connect(sys.argv[1])
-        break
-    except OSError:
-        time.sleep(0.1)
-else:
-    sys.exit("qmp: no socket " + sys.argv[1])
-f = s.makefile("rw")
-def cmd(c):
-    f.write(json.dumps({"execute": c}) + "\n"); f.flush()
-    while True:
-        m = json.loads(f.readline())
-        if "return" in m or "error" in m:
-            return m
-greet = json.loads(f.readline())
-assert "QMP" in greet, greet
-assert "return" in cmd("qmp_capabilities")
-v = cmd("query-version")["return"]["qemu"]
-print("%d.%d.%d" % (v["major"], v["minor"], v["micro"]))
-cmd("quit")
-PY
+	qmp "$1" query-version quit | python3 -c '
+import json, sys
+v = json.loads(sys.stdin.readline())["qemu"]
+print("%d.%d.%d" % (v["major"], v["minor"], v["micro"]))'
 }
 
 # start_qemu PROGRAM: a paused TCG q35 with one QMP socket; QPID, QSOCK
