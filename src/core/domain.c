@@ -286,6 +286,17 @@ int vfc_cdevs_open(struct vfc_domain *d, char *const *bdfs, size_t nbdfs, struct
 	return 0;
 }
 
+/* The end of a constructor: *out = d on success, d destroyed on rc < 0. */
+static int domain_done(struct vfc_domain *d, int rc, struct vfc_domain **out)
+{
+	if (rc) {
+		vfc_domain_destroy(d, NULL);
+		return rc;
+	}
+	*out = d;
+	return 0;
+}
+
 int vfc_domain_create(const struct vfc_ctx *ctx, const int *groups, size_t ngroups,
 		      char *const *bdfs, size_t nbdfs, const struct vfc_domain_req *req,
 		      struct vfc_domain **out, struct vfc_err *e)
@@ -373,13 +384,8 @@ int vfc_domain_create(const struct vfc_ctx *ctx, const int *groups, size_t ngrou
 		win.last = d->nranges ? d->ranges[d->nranges - 1].last : UINT64_MAX;
 	}
 	rc = vfc_iova_init(&d->alloc, &win, d->ranges, d->nranges);
-	if (rc)
-		goto fail;
-	*out = d;
-	return 0;
 fail:
-	vfc_domain_destroy(d, NULL);
-	return rc;
+	return domain_done(d, rc, out);
 }
 
 /*
@@ -748,14 +754,9 @@ int vfc_domain_handoff(const struct vfc_ctx *ctx, const int *groups, size_t ngro
 				goto fail;
 		}
 		rc = vfc_legacy_devices(d, bdfs, nbdfs);
-		if (rc)
-			goto fail;
 	}
-	*out = d;
-	return 0;
 fail:
-	vfc_domain_destroy(d, NULL);
-	return rc;
+	return domain_done(d, rc, out);
 }
 
 int vfc_node_access(const struct vfc_ctx *ctx, const char *node, unsigned uid,

@@ -1151,9 +1151,12 @@ static void json_row(struct jout *j, const char *key, const struct out_row *row,
 
 enum { E_TARGET, E_EXIT, E_MESSAGE };
 static const struct out_col error_cols[] = {
-	[E_TARGET] = { "TARGET", OUT_STR, 12, OUT_DEFAULT, "the target as given" },
-	[E_EXIT] = { "EXIT", OUT_NUM, 2, OUT_DEFAULT, "the exit status it alone gives" },
-	[E_MESSAGE] = { "MESSAGE", OUT_STR, 0.5, OUT_DEFAULT, "what failed (as on stderr)" },
+	[E_TARGET] = { .name = "TARGET", .type = OUT_STR, .whint = 12, .flags = OUT_DEFAULT,
+		       .help = "the target as given" },
+	[E_EXIT] = { .name = "EXIT", .type = OUT_NUM, .whint = 2, .flags = OUT_DEFAULT,
+		     .help = "the exit status it alone gives" },
+	[E_MESSAGE] = { .name = "MESSAGE", .type = OUT_STR, .whint = 0.5, .flags = OUT_DEFAULT,
+			.help = "what failed (as on stderr)" },
 };
 static const struct out_schema error_schema = { "errors", error_cols, 3 };
 

@@ -378,6 +378,18 @@ static void read_attr(const char *dir, const char *name, char *buf, size_t len)
 	buf[strcspn(buf, "\n")] = '\0';
 }
 
+/* An attribute's first line from one device (or group) directory into another's. */
+static void copy_attr(const char *from, const char *name, const char *to)
+{
+	char p[PATH_MAX], v[256];
+
+	read_attr(from, name, v, sizeof(v) - 1);
+	if (sfmt(p, sizeof(p), "%s/%s", to, name))
+		return;
+	strcat(v, "\n");
+	put_file(p, v);
+}
+
 static long attr_num(const char *dir, const char *name, int base)
 {
 	char v[64];
@@ -493,18 +505,9 @@ static int vf_create(const char *pf, int i, bool autoprobe)
 	sfmt(p, sizeof(p), "%s/class", vdev);
 	sfmt(v, sizeof(v), "0x%06lx\n", cls < 0 ? 0 : cls);
 	put_file(p, v);
-	read_attr(pf, "subsystem_vendor", v, sizeof(v));
-	sfmt(p, sizeof(p), "%s/subsystem_vendor", vdev);
-	strcat(v, "\n");
-	put_file(p, v);
-	read_attr(pf, "subsystem_device", v, sizeof(v));
-	sfmt(p, sizeof(p), "%s/subsystem_device", vdev);
-	strcat(v, "\n");
-	put_file(p, v);
-	read_attr(pf, "numa_node", v, sizeof(v));
-	sfmt(p, sizeof(p), "%s/numa_node", vdev);
-	strcat(v, "\n");
-	put_file(p, v);
+	copy_attr(pf, "subsystem_vendor", vdev);
+	copy_attr(pf, "subsystem_device", vdev);
+	copy_attr(pf, "numa_node", vdev);
 	sfmt(p, sizeof(p), "%s/driver_override", vdev);
 	put_file(p, "(null)\n");
 	/* a type 0 header without a capability list: VFs read 0xffff ids in hardware */
@@ -534,12 +537,8 @@ static int vf_create(const char *pf, int i, bool autoprobe)
 
 		sfmt(p, sizeof(p), "%s/devices", gdir);
 		mkdir(p, 0755);
-		if (pgroup[0] && !rpath(pg, sizeof(pg), "/sys/kernel/iommu_groups/%s", pgroup)) {
-			read_attr(pg, "type", v, sizeof(v));
-			sfmt(p, sizeof(p), "%s/type", gdir);
-			strcat(v, "\n");
-			put_file(p, v);
-		}
+		if (pgroup[0] && !rpath(pg, sizeof(pg), "/sys/kernel/iommu_groups/%s", pgroup))
+			copy_attr(pg, "type", gdir);
 		sfmt(p, sizeof(p), "%s/reserved_regions", gdir);
 		put_file(p, "");
 		sfmt(p, sizeof(p), "%s/devices/%s", gdir, bdf);

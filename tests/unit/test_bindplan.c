@@ -207,6 +207,104 @@ static void test_unbind(void)
 	vfc_bindrun_free(&r);
 }
 
+/* bind --dry-run without --group: the plan says now that the group would stay not viable. */
+static void test_predict(void)
+{
+	struct vfc_bindrun r;
+	const char *gpu[] = { "01:00.0" }, *nvme[] = { "03:00.0" };
+	const char *all[] = { "01:00.0", "01:00.1", "02:00.0" };
+	const struct vfc_bind_step *s;
+
+	OK(fixture("desktop-gpu"), "mkfixture desktop-gpu (predict)");
+	OK(run_open(&r, 1, gpu, false) == 0, "bind --dry-run 01:00.0 (group 1 has more endpoints)");
+	vfc_bindplan_bind_targets(&r, false, "vfio-pci");
+	s = step(&r, "0000:01:00.0");
+	OK(s && s->result == VFC_RES_PLANNED && s->fault == VFC_FAULT_NONE && !nerr,
+	   "before predict: planned, no fault");
+	vfc_bindplan_predict(&r);
+	s = step(&r, "0000:01:00.0");
+	OK(s && s->result == VFC_RES_PLANNED && s->fault == VFC_FAULT_NOT_VIABLE,
+	   "predict: the group stays not viable (the fault exit 8 comes from)");
+	OK(nerr == 1 && strstr(last, "0000:01:00.0: group 1 would stay not viable: 0000:01:00.1") &&
+	   strstr(last, "(use --group)"), "reported once, naming the first member left behind");
+	vfc_bindrun_free(&r);
+
+	OK(run_open(&r, 3, all, false) == 0, "bind --dry-run 01:00.0 01:00.1 02:00.0");
+	vfc_bindplan_bind_targets(&r, false, "vfio-pci");
+	vfc_bindplan_predict(&r);
+	s = step(&r, "0000:01:00.0");
+	OK(s && s->fault == VFC_FAULT_NONE && step(&r, "0000:02:00.0")->fault == VFC_FAULT_NONE &&
+	   !nerr, "every endpoint of group 1 bound: nothing predicted (bridges do not block)");
+	vfc_bindrun_free(&r);
+
+	OK(run_open(&r, 1, nvme, false) == 0, "bind --dry-run 03:00.0 (a group of its own)");
+	vfc_bindplan_bind_targets(&r, false, "vfio-pci");
+	vfc_bindplan_predict(&r);
+	OK(step(&r, "0000:03:00.0")->fault == VFC_FAULT_NONE && !nerr,
+	   "a group of one: viable once bound, nothing predicted");
+	vfc_bindrun_free(&r);
+
+	OK(run_open(&r, 1, gpu, false) == 0, "bind --dry-run --driver nvidia 01:00.0");
+	vfc_bindplan_bind_targets(&r, false, "nvidia");
+	vfc_bindplan_predict(&r);
+	OK(step(&r, "0000:01:00.0")->fault == VFC_FAULT_NONE && !nerr,
+	   "not going to a vfio driver: viability is not asked");
+	vfc_bindrun_free(&r);
+}
+
+/* restore --default: back to the kernel's choice (driver_override cleared), journal or not. */
+static void test_default(void)
+{
+	struct vfc_bindrun r;
+	const char *t[] = { "03:00.0", "00:01.0" }, *vf[] = { "04:00.0" };
+	const struct vfc_bind_step *s;
+
+	OK(fixture("desktop-gpu"), "mkfixture desktop-gpu (restore --default)");
+	OK(run_open(&r, 2, t, false) == 0, "restore --default 03:00.0 00:01.0 (host drivers)");
+	vfc_bindplan_default(&r);
+	s = step(&r, "0000:03:00.0");
+	OK(s && s->action == VFC_ACT_RESTORE && s->result == VFC_RES_ALREADY &&
+	   !strcmp(s->to, "nvme") && strstr(s->reason, "already the kernel's choice"),
+	   "the NVMe on nvme, no override: already there, TO is its driver");
+	OK(is(&r, "0000:00:01.0", VFC_ACT_RESTORE, VFC_RES_ALREADY, "already the kernel's choice") &&
+	   !strcmp(step(&r, "0000:00:01.0")->to, "pcieport"),
+	   "a root port on pcieport: already (a bridge is only refused when it would move)");
+	OK(!vfc_bindplan_differs(&r.p) && !vfc_bindplan_refused(&r.p), "nothing to do");
+	vfc_bindrun_free(&r);
+
+	/* as if another tool had put them on vfio-pci (no journal entry) */
+	sh("echo vfio-pci >sys/bus/pci/devices/0000:03:00.0/driver_override");
+	sh("ln -sfn ../../../bus/pci/drivers/vfio-pci sys/bus/pci/devices/0000:03:00.0/driver");
+	sh("echo vfio-pci >sys/bus/pci/devices/0000:00:01.0/driver_override");
+	sh("ln -sfn ../../../bus/pci/drivers/vfio-pci sys/bus/pci/devices/0000:00:01.0/driver");
+	OK(run_open(&r, 2, t, false) == 0, "restore --default, both on vfio-pci by override");
+	vfc_bindplan_default(&r);
+	s = step(&r, "0000:03:00.0");
+	OK(s && s->action == VFC_ACT_RESTORE && s->result == VFC_RES_PLANNED &&
+	   !strcmp(s->from, "vfio-pci") && !s->to[0] && !s->to_ovr[0] &&
+	   strstr(s->reason, "--default: driver_override cleared"),
+	   "the NVMe: planned, override cleared, TO left to the kernel's probe");
+	OK(is(&r, "0000:00:01.0", VFC_ACT_RESTORE, VFC_RES_REFUSED, "is a bridge") &&
+	   step(&r, "0000:00:01.0")->fault == VFC_FAULT_FAILED,
+	   "a bridge on vfio-pci is refused (endpoints only)");
+	vfc_bindrun_free(&r);
+
+	OK(run_open(&r, 1, vf, false) == 0, "restore --default 04:00.0 (on vfio-pci, held by qemu)");
+	vfc_bindplan_default(&r);
+	OK(is(&r, "0000:04:00.0", VFC_ACT_RESTORE, VFC_RES_REFUSED, "in use by pid 4242") &&
+	   step(&r, "0000:04:00.0")->fault == VFC_FAULT_BUSY,
+	   "a device whose group a process holds is refused (busy)");
+	vfc_bindrun_free(&r);
+
+	/* on vfio-pci without an override (new_id, say): not the kernel's choice either */
+	sh("echo '(null)' >sys/bus/pci/devices/0000:03:00.0/driver_override");
+	OK(run_open(&r, 1, t, false) == 0, "restore --default 03:00.0 (vfio-pci, no override)");
+	vfc_bindplan_default(&r);
+	OK(is(&r, "0000:03:00.0", VFC_ACT_RESTORE, VFC_RES_PLANNED, "--default") &&
+	   !step(&r, "0000:03:00.0")->from_ovr[0], "planned: a vfio driver is never the default");
+	vfc_bindrun_free(&r);
+}
+
 /* Journal entries as an earlier run would have left them. */
 static bool journal(struct vfc_jentry *e, size_t n)
 {
@@ -347,6 +445,8 @@ int main(void)
 		return 1;
 	test_bind();
 	test_bind_refusals();
+	test_predict();
+	test_default();
 	test_unbind();
 	test_restore();
 	test_apply();
