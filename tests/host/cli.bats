@@ -270,3 +270,22 @@ Try 'vfioctl --help' for more information." ] || { dump; false; }
 	expect_status 0
 	! grep -q multifunction <<<"$output" || { dump; false; }
 }
+
+@test "cli: --help and every COMMAND --help fit in 80 columns (usage wrapped)" {
+	require_binary
+	local cmd bad=0
+	check_width() {
+		awk -v who="$1" 'length > 80 { printf "%s: %d columns: %s\n", who, length, $0; bad = 1 }
+			END { exit bad }' <<<"$2"
+	}
+	run --separate-stderr "$VFIOCTL" --help
+	expect_status 0
+	check_width "vfioctl --help" "$output" || bad=1
+	for cmd in $("$VFIOCTL" --dump-commands | awk -F'\t' '$1 == "command" { print $2 }'); do
+		run --separate-stderr "$VFIOCTL" "$cmd" --help
+		expect_status 0
+		[[ $output == "Usage: vfioctl $cmd"* ]] || { echo "$cmd --help: no usage line"; dump; false; }
+		check_width "vfioctl $cmd --help" "$output" || bad=1
+	done
+	[ "$bad" -eq 0 ]
+}
