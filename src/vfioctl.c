@@ -153,6 +153,19 @@ void vfc_warn(const char *subject, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+/*
+ * In a batch there is no "vfioctl --help" to type: a usage error points at the batch's help,
+ * for the command of the line being parsed when there is one (usage_cmd, set by the dispatcher).
+ */
+static bool usage_in_batch;
+static const char *usage_cmd;
+
+void vfc_usage_in_batch(bool on)
+{
+	usage_in_batch = on;
+	usage_cmd = NULL;	/* the batch's own command is not the line's */
+}
+
 int vfc_usage_error(const char *fmt, ...)
 {
 	va_list ap;
@@ -161,7 +174,12 @@ int vfc_usage_error(const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fputs("\nTry 'vfioctl --help' for more information.\n", stderr);
+	if (!usage_in_batch)
+		fputs("\nTry 'vfioctl --help' for more information.\n", stderr);
+	else if (usage_cmd)
+		fprintf(stderr, "\nTry 'help %s' for more information.\n", usage_cmd);
+	else
+		fputs("\nTry 'help' for more information.\n", stderr);
 	return VFC_EXIT_USAGE;
 }
 
@@ -578,6 +596,7 @@ int vfc_dispatch(struct vfc_cli *cli, const struct vfc_cmd *cmd, enum vfc_from f
 	struct parse p;
 	poptContext pc = NULL;
 	char *usage_args = NULL;
+	const char *old_usage_cmd = usage_cmd;
 	int rc, verbose, old_quiet = msg_quiet;
 	bool traced = false, done;
 
@@ -623,6 +642,7 @@ int vfc_dispatch(struct vfc_cli *cli, const struct vfc_cmd *cmd, enum vfc_from f
 		table[0] = table[1], table[1] = (struct poptOption)POPT_TABLEEND;
 	pc = poptGetContext(argv[0], argc, argv, table, 0);
 	usage_args = wrapped_args(argv[0], cmd->args);
+	usage_cmd = cmd->name;
 	poptSetOtherOptionHelp(pc, usage_args ? usage_args : cmd->args);
 	while ((rc = poptGetNextOpt(pc)) > 0) {
 		struct optref *r = parse_ref(&p, rc);
@@ -689,6 +709,7 @@ int vfc_dispatch(struct vfc_cli *cli, const struct vfc_cmd *cmd, enum vfc_from f
 		msg_quiet = old_quiet;
 	}
 out:
+	usage_cmd = old_usage_cmd;
 	poptFreeContext(pc);
 	free(usage_args);
 	parse_end(&p);
@@ -804,6 +825,43 @@ static void usage(FILE *f)
 	      "5 busy, 6 unsupported, 7 some targets failed, 8 not viable or problems found.\n"
 	      "See vfioctl(8).\n", f);
 }
+
+/*
+ * help [COMMAND]: what --help and COMMAND --help say, for those who type the word. A batch
+ * answers its own `help` lines (cmd/batch.c); this is the command line's.
+ */
+static int cmd_help(struct vfc_cli *cli, void *opts, int argc, const char **argv)
+{
+	const struct vfc_cmd *cmd;
+	const char *words[3];
+	char argv0[64];
+
+	(void)opts;
+	if (argc > 1)
+		return vfc_usage_error("help: one COMMAND at most");
+	if (argc == 0) {
+		usage(stdout);
+		fflush(stdout);
+		return VFC_EXIT_OK;
+	}
+	cmd = vfc_command_find(argv[0]);
+	if (!cmd)
+		return vfc_usage_error("help: %s: unknown command", argv[0]);
+	snprintf(argv0, sizeof(argv0), "vfioctl %s", cmd->name);
+	words[0] = argv0;
+	words[1] = "--help";
+	words[2] = NULL;
+	return vfc_dispatch(cli, cmd, VFC_FROM_ARGV, NULL, 2, words);
+}
+
+static const struct vfc_cmd vfc_cmd_help = {
+	.name = "help",
+	.order = 99,
+	.args = "[COMMAND]",
+	.summary = "the commands and options (as --help), or COMMAND's (as COMMAND --help)",
+	.main = cmd_help,
+};
+VFC_COMMAND(vfc_cmd_help);
 
 static void dump_option(const struct poptOption *o, void *data)
 {

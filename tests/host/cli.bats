@@ -289,3 +289,24 @@ Try 'vfioctl --help' for more information." ] || { dump; false; }
 	done
 	[ "$bad" -eq 0 ]
 }
+
+@test "cli: help is --help, help COMMAND is COMMAND --help, help NOSUCH is a usage error" {
+	require_binary
+	local cmd want
+	want=$("$VFIOCTL" --help)
+	run --separate-stderr "$VFIOCTL" help
+	expect_status 0
+	[ "$output" = "$want" ] || { echo "help differs from --help"; dump; false; }
+	[[ $want == *"help     [COMMAND]"* ]] || { echo "--help does not list help"; false; }
+	for cmd in list exec bench batch help; do
+		want=$("$VFIOCTL" "$cmd" --help)
+		run --separate-stderr "$VFIOCTL" help "$cmd"
+		expect_status 0
+		[ "$output" = "$want" ] || { echo "help $cmd differs from $cmd --help"; dump; false; }
+	done
+	run --separate-stderr "$VFIOCTL" help frobnicate
+	usage_error
+	[[ $stderr == "vfioctl: help: frobnicate: unknown command"* ]] || { dump; false; }
+	run --separate-stderr "$VFIOCTL" help list show
+	usage_error
+}
