@@ -310,3 +310,30 @@ Try 'vfioctl --help' for more information." ] || { dump; false; }
 	run --separate-stderr "$VFIOCTL" help list show
 	usage_error
 }
+
+# on_tty COLUMNS ARGS...: vfioctl ARGS with stdout on a terminal COLUMNS wide (script's pty)
+on_tty() {
+	local cols=$1
+	shift
+	command -v script >/dev/null || skip "script (util-linux) is not installed"
+	output=$(COLUMNS=$cols script -qec "$(printf '%q ' "$VFIOCTL" "$@")" /dev/null | tr -d '\r')
+}
+
+@test "cli: at 100 columns NAME keeps the model and shortens the vendor (issue 23 item 18)" {
+	local fx=$BATS_FILE_TMPDIR/desktop-gpu
+	on_tty 100 --sysroot "$fx" list --devices
+	grep -q '^0000:00:1c.0 .* Intel Cannon Lake PCH PCI Express Root Port #1 ' <<<"$output" ||
+		{ echo "$output"; false; }
+	grep -q '^0000:00:1c.4 .* Intel Cannon Lake PCH PCI Express Root Port #5 ' <<<"$output" ||
+		{ echo "$output"; false; }
+	grep -q '^0000:01:00.0 .* NVIDIA GA102 \[GeForce RTX 3090\] ' <<<"$output" || { echo "$output"; false; }
+	! grep -q 'Intel Corporation' <<<"$output" || { echo "$output"; false; }
+	awk 'length > 100 { bad = 1 } END { exit bad }' <<<"$output" || { echo "$output"; false; }
+	# room enough, or not a terminal: the vendor's full name, as lspci says it
+	on_tty 200 --sysroot "$fx" list --devices
+	grep -q '^0000:00:1c.0 .* Intel Corporation Cannon Lake PCH PCI Express Root Port #1 ' <<<"$output" ||
+		{ echo "$output"; false; }
+	vf desktop-gpu list --devices -o BDF,NAME
+	grep -qx '0000:00:1c.0 Intel Corporation Cannon Lake PCH PCI Express Root Port #1' <<<"$output" ||
+		{ dump; false; }
+}
