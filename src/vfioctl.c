@@ -153,6 +153,19 @@ void vfc_warn(const char *subject, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+/*
+ * In a batch there is no "vfioctl --help" to type: a usage error points at the batch's help,
+ * for the command of the line being parsed when there is one (usage_cmd, set by the dispatcher).
+ */
+static bool usage_in_batch;
+static const char *usage_cmd;
+
+void vfc_usage_in_batch(bool on)
+{
+	usage_in_batch = on;
+	usage_cmd = NULL;	/* the batch's own command is not the line's */
+}
+
 int vfc_usage_error(const char *fmt, ...)
 {
 	va_list ap;
@@ -161,7 +174,12 @@ int vfc_usage_error(const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fputs("\nTry 'vfioctl --help' for more information.\n", stderr);
+	if (!usage_in_batch)
+		fputs("\nTry 'vfioctl --help' for more information.\n", stderr);
+	else if (usage_cmd)
+		fprintf(stderr, "\nTry 'help %s' for more information.\n", usage_cmd);
+	else
+		fputs("\nTry 'help' for more information.\n", stderr);
 	return VFC_EXIT_USAGE;
 }
 
@@ -546,6 +564,28 @@ static int columns_answer(const struct vfc_cmd *cmd, const struct vfc_cli *c, co
 	return vfc_usage_error("unknown column '%.*s' (see --list-columns)", (int)len, bad);
 }
 
+static size_t wrap_words(FILE *f, const char *text, size_t col, size_t indent);
+
+/*
+ * popt prints "Usage: PROGRAM " and then this: the arguments wrapped at the help width, going
+ * on under the first argument (NULL: no memory; the caller uses them unwrapped).
+ */
+static char *wrapped_args(const char *program, const char *args)
+{
+	size_t col = strlen("Usage: ") + strlen(program) + 1, size = 0;
+	char *text = NULL;
+	FILE *f = open_memstream(&text, &size);
+
+	if (!f)
+		return NULL;
+	wrap_words(f, args ? args : "", col, col > 40 ? 8 : col);
+	if (fclose(f)) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
 int vfc_dispatch(struct vfc_cli *cli, const struct vfc_cmd *cmd, enum vfc_from from,
 		 const struct vfc_gopts *top, int argc, const char **argv)
 {
@@ -555,6 +595,8 @@ int vfc_dispatch(struct vfc_cli *cli, const struct vfc_cmd *cmd, enum vfc_from f
 	struct vfc_cli c = *cli;
 	struct parse p;
 	poptContext pc = NULL;
+	char *usage_args = NULL;
+	const char *old_usage_cmd = usage_cmd;
 	int rc, verbose, old_quiet = msg_quiet;
 	bool traced = false, done;
 
@@ -599,7 +641,9 @@ int vfc_dispatch(struct vfc_cli *cli, const struct vfc_cmd *cmd, enum vfc_from f
 	if (opt_end(p.tab[0]))
 		table[0] = table[1], table[1] = (struct poptOption)POPT_TABLEEND;
 	pc = poptGetContext(argv[0], argc, argv, table, 0);
-	poptSetOtherOptionHelp(pc, cmd->args);
+	usage_args = wrapped_args(argv[0], cmd->args);
+	usage_cmd = cmd->name;
+	poptSetOtherOptionHelp(pc, usage_args ? usage_args : cmd->args);
 	while ((rc = poptGetNextOpt(pc)) > 0) {
 		struct optref *r = parse_ref(&p, rc);
 
@@ -665,7 +709,9 @@ int vfc_dispatch(struct vfc_cli *cli, const struct vfc_cmd *cmd, enum vfc_from f
 		msg_quiet = old_quiet;
 	}
 out:
+	usage_cmd = old_usage_cmd;
 	poptFreeContext(pc);
+	free(usage_args);
 	parse_end(&p);
 	return rc;
 }
@@ -687,19 +733,87 @@ static void usage_option(const struct poptOption *o, void *data)
 	fprintf(f, "  %-20s %s\n", head, o->descrip ? o->descrip : "");
 }
 
+/*
+ * Help is at most HELP_WIDTH columns, as util-linux's is: a text that does not fit is broken
+ * at spaces (outside brackets, so "[--user U [--group G]]" stays whole) and goes on on lines
+ * indented by indent. col is where the text starts on the current line; returns where it ends.
+ * A word longer than a line is printed whole.
+ */
+#define HELP_WIDTH 80
+
+static size_t wrap_words(FILE *f, const char *text, size_t col, size_t indent)
+{
+	const char *p = text;
+	bool first = true;
+
+	while (*p) {
+		const char *w = p;
+		int depth = 0;
+		size_t len;
+
+		while (*p && (depth || *p != ' ')) {
+			if (*p == '[' || *p == '{')
+				depth++;
+			else if ((*p == ']' || *p == '}') && depth)
+				depth--;
+			p++;
+		}
+		len = (size_t)(p - w);
+		while (*p == ' ')
+			p++;
+		if (!len)
+			continue;
+		if (!first && col + 1 + len > HELP_WIDTH) {
+			fprintf(f, "\n%*s", (int)indent, "");
+			col = indent;
+		} else if (!first) {
+			fputc(' ', f);
+			col++;
+		}
+		fwrite(w, 1, len, f);
+		col += len;
+		first = false;
+	}
+	return col;
+}
+
+/* One line of the command list: NAME ARGS SUMMARY in columns, or ARGS and SUMMARY wrapped. */
+#define HELP_ARGS_COL 11		/* "  " NAME(8) " " */
+#define HELP_SUMMARY_COL 46		/* HELP_ARGS_COL + 34 + " " */
+
+static void usage_command(FILE *f, const char *name, const char *args, const char *summary)
+{
+	size_t col;
+
+	if (HELP_ARGS_COL + strlen(args) < HELP_SUMMARY_COL &&
+	    HELP_SUMMARY_COL + strlen(summary) <= HELP_WIDTH) {
+		fprintf(f, "  %-8s %-34s %s\n", name, args, summary);
+		return;
+	}
+	fprintf(f, "  %-8s ", name);
+	col = wrap_words(f, args, HELP_ARGS_COL, HELP_ARGS_COL + 4);
+	if (col < HELP_SUMMARY_COL && HELP_SUMMARY_COL + strlen(summary) <= HELP_WIDTH) {
+		fprintf(f, "%*s%s\n", (int)(HELP_SUMMARY_COL - col), "", summary);
+		return;
+	}
+	/* the summary on its own line(s), under the arguments */
+	fprintf(f, "\n%*s", HELP_ARGS_COL + 2, "");
+	wrap_words(f, summary, HELP_ARGS_COL + 2, HELP_ARGS_COL + 2);
+	fputc('\n', f);
+}
+
 static void usage(FILE *f)
 {
 	fputs("Usage: vfioctl [OPTIONS] COMMAND [ARGS]\n\n"
 	      "Discover, bind and exercise Linux VFIO devices, IOMMU groups and DMA domains.\n\n"
 	      "Commands:\n", f);
 	for (size_t i = 0; i < ncommands; i++) {
-		fprintf(f, "  %-8s %-34s %s\n", commands[i]->name, commands[i]->args,
-			commands[i]->summary);
+		usage_command(f, commands[i]->name, commands[i]->args, commands[i]->summary);
 		for (const struct vfc_subcmd *s = commands[i]->subcommands; s && s->name; s++) {
 			char words[64];
 
 			snprintf(words, sizeof(words), "%s %s", commands[i]->name, s->name);
-			fprintf(f, "  %-8s %-34s %s\n", "", words, s->summary);
+			usage_command(f, "", words, s->summary);
 		}
 	}
 	fputs("\nTARGET: a PCI address (0000:01:00.0 or 01:00.0), a group (12 or group:12),\n"
@@ -711,6 +825,43 @@ static void usage(FILE *f)
 	      "5 busy, 6 unsupported, 7 some targets failed, 8 not viable or problems found.\n"
 	      "See vfioctl(8).\n", f);
 }
+
+/*
+ * help [COMMAND]: what --help and COMMAND --help say, for those who type the word. A batch
+ * answers its own `help` lines (cmd/batch.c); this is the command line's.
+ */
+static int cmd_help(struct vfc_cli *cli, void *opts, int argc, const char **argv)
+{
+	const struct vfc_cmd *cmd;
+	const char *words[3];
+	char argv0[64];
+
+	(void)opts;
+	if (argc > 1)
+		return vfc_usage_error("help: one COMMAND at most");
+	if (argc == 0) {
+		usage(stdout);
+		fflush(stdout);
+		return VFC_EXIT_OK;
+	}
+	cmd = vfc_command_find(argv[0]);
+	if (!cmd)
+		return vfc_usage_error("help: %s: unknown command", argv[0]);
+	snprintf(argv0, sizeof(argv0), "vfioctl %s", cmd->name);
+	words[0] = argv0;
+	words[1] = "--help";
+	words[2] = NULL;
+	return vfc_dispatch(cli, cmd, VFC_FROM_ARGV, NULL, 2, words);
+}
+
+static const struct vfc_cmd vfc_cmd_help = {
+	.name = "help",
+	.order = 99,
+	.args = "[COMMAND]",
+	.summary = "the commands and options (as --help), or COMMAND's (as COMMAND --help)",
+	.main = cmd_help,
+};
+VFC_COMMAND(vfc_cmd_help);
 
 static void dump_option(const struct poptOption *o, void *data)
 {

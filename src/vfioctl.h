@@ -150,8 +150,13 @@ void vfc_error(const char *subject, int err, const char *fmt, ...)
  */
 #define vfc_err(...) vfc_error(__VA_ARGS__)
 void vfc_warn(const char *subject, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* A usage error: message plus "Try 'vfioctl --help'"; returns VFC_EXIT_USAGE. */
+/*
+ * A usage error: message plus "Try 'vfioctl --help'" (in a batch: "Try 'help COMMAND'", the
+ * command being parsed, else "Try 'help'"); returns VFC_EXIT_USAGE.
+ */
 int vfc_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The batch's lines are being run: usage errors point at the batch's help. */
+void vfc_usage_in_batch(bool on);
 /*
  * Mutating commands call this first (not for --dry-run): writing sysfs attributes needs uid 0
  * or CAP_DAC_OVERRIDE. Prints "vfioctl: WHAT: needs root (or CAP_DAC_OVERRIDE) ..." and

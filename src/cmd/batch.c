@@ -97,7 +97,7 @@ static void help(void)
 
 	cmds = vfc_commands(&ncmds);
 	for (size_t i = 0; i < ncmds; i++)
-		if (strcmp(cmds[i]->name, "batch"))
+		if (strcmp(cmds[i]->name, "batch") && strcmp(cmds[i]->name, "help"))
 			printf("  %-16s %s\n", cmds[i]->name, cmds[i]->summary);
 	printf("\nNamed domains (they live until destroyed or the session ends):\n");
 	for (const struct vfc_session_verb *v = vfc_domain_verbs; v->name; v++) {
@@ -107,7 +107,8 @@ static void help(void)
 			 v->sub ? v->sub : "");
 		printf("  %-16s %s\n    %s\n", words, v->args, v->summary);
 	}
-	printf("\n  help             this list\n  quit, exit       end the session\n"
+	printf("\n  help [COMMAND]   this list, or COMMAND's options (as COMMAND --help)\n"
+	       "  quit, exit       end the session\n"
 	       "Words are split like a shell does ('quotes', \"quotes\", \\), with no expansion;\n"
 	       "# starts a comment. See vfioctl(8), batch.\n");
 	fflush(stdout);
@@ -158,7 +159,7 @@ static int run_words(struct batch *b, int argc, char **words)
 	} else {
 		cmd = vfc_command_find(words[0]);
 		if (!cmd)
-			return vfc_usage_error("%s: unknown command (help lists them)", words[0]);
+			return vfc_usage_error("%s: unknown command", words[0]);
 		if (!strcmp(cmd->name, "batch"))
 			return vfc_usage_error("batch: not inside a batch");
 	}
@@ -173,6 +174,21 @@ static int run_words(struct batch *b, int argc, char **words)
 	lc.session = &b->session;
 	rc = vfc_dispatch(&lc, cmd, VFC_FROM_LINE, NULL, pargc, argv);
 	free(argv);
+	return rc;
+}
+
+/* help COMMAND (or a verb: help domain create, help map): the line COMMAND --help. */
+static int run_help(struct batch *b, int argc, char **words)
+{
+	char **line = calloc((size_t)argc + 2, sizeof(*line));
+	int rc;
+
+	if (!line)
+		return VFC_EXIT_FAILED;
+	memcpy(line, words, (size_t)argc * sizeof(*line));
+	line[argc] = (char *)"--help";
+	rc = run_words(b, argc + 1, line);
+	free(line);
 	return rc;
 }
 
@@ -209,9 +225,11 @@ static int run_line(struct batch *b, const char *text, size_t len, bool *quit)
 	} else if (!strcmp(words[0], "quit") || !strcmp(words[0], "exit")) {
 		*quit = true;
 		rc = VFC_EXIT_OK;
-	} else if (!strcmp(words[0], "help")) {
+	} else if (!strcmp(words[0], "help") && n == 1) {
 		help();
 		rc = VFC_EXIT_OK;
+	} else if (!strcmp(words[0], "help")) {
+		rc = run_help(b, (int)n - 1, words + 1);
 	} else {
 		rc = run_words(b, (int)n, words);
 	}
@@ -271,6 +289,7 @@ static int run_all(struct batch *b, struct reader *r)
 
 	where[0] = '\0';
 	vfc_msg_where(where);
+	vfc_usage_in_batch(true);
 	while (!quit) {
 		char *text = NULL;
 		size_t len = 0;
@@ -352,6 +371,7 @@ static int run_all(struct batch *b, struct reader *r)
 		}
 	}
 	vfc_msg_where(NULL);	/* where is about to go out of scope */
+	vfc_usage_in_batch(false);
 	return 0;
 }
 

@@ -166,6 +166,29 @@ const struct out_schema tree_schema = { "tree", tree_cols, VFC_ARRAY_SIZE(tree_c
 
 /* ---- rows ---- */
 
+/*
+ * NAME: "VENDOR DEVICE", as lspci says it; with the short vendor as the form a table too wide
+ * for the terminal shows ("Intel Cannon Lake PCH PCI Express Root Port #1"), so that what is
+ * cut is the vendor's long name, not the model.
+ */
+static void set_name(struct out_row *r, int col, const struct vfc_device *d)
+{
+	const char *v = d->vendor_name, *dev = d->device_name, *vs = "";
+	char *full = NULL, *alt = NULL;
+	size_t vn = 0;
+
+	if (v)
+		vn = vfc_vendor_short(v, &vs);
+	if (asprintf(&full, "%s%s%s", v ? v : "", v && dev ? " " : "", dev ? dev : "") < 0)
+		full = NULL;
+	if (v && dev && asprintf(&alt, "%.*s %s", (int)vn, vs, dev) < 0)
+		alt = NULL;
+	if (full)
+		out_set_str_alt(r, col, full, alt);
+	free(full);
+	free(alt);
+}
+
 /* "%0*llx" into buf (>= 20 bytes), without printf: this runs for every id of every row. */
 static const char *fmt_hex(char *buf, size_t len, uint64_t v, int width)
 {
@@ -256,9 +279,7 @@ void disc_fill_device(struct out_row *r, const struct vfc_topology *t, const str
 	out_set_str(r, D_VENDOR, d->vendor_name);
 	out_set_str(r, D_DEVICE, d->device_name);
 	if (text && (d->vendor_name || d->device_name))
-		out_set_strf(r, D_NAME, "%s%s%s", d->vendor_name ? d->vendor_name : "",
-			     d->vendor_name && d->device_name ? " " : "",
-			     d->device_name ? d->device_name : "");
+		set_name(r, D_NAME, d);
 	else if (text && d->is_pci)
 		out_set_str(r, D_NAME, "(unknown ids)");
 	out_set_str(r, D_DRIVER, d->driver);
@@ -530,9 +551,7 @@ static void tree_row(struct disc_tree *tr, struct out_table *tab, size_t i, char
 		iso[n++] = "multifunction";
 	out_set_strv(r, T_ISOLATION, (char *const *)iso);
 	if (d->vendor_name || d->device_name)
-		out_set_strf(r, T_NAME, "%s%s%s", d->vendor_name ? d->vendor_name : "",
-			     d->vendor_name && d->device_name ? " " : "",
-			     d->device_name ? d->device_name : "");
+		set_name(r, T_NAME, d);
 	for (size_t k = 0; k < t->ndevs; k++)
 		kids += tr->parent[k] == i && tr->keep[k];
 	if (tr->json) {

@@ -74,3 +74,25 @@ int vfc_names_fill(const struct vfc_ctx *ctx, struct vfc_topology *t, const char
 	pci_cleanup(pacc);
 	return 0;
 }
+
+/*
+ * pci.ids vendor names are long ("Intel Corporation", "Advanced Micro Devices, Inc.
+ * [AMD/ATI]"); where a NAME must shrink, the model matters more. The short form is the
+ * bracketed name when there is one (AMD/ATI), else the first word without a trailing comma
+ * (Intel, NVIDIA, Realtek).
+ */
+size_t vfc_vendor_short(const char *vendor, const char **start)
+{
+	const char *open = strrchr(vendor, '['), *close;
+	size_t n;
+
+	if (open && (close = strchr(open, ']')) && close > open + 1 && !close[1]) {
+		*start = open + 1;
+		return (size_t)(close - open - 1);
+	}
+	n = strcspn(vendor, " ");
+	while (n > 1 && vendor[n - 1] == ',')
+		n--;
+	*start = vendor;
+	return n;
+}

@@ -12,4 +12,11 @@
  */
 int vfc_names_fill(const struct vfc_ctx *ctx, struct vfc_topology *t, const char *ids_path);
 
+/*
+ * The short form of a pci.ids vendor name, for a NAME that must shrink: "Intel" for "Intel
+ * Corporation", "AMD/ATI" for "Advanced Micro Devices, Inc. [AMD/ATI]". Returns its length;
+ * *start points into vendor.
+ */
+size_t vfc_vendor_short(const char *vendor, const char **start);
+
 #endif

@@ -17,6 +17,7 @@
 
 struct cell {
 	bool set;
+	char *alt;		/* OUT_STR: the shorter form for a table too wide for the terminal */
 	union {
 		char *s;
 		int64_t n;
@@ -297,6 +298,15 @@ void out_set_str(struct out_row *r, int col, const char *s)
 		c->s = arena_strdup(r->t->arena, s);
 		c->set = true;
 	}
+}
+
+void out_set_str_alt(struct out_row *r, int col, const char *s, const char *alt)
+{
+	struct cell *c = cell_at(r, col, OUT_STR);
+
+	out_set_str(r, col, s);
+	if (s && alt && strcmp(s, alt))
+		c->alt = arena_strdup(r->t->arena, alt);
 }
 
 void out_set_strf(struct out_row *r, int col, const char *fmt, ...)
@@ -661,6 +671,7 @@ struct grid {
 	size_t ncols, nlines;
 	struct sbuf text;
 	size_t *off;		/* nlines * ncols */
+	size_t *alt;		/* the same cells' shorter forms in text (0: none) */
 	size_t noff, offcap;
 	bool plain;		/* every cell printable ASCII */
 	bool raw;		/* empty cells print as "-" */
@@ -673,9 +684,11 @@ static void grid_cell(struct grid *g, const struct out_col *c, const struct cell
 	if (g->noff == g->offcap) {
 		g->offcap = g->offcap ? g->offcap * 2 : 256;
 		g->off = reallocarray(g->off, g->offcap, sizeof(*g->off));
-		if (!g->off)
+		g->alt = reallocarray(g->alt, g->offcap, sizeof(*g->alt));
+		if (!g->off || !g->alt)
 			abort();
 	}
+	g->alt[g->noff] = 0;
 	g->off[g->noff++] = start;
 	if (c)
 		cell_text_add(&g->text, c, cell, false);
@@ -690,6 +703,10 @@ static void grid_cell(struct grid *g, const struct out_col *c, const struct cell
 	for (const unsigned char *p = (const unsigned char *)g->text.p + start; *p; p++)
 		if (*p < 0x20 || *p > 0x7e || *p == '\\')
 			g->plain = false;
+	if (c && c->type == OUT_STR && cell && cell->set && cell->alt && !g->raw) {
+		g->alt[g->noff - 1] = g->text.n;	/* never 0: the full text comes first */
+		sb_add(&g->text, cell->alt, strlen(cell->alt) + 1);
+	}
 }
 
 static const char *grid_at(const struct grid *g, size_t line, size_t col)
@@ -702,6 +719,7 @@ static void grid_free(struct grid *g)
 	free(g->cols);
 	free(g->text.p);
 	free(g->off);
+	free(g->alt);
 }
 
 /*
@@ -800,10 +818,36 @@ static int print_plain(const struct grid *g, const struct out_opts *o, FILE *f)
 	return rc;
 }
 
+/*
+ * Whether the table's natural width (each column as wide as its widest cell or header, one
+ * space between) exceeds the terminal's: then cells with a shorter form use it before
+ * libsmartcols truncates, so that a NAME keeps the model rather than the vendor (issue 23
+ * item 18). Widths are counted in bytes, which is at least the columns for UTF-8.
+ */
+static bool grid_too_wide(const struct grid *g, size_t termwidth)
+{
+	size_t total = 0;
+	bool any = false;
+
+	for (size_t c = 0; c < g->ncols; c++) {
+		size_t w = strlen(g->cols[c]->name);
+
+		for (size_t l = 0; l < g->nlines; l++) {
+			size_t n = strlen(grid_at(g, l, c));
+
+			any |= g->alt[l * g->ncols + c] != 0;
+			if (n > w)
+				w = n;
+		}
+		total += w + (c ? 1 : 0);
+	}
+	return any && termwidth && total > termwidth;
+}
+
 static int print_scols(const struct grid *g, const struct out_opts *o, FILE *f)
 {
 	struct libscols_table *tb = scols_new_table();
-	bool raw = o->format == OUT_FMT_RAW;
+	bool raw = o->format == OUT_FMT_RAW, short_forms;
 	int rc = 0;
 
 	if (!tb)
@@ -811,6 +855,7 @@ static int print_scols(const struct grid *g, const struct out_opts *o, FILE *f)
 	scols_table_set_stream(tb, f);
 	scols_table_enable_raw(tb, raw);
 	scols_table_enable_noheadings(tb, o->noheadings);
+	short_forms = !raw && grid_too_wide(g, scols_table_get_termwidth(tb));
 	for (size_t c = 0; c < g->ncols; c++) {
 		if (!scols_table_new_column(tb, g->cols[c]->name, g->cols[c]->whint,
 					    scols_flags(g->cols[c], raw))) {
@@ -827,7 +872,8 @@ static int print_scols(const struct grid *g, const struct out_opts *o, FILE *f)
 		}
 		for (size_t c = 0; c < g->ncols; c++) {
 			/* refer_data hands ownership of the copy to libsmartcols */
-			char *text = xstrdup(grid_at(g, l, c));
+			size_t alt = g->alt[l * g->ncols + c];
+			char *text = xstrdup(short_forms && alt ? g->text.p + alt : grid_at(g, l, c));
 
 			if (scols_line_refer_data(ln, c, text))
 				free(text);

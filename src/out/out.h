@@ -78,6 +78,8 @@ struct out_row *out_row_add(struct out_table *t);
 
 /* Setters take the column index; a NULL string or vector is null. */
 void out_set_str(struct out_row *r, int col, const char *s);
+/* s, and alt: its shorter form, which a table too wide for the terminal shows instead. */
+void out_set_str_alt(struct out_row *r, int col, const char *s, const char *alt);
 void out_set_strf(struct out_row *r, int col, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void out_set_num(struct out_row *r, int col, int64_t v);

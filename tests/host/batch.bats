@@ -251,6 +251,28 @@ vb() {
 	[[ $output == *13* ]]
 }
 
+@test "batch: help COMMAND shows its options; usage errors say Try 'help', not 'vfioctl --help'" {
+	vb batch --force - <<<$'help list\nhelp domain create\nhelp map\nlist --bogus\nfrobnicate\nlist -J -r\nhelp nosuch'
+	expect_status 2
+	[[ $output == *"Usage: vfioctl list [--devices|--tree]"*"--class"* ]] || { dump; false; }
+	[[ $output == *"Usage: vfioctl domain create NAME"*"--window"* ]] || { dump; false; }
+	[[ $output == *"Usage: vfioctl map NAME"* ]] || { dump; false; }
+	[[ $stderr != *"vfioctl --help"* ]] || { echo "a batch line says Try 'vfioctl --help'"; dump; false; }
+	grep -qx "vfioctl: stdin:4: list: --bogus: unknown option" <<<"$stderr" || { dump; false; }
+	[ "$(grep -c "^Try 'help list' for more information.$" <<<"$stderr")" -eq 2 ] || { dump; false; }
+	grep -qx "vfioctl: stdin:5: frobnicate: unknown command" <<<"$stderr" || { dump; false; }
+	grep -qx "vfioctl: stdin:7: nosuch: unknown command" <<<"$stderr" || { dump; false; }
+	[ "$(grep -c "^Try 'help' for more information.$" <<<"$stderr")" -eq 2 ] || { dump; false; }
+	# help alone is still the batch's list, which names help COMMAND
+	vb batch - <<<'help'
+	expect_status 0
+	[[ $output == *"help [COMMAND]"*"quit, exit"* ]] || { dump; false; }
+	# the batch's own options are the command line's: vfioctl --help there
+	vb batch --bogus
+	expect_status 2
+	[[ $stderr == *"Try 'vfioctl --help'"* ]] || { dump; false; }
+}
+
 @test "batch: SIGTERM while it waits for a line ends it with 143, saying so" {
 	mkfifo "$BATS_TEST_TMPDIR/fifo"
 	"$VFIOCTL" --sysroot "$FX" batch - <"$BATS_TEST_TMPDIR/fifo" >"$BATS_TEST_TMPDIR/out" \

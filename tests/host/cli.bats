@@ -270,3 +270,70 @@ Try 'vfioctl --help' for more information." ] || { dump; false; }
 	expect_status 0
 	! grep -q multifunction <<<"$output" || { dump; false; }
 }
+
+@test "cli: --help and every COMMAND --help fit in 80 columns (usage wrapped)" {
+	require_binary
+	local cmd bad=0
+	check_width() {
+		awk -v who="$1" 'length > 80 { printf "%s: %d columns: %s\n", who, length, $0; bad = 1 }
+			END { exit bad }' <<<"$2"
+	}
+	run --separate-stderr "$VFIOCTL" --help
+	expect_status 0
+	check_width "vfioctl --help" "$output" || bad=1
+	for cmd in $("$VFIOCTL" --dump-commands | awk -F'\t' '$1 == "command" { print $2 }'); do
+		run --separate-stderr "$VFIOCTL" "$cmd" --help
+		expect_status 0
+		[[ $output == "Usage: vfioctl $cmd"* ]] || { echo "$cmd --help: no usage line"; dump; false; }
+		check_width "vfioctl $cmd --help" "$output" || bad=1
+	done
+	[ "$bad" -eq 0 ]
+}
+
+@test "cli: help is --help, help COMMAND is COMMAND --help, help NOSUCH is a usage error" {
+	require_binary
+	local cmd want
+	want=$("$VFIOCTL" --help)
+	run --separate-stderr "$VFIOCTL" help
+	expect_status 0
+	[ "$output" = "$want" ] || { echo "help differs from --help"; dump; false; }
+	[[ $want == *"help     [COMMAND]"* ]] || { echo "--help does not list help"; false; }
+	for cmd in list exec bench batch help; do
+		want=$("$VFIOCTL" "$cmd" --help)
+		run --separate-stderr "$VFIOCTL" help "$cmd"
+		expect_status 0
+		[ "$output" = "$want" ] || { echo "help $cmd differs from $cmd --help"; dump; false; }
+	done
+	run --separate-stderr "$VFIOCTL" help frobnicate
+	usage_error
+	[[ $stderr == "vfioctl: help: frobnicate: unknown command"* ]] || { dump; false; }
+	run --separate-stderr "$VFIOCTL" help list show
+	usage_error
+}
+
+# on_tty COLUMNS ARGS...: vfioctl ARGS with stdout on a terminal COLUMNS wide (script's pty)
+on_tty() {
+	local cols=$1
+	shift
+	command -v script >/dev/null || skip "script (util-linux) is not installed"
+	output=$(COLUMNS=$cols script -qec "$(printf '%q ' "$VFIOCTL" "$@")" /dev/null | tr -d '\r')
+}
+
+@test "cli: at 100 columns NAME keeps the model and shortens the vendor (issue 23 item 18)" {
+	local fx=$BATS_FILE_TMPDIR/desktop-gpu
+	on_tty 100 --sysroot "$fx" list --devices
+	grep -q '^0000:00:1c.0 .* Intel Cannon Lake PCH PCI Express Root Port #1 ' <<<"$output" ||
+		{ echo "$output"; false; }
+	grep -q '^0000:00:1c.4 .* Intel Cannon Lake PCH PCI Express Root Port #5 ' <<<"$output" ||
+		{ echo "$output"; false; }
+	grep -q '^0000:01:00.0 .* NVIDIA GA102 \[GeForce RTX 3090\] ' <<<"$output" || { echo "$output"; false; }
+	! grep -q 'Intel Corporation' <<<"$output" || { echo "$output"; false; }
+	awk 'length > 100 { bad = 1 } END { exit bad }' <<<"$output" || { echo "$output"; false; }
+	# room enough, or not a terminal: the vendor's full name, as lspci says it
+	on_tty 200 --sysroot "$fx" list --devices
+	grep -q '^0000:00:1c.0 .* Intel Corporation Cannon Lake PCH PCI Express Root Port #1 ' <<<"$output" ||
+		{ echo "$output"; false; }
+	vf desktop-gpu list --devices -o BDF,NAME
+	grep -qx '0000:00:1c.0 Intel Corporation Cannon Lake PCH PCI Express Root Port #1' <<<"$output" ||
+		{ dump; false; }
+}

@@ -142,6 +142,19 @@ table() {
 	hasnt map
 }
 
+@test "bash, fish: help completes the command names once (issue 23 item 16b)" {
+	grep -qx $'command\thelp\t\\[COMMAND\\]\t.*' "$GEN/table"
+	comp "$VFIOCTL help "
+	[ "$output" = "$(table command 2)" ] || { echo "got: $output"; false; }
+	comp "$VFIOCTL help li"
+	[ "$output" = list ] || { echo "got: $output"; false; }
+	comp "$VFIOCTL help list "
+	[ -z "$output" ] || { echo "got: $output"; false; }
+	command -v fish >/dev/null || return 0
+	run fish -c "source $GEN/vfioctl.fish; complete -C 'vfioctl help ba'"
+	[ "$(cut -f1 <<<"$output")" = batch ] || { echo "fish got: $output"; false; }
+}
+
 @test "bash: BDFs and groups of the --sysroot tree complete for show" {
 	comp "$VFIOCTL --sysroot $FX show "
 	has 0000:01:00.0 0000:01:00.1 0000:04:00.0 1 12 13
