@@ -1099,10 +1099,10 @@ void vfc_bindrun_bind(struct vfc_bindrun *r, bool group_mode, uid_t uid, gid_t g
 	changed(r);
 }
 
-/* The planned steps in order, each by step(); a held signal skips the rest. Then --persist. */
+/* The planned steps in order, each by step(); a held signal skips the rest. */
 typedef void step_fn(struct vfc_bindrun *r, struct vfc_bind_step *s);
 
-static void run_steps(struct vfc_bindrun *r, step_fn *step, bool do_persist)
+static void each_planned(struct vfc_bindrun *r, step_fn *step)
 {
 	struct vfc_bindplan *p = &r->p;
 
@@ -1117,6 +1117,12 @@ static void run_steps(struct vfc_bindrun *r, step_fn *step, bool do_persist)
 			break;
 		}
 	}
+}
+
+/* each_planned, then --persist and the after-change hook. */
+static void run_steps(struct vfc_bindrun *r, step_fn *step, bool do_persist)
+{
+	each_planned(r, step);
 	if (do_persist)
 		persist(r, "vfio-pci", NULL, true);
 	changed(r);
@@ -1226,19 +1232,7 @@ void vfc_bindrun_default(struct vfc_bindrun *r, bool do_persist)
 
 void vfc_bindrun_apply(struct vfc_bindrun *r)
 {
-	struct vfc_bindplan *p = &r->p;
-
-	for (size_t i = 0; i < p->n; i++) {
-		int sig;
-
-		if (p->v[i].result != VFC_RES_PLANNED)
-			continue;
-		bind_step(r, &p->v[i]);
-		if ((sig = signal_pending())) {
-			skip_rest(r, i, sig);
-			break;
-		}
-	}
+	each_planned(r, bind_step);
 	set_nodes(r, (uid_t)-1, (gid_t)-1);
 	changed(r);
 }

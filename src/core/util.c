@@ -31,10 +31,22 @@ static int num_base(const char *s)
 	return s[0] == '0' && (s[1] == 'x' || s[1] == 'X') ? 16 : 10;
 }
 
+/*
+ * After strtoull/strtoll(s, &end): garbage (no digits, or more than white space after them)
+ * is -EINVAL even when the digits before it overflow; then -ERANGE; 0 for a number.
+ */
+static int strto_end(const char *s, const char *end)
+{
+	if (end == s || !only_ws(end))
+		return -EINVAL;
+	return errno == ERANGE ? -ERANGE : 0;
+}
+
 int vfc_parse_u64(const char *s, uint64_t *val)
 {
 	unsigned long long v;
 	char *end;
+	int rc;
 
 	if (!s)
 		return -EINVAL;
@@ -43,19 +55,17 @@ int vfc_parse_u64(const char *s, uint64_t *val)
 		return -EINVAL;
 	errno = 0;
 	v = strtoull(s, &end, num_base(s));
-	/* Garbage is -EINVAL even when the digits before it overflow. */
-	if (end == s || !only_ws(end))
-		return -EINVAL;
-	if (errno == ERANGE)
-		return -ERANGE;
-	*val = v;
-	return 0;
+	rc = strto_end(s, end);
+	if (!rc)
+		*val = v;
+	return rc;
 }
 
 int vfc_parse_s64(const char *s, int64_t *val)
 {
 	long long v;
 	char *end;
+	int rc;
 
 	if (!s)
 		return -EINVAL;
@@ -64,18 +74,17 @@ int vfc_parse_s64(const char *s, int64_t *val)
 		return -EINVAL;
 	errno = 0;
 	v = strtoll(s, &end, num_base(s + (*s == '-' || *s == '+')));
-	if (end == s || !only_ws(end))
-		return -EINVAL;
-	if (errno == ERANGE)
-		return -ERANGE;
-	*val = v;
-	return 0;
+	rc = strto_end(s, end);
+	if (!rc)
+		*val = v;
+	return rc;
 }
 
 int vfc_parse_hex_u64(const char *s, uint64_t *val)
 {
 	unsigned long long v;
 	char *end;
+	int rc;
 
 	if (!s)
 		return -EINVAL;
@@ -87,12 +96,10 @@ int vfc_parse_hex_u64(const char *s, uint64_t *val)
 		return -EINVAL;
 	errno = 0;
 	v = strtoull(s, &end, 16);
-	if (!only_ws(end))
-		return -EINVAL;
-	if (errno == ERANGE)
-		return -ERANGE;
-	*val = v;
-	return 0;
+	rc = strto_end(s, end);
+	if (!rc)
+		*val = v;
+	return rc;
 }
 
 int vfc_parse_size(const char *s, uint64_t *val)
@@ -100,6 +107,7 @@ int vfc_parse_size(const char *s, uint64_t *val)
 	unsigned long long v;
 	unsigned shift = 0;
 	char *end;
+	int rc;
 
 	if (!s)
 		return -EINVAL;
@@ -124,10 +132,9 @@ int vfc_parse_size(const char *s, uint64_t *val)
 		end += 2;
 	else if (*end == 'B')
 		end++;
-	if (!only_ws(end))
-		return -EINVAL;
-	if (errno == ERANGE)
-		return -ERANGE;
+	rc = strto_end(s, end);	/* end is past the digits: only the tail and ERANGE */
+	if (rc)
+		return rc;
 	if (shift && v > (UINT64_MAX >> shift))
 		return -ERANGE;
 	*val = (uint64_t)v << shift;

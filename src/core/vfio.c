@@ -261,6 +261,27 @@ static int parse_caps(const uint8_t *buf, size_t len, uint32_t off, struct vfc_t
 	return 0;
 }
 
+/*
+ * A variable-size ioctl argument of len bytes, zeroed, its argsz (every such struct's first
+ * field) set to len. NULL, with old freed, when out of memory.
+ */
+static void *argsz_realloc(void *old, size_t len)
+{
+	uint32_t argsz = (uint32_t)len;
+	void *nb = realloc(old, len);
+
+	if (!nb) {
+		free(old);
+		return NULL;
+	}
+	memset(nb, 0, len);
+	memcpy(nb, &argsz, sizeof(argsz));
+	return nb;
+}
+_Static_assert(offsetof(struct vfio_iommu_type1_info, argsz) == 0 &&
+		       offsetof(struct vfio_pci_hot_reset_info, argsz) == 0,
+	       "argsz_realloc's structs start with argsz");
+
 int vfc_type1_info(struct vfc_container *c, struct vfc_type1_info *info, struct vfc_err *e)
 {
 	size_t len = sizeof(struct vfio_iommu_type1_info);
@@ -270,15 +291,9 @@ int vfc_type1_info(struct vfc_container *c, struct vfc_type1_info *info, struct 
 	memset(info, 0, sizeof(*info));
 	/* Two calls: the kernel raises argsz to what the capability chain needs. */
 	for (int tries = 0; tries < 4; tries++) {
-		void *nb = realloc(ti, len);
-
-		if (!nb) {
-			free(ti);
+		ti = argsz_realloc(ti, len);
+		if (!ti)
 			return -ENOMEM;
-		}
-		ti = nb;
-		memset(ti, 0, len);
-		ti->argsz = (uint32_t)len;
 		rc = xioctl(c->fd, VFIO_IOMMU_GET_INFO, ti);
 		if (rc < 0) {
 			free(ti);
@@ -740,15 +755,9 @@ int vfc_device_hot_reset_info(int devfd, const char *bdf, struct vfc_hot_reset_i
 	memset(info, 0, sizeof(*info));
 	/* Two calls: too small an argsz is ENOSPC with count set to what is needed. */
 	for (int tries = 0; tries < 4; tries++) {
-		void *nb = realloc(hi, len);
-
-		if (!nb) {
-			free(hi);
+		hi = argsz_realloc(hi, len);
+		if (!hi)
 			return -ENOMEM;
-		}
-		hi = nb;
-		memset(hi, 0, len);
-		hi->argsz = (uint32_t)len;
 		rc = xioctl(devfd, VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, hi);
 		if (rc == -ENOSPC && sizeof(*hi) + hi->count * sizeof(hi->devices[0]) > len) {
 			len = sizeof(*hi) + hi->count * sizeof(hi->devices[0]);
