@@ -10,15 +10,7 @@ load helpers
 PF=0000:01:00.0
 
 setup() {
-	R=$BATS_TEST_TMPDIR/t
-	"$MKFIXTURE" sriov-nic "$R" >/dev/null
-	D=$R/sys/bus/pci/devices
-	J=$R/run/vfioctl
-	FK=${FAKEKERNEL:-$(dirname "$VFIOCTL")/tests/fakekernel.so}
-	if [ ! -f "$FK" ]; then
-		echo "fake kernel not found at $FK (run make unit, or set FAKEKERNEL=)" >&2
-		return 1
-	fi
+	fakekernel_setup sriov-nic
 }
 
 fk() { # run the binary on this test's tree under the fake kernel
