@@ -11,7 +11,11 @@
 #include "core/sriov.h"
 #include "core/util.h"
 
-/* After the bindings: each PF's count and autoprobe; the exit code. */
+/*
+ * After the bindings: each PF's count and autoprobe, a row of the action table (the core adds
+ * it) like every restored device; a refusal or failure is also said on stderr, as the
+ * bindings' are. The exit code (the table's says it too).
+ */
 static int restore_sriov(struct vfc_bindrun *r, char **pfs, bool dry)
 {
 	int code = 0;
@@ -24,8 +28,6 @@ static int restore_sriov(struct vfc_bindrun *r, char **pfs, bool dry)
 			vfc_error(pfs[i], 0, "refused: restoring its VF count: %s", what);
 		else if (rc)
 			vfc_error(pfs[i], rc, "cannot restore its VF count (%s)", what);
-		else
-			vfc_msg(pfs[i], "%s%s", dry ? "would restore " : "restored ", what);
 		if (rc && !code)
 			code = vfc_exit_for_errno(rc);
 	}
@@ -63,6 +65,7 @@ static int cmd_restore(struct vfc_cli *cli, void *opts, int argc, const char **a
 	struct vfc_bindrun r;
 	char **pfs = NULL;
 	size_t nbad = 0;
+	bool bad_binding = false;
 	int rc, src;
 
 	if (argc < 1 && !ro->all)
@@ -98,10 +101,18 @@ static int cmd_restore(struct vfc_cli *cli, void *opts, int argc, const char **a
 		else
 			vfc_bindrun_restore(&r, ro->persist);
 	}
+	for (size_t i = 0; i < r.p.n; i++)
+		bad_binding |= r.p.v[i].fault != VFC_FAULT_NONE;
 	src = restore_sriov(&r, pfs, ro->dry_run);
 	vfc_strv_free(pfs);
 	rc = bindrun_report(cli, &r);
-	return bindrun_end(&r, rc ? rc : src);
+	/*
+	 * The bindings' code first, then the count's: a refused count beside VFs with nothing
+	 * to restore is the refusal (5), not a partial result (the table alone would say 7).
+	 */
+	if (src && (!rc || (rc == VFC_EXIT_PARTIAL && !bad_binding)))
+		rc = src;
+	return bindrun_end(&r, rc);
 }
 
 static const struct vfc_cmd vfc_cmd_restore = {

@@ -387,20 +387,18 @@ int vfc_sriov_restore_targets(struct vfc_bindrun *r, bool all, char ***pfs)
 	return 0;
 }
 
-int vfc_sriov_restore(struct vfc_bindrun *r, const char *pf, bool dry, char *what, size_t len)
+/* The put-back itself; *changed: something differed from the journal. */
+static int restore_one(struct vfc_bindrun *r, const char *pf, const struct vfc_device *d,
+		       bool dry, char *what, size_t len, bool *changed)
 {
-	struct vfc_pciaddr a;
-	const struct vfc_device *d;
 	int jn, ja, cur, ap, rc;
 	size_t used = 0;
 
-	if (len)
-		what[0] = '\0';
 	if ((rc = vfc_sriov_journal_get(r->ctx, pf, &jn, &ja)))
 		return rc;
-	if (vfc_pciaddr_parse(pf, &a) || !(d = vfc_topology_device(r->t, &a)) ||
-	    !vfc_sriov_is_pf(d)) {
+	if (!d) {
 		snprintf(what, len, "the PF is gone: journal entry dropped");
+		*changed = true;
 		return dry ? 0 : vfc_sriov_journal_remove(&r->j, pf);
 	}
 	cur = d->sriov_numvfs;
@@ -420,6 +418,7 @@ int vfc_sriov_restore(struct vfc_bindrun *r, const char *pf, bool dry, char *wha
 		join(what, len, &used, "sriov_numvfs %d -> %d", cur, jn);
 	if (ja >= 0 && ap != ja)
 		join(what, len, &used, "sriov_drivers_autoprobe %d -> %d", ap, ja);
+	*changed = used > 0;
 	if (!used)
 		join(what, len, &used, "count %d and autoprobe %d already as journalled", jn, ja);
 	if (dry)
@@ -428,4 +427,57 @@ int vfc_sriov_restore(struct vfc_bindrun *r, const char *pf, bool dry, char *wha
 	if ((rc = vfc_sriov_set(r->ctx, pf, cur, jn, ja >= 0 && ap != ja ? ja : -1, r->timeout_ms)))
 		return rc;
 	return vfc_sriov_journal_remove(&r->j, pf);
+}
+
+int vfc_sriov_restore(struct vfc_bindrun *r, const char *pf, bool dry, char *what, size_t len)
+{
+	struct vfc_pciaddr a;
+	const struct vfc_device *d = NULL;
+	struct vfc_bind_step *s;
+	bool changed = false;
+	int rc;
+
+	if (len)
+		what[0] = '\0';
+	if (!vfc_pciaddr_parse(pf, &a) && (d = vfc_topology_device(r->t, &a)) &&
+	    !vfc_sriov_is_pf(d))
+		d = NULL;
+	rc = restore_one(r, pf, d, dry, what, len, &changed);
+	/*
+	 * The action table's row: the PF's driver stays, its count and autoprobe go back. It
+	 * takes the place of the PF's "no journal entry" row (a target without a binding to
+	 * restore); a binding restored keeps its own row.
+	 */
+	s = NULL;
+	for (size_t i = 0; i < r->p.n && !s; i++)
+		if (!strcmp(r->p.v[i].bdf, pf) && r->p.v[i].action == VFC_ACT_NONE)
+			s = &r->p.v[i];
+	if (!s) {
+		s = reallocarray(r->p.v, r->p.n + 1, sizeof(*s));
+		if (!s)
+			return rc ? rc : -ENOMEM;
+		r->p.v = s;
+		s = &r->p.v[r->p.n++];
+	}
+	memset(s, 0, sizeof(*s));
+	snprintf(s->bdf, sizeof(s->bdf), "%.23s", pf);
+	s->vendor = d ? d->vendor : -1;
+	s->device = d ? d->device : -1;
+	s->group = d ? d->group : -1;
+	snprintf(s->from, sizeof(s->from), "%s", d && d->driver ? d->driver : "");
+	snprintf(s->to, sizeof(s->to), "%s", s->from);
+	s->action = VFC_ACT_RESTORE;
+	s->gone = !d;
+	snprintf(s->reason, sizeof(s->reason), "%s", what);
+	if (rc == -EBUSY) {
+		s->result = VFC_RES_REFUSED;
+		s->fault = VFC_FAULT_BUSY;
+	} else if (rc) {
+		s->result = VFC_RES_FAILED;
+		s->fault = VFC_FAULT_ERRNO;
+		s->err = rc;
+	} else {
+		s->result = dry ? VFC_RES_PLANNED : changed ? VFC_RES_DONE : VFC_RES_ALREADY;
+	}
+	return rc;
 }

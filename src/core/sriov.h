@@ -100,8 +100,10 @@ struct vfc_bindrun;
 int vfc_sriov_restore_targets(struct vfc_bindrun *r, bool all, char ***pfs);
 /*
  * Put the PF's journalled autoprobe and count back (dry: only say what), then drop the
- * entry. what gets "sriov_numvfs 7 -> 0, sriov_drivers_autoprobe 0 -> 1" (or "already").
+ * entry. what gets "sriov_numvfs 7 -> 0; sriov_drivers_autoprobe 0 -> 1" (or "already").
  * -EBUSY (what names the holders) when a process holds a VF that would go. 0 or -errno.
+ * Either way a step for the PF is added to r->p (action restore; result planned, done,
+ * already, refused or failed; reason: what), so that the action table shows it.
  */
 int vfc_sriov_restore(struct vfc_bindrun *r, const char *pf, bool dry, char *what, size_t len);
 

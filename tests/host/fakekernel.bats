@@ -9,15 +9,7 @@
 load helpers
 
 setup() {
-	R=$BATS_TEST_TMPDIR/t
-	"$MKFIXTURE" desktop-gpu "$R" >/dev/null
-	D=$R/sys/bus/pci/devices
-	J=$R/run/vfioctl
-	FK=${FAKEKERNEL:-$(dirname "$VFIOCTL")/tests/fakekernel.so}
-	if [ ! -f "$FK" ]; then
-		echo "fake kernel not found at $FK (run make unit, or set FAKEKERNEL=)" >&2
-		return 1
-	fi
+	fakekernel_setup desktop-gpu
 }
 
 fk() { # run the binary on this test's tree under the fake kernel

@@ -20,6 +20,21 @@ make_fixture() {
 	"$MKFIXTURE" --facts "$name" >"$BATS_FILE_TMPDIR/$name.facts.json"
 }
 
+# fakekernel_setup FIXTURE: a fresh tree of FIXTURE for this test, for the suites that run the
+# binary under the fake kernel (tests/fakekernel/fakekernel.c): sets R (the root), D (its PCI
+# devices), J (its journal) and FK (the shim; FAKEKERNEL= overrides). Call from setup().
+fakekernel_setup() {
+	R=$BATS_TEST_TMPDIR/t
+	"$MKFIXTURE" "$1" "$R" >/dev/null
+	D=$R/sys/bus/pci/devices
+	J=$R/run/vfioctl
+	FK=${FAKEKERNEL:-$(dirname "$VFIOCTL")/tests/fakekernel.so}
+	if [ ! -f "$FK" ]; then
+		echo "fake kernel not found at $FK (run make unit, or set FAKEKERNEL=)" >&2
+		return 1
+	fi
+}
+
 # require_binary: a missing binary is a failure, not a skip (the suite exists to test it)
 require_binary() {
 	if [ ! -x "$VFIOCTL" ]; then

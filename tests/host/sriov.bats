@@ -10,15 +10,7 @@ load helpers
 PF=0000:01:00.0
 
 setup() {
-	R=$BATS_TEST_TMPDIR/t
-	"$MKFIXTURE" sriov-nic "$R" >/dev/null
-	D=$R/sys/bus/pci/devices
-	J=$R/run/vfioctl
-	FK=${FAKEKERNEL:-$(dirname "$VFIOCTL")/tests/fakekernel.so}
-	if [ ! -f "$FK" ]; then
-		echo "fake kernel not found at $FK (run make unit, or set FAKEKERNEL=)" >&2
-		return 1
-	fi
+	fakekernel_setup sriov-nic
 }
 
 fk() { # run the binary on this test's tree under the fake kernel
@@ -130,18 +122,44 @@ nvfs() { # PF: the virtfn links it has
 	fk -J show $PF/vfs
 	expect_status 0
 	jqe '(.devices | length) == 4'
+	# the count is a row of the action table (stdout, -J) like the VFs' bindings
 	fk restore --dry-run $PF
 	expect_status 0
-	[[ $stderr == *"would restore sriov_numvfs 4 -> 8"* ]]
+	grep -Eq '^0000:01:00\.0 +20 ixgbe +ixgbe +restore planned +sriov_numvfs 4 -> 8; sriov_drivers_autoprobe 0 -> 1$' <<<"$output" || { dump; return 1; }
+	[ "$(grep -c '^0000:01:00\.0 ' <<<"$output")" = 1 ] || { dump; return 1; }  # not also "no journal entry"
+	[ -z "$stderr" ] || { dump; return 1; }
 	[ "$(nvfs)" = 4 ]
-	fk restore --timeout 2 $PF
+	fk -J restore --timeout 2 $PF
 	expect_status 0
-	[[ $stderr == *"restored sriov_numvfs 4 -> 8; sriov_drivers_autoprobe 0 -> 1"* ]]
+	jqe '[.actions[] | select(.bdf == "0000:01:00.0")] == [{"bdf":"0000:01:00.0","ids":"8086:10fb",
+		"group":20,"from":"ixgbe","to":"ixgbe","action":"restore","result":"done",
+		"reason":"sriov_numvfs 4 -> 8; sriov_drivers_autoprobe 0 -> 1","node":null}]'
+	jqe '[.actions[] | select(.bdf != "0000:01:00.0") | .result] == ["done","done","done","done"]'
+	[ -z "$stderr" ] || { dump; return 1; }
 	[ "$(nvfs)" = 8 ]
 	[ "$(cat "$D/$PF/sriov_drivers_autoprobe")" = 1 ]
 	[ -z "$(ls -A "$J" | grep -v '^lock$')" ] || { ls -la "$J"; return 1; }
 	# autoprobe 1: the VFs met their drivers again (the fake kernel's id tables)
 	[ "$(drv 0000:01:11.0)" = ixgbevf ]
+}
+
+@test "sriov: restore PF whose count would remove a held VF: a refused row in the table, exit 5, nothing changed" {
+	mkdir -p "$J"
+	printf 'version 1\nnumvfs 4\nautoprobe 1\npid 1\ntime 0\n' >"$J/sriov.$PF"
+	fk -J restore --timeout 2 $PF
+	expect_status 5
+	jqe '(.actions | length) == 9 and [.actions[1:][] | .result] == ["already","already","already","already","already","already","already","already"]'
+	jqe '.actions[0].action == "restore" and .actions[0].result == "refused" and
+		(.actions[0].reason | test("0000:01:10.2.*dpdk-testpmd"))'
+	[[ $stderr == *"vfioctl: $PF: refused: restoring its VF count: VF 0000:01:10.2"* ]]
+	[ "$(nvfs)" = 8 ]
+	[ -e "$J/sriov.$PF" ]
+	# already as journalled: an "already" row, the entry dropped
+	printf 'version 1\nnumvfs 8\nautoprobe 1\npid 1\ntime 0\n' >"$J/sriov.$PF"
+	fk -J restore --timeout 2 $PF
+	expect_status 0
+	jqe '.actions[0].result == "already" and (.actions[0].reason | test("already as journalled"))'
+	[ ! -e "$J/sriov.$PF" ]
 }
 
 @test "sriov: --vfs 0 removes every VF with its group and node; a second --vfs 0 is nothing" {

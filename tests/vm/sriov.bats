@@ -197,7 +197,7 @@ while True:
 	echo "$output"
 	echo "$stderr"
 	[ "$status" -eq 0 ]
-	[[ $stderr == *"restored sriov_numvfs 7 -> 0; sriov_drivers_autoprobe 0 -> 1"* ]]
+	[[ $output == *"restore done"*"sriov_numvfs 7 -> 0; sriov_drivers_autoprobe 0 -> 1"* ]]
 	[ "$(cat "/sys/bus/pci/devices/$pf/sriov_numvfs")" = 0 ]
 	[ "$(cat "/sys/bus/pci/devices/$pf/sriov_drivers_autoprobe")" = 1 ]
 	[ "$(pci_driver "$pf")" = igb ]
