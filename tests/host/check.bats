@@ -56,7 +56,7 @@ vfr() { # run the binary on the private tree
 @test "check: iommu-off: every missing piece fails with its fix, exit 8" {
 	vf iommu-off -J check
 	expect_status 8
-	status_is host iommu fail "no IOMMU groups" "intel_iommu=on"
+	status_is host iommu fail "no ACPI DMAR or IVRS table" "in the firmware setup"
 	status_is host interrupt-remapping fail "no IOMMU" "IOMMU first"
 	status_is host "module vfio_pci" fail "not loaded" "modprobe vfio-pci"
 	status_is host "module vfio_iommu_type1" fail "not loaded" "modprobe vfio_iommu_type1"
@@ -67,7 +67,7 @@ vfr() { # run the binary on the private tree
 @test "check: iommu-off: the table says fail and names the fix; summary on stderr" {
 	vf iommu-off check
 	expect_status 8
-	grep -E '^host +iommu +fail .*intel_iommu=on' <<<"$output" || { dump; false; }
+	grep -E '^host +iommu +fail .*firmware setup' <<<"$output" || { dump; false; }
 	[[ "$stderr" == *"vfioctl: check: "*" failed"* ]] || { dump; false; }
 	vf iommu-off -q check
 	[ -z "$stderr" ] || { dump; false; }
@@ -341,7 +341,8 @@ open(sys.argv[1], "wb").write(b)
 	else
 		# the development machines: no IOMMU. A clear failure with the fix, exit 8.
 		expect_status 8
-		status_is host iommu fail "no IOMMU groups" "intel_iommu=on"
+		status_is host iommu fail "no IOMMU groups"
+		jqe '.checks[] | select(.item == "iommu") | .fix | length > 0'
 		status_is host interrupt-remapping fail
 	fi
 }
