@@ -5,10 +5,13 @@
  * (TARGET ITEM STATUS DETAIL FIX); exit 8 when any item fails, 0 otherwise (warnings too).
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <linux/capability.h>
+#include <sys/ioctl.h>
 
 #include "core/check.h"
 #include "core/host.h"
@@ -90,6 +93,167 @@ static int add_target(const struct vfc_topology *t, const char *arg, struct out_
 	return 0;
 }
 
+/*
+ * The table on a terminal (or with COLUMNS set): a DETAIL or FIX too long for the width wraps
+ * at word boundaries onto continuation lines (the other cells empty), the way lsblk wraps;
+ * when DETAIL and FIX do not both fit, FIX goes on its own lines under DETAIL ("fix: ...").
+ * 0: no width (a pipe without COLUMNS), the table is as wide as its cells. A single word
+ * wider than its column (never at 80 columns with today's items) is split.
+ */
+static size_t table_width(void)
+{
+	const char *env = getenv("COLUMNS");
+	struct winsize ws;
+	char *end;
+	long n;
+
+	if (env && *env) {
+		n = strtol(env, &end, 10);
+		if (!*end && n > 0 && n < 10000)
+			return (size_t)n;
+	}
+	if (isatty(STDOUT_FILENO) && !ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) && ws.ws_col)
+		return ws.ws_col;
+	return 0;
+}
+
+/* The next line of at most width bytes of *text, broken at a space; advances *text. */
+static size_t wrap_next(const char **text, size_t width, char *line, size_t len)
+{
+	const char *p = *text;
+	size_t n = strlen(p), cut;
+
+	while (*p == ' ')
+		p++, n--;
+	if (n <= width) {
+		cut = n;
+	} else {
+		cut = width;
+		while (cut > 0 && p[cut] != ' ')
+			cut--;
+		if (!cut)	/* one word longer than the column: it has to be split */
+			cut = width;
+	}
+	if (cut >= len)
+		cut = len - 1;
+	memcpy(line, p, cut);
+	line[cut] = '\0';
+	while (cut > 0 && line[cut - 1] == ' ')
+		line[--cut] = '\0';
+	*text = p + (p[cut] == ' ' ? cut + 1 : cut);
+	while (**text == ' ')
+		(*text)++;
+	return cut;
+}
+
+static size_t max_len(const struct vfc_check_report *rep, size_t off, size_t head)
+{
+	size_t m = head;
+
+	for (size_t i = 0; i < rep->n; i++) {
+		size_t l = strlen((const char *)&rep->items[i] + off);
+
+		m = l > m ? l : m;
+	}
+	return m;
+}
+
+/* Rows of one item, DETAIL and FIX wrapped to dw and fw (fw 0: "fix: ..." under DETAIL). */
+static void add_wrapped(struct out_table *tab, const struct vfc_check_item *it, size_t dw,
+			size_t fw)
+{
+	char fixbuf[sizeof(it->fix) + 8];
+	const char *d = it->detail, *f = it->fix;
+
+	if (!fw && it->fix[0]) {
+		snprintf(fixbuf, sizeof(fixbuf), "fix: %s", it->fix);
+		f = fixbuf;
+	}
+	for (bool first = true; first || *d || *f; first = false) {
+		struct out_row *r = out_row_add(tab);
+		char dl[sizeof(fixbuf)], fl[sizeof(fixbuf)];
+
+		if (first) {
+			out_set_str(r, K_TARGET, it->target);
+			out_set_str(r, K_ITEM, it->item);
+			out_set_str(r, K_STATUS, vfc_check_status_name(it->status));
+		}
+		if (*d) {
+			wrap_next(&d, dw, dl, sizeof(dl));
+			out_set_str(r, K_DETAIL, dl);
+		} else if (!fw) {
+			wrap_next(&f, dw, dl, sizeof(dl));
+			out_set_str(r, K_DETAIL, dl);
+			continue;
+		}
+		if (fw && *f) {
+			wrap_next(&f, fw, fl, sizeof(fl));
+			out_set_str(r, K_FIX, fl);
+		}
+	}
+}
+
+/* The longest word of a text field of the items. */
+static size_t max_word(const struct vfc_check_report *rep, size_t off)
+{
+	size_t m = 0;
+
+	for (size_t i = 0; i < rep->n; i++)
+		for (const char *p = (const char *)&rep->items[i] + off; *p;) {
+			size_t l = strcspn(p, " ");
+
+			m = l > m ? l : m;
+			p += l + (p[l] == ' ');
+		}
+	return m;
+}
+
+/* The check table for the terminal's width (see table_width); false: print it as it is. */
+static bool fit_table(struct out_table *tab, const struct vfc_check_report *rep, size_t width)
+{
+	size_t wt = max_len(rep, offsetof(struct vfc_check_item, target), 6);
+	size_t wi = max_len(rep, offsetof(struct vfc_check_item, item), 4);
+	size_t wd = max_len(rep, offsetof(struct vfc_check_item, detail), 6);
+	size_t wf = max_len(rep, offsetof(struct vfc_check_item, fix), 3);
+	size_t fixed = wt + 1 + wi + 1 + 6 + 1, rest, dw, fw;
+	size_t lwd = max_word(rep, offsetof(struct vfc_check_item, detail));
+	size_t lwf = max_word(rep, offsetof(struct vfc_check_item, fix));
+
+	if (!width || fixed + wd + 1 + wf <= width || width < fixed + 24)
+		return false;
+	rest = width - fixed;
+	/* side by side (DETAIL 3/5, FIX 2/5) while no word needs splitting */
+	fw = (rest - 1) * 2 / 5;
+	if (fw < lwf)
+		fw = lwf;
+	if (wf < fw)
+		fw = wf;
+	dw = rest - 1 - fw;
+	if (fw < 20 || dw < 30 || dw < lwd) {
+		/* FIX on its own lines; the empty FIX header needs 4 */
+		dw = rest - 4;
+		fw = 0;
+	}
+	for (size_t i = 0; i < rep->n; i++)
+		add_wrapped(tab, &rep->items[i], dw, fw);
+	return true;
+}
+
+/* One row per item, as the report has it (JSON, raw, pairs, and a table with no width). */
+static void add_rows(struct out_table *tab, const struct vfc_check_report *rep)
+{
+	for (size_t i = 0; i < rep->n; i++) {
+		const struct vfc_check_item *it = &rep->items[i];
+		struct out_row *r = out_row_add(tab);
+
+		out_set_str(r, K_TARGET, it->target);
+		out_set_str(r, K_ITEM, it->item);
+		out_set_str(r, K_STATUS, vfc_check_status_name(it->status));
+		out_set_str(r, K_DETAIL, it->detail);
+		out_set_str(r, K_FIX, it->fix[0] ? it->fix : NULL);
+	}
+}
+
 static int cmd_check(struct vfc_cli *cli, void *opts_, int argc, const char **argv)
 {
 	const struct check_opts *copt = opts_;
@@ -149,16 +313,10 @@ static int cmd_check(struct vfc_cli *cli, void *opts_, int argc, const char **ar
 		goto out_nomem;
 
 	tab = out_table_new(&check_schema);
-	for (size_t i = 0; i < rep.n; i++) {
-		const struct vfc_check_item *it = &rep.items[i];
-		struct out_row *r = out_row_add(tab);
-
-		out_set_str(r, K_TARGET, it->target);
-		out_set_str(r, K_ITEM, it->item);
-		out_set_str(r, K_STATUS, vfc_check_status_name(it->status));
-		out_set_str(r, K_DETAIL, it->detail);
-		out_set_str(r, K_FIX, it->fix[0] ? it->fix : NULL);
-	}
+	/* -o picks columns: then the rows stay whole (wrapping lays out all five) */
+	if (cli->out.format != OUT_FMT_TABLE || cli->out.columns ||
+	    !fit_table(tab, &rep, table_width()))
+		add_rows(tab, &rep);
 	out_doc_add_table(doc, tab);
 	sum = out_table_new(&summary_schema);
 	{

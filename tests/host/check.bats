@@ -56,7 +56,7 @@ vfr() { # run the binary on the private tree
 @test "check: iommu-off: every missing piece fails with its fix, exit 8" {
 	vf iommu-off -J check
 	expect_status 8
-	status_is host iommu fail "no IOMMU groups" "intel_iommu=on"
+	status_is host iommu fail "no ACPI DMAR or IVRS table" "in the firmware setup"
 	status_is host interrupt-remapping fail "no IOMMU" "IOMMU first"
 	status_is host "module vfio_pci" fail "not loaded" "modprobe vfio-pci"
 	status_is host "module vfio_iommu_type1" fail "not loaded" "modprobe vfio_iommu_type1"
@@ -67,7 +67,7 @@ vfr() { # run the binary on the private tree
 @test "check: iommu-off: the table says fail and names the fix; summary on stderr" {
 	vf iommu-off check
 	expect_status 8
-	grep -E '^host +iommu +fail .*intel_iommu=on' <<<"$output" || { dump; false; }
+	grep -E '^host +iommu +fail .*firmware setup' <<<"$output" || { dump; false; }
 	[[ "$stderr" == *"vfioctl: check: "*" failed"* ]] || { dump; false; }
 	vf iommu-off -q check
 	[ -z "$stderr" ] || { dump; false; }
@@ -341,7 +341,8 @@ open(sys.argv[1], "wb").write(b)
 	else
 		# the development machines: no IOMMU. A clear failure with the fix, exit 8.
 		expect_status 8
-		status_is host iommu fail "no IOMMU groups" "intel_iommu=on"
+		status_is host iommu fail "no IOMMU groups"
+		jqe '.checks[] | select(.item == "iommu") | .fix | length > 0'
 		status_is host interrupt-remapping fail
 	fi
 }
@@ -404,4 +405,66 @@ open(sys.argv[1], "wb").write(b)
 	# an endpoint in a normal group has no assignable or direct-map item
 	vf desktop-gpu -J check 03:00.0
 	jqe '[.checks[] | select(.item == "assignable" or .item == "direct-map")] == []'
+}
+
+# ---- the table at a terminal's width (issue 23.2): COLUMNS as lsblk reads it
+
+# fits WIDTH FIXTURE ARGS...: check's table at COLUMNS=WIDTH: no line longer than WIDTH, no
+# word split across lines (every word is a word of the JSON's cells), no sentence said twice
+fits() {
+	local width=$1 name=$2
+	shift 2
+	require_binary
+	run --separate-stderr env COLUMNS="$width" "$VFIOCTL" --sysroot "$BATS_FILE_TMPDIR/$name" \
+		check "$@"
+	local text=$output
+	run --separate-stderr "$VFIOCTL" --sysroot "$BATS_FILE_TMPDIR/$name" -J check "$@"
+	python3 -c '
+import json, sys
+width, text, doc = int(sys.argv[1]), sys.argv[2], json.loads(sys.argv[3])
+words = {"TARGET", "ITEM", "STATUS", "DETAIL", "FIX", "fix:"}
+cells = []
+for c in doc["checks"]:
+    for k in ("target", "item", "status", "detail", "fix"):
+        words.update((c[k] or "").split())
+    cells.append((c["detail"] or "") + " | " + (c["fix"] or ""))
+bad = [l for l in text.splitlines() if len(l) > width]
+if bad:
+    sys.exit("longer than %d: %r" % (width, bad[0]))
+split = [w for w in text.split() if w not in words]
+if split:
+    sys.exit("words split across lines: %r" % split[:4])
+for c in doc["checks"]:  # DETAIL and FIX never share a run of 5 words
+    d, f = (c["detail"] or "").split(), (c["fix"] or "").split()
+    grams = {tuple(d[i:i + 5]) for i in range(len(d) - 4)}
+    if any(tuple(f[i:i + 5]) in grams for i in range(len(f) - 4)):
+        sys.exit("said twice in %s: %r / %r" % (c["item"], c["detail"], c["fix"]))
+' "$width" "$text" "$output" || { echo "--- COLUMNS=$width:"; printf '%s\n' "$text"; false; }
+}
+
+@test "check: COLUMNS=80 and 100: every line fits, no word is split, nothing said twice" {
+	for w in 80 100; do
+		fits $w iommu-off
+		fits $w desktop-gpu 01:00.0
+		fits $w power-phb 0002:00:01.0
+		fits $w arm-msi
+		fits $w sriov-nic
+	done
+}
+
+@test "check: a wide COLUMNS and a pipe without COLUMNS keep one line per item" {
+	vf desktop-gpu check
+	local n
+	n=$(wc -l <<<"$output")
+	vf desktop-gpu -J check
+	[ "$n" -eq $(($(jq '.checks | length' <<<"$output") + 1)) ] || { dump; false; }
+	run --separate-stderr env COLUMNS=1000 "$VFIOCTL" --sysroot "$BATS_FILE_TMPDIR/desktop-gpu" check
+	[ "$(wc -l <<<"$output")" -eq "$n" ] || { dump; false; }
+}
+
+@test "check: at 80 columns FIX goes on its own lines, under DETAIL" {
+	run --separate-stderr env COLUMNS=80 "$VFIOCTL" --sysroot "$BATS_FILE_TMPDIR/iommu-off" check
+	expect_status 8
+	grep -qE '^ +fix: enable VT-d' <<<"$output" || { dump; false; }
+	grep -qE '^host +iommu +fail +no IOMMU groups' <<<"$output" || { dump; false; }
 }

@@ -70,3 +70,10 @@ T=power-phb
 	golden $T power-phb.tree list --tree
 	expect_status 0
 }
+
+@test "power-phb: check's iommufd item names the SPAPR TCE container, never type1" {
+	vf $T -J check
+	jqe '.checks[] | select(.item == "iommufd") |
+	     (.detail | contains("legacy VFIO container (SPAPR TCE)")) and
+	     (.detail | contains("type1") | not)'
+}
