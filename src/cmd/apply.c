@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cmd/bindrun.h"
 
@@ -19,9 +20,10 @@ static const struct apply_opts apply_defaults = { .timeout = 10.0 };
 
 static const struct poptOption apply_options[] = {
 	{ "check", 0, POPT_ARG_NONE, VFC_OPT(struct apply_opts, check), 0,
-	  "change nothing, print nothing; exit 8 when the host differs from the file", NULL },
+	  "change nothing, print nothing; exit as the real run would fail, else 8 when the host "
+	  "differs", NULL },
 	{ "diff", 0, POPT_ARG_NONE, VFC_OPT(struct apply_opts, diff), 0,
-	  "print what would change (exit 8 when anything would)", NULL },
+	  "print what would change (exit as --check does)", NULL },
 	{ "device", 0, POPT_ARG_STRING, VFC_OPT(struct apply_opts, device), 0,
 	  "only this device (the udev rule passes the added one)", "BDF" },
 	{ "timeout", 't', POPT_ARG_DOUBLE, VFC_OPT(struct apply_opts, timeout), 0,
@@ -34,23 +36,124 @@ static const struct vfc_exclusive apply_exclusive[] = {
 	{ { NULL } },
 };
 
-/* The file's entries into a plan: 0 or an exit code (printed). */
+/* The worse of two exit codes: the higher (8 outranks 7, as in vfioctl(8)'s EXIT STATUS). */
+static int worse(int a, int b)
+{
+	return a > b ? a : b;
+}
+
+/*
+ * A dry run's exit code: what the real run would fail with (a refusal's code, the worst bad
+ * line's), else 8 when the host differs from the file.
+ */
+static int dry_exit(int code, int bad, bool differs)
+{
+	int rc = worse(code, bad);
+
+	return rc ? rc : differs ? VFC_EXIT_PROBLEMS : VFC_EXIT_OK;
+}
+
+/*
+ * The file's entries into a plan, line by line: a line that cannot be planned (it does not
+ * parse, names a user or a driver that does not exist) is reported alone, subject FILE:LINE,
+ * and the others still are. Returns the worst exit code of the bad lines (0: none).
+ */
 static int plan(struct vfc_bindrun *r, const char *path, const struct vfc_conf_entry *ents,
 		size_t nent, const struct vfc_pciaddr *only)
 {
-	struct vfc_apply_error err;
-	int rc = vfc_bindplan_apply(r, ents, nent, only, &err);
+	char subject[PATH_MAX + 16];
+	int worst = 0;
 
-	if (rc == -EINVAL) {
-		vfc_err(path, 0, "line %d: no such user or group '%s'", err.entry->line, err.name);
-		return VFC_EXIT_USAGE;
+	for (size_t i = 0; i < nent; i++) {
+		const struct vfc_conf_entry *e = &ents[i];
+		struct vfc_apply_error err;
+		int rc;
+
+		snprintf(subject, sizeof(subject), "%s:%d", path, e->line);
+		if (e->bad) {
+			vfc_err(subject, 0, "%s", e->bad);
+			worst = worse(worst, VFC_EXIT_USAGE);
+			continue;
+		}
+		rc = vfc_bindplan_apply(r, e, 1, only, &err);
+		if (rc == -EINVAL) {
+			vfc_err(subject, 0, "no such user or group '%s'", err.name);
+			worst = worse(worst, VFC_EXIT_USAGE);
+		} else if (rc == -EOPNOTSUPP) {
+			vfc_err(subject, 0, "no such PCI driver '%s'", e->driver);
+			worst = worse(worst, VFC_EXIT_UNSUPPORTED);
+		} else if (rc) {
+			vfc_err(subject, rc, "cannot plan the line");
+			worst = worse(worst, vfc_exit_for_errno(rc));
+		}
 	}
-	if (rc) {
-		vfc_err(err.entry->driver, 0, "no such PCI driver (line %d of %s)", err.entry->line,
-			path);
-		return VFC_EXIT_UNSUPPORTED;
+	return worst;
+}
+
+/* A step whose owner= applies to its group node: on a vfio driver, with an owner. */
+static bool owns_node(const struct vfc_bind_step *s)
+{
+	return s->has_owner && s->group >= 0 && vfc_driver_is_vfio(s->to) &&
+	       (s->result == VFC_RES_ALREADY || s->result == VFC_RES_DONE);
+}
+
+/*
+ * owner= drift: a device already as configured whose /dev/vfio/N does not have the owner
+ * (or the mode that lets the owner open it) is a change to make. drift[i] marks such steps;
+ * in a dry run they are planned (the table and the exit code count them).
+ */
+static void owner_drift(struct vfc_bindrun *r, bool dry, bool *drift)
+{
+	for (size_t i = 0; i < r->p.n; i++) {
+		struct vfc_bind_step *s = &r->p.v[i];
+		char node[64], what[64];
+		int rc;
+
+		if (!owns_node(s) || vfc_group_node(r->ctx, s->group, node, sizeof(node)))
+			continue;
+		rc = vfc_conf_node_owner(r->ctx, node, s->uid, s->gid, false, what, sizeof(what));
+		if (rc != 1)
+			continue;
+		drift[i] = true;
+		snprintf(s->node, sizeof(s->node), "%s", node);
+		/* the reason was "already as configured: MATCH (line N)": keep MATCH (line N) */
+		{
+			const char *m = strstr(s->reason, ": ");
+			char was[sizeof(s->reason)], want[32];
+
+			snprintf(was, sizeof(was), "%s", m ? m + 2 : s->reason);
+			if (s->gid == (gid_t)-1)
+				snprintf(want, sizeof(want), "%d u+rw", (int)s->uid);
+			else
+				snprintf(want, sizeof(want), "%d:%d u+rw", (int)s->uid, (int)s->gid);
+			snprintf(s->reason, sizeof(s->reason), "owner: %s is %s, wanted %s: %.200s",
+				 node, what, want, was);
+		}
+		if (dry)
+			s->result = VFC_RES_PLANNED;
 	}
-	return 0;
+}
+
+/* After the run: every node owner= names gets its owner and mode (idempotent). */
+static void owner_fix(struct vfc_bindrun *r, const bool *drift)
+{
+	for (size_t i = 0; i < r->p.n; i++) {
+		struct vfc_bind_step *s = &r->p.v[i];
+		char node[64], what[64];
+		int rc;
+
+		if (!owns_node(s) || vfc_group_node(r->ctx, s->group, node, sizeof(node)))
+			continue;
+		rc = vfc_conf_node_owner(r->ctx, node, s->uid, s->gid, true, what, sizeof(what));
+		if (rc < 0) {
+			vfc_err(node, rc, "cannot set the owner and mode (owner=)");
+			s->result = VFC_RES_FAILED;
+			s->fault = VFC_FAULT_ERRNO;
+			s->err = rc;
+		} else if (drift[i]) {
+			s->result = VFC_RES_DONE;
+		}
+	}
 }
 
 static int cmd_apply(struct vfc_cli *cli, void *opts, int argc, const char **argv)
@@ -61,8 +164,9 @@ static int cmd_apply(struct vfc_cli *cli, void *opts, int argc, const char **arg
 	struct vfc_bindrun r;
 	char path[PATH_MAX];
 	const char *why = NULL;
+	bool *drift = NULL;
 	size_t nent = 0;
-	int rc, bad_line;
+	int rc, bad;
 	bool dry = ao->check || ao->diff, differs;
 
 	if (argc > 1)
@@ -79,37 +183,44 @@ static int cmd_apply(struct vfc_cli *cli, void *opts, int argc, const char **arg
 		snprintf(path, sizeof(path), "%s", argv[0]);
 	else if (vfc_path(&cli->ctx, path, sizeof(path), VFC_CONF_PATH))
 		return vfc_usage_error("--sysroot: path too long");
-	rc = vfc_conf_read(path, &ents, &nent, &bad_line, &why);
+	rc = vfc_conf_read_all(path, &ents, &nent);
 	if (rc == -ENOENT && argc == 0)
 		return VFC_EXIT_OK;	/* no file: nothing is wanted */
-	if (rc == -EINVAL) {
-		vfc_err(path, 0, "line %d: %s", bad_line, why);
-		return VFC_EXIT_USAGE;
-	}
 	if (rc) {
-		vfc_err(path, rc, "cannot read");
-		return vfc_exit_for_errno(rc);
+		/* a file that cannot be read is not a missing device (3): it failed (1) */
+		vfc_err(path, rc, "cannot read configuration");
+		return rc == -EACCES || rc == -EPERM ? VFC_EXIT_PERM : VFC_EXIT_FAILED;
 	}
-	if ((!dry && (rc = bindrun_lock(&r))) || (rc = bindrun_scan(&r)) ||
-	    (rc = plan(&r, path, ents, nent, ao->device ? &only : NULL)))
+	if ((!dry && (rc = bindrun_lock(&r))) || (rc = bindrun_scan(&r)))
 		goto out;
+	bad = plan(&r, path, ents, nent, ao->device ? &only : NULL);
+	drift = calloc(r.p.n ? r.p.n : 1, sizeof(*drift));
+	if (!drift) {
+		vfc_err("apply", -ENOMEM, "cannot plan");
+		rc = VFC_EXIT_FAILED;
+		goto out;
+	}
+	owner_drift(&r, dry, drift);
 	differs = vfc_bindplan_differs(&r.p);
-	if (!ao->check)
-		bindrun_refusals(&r.p);
+	/* a dry run says why it fails as the real run would */
+	bindrun_refusals(&r.p);
 	if (ao->check) {
-		rc = differs ? VFC_EXIT_PROBLEMS : VFC_EXIT_OK;
+		int code;
+
+		out_table_free(bindrun_table(&r.p, &code));
+		rc = dry_exit(code, bad, differs);
 		goto out;
 	}
 	if (ao->diff) {
-		rc = bindrun_report(cli, &r);
-		if (!rc && differs)
-			rc = VFC_EXIT_PROBLEMS;
+		rc = dry_exit(bindrun_report(cli, &r), bad, differs);
 		goto out;
 	}
 	vfc_bindrun_start(&r);
 	vfc_bindrun_apply(&r);
-	rc = bindrun_report(cli, &r);
+	owner_fix(&r, drift);
+	rc = worse(bindrun_report(cli, &r), bad);
 out:
+	free(drift);
 	free(ents);
 	return bindrun_end(&r, rc);
 }

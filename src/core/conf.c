@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/conf.h"
@@ -62,8 +63,8 @@ int vfc_conf_parse_line(const char *line, struct vfc_conf_entry *e, const char *
 	return n ? 1 : 0;
 }
 
-int vfc_conf_read(const char *path, struct vfc_conf_entry **out, size_t *n, int *bad_line,
-		  const char **why)
+static int read_lines(const char *path, struct vfc_conf_entry **out, size_t *n, bool keep_bad,
+		      int *bad_line, const char **why)
 {
 	char *line = NULL;
 	size_t cap = 0;
@@ -78,16 +79,22 @@ int vfc_conf_read(const char *path, struct vfc_conf_entry **out, size_t *n, int 
 		return -errno;
 	while (getline(&line, &cap, f) > 0) {
 		struct vfc_conf_entry e, *v;
+		const char *w = NULL;
 
 		lineno++;
-		rc = vfc_conf_parse_line(line, &e, why);
-		if (rc < 0) {
+		rc = vfc_conf_parse_line(line, &e, &w);
+		if (rc < 0 && !keep_bad) {
 			*bad_line = lineno;
+			*why = w;
 			break;
 		}
-		rc = 0;
-		if (!vfc_conf_parse_line(line, &e, why))
+		if (rc < 0) {
+			memset(&e, 0, sizeof(e));
+			e.bad = w;
+		} else if (rc == 0) {
 			continue;
+		}
+		rc = 0;
 		e.line = lineno;
 		v = reallocarray(*out, *n + 1, sizeof(*v));
 		if (!v) {
@@ -105,6 +112,61 @@ int vfc_conf_read(const char *path, struct vfc_conf_entry **out, size_t *n, int 
 		*n = 0;
 	}
 	return rc;
+}
+
+int vfc_conf_read(const char *path, struct vfc_conf_entry **out, size_t *n, int *bad_line,
+		  const char **why)
+{
+	return read_lines(path, out, n, false, bad_line, why);
+}
+
+int vfc_conf_read_all(const char *path, struct vfc_conf_entry **out, size_t *n)
+{
+	const char *why;
+	int bad_line;
+
+	return read_lines(path, out, n, true, &bad_line, &why);
+}
+
+int vfc_conf_node_owner(const struct vfc_ctx *ctx, const char *node, uid_t uid, gid_t gid,
+			bool fix, char *what, size_t len)
+{
+	mode_t want = S_IRUSR | S_IWUSR;	/* as bind --owner: the user opens it */
+	char path[PATH_MAX];
+	struct stat st;
+
+	if (vfc_path(ctx, path, sizeof(path), "%s", node))
+		return -ENAMETOOLONG;
+	if (lstat(path, &st))
+		return -errno;
+	if (S_ISLNK(st.st_mode))
+		return -ELOOP;
+	snprintf(what, len, "%u:%u %04o", (unsigned)st.st_uid, (unsigned)st.st_gid,
+		 (unsigned)(st.st_mode & 07777));
+	if ((uid == (uid_t)-1 || st.st_uid == uid) && (gid == (gid_t)-1 || st.st_gid == gid) &&
+	    (st.st_mode & want) == want)
+		return 0;
+	if (!fix)
+		return 1;
+	/*
+	 * The mode first, while the node is ours: chmod of another user's file needs CAP_FOWNER,
+	 * which vfioctl does not keep (CAP_CHOWN it does: give it back to us first).
+	 */
+	if ((st.st_mode & want) != want) {
+		if (st.st_uid != geteuid() && lchown(path, geteuid(), (gid_t)-1))
+			return -errno;
+		if (lstat(path, &st))
+			return -errno;
+		if (S_ISLNK(st.st_mode))
+			return -ELOOP;
+		if (chmod(path, (st.st_mode & 07777) | want))
+			return -errno;
+	}
+	if ((uid != (uid_t)-1 && st.st_uid != uid) || (gid != (gid_t)-1 && st.st_gid != gid)) {
+		if (lchown(path, uid, gid))
+			return -errno;
+	}
+	return 1;
 }
 
 int vfc_conf_set(const char *path, const char *bdf, const char *driver, const char *owner,

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "core/pciaddr.h"
 #include "core/sysroot.h"
@@ -23,6 +24,7 @@ struct vfc_conf_entry {
 	char driver[64];		/* default vfio-pci */
 	char owner[128];		/* "" = leave the node alone */
 	int line;
+	const char *bad;		/* vfc_conf_read_all: why the line does not parse */
 };
 
 /*
@@ -34,6 +36,23 @@ int vfc_conf_parse_line(const char *line, struct vfc_conf_entry *e, const char *
 /* Read a whole file (path as given, not below the sysroot). On -EINVAL, *bad_line says where. */
 int vfc_conf_read(const char *path, struct vfc_conf_entry **out, size_t *n, int *bad_line,
 		  const char **why);
+
+/*
+ * Read a whole file, bad lines too: an entry whose bad is set (the reason; its line set, the
+ * rest empty) is a line that does not parse, so that the caller can refuse it alone and go
+ * on with the others. 0 or -errno (the file cannot be read, -ENOMEM).
+ */
+int vfc_conf_read_all(const char *path, struct vfc_conf_entry **out, size_t *n);
+
+/*
+ * owner= on a group node (NODE is "/dev/vfio/N", below the sysroot): the node belongs to uid
+ * and gid (-1: that part not asked for) and the user may open it (rw for the user; the group
+ * bits are left as they are, as bind --owner leaves them). Returns 1 when the node differs (*what: "UID:GID MODE", e.g. "0:0 0644"), 0 when
+ * it is as wanted, -errno. With fix, a node that differs is changed (lchown, chmod; never
+ * through a symlink: -ELOOP) and 1 says it was.
+ */
+int vfc_conf_node_owner(const struct vfc_ctx *ctx, const char *node, uid_t uid, gid_t gid,
+			bool fix, char *what, size_t len);
 
 /*
  * Edit the file for `bind --persist` / `unbind --persist`: make the line naming bdf say
