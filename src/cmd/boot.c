@@ -146,7 +146,8 @@ static int show(struct vfc_cli *cli, const struct vfc_boot_state *st)
 	out_doc_add_table(doc, state_table(st));
 	rc = vfc_print_doc(doc);
 	out_doc_free(doc);
-	if (rc || !st->nargs)
+	/* the arguments' table: in the table view only (-o names the boot row's columns) */
+	if (rc || !st->nargs || cli->out.format != OUT_FMT_TABLE || cli->out.columns)
 		return rc;
 	o = cli->out;
 	putchar('\n');

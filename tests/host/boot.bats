@@ -218,6 +218,16 @@ write_cycle() {
 	[ ! -e "$MODP" ]
 }
 
+@test "boot -o and -r: the boot row's columns only" {
+	host intel grub
+	b boot -o VENDOR,BOOTLOADER
+	expect_status 0
+	[ "$output" = "$(printf 'vendor:     intel\nbootloader: grub')" ] || { dump; false; }
+	b boot -r -o VENDOR,BOOTLOADER
+	expect_status 0
+	[ "$output" = "$(printf 'VENDOR BOOTLOADER\nintel grub')" ] || { dump; false; }
+}
+
 @test "boot: usage errors exit 2" {
 	host intel grub
 	b boot --dry-run
