@@ -7,29 +7,9 @@
 load helpers
 
 setup() {
-	R=$BATS_TEST_TMPDIR/t
-	"$MKFIXTURE" desktop-gpu "$R" >/dev/null
-	D=$R/sys/bus/pci/devices
+	fakekernel_setup desktop-gpu
 	C=$R/etc/vfioctl.conf
 	mkdir -p "$R/etc"
-	FK=${FAKEKERNEL:-$(dirname "$VFIOCTL")/tests/fakekernel.so}
-	if [ ! -f "$FK" ]; then
-		echo "fake kernel not found at $FK (run make unit, or set FAKEKERNEL=)" >&2
-		return 1
-	fi
-}
-
-fk() { # run the binary on this test's tree under the fake kernel
-	require_binary
-	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
-		LD_PRELOAD=$FK VFIOCTL_FAKEKERNEL_ROOT=$R \
-		run --separate-stderr "$VFIOCTL" --sysroot "$R" "$@"
-}
-
-drv() { # BDF: the driver the device is on ("" for none)
-	local l
-	l=$(readlink "$D/$1/driver") || { echo ""; return 0; }
-	basename "$l"
 }
 
 node() { # N: "UID:GID MODE" of ROOT/dev/vfio/N

@@ -12,24 +12,6 @@ setup() {
 	fakekernel_setup desktop-gpu
 }
 
-fk() { # run the binary on this test's tree under the fake kernel
-	require_binary
-	if [ "${FAKEKERNEL_DISABLE:-0}" = 1 ]; then
-		run --separate-stderr "$VFIOCTL" --sysroot "$R" "$@"
-	else
-		# the asan build checks that its runtime comes first; the shim has no sanitizer
-		ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
-			LD_PRELOAD=$FK VFIOCTL_FAKEKERNEL_ROOT=$R \
-			run --separate-stderr "$VFIOCTL" --sysroot "$R" "$@"
-	fi
-}
-
-drv() { # BDF: the driver the device is on ("" for none)
-	local l
-	l=$(readlink "$D/$1/driver") || { echo ""; return 0; }
-	basename "$l"
-}
-
 journal_clean() { # nothing but the lock in the journal
 	[ -z "$(ls -A "$J" | grep -v '^lock$')" ] || { ls -la "$J"; return 1; }
 }

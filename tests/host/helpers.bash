@@ -35,6 +35,26 @@ fakekernel_setup() {
 	fi
 }
 
+# fk ARGS...: run the binary on fakekernel_setup's tree under the fake kernel (FAKEKERNEL_DISABLE=1:
+# on the bare sysroot, to see a test fail without it); drv BDF: the device's driver ("" for none)
+fk() {
+	require_binary
+	if [ "${FAKEKERNEL_DISABLE:-0}" = 1 ]; then
+		run --separate-stderr "$VFIOCTL" --sysroot "$R" "$@"
+	else
+		# the asan build checks that its runtime comes first; the shim has no sanitizer
+		ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
+			LD_PRELOAD=$FK VFIOCTL_FAKEKERNEL_ROOT=$R \
+			run --separate-stderr "$VFIOCTL" --sysroot "$R" "$@"
+	fi
+}
+
+drv() { # BDF: the driver the device is on ("" for none)
+	local l
+	l=$(readlink "$D/$1/driver") || { echo ""; return 0; }
+	basename "$l"
+}
+
 # require_binary: a missing binary is a failure, not a skip (the suite exists to test it)
 require_binary() {
 	if [ ! -x "$VFIOCTL" ]; then

@@ -13,19 +13,6 @@ setup() {
 	fakekernel_setup sriov-nic
 }
 
-fk() { # run the binary on this test's tree under the fake kernel
-	require_binary
-	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
-		LD_PRELOAD=$FK VFIOCTL_FAKEKERNEL_ROOT=$R \
-		run --separate-stderr "$VFIOCTL" --sysroot "$R" "$@"
-}
-
-drv() { # BDF: the driver the device is on ("" for none)
-	local l
-	l=$(readlink "$D/$1/driver") || { echo ""; return 0; }
-	basename "$l"
-}
-
 unhold() { # the fixture's dpdk-testpmd exits
 	rm -rf "$R/proc/3077"
 }
