@@ -87,6 +87,19 @@ static const struct out_schema *const boot_schemas[] = { &boot_schema, &file_sch
 							   &regen_schema, NULL };
 static const int boot_caps[] = { CAP_DAC_OVERRIDE };
 
+/* The arguments the host needs, a row each: the boot row's ARGS (JSON) and the table view's. */
+static void add_args(struct out_table *a, const struct vfc_boot_state *st)
+{
+	for (size_t i = 0; i < st->nargs; i++) {
+		struct out_row *ar = out_row_add(a);
+
+		out_set_str(ar, A_WORD, st->args[i].word);
+		out_set_str(ar, A_NEEDED, st->args[i].required ? "required" : "optional");
+		out_set_bool(ar, A_PRESENT, st->args[i].present);
+		out_set_str(ar, A_WHY, st->args[i].why);
+	}
+}
+
 static struct out_table *state_table(const struct vfc_boot_state *st)
 {
 	struct out_table *t = out_table_new(&boot_schema);
@@ -101,14 +114,7 @@ static struct out_table *state_table(const struct vfc_boot_state *st)
 	out_set_str(r, B_HOOK, st->hook ? st->hook_path : NULL);
 	out_set_num(r, B_CONF_DEVICES, (int64_t)st->nconf);
 	out_set_strv(r, B_HOST_DRIVERS, st->drivers);
-	for (size_t i = 0; i < st->nargs; i++) {
-		struct out_row *ar = out_row_add(a);
-
-		out_set_str(ar, A_WORD, st->args[i].word);
-		out_set_str(ar, A_NEEDED, st->args[i].required ? "required" : "optional");
-		out_set_bool(ar, A_PRESENT, st->args[i].present);
-		out_set_str(ar, A_WHY, st->args[i].why);
-	}
+	add_args(a, st);
 	return t;
 }
 
@@ -116,14 +122,7 @@ static struct out_table *args_table(const struct vfc_boot_state *st)
 {
 	struct out_table *a = out_table_new(&arg_schema);
 
-	for (size_t i = 0; i < st->nargs; i++) {
-		struct out_row *ar = out_row_add(a);
-
-		out_set_str(ar, A_WORD, st->args[i].word);
-		out_set_str(ar, A_NEEDED, st->args[i].required ? "required" : "optional");
-		out_set_bool(ar, A_PRESENT, st->args[i].present);
-		out_set_str(ar, A_WHY, st->args[i].why);
-	}
+	add_args(a, st);
 	return a;
 }
 
