@@ -15,6 +15,7 @@
 
 #include "core/check.h"
 #include "core/host.h"
+#include "cmd/discover.h"
 #include "core/pciaddr.h"
 #include "core/topology.h"
 #include "vfioctl.h"
@@ -282,12 +283,9 @@ static int cmd_check(struct vfc_cli *cli, void *opts_, int argc, const char **ar
 		vfc_error(vfc_ctx_root(&cli->ctx), rc, "cannot read the PCI and IOMMU topology");
 		return vfc_exit_for_errno(rc);
 	}
-	rc = vfc_iommu_state_read(&cli->ctx, t, &st);
-	if (rc) {
-		vfc_topology_free(t);
-		vfc_error(vfc_ctx_root(&cli->ctx), rc, "cannot read the IOMMU state");
-		return vfc_exit_for_errno(rc);
-	}
+	rc = disc_iommu_state(cli, t, &st);
+	if (rc)
+		return rc;
 	doc = out_doc_new(&cli->out);
 	for (int i = 0; i < argc; i++) {
 		rc = add_target(t, argv[i], doc, &devs, &ndevs);

@@ -477,6 +477,19 @@ int disc_scan(struct vfc_cli *cli, unsigned flags, struct vfc_topology **t)
 	return 0;
 }
 
+/* The IOMMU state after a scan; on failure it says so, frees t and returns the exit code. */
+int disc_iommu_state(struct vfc_cli *cli, struct vfc_topology *t, struct vfc_iommu_state *st)
+{
+	int rc = vfc_iommu_state_read(&cli->ctx, t, st);
+
+	if (rc) {
+		vfc_topology_free(t);
+		vfc_error(vfc_ctx_root(&cli->ctx), rc, "cannot read the IOMMU state");
+		return vfc_exit_for_errno(rc);
+	}
+	return 0;
+}
+
 /*
  * What list and show read: other users' /proc/PID/fd (holders), root-only files, PCI config
  * space past 64 bytes (FLR, ACS, PM), /dev/iommu for the backends a group offers.

@@ -3,6 +3,7 @@
 #ifndef VFIOCTL_CMD_DISCOVER_H
 #define VFIOCTL_CMD_DISCOVER_H
 
+#include "core/host.h"
 #include "core/topology.h"
 #include "out/out.h"
 #include "vfioctl.h"
@@ -42,6 +43,7 @@ unsigned disc_fill_for(const struct vfc_cli *cli, bool basic);
 void disc_fill_group(struct out_row *r, const struct vfc_topology *t, const struct vfc_group *g,
 		       unsigned fill);
 int disc_scan(struct vfc_cli *cli, unsigned flags, struct vfc_topology **t);
+int disc_iommu_state(struct vfc_cli *cli, struct vfc_topology *t, struct vfc_iommu_state *st);
 void disc_tree_free(struct disc_tree *tr);
 int disc_tree_init(struct disc_tree *tr, const struct vfc_topology *t, bool json);
 void disc_tree_mark(struct disc_tree *tr, struct vfc_device **devs, size_t n, bool *kept);

@@ -208,12 +208,9 @@ static int cmd_list(struct vfc_cli *cli, void *opts, int argc, const char **argv
 	rc = disc_scan(cli, flags, &t);
 	if (rc)
 		return rc;
-	rc = vfc_iommu_state_read(&cli->ctx, t, &st);
-	if (rc) {
-		vfc_topology_free(t);
-		vfc_error(vfc_ctx_root(&cli->ctx), rc, "cannot read the IOMMU state");
-		return vfc_exit_for_errno(rc);
-	}
+	rc = disc_iommu_state(cli, t, &st);
+	if (rc)
+		return rc;
 	doc = out_doc_new(&cli->out);
 	if (lo->tree) {
 		struct disc_tree tr;
