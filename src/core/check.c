@@ -85,123 +85,7 @@ void vfc_check_cat(char *buf, size_t len, const char *sep, const char *fmt, ...)
 
 /* ---- host items ---- */
 
-/* The word of the kernel command line that switched the IOMMU off ("" when none did). */
-static const char *cmdline_off_word(const char *cmdline)
-{
-	static const char *const offs[] = { "intel_iommu=off", "amd_iommu=off", "iommu=off" };
-	char words[256];
-	char *save = NULL;
-
-	snprintf(words, sizeof(words), "%s", cmdline);
-	for (char *w = strtok_r(words, " ", &save); w; w = strtok_r(NULL, " ", &save))
-		for (size_t i = 0; i < VFC_ARRAY_SIZE(offs); i++)
-			if (!strcmp(w, offs[i]))
-				return offs[i];
-	return "";
-}
-
-/*
- * The kernel's config (/boot/config-RELEASE, release from /proc/sys/kernel/osrelease):
- * 1 when it sets opt (=y or =m), 0 when it says "is not set" or lacks it, -1 unreadable.
- */
-static int kconfig_has(const struct vfc_ctx *ctx, const char *opt)
-{
-	char rel[128], path[PATH_MAX], line[512], want[96];
-	FILE *f;
-	int found = 0;
-
-	if (vfc_read_attr(ctx, rel, sizeof(rel), "/proc/sys/kernel/osrelease") < 0 || !rel[0])
-		return -1;
-	if (vfc_path(ctx, path, sizeof(path), "/boot/config-%s", rel))
-		return -1;
-	f = fopen(path, "re");
-	if (!f)
-		return -1;
-	snprintf(want, sizeof(want), "%s=", opt);
-	while (!found && fgets(line, sizeof(line), f))
-		found = !strncmp(line, want, strlen(want)) &&
-			(line[strlen(want)] == 'y' || line[strlen(want)] == 'm');
-	fclose(f);
-	return found;
-}
-
-/*
- * No IOMMU groups: say which of the causes the evidence shows, each with its own fix. A
- * kernel without IOMMU support has no /sys/kernel/iommu_groups (or its config lacks the
- * vendor's driver); a command line word can switch it off; without an ACPI DMAR/IVRS table
- * the firmware does not offer one; a DMAR table and no intel_iommu=on is a default-off kernel.
- */
-static void check_iommu_off(const struct vfc_ctx *ctx, const struct vfc_iommu_state *st,
-			    struct vfc_check_report *r)
-{
-	const char *off = cmdline_off_word(st->cmdline_iommu);
-	int kintel = kconfig_has(ctx, "CONFIG_INTEL_IOMMU");
-	int kamd = kconfig_has(ctx, "CONFIG_AMD_IOMMU");
-	bool vendor_missing = (st->acpi_dmar && kintel == 0) ||
-			      (st->acpi_ivrs && !st->acpi_dmar && kamd == 0);
-	char fix[256];
-
-	if (st->units.n > 0) {
-		vfc_check_add(r, "host", "iommu", VFC_CHECK_FAIL,
-			      "check iommu= / iommu.passthrough= on the kernel command line",
-			      "IOMMU units are registered but there are no IOMMU groups");
-		return;
-	}
-	if (vfc_exists(ctx, "/sys/kernel/iommu_groups") != 1 || vendor_missing ||
-	    (kintel == 0 && kamd == 0)) {
-		snprintf(fix, sizeof(fix), "boot a kernel built with %s",
-			 st->acpi_dmar ? "CONFIG_INTEL_IOMMU=y"
-			 : st->acpi_ivrs ? "CONFIG_AMD_IOMMU=y"
-			 : "CONFIG_INTEL_IOMMU=y (Intel) or CONFIG_AMD_IOMMU=y (AMD)");
-		vfc_check_add(r, "host", "iommu", VFC_CHECK_FAIL, fix,
-			      "no IOMMU groups: this kernel has no IOMMU support (%s)",
-			      vfc_exists(ctx, "/sys/kernel/iommu_groups") != 1
-			      ? "no /sys/kernel/iommu_groups"
-			      : vendor_missing ? (st->acpi_dmar ? "CONFIG_INTEL_IOMMU not set"
-							       : "CONFIG_AMD_IOMMU not set")
-			      : "neither CONFIG_INTEL_IOMMU nor CONFIG_AMD_IOMMU set");
-		return;
-	}
-	if (off[0]) {
-		snprintf(fix, sizeof(fix), "remove %s from the kernel command line%s and reboot",
-			 off, st->acpi_ivrs && !st->acpi_dmar ? ""
-			 : " (add intel_iommu=on on Intel)");
-		vfc_check_add(r, "host", "iommu", VFC_CHECK_FAIL, fix,
-			      "no IOMMU groups: switched off on the kernel command line (%s)", off);
-		return;
-	}
-	if (!st->acpi_dmar && !st->acpi_ivrs) {
-		vfc_check_add(r, "host", "iommu", VFC_CHECK_FAIL,
-			      "enable VT-d (Intel) or AMD-Vi/IOMMU (AMD) in the firmware setup",
-			      "no IOMMU groups: the firmware offers no IOMMU (no ACPI DMAR or IVRS "
-			      "table)");
-		return;
-	}
-	if (st->acpi_dmar && strstr(st->cmdline_iommu, "intel_iommu=on")) {
-		vfc_check_add(r, "host", "iommu", VFC_CHECK_FAIL,
-			      "look for DMAR errors in the kernel log (dmesg | grep -i dmar); a "
-			      "firmware update may fix a broken DMAR table",
-			      "no IOMMU groups although the firmware has VT-d (ACPI DMAR) and the "
-			      "command line says intel_iommu=on");
-		return;
-	}
-	if (st->acpi_dmar) {
-		vfc_check_add(r, "host", "iommu", VFC_CHECK_FAIL,
-			      "add intel_iommu=on to the kernel command line (GRUB_CMDLINE_LINUX in "
-			      "/etc/default/grub, then update-grub) and reboot",
-			      "no IOMMU groups: the firmware has VT-d (ACPI DMAR) but this kernel "
-			      "leaves it off by default%s%s", st->cmdline_iommu[0] ? "; cmdline: " : "",
-			      st->cmdline_iommu);
-		return;
-	}
-	vfc_check_add(r, "host", "iommu", VFC_CHECK_FAIL,
-		      "check amd_iommu= / iommu= on the kernel command line and reboot",
-		      "no IOMMU groups: the firmware has AMD-Vi (ACPI IVRS) but the kernel did not "
-		      "enable it%s%s", st->cmdline_iommu[0] ? "; cmdline: " : "", st->cmdline_iommu);
-}
-
-static void check_iommu(const struct vfc_ctx *ctx, const struct vfc_iommu_state *st,
-			struct vfc_check_report *r)
+static void check_iommu(const struct vfc_iommu_state *st, struct vfc_check_report *r)
 {
 	char units[256] = "";
 
@@ -220,7 +104,7 @@ static void check_iommu(const struct vfc_ctx *ctx, const struct vfc_iommu_state 
 				      "get their own translated domains");
 		return;
 	}
-	check_iommu_off(ctx, st, r);
+	vfc_check_add(r, "host", "iommu", VFC_CHECK_FAIL, st->off_fix, "%s", st->off_detail);
 }
 
 static void check_modules(const struct vfc_ctx *ctx, const struct vfc_irq_facts *irq,
@@ -308,9 +192,9 @@ static void check_noiommu(const struct vfc_ctx *ctx, const struct vfc_topology *
 		vfc_check_add(r, "host", "noiommu", VFC_CHECK_WARN,
 			      "unless this host is meant to run without an IOMMU: echo N > "
 			      "/sys/module/vfio/parameters/enable_unsafe_noiommu_mode",
-			      "UNSAFE no-IOMMU mode is %s%s%zu no-IOMMU groups: devices there DMA "
+			      "UNSAFE no-IOMMU mode is %s, %zu no-IOMMU groups: devices there DMA "
 			      "anywhere in host memory and the kernel is tainted",
-			      on == 1 ? "enabled" : "in use", ngroups ? ", " : ", ", ngroups);
+			      on == 1 ? "enabled" : "in use", ngroups);
 	else
 		vfc_check_add(r, "host", "noiommu", VFC_CHECK_OK, NULL, "%s",
 			      on == 0 ? "off" : "not compiled in (no enable_unsafe_noiommu_mode)");
@@ -413,7 +297,7 @@ int vfc_check_host(const struct vfc_ctx *ctx, const struct vfc_topology *t,
 	struct vfc_irq_facts irq;
 
 	vfc_irq_facts_read(ctx, st, &irq);
-	check_iommu(ctx, st, r);
+	check_iommu(st, r);
 	vfc_irq_eval(&irq, r);
 	check_msi_window(t, r);
 	check_modules(ctx, &irq, r);

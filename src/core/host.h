@@ -16,7 +16,9 @@ struct vfc_iommu_state {
 	bool acpi_dmar, acpi_ivrs;	/* firmware describes an Intel / AMD IOMMU */
 	bool enabled;			/* groups exist or IOMMU units are registered */
 	char cmdline_iommu[256];	/* the iommu-related words of /proc/cmdline */
-	char diagnosis[400];		/* "" when enabled */
+	char off_detail[400];		/* without groups: what the evidence shows ("" when enabled) */
+	char off_fix[256];		/* ... and what to do about it */
+	char diagnosis[700];		/* off_detail; off_fix ("" when enabled) */
 };
 
 int vfc_iommu_state_read(const struct vfc_ctx *ctx, const struct vfc_topology *t,
