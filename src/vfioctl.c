@@ -777,11 +777,14 @@ static size_t wrap_words(FILE *f, const char *text, size_t col, size_t indent)
 	return col;
 }
 
-/* One line of the command list: NAME ARGS SUMMARY in columns, or ARGS and SUMMARY wrapped. */
+/*
+ * One line of the command list: NAME ARGS SUMMARY in columns, or ARGS and SUMMARY wrapped
+ * (--help, and batch's help).
+ */
 #define HELP_ARGS_COL 11		/* "  " NAME(8) " " */
 #define HELP_SUMMARY_COL 46		/* HELP_ARGS_COL + 34 + " " */
 
-static void usage_command(FILE *f, const char *name, const char *args, const char *summary)
+void vfc_help_command(FILE *f, const char *name, const char *args, const char *summary)
 {
 	size_t col;
 
@@ -808,12 +811,12 @@ static void usage(FILE *f)
 	      "Discover, bind and exercise Linux VFIO devices, IOMMU groups and DMA domains.\n\n"
 	      "Commands:\n", f);
 	for (size_t i = 0; i < ncommands; i++) {
-		usage_command(f, commands[i]->name, commands[i]->args, commands[i]->summary);
+		vfc_help_command(f, commands[i]->name, commands[i]->args, commands[i]->summary);
 		for (const struct vfc_subcmd *s = commands[i]->subcommands; s && s->name; s++) {
 			char words[64];
 
 			snprintf(words, sizeof(words), "%s %s", commands[i]->name, s->name);
-			usage_command(f, "", words, s->summary);
+			vfc_help_command(f, "", words, s->summary);
 		}
 	}
 	fputs("\nTARGET: a PCI address (0000:01:00.0 or 01:00.0), a group (12 or group:12),\n"

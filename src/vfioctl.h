@@ -115,6 +115,8 @@ int vfc_dispatch(struct vfc_cli *cli, const struct vfc_cmd *cmd, enum vfc_from f
 /* The commands, in --help order; lookup by exact name (NULL: none). */
 const struct vfc_cmd *const *vfc_commands(size_t *n);
 const struct vfc_cmd *vfc_command_find(const char *name);
+/* One entry of a command list as --help prints it, wrapped at 80 columns. */
+void vfc_help_command(FILE *f, const char *name, const char *args, const char *summary);
 /* Every option of a popt table (includes followed), for completion: fn(option, data). */
 void vfc_options_walk(const struct poptOption *o, void (*fn)(const struct poptOption *, void *),
 		      void *data);

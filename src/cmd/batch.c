@@ -98,14 +98,14 @@ static void help(void)
 	cmds = vfc_commands(&ncmds);
 	for (size_t i = 0; i < ncmds; i++)
 		if (strcmp(cmds[i]->name, "batch") && strcmp(cmds[i]->name, "help"))
-			printf("  %-16s %s\n", cmds[i]->name, cmds[i]->summary);
+			vfc_help_command(stdout, cmds[i]->name, cmds[i]->args, cmds[i]->summary);
 	printf("\nNamed domains (they live until destroyed or the session ends):\n");
 	for (const struct vfc_session_verb *v = vfc_domain_verbs; v->name; v++) {
-		char words[64];
+		char words[160];
 
-		snprintf(words, sizeof(words), "%s%s%s", v->name, v->sub ? " " : "",
-			 v->sub ? v->sub : "");
-		printf("  %-16s %s\n    %s\n", words, v->args, v->summary);
+		snprintf(words, sizeof(words), "%s%s%s %s", v->name, v->sub ? " " : "",
+			 v->sub ? v->sub : "", v->args);
+		vfc_help_command(stdout, "", words, v->summary);
 	}
 	printf("\n  help [COMMAND]   this list, or COMMAND's options (as COMMAND --help)\n"
 	       "  quit, exit       end the session\n"
@@ -160,7 +160,8 @@ static int run_words(struct batch *b, int argc, char **words)
 		cmd = vfc_command_find(words[0]);
 		if (!cmd)
 			return vfc_usage_error("%s: unknown command", words[0]);
-		if (!strcmp(cmd->name, "batch"))
+		/* batch --help (help batch) is answered; a batch inside a batch is not run */
+		if (!strcmp(cmd->name, "batch") && (argc != 2 || strcmp(words[1], "--help")))
 			return vfc_usage_error("batch: not inside a batch");
 	}
 	/* popt wants argv[0] = the program */

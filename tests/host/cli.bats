@@ -290,6 +290,29 @@ Try 'vfioctl --help' for more information." ] || { dump; false; }
 	[ "$bad" -eq 0 ]
 }
 
+@test "cli: batch's help fits in 80 columns and lists every command with its arguments" {
+	require_binary
+	local cmd
+	run --separate-stderr "$VFIOCTL" batch <<<"help"
+	expect_status 0
+	awk 'length > 80 { printf "%d columns: %s\n", length, $0; bad = 1 } END { exit bad }' \
+		<<<"$output" || { dump; false; }
+	for cmd in list bind domain; do
+		grep -qE "^  $cmd +\S" <<<"$output" || { echo "no $cmd line"; dump; false; }
+	done
+	grep -qF 'domain create NAME TARGET...' <<<"$output" || { echo "verb without args"; dump; false; }
+}
+
+@test "cli: help batch inside a batch prints batch's usage; a nested batch is refused" {
+	require_binary
+	run --separate-stderr "$VFIOCTL" batch <<<"help batch"
+	expect_status 0
+	[[ $output == "Usage: vfioctl batch"* ]] || { dump; false; }
+	run --separate-stderr "$VFIOCTL" batch <<<"batch"
+	expect_status 2
+	grep -q 'batch: not inside a batch' <<<"$stderr" || { dump; false; }
+}
+
 @test "cli: help is --help, help COMMAND is COMMAND --help, help NOSUCH is a usage error" {
 	require_binary
 	local cmd want
