@@ -152,10 +152,72 @@ static int group_ioctl(unsigned long req, void *arg);
 static int device_ioctl(unsigned long req, void *arg);
 static int iommufd_ioctl(unsigned long req, void *arg);
 
+static int nshort_argsz;		/* ioctls refused for a short argsz, over all tests */
+
+#define END(type, field) (offsetof(type, field) + sizeof(((type *)0)->field))
+
+/*
+ * The kernel's first test of every struct-taking VFIO and iommufd ioctl: argsz (size) must
+ * cover the struct up to its last field it reads, else EINVAL. The core must set it right.
+ */
+static bool short_argsz(const char *kind, unsigned long req, const void *arg)
+{
+	static const struct {
+		const char *kind;
+		unsigned long req;
+		size_t minsz;
+	} sized[] = {
+		{ "container", VFIO_IOMMU_MAP_DMA, END(struct vfio_iommu_type1_dma_map, size) },
+		{ "container", VFIO_IOMMU_UNMAP_DMA, END(struct vfio_iommu_type1_dma_unmap, size) },
+		{ "container", VFIO_IOMMU_SPAPR_TCE_CREATE,
+		  END(struct vfio_iommu_spapr_tce_create, start_addr) },
+		{ "container", VFIO_IOMMU_SPAPR_TCE_REMOVE,
+		  END(struct vfio_iommu_spapr_tce_remove, start_addr) },
+		{ "container", VFIO_IOMMU_SPAPR_REGISTER_MEMORY,
+		  END(struct vfio_iommu_spapr_register_memory, size) },
+		{ "container", VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY,
+		  END(struct vfio_iommu_spapr_register_memory, size) },
+		{ "group", VFIO_GROUP_GET_STATUS, END(struct vfio_group_status, flags) },
+		{ "device", VFIO_DEVICE_GET_PCI_HOT_RESET_INFO,
+		  END(struct vfio_pci_hot_reset_info, count) },
+		{ "device", VFIO_DEVICE_PCI_HOT_RESET, END(struct vfio_pci_hot_reset, count) },
+		{ "device", VFIO_DEVICE_BIND_IOMMUFD, END(struct vfio_device_bind_iommufd, out_devid) },
+		{ "device", VFIO_DEVICE_ATTACH_IOMMUFD_PT,
+		  END(struct vfio_device_attach_iommufd_pt, pt_id) },
+		{ "device", VFIO_DEVICE_DETACH_IOMMUFD_PT,
+		  END(struct vfio_device_detach_iommufd_pt, flags) },
+		{ "iommufd", IOMMU_OPTION, END(struct iommu_option, val64) },
+		{ "iommufd", IOMMU_IOAS_ALLOC, END(struct iommu_ioas_alloc, out_ioas_id) },
+		{ "iommufd", IOMMU_IOAS_IOVA_RANGES,
+		  END(struct iommu_ioas_iova_ranges, out_iova_alignment) },
+		{ "iommufd", IOMMU_IOAS_MAP, END(struct iommu_ioas_map, iova) },
+		{ "iommufd", IOMMU_IOAS_UNMAP, END(struct iommu_ioas_unmap, length) },
+		{ "iommufd", IOMMU_IOAS_ALLOW_IOVAS, END(struct iommu_ioas_allow_iovas, allowed_iovas) },
+		{ "iommufd", IOMMU_DESTROY, END(struct iommu_destroy, id) },
+	};
+
+	if (!strcmp(kind, "cdev"))
+		kind = "device";
+	for (size_t i = 0; i < sizeof(sized) / sizeof(sized[0]); i++)
+		if (sized[i].req == req && !strcmp(sized[i].kind, kind)) {
+			uint32_t argsz;
+
+			memcpy(&argsz, arg, sizeof(argsz));
+			return argsz < sized[i].minsz;
+		}
+	return false;
+}
+
 static int fake_ioctl(int fd, unsigned long req, void *arg)
 {
 	int group = -1;
 	const char *kind = fd_kind(fd, &group);
+
+	if (short_argsz(kind, req, arg)) {
+		printf("# fake kernel: ioctl 0x%lx on a %s with a short argsz: EINVAL\n", req, kind);
+		nshort_argsz++;
+		return -EINVAL;
+	}
 
 	/* VFIO reuses numbers across fd kinds (GET_INFO is HOT_RESET_INFO): the fd decides. */
 	if (!strcmp(kind, "container"))
@@ -754,5 +816,13 @@ int main(void)
 	test_hot_reset_fds();
 	test_type1_eperm();
 	fixture_done();
+	{
+		struct vfio_iommu_type1_dma_map m = { .argsz = 8 };
+
+		OK(short_argsz("container", VFIO_IOMMU_MAP_DMA, &m),
+		   "the fake kernel refuses a short argsz (its check can fail)");
+	}
+	OK(nshort_argsz == 0, "every ioctl the core made had an argsz covering its struct (%d short)",
+	   nshort_argsz);
 	return tap_done();
 }
