@@ -225,16 +225,6 @@ out:
 	return bindrun_end(&r, rc);
 }
 
-static const struct vfc_cmd vfc_cmd_apply = {
-	.name = "apply",
-	.order = 33,
-	.args = "[--check|--diff] [CONF]",
-	.summary = "make the bindings match vfioctl.conf (idempotent; run at boot)",
-	.options = apply_options,
-	.exclusive = apply_exclusive,
-	.opts_size = sizeof(struct apply_opts),
-	.opts_init = &apply_defaults,
-	BINDRUN_RECORD,
-	.main = cmd_apply,
-};
-VFC_COMMAND(vfc_cmd_apply);
+VFC_DEFINE_COMMAND(apply, struct apply_opts, 33, "[--check|--diff] [CONF]",
+		   "make the bindings match vfioctl.conf (idempotent; run at boot)",
+		   .exclusive = apply_exclusive, .opts_init = &apply_defaults, BINDRUN_RECORD);

@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/capability.h>
 
 #include "core/host.h"
 #include "core/names.h"
@@ -489,14 +488,6 @@ int disc_iommu_state(struct vfc_cli *cli, struct vfc_topology *t, struct vfc_iom
 	}
 	return 0;
 }
-
-/*
- * What list and show read: other users' /proc/PID/fd (holders), root-only files, PCI config
- * space past 64 bytes (FLR, ACS, PM), /dev/iommu for the backends a group offers.
- */
-const int read_caps[VFC_READ_NCAPS] = {
-	CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_SYS_PTRACE, CAP_SYS_ADMIN,
-};
 
 /* ---- tree (list --tree, show --tree) ---- */
 

@@ -587,25 +587,13 @@ static int cmd_domain(struct vfc_cli *cli, void *opts, int argc, const char **ar
 	return exit_rc ? exit_rc : rc;
 }
 
-static const struct out_schema *const domain_schemas[] = { &dom_schema, NULL };
 /*
- * Opening /dev/vfio and the cdevs as a non-root admin, naming holders of other users' fds,
- * pinning past RLIMIT_MEMLOCK, iommufd's per-process accounting, a no-IOMMU group.
+ * Capabilities: opening /dev/vfio and the cdevs as a non-root admin, naming holders of other
+ * users' fds, pinning past RLIMIT_MEMLOCK, iommufd's per-process accounting, a no-IOMMU group.
+ * CAP_SETPCAP: the drop to CAP_IPC_LOCK once set up clears the bounding set too.
  */
-/* CAP_SETPCAP: the drop to CAP_IPC_LOCK once set up clears the bounding set too */
-static const int domain_caps[] = { CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_SYS_PTRACE,
-				   CAP_IPC_LOCK, CAP_SYS_RESOURCE, CAP_SYS_RAWIO, CAP_SETPCAP };
-
-static const struct vfc_cmd vfc_cmd_domain = {
-	.name = "domain",
-	.order = 40,
-	.args = "TARGET... [--window W] [--map M]...",
-	.summary = "create a DMA domain with a requested window; report what was granted; map",
-	.options = domain_options,
-	.opts_size = sizeof(struct dom_opts),
-	.schemas = domain_schemas,
-	.caps = domain_caps,
-	.ncaps = VFC_ARRAY_SIZE(domain_caps),
-	.main = cmd_domain,
-};
-VFC_COMMAND(vfc_cmd_domain);
+VFC_DEFINE_COMMAND(domain, struct dom_opts, 40, "TARGET... [--window W] [--map M]...",
+		   "create a DMA domain with a requested window; report what was granted; map",
+		   VFC_SCHEMAS(&dom_schema),
+		   VFC_CAPS(CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_SYS_PTRACE, CAP_IPC_LOCK,
+			    CAP_SYS_RESOURCE, CAP_SYS_RAWIO, CAP_SETPCAP));

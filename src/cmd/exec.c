@@ -594,24 +594,13 @@ out:
 }
 
 /*
- * domain's (opens, holders, pinning, iommufd's per-process accounting, no-IOMMU) and what
- * --user and --memlock need: setuid/setgid with the user's groups, clearing the bounding set,
- * raising the hard RLIMIT_MEMLOCK.
+ * Capabilities: domain's (opens, holders, pinning, iommufd's per-process accounting, no-IOMMU)
+ * and what --user and --memlock need: setuid/setgid with the user's groups, clearing the
+ * bounding set, raising the hard RLIMIT_MEMLOCK.
  */
-static const int exec_caps[] = { CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_SYS_PTRACE,
-				 CAP_IPC_LOCK, CAP_SYS_RESOURCE, CAP_SYS_RAWIO, CAP_SETUID,
-				 CAP_SETGID, CAP_SETPCAP };
-
-static const struct vfc_cmd vfc_cmd_exec = {
-	.name = "exec",
-	.order = 45,
-	.args = "TARGET... [--handoff] [DOMAIN OPTIONS] [--user U [--group G]] [--memlock SIZE] -- PROGRAM ARGS...",
-	.summary = "build a domain and run PROGRAM with its file descriptors ({device:BDF}, ...)",
-	.options = exec_options,
-	.opts_size = sizeof(struct exec_opts),
-	.caps = exec_caps,
-	.ncaps = VFC_ARRAY_SIZE(exec_caps),
-	.main = cmd_exec,
-	.takes_tail = true,
-};
-VFC_COMMAND(vfc_cmd_exec);
+VFC_DEFINE_COMMAND(exec, struct exec_opts, 45,
+		   "TARGET... [--handoff] [DOMAIN OPTIONS] [--user U [--group G]] [--memlock SIZE] -- PROGRAM ARGS...",
+		   "build a domain and run PROGRAM with its file descriptors ({device:BDF}, ...)",
+		   .takes_tail = true,
+		   VFC_CAPS(CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_SYS_PTRACE, CAP_IPC_LOCK,
+			    CAP_SYS_RESOURCE, CAP_SYS_RAWIO, CAP_SETUID, CAP_SETGID, CAP_SETPCAP));

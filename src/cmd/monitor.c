@@ -326,16 +326,8 @@ out:
 	return rc;
 }
 
-static const struct out_schema *const event_schemas[] = { &event_schema, NULL };
-
-static const struct vfc_cmd vfc_cmd_monitor = {
-	.name = "monitor",
-	.order = 38,
-	.args = "[--udev] [--action LIST] [--count N] [--timeout S] [TARGET...]",
-	.summary = "stream PCI and VFIO device events (add, remove, bind, unbind) as they happen",
-	.options = monitor_options,
-	.opts_size = sizeof(struct monitor_opts),
-	.schemas = event_schemas,
-	.main = cmd_monitor,	/* no capabilities: the uevent socket needs none */
-};
-VFC_COMMAND(vfc_cmd_monitor);
+/* No capabilities: the uevent socket needs none. */
+VFC_DEFINE_COMMAND(monitor, struct monitor_opts, 38,
+		   "[--udev] [--action LIST] [--count N] [--timeout S] [TARGET...]",
+		   "stream PCI and VFIO device events (add, remove, bind, unbind) as they happen",
+		   VFC_SCHEMAS(&event_schema));

@@ -411,29 +411,17 @@ out:
 	return bindrun_end(&r, rc);
 }
 
-static const struct out_schema *const sriov_schemas[] = { &sriov_schema, &vf_schema, NULL };
-
-/* sysfs writes (DAC_OVERRIDE), holders (DAC_READ_SEARCH, SYS_PTRACE), config space (SYS_ADMIN) */
-static const int sriov_caps[] = {
-	CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_SYS_PTRACE, CAP_SYS_ADMIN,
-};
-
 static const struct vfc_exclusive sriov_exclusive[] = {
 	{ { NULL } },
 };
 
-static const struct vfc_cmd vfc_cmd_sriov = {
-	.name = "sriov",
-	.order = 37,
-	.args = "PF [--vfs N] [--autoprobe=yes|no] [--bind] [--dry-run] [--force]",
-	.summary = "a PF's SR-IOV state and VFs; set the VF count (journalled), bind the VFs",
-	.options = sriov_options,
-	.exclusive = sriov_exclusive,
-	.opts_size = sizeof(struct sriov_opts),
-	.opts_init = &sriov_defaults,
-	.schemas = sriov_schemas,
-	.caps = sriov_caps,
-	.ncaps = VFC_ARRAY_SIZE(sriov_caps),
-	.main = cmd_sriov,
-};
-VFC_COMMAND(vfc_cmd_sriov);
+/*
+ * Capabilities: sysfs writes (DAC_OVERRIDE), holders (DAC_READ_SEARCH, SYS_PTRACE), config
+ * space (SYS_ADMIN).
+ */
+VFC_DEFINE_COMMAND(sriov, struct sriov_opts, 37,
+		   "PF [--vfs N] [--autoprobe=yes|no] [--bind] [--dry-run] [--force]",
+		   "a PF's SR-IOV state and VFs; set the VF count (journalled), bind the VFs",
+		   .exclusive = sriov_exclusive, .opts_init = &sriov_defaults,
+		   VFC_SCHEMAS(&sriov_schema, &vf_schema),
+		   VFC_CAPS(CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_SYS_PTRACE, CAP_SYS_ADMIN));
