@@ -190,6 +190,11 @@ int vfc_exit_for_errno(int err);
 
 /* Print the output document per global options; map failures to an exit code. */
 int vfc_print_doc(struct out_doc *doc);
+/*
+ * One table printed: with object_key, a one-row table as a record (the table view) or as the
+ * JSON object object_key; without, as a table in every format. Frees tb; returns the exit code.
+ */
+int vfc_print_one(const struct vfc_cli *cli, struct out_table *tb, const char *object_key);
 /* Validate -o against a schema; prints the usage error. Returns 0 or VFC_EXIT_USAGE. */
 int vfc_check_columns(const struct vfc_cli *cli, const struct out_schema *s);
 

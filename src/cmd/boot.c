@@ -127,25 +127,11 @@ static int show(struct vfc_cli *cli, const struct vfc_boot_state *st)
 {
 	struct out_opts o = cli->out;
 	struct out_doc *doc;
-	int rc;
+	int rc = vfc_print_one(cli, state_table(st), "boot");
 
-	if (o.format == OUT_FMT_JSON) {
-		doc = out_doc_new(&o);
-		out_doc_add_object(doc, "boot", state_table(st));
-		rc = vfc_print_doc(doc);
-		out_doc_free(doc);
-		return rc;
-	}
-	if (o.format == OUT_FMT_TABLE)
-		o.format = OUT_FMT_RECORD;
-	doc = out_doc_new(&o);
-	out_doc_add_table(doc, state_table(st));
-	rc = vfc_print_doc(doc);
-	out_doc_free(doc);
 	/* the arguments' table: in the table view only (-o names the boot row's columns) */
 	if (rc || !st->nargs || cli->out.format != OUT_FMT_TABLE || cli->out.columns)
 		return rc;
-	o = cli->out;
 	putchar('\n');
 	doc = out_doc_new(&o);
 	out_doc_add_table_titled(doc, args_table(st), "Kernel command line:");

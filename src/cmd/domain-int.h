@@ -116,7 +116,6 @@ void dom_map_rows(struct out_table *mt, const struct vfc_domain *d,
 		  const struct vfc_map_req *maps, size_t first);
 int dom_map_report(struct vfc_cli *cli, struct vfc_domain *d, struct vfc_map_req *maps,
 		   size_t nmaps, bool verify, struct out_row *row);
-int dom_print_one(struct vfc_cli *cli, struct out_table *tb, const char *object_key);
 
 /* ---- exec.c ---- */
 int dom_collect_fds(struct vfc_domain *d, char *const *bdfs, size_t nbdfs,

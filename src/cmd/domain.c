@@ -524,25 +524,6 @@ int dom_map_report(struct vfc_cli *cli, struct vfc_domain *d, struct vfc_map_req
 	return exit_rc;
 }
 
-/* A record (text) or JSON object under object_key for one-row tables; else a table. */
-int dom_print_one(struct vfc_cli *cli, struct out_table *tb, const char *object_key)
-{
-	struct out_opts o = cli->out;
-	struct out_doc *doc;
-	int rc;
-
-	if (object_key && o.format == OUT_FMT_TABLE)
-		o.format = OUT_FMT_RECORD;
-	doc = out_doc_new(&o);
-	if (object_key && o.format == OUT_FMT_JSON)
-		out_doc_add_object(doc, object_key, tb);
-	else
-		out_doc_add_table(doc, tb);
-	rc = vfc_print_doc(doc);
-	out_doc_free(doc);
-	return rc;
-}
-
 static int cmd_domain(struct vfc_cli *cli, void *opts, int argc, const char **argv)
 {
 	const struct dom_opts *o = opts;
@@ -582,7 +563,7 @@ static int cmd_domain(struct vfc_cli *cli, void *opts, int argc, const char **ar
 	if (rc && !exit_rc)
 		exit_rc = dom_fail(&e, rc);
 
-	rc = dom_print_one(cli, tb, "domain");
+	rc = vfc_print_one(cli, tb, "domain");
 	dom_prep_free(&p);
 	return exit_rc ? exit_rc : rc;
 }

@@ -354,7 +354,6 @@ static int cmd_reset(struct vfc_cli *cli, void *opts, int argc, const char **arg
 	char **usable = NULL, why[512] = "", action[512], reason[600] = "";
 	struct out_opts o = cli->out;
 	struct out_table *tb;
-	struct out_doc *doc;
 	struct out_row *row;
 	struct vfc_target tg;
 	const char *perr, *backend = NULL;
@@ -468,17 +467,8 @@ static int cmd_reset(struct vfc_cli *cli, void *opts, int argc, const char **arg
 	if (cli->quiet && o.format != OUT_FMT_JSON) {
 		out_table_free(tb);
 	} else {
-		if (o.format == OUT_FMT_TABLE)
-			o.format = OUT_FMT_RECORD;
-		doc = out_doc_new(&o);
-		if (o.format == OUT_FMT_JSON) {
-			out_doc_add_object(doc, "reset", tb);
-		} else {
-			/* The record shows the scope inline: every device, one line each. */
-			out_doc_add_table(doc, tb);
-		}
-		rc = vfc_print_doc(doc);
-		out_doc_free(doc);
+		/* The record shows the scope inline: every device, one line each. */
+		rc = vfc_print_one(cli, tb, "reset");
 		if (!ex)
 			ex = rc;
 	}

@@ -175,15 +175,8 @@ static int print_state(struct vfc_cli *cli, const struct vfc_sriov_info *s, char
 		out_doc_free(doc);
 		return rc;
 	}
-	if (o.format == OUT_FMT_TABLE)
-		o.format = OUT_FMT_RECORD;
-	doc = out_doc_new(&o);
-	out_doc_add_table(doc, t);
-	rc = vfc_print_doc(doc);
-	out_doc_free(doc);
-	if (rc)
+	if ((rc = vfc_print_one(cli, t, "sriov")))
 		return rc;
-	o = cli->out;
 	doc = out_doc_new(&o);
 	if (s->nvfs) {
 		struct out_table *vt = out_table_new(&vf_schema);
