@@ -168,10 +168,7 @@ static void fill_row(struct out_row *r, const struct vfc_event *ev)
 	out_set_str(r, E_DEVICE, ev->name);
 	out_set_str(r, E_ID, ev->id[0] ? ev->id : NULL);
 	out_set_str(r, E_DRIVER, ev->driver[0] ? ev->driver : NULL);
-	if (ev->group >= 0)
-		out_set_num(r, E_GROUP, ev->group);
-	else
-		out_set_null(r, E_GROUP);
+	out_set_num_or_null(r, E_GROUP, ev->group);
 	out_set_str(r, E_NODE, ev->node[0] ? ev->node : NULL);
 }
 

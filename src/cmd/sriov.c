@@ -88,10 +88,7 @@ static void fill_vfs(struct out_table *t, const struct vfc_sriov_info *s)
 		char **h = NULL;
 
 		out_set_str(r, V_BDF, v->dev->name);
-		if (v->index >= 0)
-			out_set_num(r, V_INDEX, v->index);
-		else
-			out_set_null(r, V_INDEX);
+		out_set_num_or_null(r, V_INDEX, v->index);
 		if (v->dev->vendor >= 0 && v->dev->device >= 0)
 			out_set_strf(r, V_IDS, "%04x:%04x", (unsigned)v->dev->vendor,
 				     (unsigned)v->dev->device);
