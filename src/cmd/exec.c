@@ -24,6 +24,7 @@
 #include "core/domain.h"
 #include "core/pciaddr.h"
 #include "core/topology.h"
+#include "core/util.h"
 #include "cmd/domain-int.h"
 #include "vfioctl.h"
 
@@ -339,13 +340,6 @@ int dom_expand_args(const char **tail, int ntail, struct dom_fdvars *fv, char **
 	return 0;
 }
 
-void dom_args_free(char **args)
-{
-	for (size_t i = 0; args && args[i]; i++)
-		free(args[i]);
-	free(args);
-}
-
 /* Announce the fds, keep only them, set the memlock, drop to the user, exec. Returns only on failure. */
 int dom_exec_program(char **args, const struct dom_fdvars *fv, const struct dom_exec_as *as)
 {
@@ -587,7 +581,7 @@ out:
 	/* Only reached when PROGRAM did not start: tear down as domain would. */
 	if (d)
 		vfc_domain_destroy(d, NULL);
-	dom_args_free(args);
+	vfc_strv_free(args);
 	free(fv.v);
 	dom_prep_free(&p);
 	return rc;

@@ -435,7 +435,7 @@ static int verb_exec(struct vfc_cli *cli, struct vfc_session *s, int argc, const
 	/* As a shell reports it: the exit status, or 128 + the signal that ended it. */
 	rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 out:
-	dom_args_free(args);
+	vfc_strv_free(args);
 	free(fv.v);
 	return rc;
 }
