@@ -58,14 +58,11 @@ static int fdvar_add(struct dom_fdvars *fv, int fd, const char *key, const char 
 static int fdvar_add(struct dom_fdvars *fv, int fd, const char *key, const char *env, const char *fmt,
 		     ...)
 {
-	struct fdvar *n = reallocarray(fv->v, fv->n + 1, sizeof(*n));
+	struct fdvar *n = VFC_APPEND(fv->v, fv->n);
 	va_list ap;
 
 	if (!n)
 		return -ENOMEM;
-	fv->v = n;
-	n = &fv->v[fv->n++];
-	memset(n, 0, sizeof(*n));
 	n->fd = fd;
 	snprintf(n->key, sizeof(n->key), "%s", key);
 	snprintf(n->env, sizeof(n->env), "%s", env);

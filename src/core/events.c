@@ -33,12 +33,9 @@ static struct known *known_find(struct vfc_events *e, const char *bdf, bool add)
 			return &e->k[i];
 	if (!add)
 		return NULL;
-	k = reallocarray(e->k, e->nk + 1, sizeof(*k));
+	k = VFC_APPEND(e->k, e->nk);
 	if (!k)
 		return NULL;
-	e->k = k;
-	k = &e->k[e->nk++];
-	memset(k, 0, sizeof(*k));
 	snprintf(k->bdf, sizeof(k->bdf), "%s", bdf);
 	return k;
 }

@@ -362,3 +362,18 @@ int vfc_write_atomic(const char *tmp, const char *path, const void *buf, size_t 
 		unlink(tmp);
 	return rc;
 }
+
+/* arrp: the address of the array's pointer, copied in and out (any object pointer type). */
+void *vfc_append_(void *arrp, size_t *n, size_t size)
+{
+	char *v;
+
+	memcpy(&v, arrp, sizeof(v));
+	v = reallocarray(v, *n + 1, size);
+	if (!v)
+		return NULL;
+	memcpy(arrp, &v, sizeof(v));
+	v += (*n)++ * size;
+	memset(v, 0, size);
+	return v;
+}

@@ -170,6 +170,31 @@ static void test_numbers(void)
 	OK(vfc_parse_u64("-5", &u) == -EINVAL, "negative unsigned refused");
 }
 
+/* VFC_APPEND (core/util.h): the arrays that grow by one element at a time. */
+static void test_append(void)
+{
+	struct item {
+		int a;
+		char s[8];
+	} *v = NULL, *e;
+	size_t n = 0;
+	int ok = 1;
+
+	for (int i = 0; i < 100 && ok; i++) {
+		e = VFC_APPEND(v, n);
+		ok = e && e == &v[i] && n == (size_t)i + 1 && e->a == 0 && !e->s[0] && !e->s[7];
+		if (e) {
+			memset(e, 0xff, sizeof(*e));	/* the next element must be zeroed anew */
+			e->a = i;
+		}
+	}
+	OK(ok, "VFC_APPEND: each element is new, zeroed and counted");
+	for (size_t i = 0; i < n && ok; i++)
+		ok = v[i].a == (int)i;
+	OK(ok && n == 100, "VFC_APPEND: the elements before survive the moves");
+	free(v);
+}
+
 int main(void)
 {
 	test_pciaddr();
@@ -180,5 +205,6 @@ int main(void)
 	test_uevent();
 	test_words();
 	test_numbers();
+	test_append();
 	return tap_done();
 }
