@@ -363,6 +363,13 @@ int vfc_write_atomic(const char *tmp, const char *path, const void *buf, size_t 
 	return rc;
 }
 
+void vfc_close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
 /* arrp: the address of the array's pointer, copied in and out (any object pointer type). */
 void *vfc_append_(void *arrp, size_t *n, size_t size)
 {

@@ -66,5 +66,7 @@ int vfc_write_atomic(const char *tmp, const char *path, const void *buf, size_t 
 #define VFC_APPEND(arr, n)                                                                 \
 	((__typeof__(&(arr)[0]))vfc_append_((void *)&(arr), &(n), sizeof((arr)[0])))
 void *vfc_append_(void *arrp, size_t *n, size_t size);
+/* Close *fd when it is open (>= 0) and mark it closed (-1): a second call does nothing. */
+void vfc_close_fd(int *fd);
 
 #endif

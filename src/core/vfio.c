@@ -115,9 +115,7 @@ int vfc_container_open(const struct vfc_ctx *ctx, struct vfc_container *c, struc
 
 void vfc_container_close(struct vfc_container *c)
 {
-	if (c->fd >= 0)
-		close(c->fd);
-	c->fd = -1;
+	vfc_close_fd(&c->fd);
 }
 
 int vfc_container_set_iommu(struct vfc_container *c, int type, struct vfc_err *e)
@@ -185,9 +183,7 @@ int vfc_vgroup_unset_container(struct vfc_vgroup *g, struct vfc_err *e)
 
 void vfc_vgroup_close(struct vfc_vgroup *g)
 {
-	if (g->fd >= 0)
-		close(g->fd);
-	g->fd = -1;
+	vfc_close_fd(&g->fd);
 }
 
 int vfc_vgroup_device_fd(struct vfc_vgroup *g, const char *bdf, struct vfc_err *e)

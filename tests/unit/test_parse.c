@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Pure parsers: PCI addresses, targets, sizes, reserved_regions lines, word splitting. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
+#include <unistd.h>
 
 #include "core/pciaddr.h"
 #include "core/util.h"
@@ -195,6 +197,19 @@ static void test_append(void)
 	free(v);
 }
 
+/* vfc_close_fd (core/util.h): closed once, marked, a second call does nothing. */
+static void test_close_fd(void)
+{
+	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC), again;
+
+	vfc_close_fd(&fd);
+	again = open("/dev/null", O_RDONLY | O_CLOEXEC);	/* takes the number closed */
+	OK(fd == -1 && again >= 0, "vfc_close_fd: the fd is closed and marked -1");
+	vfc_close_fd(&fd);
+	OK(fd == -1 && fcntl(again, F_GETFD) >= 0, "vfc_close_fd: a second call closes nothing");
+	close(again);
+}
+
 int main(void)
 {
 	test_pciaddr();
@@ -206,5 +221,6 @@ int main(void)
 	test_words();
 	test_numbers();
 	test_append();
+	test_close_fd();
 	return tap_done();
 }
