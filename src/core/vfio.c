@@ -197,6 +197,21 @@ int vfc_vgroup_device_fd(struct vfc_vgroup *g, const char *bdf, struct vfc_err *
 
 /* ---- type1 ---- */
 
+/* The fixed part of a type1 info capability: what must fit in the buffer to read it. */
+static size_t cap_size(uint16_t id)
+{
+	switch (id) {
+	case VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE:
+		return sizeof(struct vfio_iommu_type1_info_cap_iova_range);
+	case VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL:
+		return sizeof(struct vfio_iommu_type1_info_dma_avail);
+	case VFIO_IOMMU_TYPE1_INFO_CAP_MIGRATION:
+		return sizeof(struct vfio_iommu_type1_info_cap_migration);
+	default:
+		return sizeof(struct vfio_info_cap_header);
+	}
+}
+
 static int parse_caps(const uint8_t *buf, size_t len, uint32_t off, struct vfc_type1_info *info)
 {
 	int hops = 0;
@@ -209,14 +224,13 @@ static int parse_caps(const uint8_t *buf, size_t len, uint32_t off, struct vfc_t
 		    hops++ > 64)
 			return -EPROTO;
 		h = (const void *)(buf + off);
+		if (off + cap_size(h->id) > len)
+			return -EPROTO;
 		switch (h->id) {
 		case VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE: {
 			const struct vfio_iommu_type1_info_cap_iova_range *r = (const void *)h;
-			size_t need = sizeof(*r);
+			size_t need = sizeof(*r) + (size_t)r->nr_iovas * sizeof(r->iova_ranges[0]);
 
-			if (off + need > len)
-				return -EPROTO;
-			need += (size_t)r->nr_iovas * sizeof(r->iova_ranges[0]);
 			if (off + need > len)
 				return -EPROTO;
 			free(info->ranges);
@@ -233,8 +247,6 @@ static int parse_caps(const uint8_t *buf, size_t len, uint32_t off, struct vfc_t
 		case VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL: {
 			const struct vfio_iommu_type1_info_dma_avail *d = (const void *)h;
 
-			if (off + sizeof(*d) > len)
-				return -EPROTO;
 			info->has_dma_avail = true;
 			info->dma_avail = d->avail;
 			break;
@@ -242,8 +254,6 @@ static int parse_caps(const uint8_t *buf, size_t len, uint32_t off, struct vfc_t
 		case VFIO_IOMMU_TYPE1_INFO_CAP_MIGRATION: {
 			const struct vfio_iommu_type1_info_cap_migration *m = (const void *)h;
 
-			if (off + sizeof(*m) > len)
-				return -EPROTO;
 			info->has_migration = true;
 			info->mig_pgsizes = m->pgsize_bitmap;
 			info->mig_max_dirty_bitmap = m->max_dirty_bitmap_size;
