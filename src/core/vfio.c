@@ -466,7 +466,7 @@ int vfc_cdev_open(const struct vfc_ctx *ctx, const char *bdf, int *fd, char *nod
 		  struct vfc_err *e)
 {
 	struct vfc_names names;
-	char devattr[32], path[PATH_MAX];
+	char devattr[32], what[64];
 	unsigned maj, min;
 	struct stat st;
 	int rc, f;
@@ -487,15 +487,10 @@ int vfc_cdev_open(const struct vfc_ctx *ctx, const char *bdf, int *fd, char *nod
 		vfc_err_set(e, bdf, "cannot read the vfio cdev's device number");
 		return rc < 0 ? (int)rc : -EPROTO;
 	}
-	rc = vfc_path(ctx, path, sizeof(path), "%s", node);
-	if (rc)
-		return rc;
-	f = open(path, O_RDWR | O_CLOEXEC);
-	if (f < 0) {
-		rc = -errno;
-		vfc_err_set(e, node, "cannot open the vfio cdev of %s", bdf);
-		return rc;
-	}
+	snprintf(what, sizeof(what), "cannot open the vfio cdev of %s", bdf);
+	f = open_node(ctx, node, O_RDWR, e, what);
+	if (f < 0)
+		return f;
 	/* A stale or foreign node with the right name must not be used. */
 	if (fstat(f, &st) || !S_ISCHR(st.st_mode) || major(st.st_rdev) != maj ||
 	    minor(st.st_rdev) != min) {
