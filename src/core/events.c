@@ -167,10 +167,7 @@ void vfc_events_close(struct vfc_events *e)
 {
 	if (!e)
 		return;
-	if (e->mon)
-		udev_monitor_unref(e->mon);
-	if (e->udev)
-		udev_unref(e->udev);
+	vfc_udev_release(e->udev, e->mon);
 	free(e->k);
 	free(e);
 }
