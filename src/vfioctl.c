@@ -220,6 +220,24 @@ int vfc_print_doc(struct out_doc *doc)
 	return VFC_EXIT_OK;
 }
 
+int vfc_print_one(const struct vfc_cli *cli, struct out_table *tb, const char *object_key)
+{
+	struct out_opts o = cli->out;
+	struct out_doc *doc;
+	int rc;
+
+	if (object_key && o.format == OUT_FMT_TABLE)
+		o.format = OUT_FMT_RECORD;
+	doc = out_doc_new(&o);
+	if (object_key && o.format == OUT_FMT_JSON)
+		out_doc_add_object(doc, object_key, tb);
+	else
+		out_doc_add_table(doc, tb);
+	rc = vfc_print_doc(doc);
+	out_doc_free(doc);
+	return rc;
+}
+
 int vfc_check_columns(const struct vfc_cli *cli, const struct out_schema *s)
 {
 	const char *bad;

@@ -136,6 +136,28 @@ extern const struct poptOption vfc_global_options[];
 		__attribute__((used, section("vfc_cmds"), aligned(sizeof(void *)))) = &(rec)
 
 /*
+ * A command's record, defined and registered in one declaration. The command NAME's options
+ * are NAME_options, parsed into an OPTS_TYPE, and cmd_NAME is its main; ORDER, ARGS and
+ * SUMMARY are the record's fields of those names; the rest are further fields:
+ *	VFC_DEFINE_COMMAND(frob, struct frob_opts, 50, "[--dry-run] TARGET...",
+ *			   "what it does, in one line",
+ *			   VFC_SCHEMAS(&frob_schema), VFC_CAPS(CAP_DAC_OVERRIDE));
+ */
+#define VFC_DEFINE_COMMAND(id, opts_type, ord, synopsis, what, ...)                        \
+	static const struct vfc_cmd vfc_cmd_##id = {                                        \
+		.name = #id, .order = (ord), .args = (synopsis), .summary = (what),          \
+		.options = id##_options, .opts_size = sizeof(opts_type), .main = cmd_##id,   \
+		__VA_ARGS__                                                                  \
+	};                                                                                    \
+	VFC_COMMAND(vfc_cmd_##id)
+/* The record's schemas: the first answers --list-columns; -o is valid when one accepts it. */
+#define VFC_SCHEMAS(...) .schemas = (const struct out_schema *const[]){ __VA_ARGS__, NULL }
+/* The capabilities main needs (the others are dropped before it runs). */
+#define VFC_CAPS(...)                                                                      \
+	.caps = (const int[]){ __VA_ARGS__ },                                                \
+	.ncaps = sizeof((const int[]){ __VA_ARGS__ }) / sizeof(int)
+
+/*
  * Where the command being run came from ("FILE:LINE" in a batch), put before the subject of
  * every message below: "vfioctl: FILE:LINE: SUBJECT: ...". NULL or "": nothing. The string
  * is not copied: it must live until the next call.
@@ -170,6 +192,11 @@ int vfc_exit_for_errno(int err);
 
 /* Print the output document per global options; map failures to an exit code. */
 int vfc_print_doc(struct out_doc *doc);
+/*
+ * One table printed: with object_key, a one-row table as a record (the table view) or as the
+ * JSON object object_key; without, as a table in every format. Frees tb; returns the exit code.
+ */
+int vfc_print_one(const struct vfc_cli *cli, struct out_table *tb, const char *object_key);
 /* Validate -o against a schema; prints the usage error. Returns 0 or VFC_EXIT_USAGE. */
 int vfc_check_columns(const struct vfc_cli *cli, const struct out_schema *s);
 

@@ -97,6 +97,22 @@ static bool owns_node(const struct vfc_bind_step *s)
 	       (s->result == VFC_RES_ALREADY || s->result == VFC_RES_DONE);
 }
 
+/* A step's group node, what it has and what vfc_conf_node_owner said of it. */
+struct owner_node {
+	char node[64], what[64];
+	int rc;
+};
+
+/* owner= on s's group node: checked (set false: rc 1 when it differs) or set; false: n/a. */
+static bool node_owner(struct vfc_bindrun *r, const struct vfc_bind_step *s, bool set,
+		       struct owner_node *n)
+{
+	if (!owns_node(s) || vfc_group_node(r->ctx, s->group, n->node, sizeof(n->node)))
+		return false;
+	n->rc = vfc_conf_node_owner(r->ctx, n->node, s->uid, s->gid, set, n->what, sizeof(n->what));
+	return true;
+}
+
 /*
  * owner= drift: a device already as configured whose /dev/vfio/N does not have the owner
  * (or the mode that lets the owner open it) is a change to make. drift[i] marks such steps;
@@ -106,16 +122,12 @@ static void owner_drift(struct vfc_bindrun *r, bool dry, bool *drift)
 {
 	for (size_t i = 0; i < r->p.n; i++) {
 		struct vfc_bind_step *s = &r->p.v[i];
-		char node[64], what[64];
-		int rc;
+		struct owner_node n;
 
-		if (!owns_node(s) || vfc_group_node(r->ctx, s->group, node, sizeof(node)))
-			continue;
-		rc = vfc_conf_node_owner(r->ctx, node, s->uid, s->gid, false, what, sizeof(what));
-		if (rc != 1)
+		if (!node_owner(r, s, false, &n) || n.rc != 1)
 			continue;
 		drift[i] = true;
-		snprintf(s->node, sizeof(s->node), "%s", node);
+		snprintf(s->node, sizeof(s->node), "%s", n.node);
 		/* the reason was "already as configured: MATCH (line N)": keep MATCH (line N) */
 		{
 			const char *m = strstr(s->reason, ": ");
@@ -127,7 +139,7 @@ static void owner_drift(struct vfc_bindrun *r, bool dry, bool *drift)
 			else
 				snprintf(want, sizeof(want), "%d:%d u+rw", (int)s->uid, (int)s->gid);
 			snprintf(s->reason, sizeof(s->reason), "owner: %s is %s, wanted %s: %.200s",
-				 node, what, want, was);
+				 n.node, n.what, want, was);
 		}
 		if (dry)
 			s->result = VFC_RES_PLANNED;
@@ -139,17 +151,15 @@ static void owner_fix(struct vfc_bindrun *r, const bool *drift)
 {
 	for (size_t i = 0; i < r->p.n; i++) {
 		struct vfc_bind_step *s = &r->p.v[i];
-		char node[64], what[64];
-		int rc;
+		struct owner_node n;
 
-		if (!owns_node(s) || vfc_group_node(r->ctx, s->group, node, sizeof(node)))
+		if (!node_owner(r, s, true, &n))
 			continue;
-		rc = vfc_conf_node_owner(r->ctx, node, s->uid, s->gid, true, what, sizeof(what));
-		if (rc < 0) {
-			vfc_err(node, rc, "cannot set the owner and mode (owner=)");
+		if (n.rc < 0) {
+			vfc_err(n.node, n.rc, "cannot set the owner and mode (owner=)");
 			s->result = VFC_RES_FAILED;
 			s->fault = VFC_FAULT_ERRNO;
-			s->err = rc;
+			s->err = n.rc;
 		} else if (drift[i]) {
 			s->result = VFC_RES_DONE;
 		}
@@ -225,16 +235,6 @@ out:
 	return bindrun_end(&r, rc);
 }
 
-static const struct vfc_cmd vfc_cmd_apply = {
-	.name = "apply",
-	.order = 33,
-	.args = "[--check|--diff] [CONF]",
-	.summary = "make the bindings match vfioctl.conf (idempotent; run at boot)",
-	.options = apply_options,
-	.exclusive = apply_exclusive,
-	.opts_size = sizeof(struct apply_opts),
-	.opts_init = &apply_defaults,
-	BINDRUN_RECORD,
-	.main = cmd_apply,
-};
-VFC_COMMAND(vfc_cmd_apply);
+VFC_DEFINE_COMMAND(apply, struct apply_opts, 33, "[--check|--diff] [CONF]",
+		   "make the bindings match vfioctl.conf (idempotent; run at boot)",
+		   .exclusive = apply_exclusive, .opts_init = &apply_defaults, BINDRUN_RECORD);

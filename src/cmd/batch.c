@@ -451,14 +451,6 @@ static int cmd_batch(struct vfc_cli *cli, void *opts, int argc, const char **arg
 	return run_session(cli, argc ? argv[0] : NULL, !argc && isatty(STDIN_FILENO), o->force);
 }
 
-static const struct vfc_cmd vfc_cmd_batch = {
-	.name = "batch",
-	.order = 95,
-	.args = "[--force] [FILE|-]",
-	.summary = "run commands from FILE, one per line; named domains persist across lines",
-	.options = batch_options,
-	.opts_size = sizeof(struct batch_opts),
-	.caps_all = true,	/* a line may run any command */
-	.main = cmd_batch,
-};
-VFC_COMMAND(vfc_cmd_batch);
+VFC_DEFINE_COMMAND(batch, struct batch_opts, 95, "[--force] [FILE|-]",
+		   "run commands from FILE, one per line; named domains persist across lines",
+		   .caps_all = true);	/* a line may run any command */

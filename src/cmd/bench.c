@@ -275,25 +275,14 @@ static const struct vfc_subcmd bench_verbs[] = {
 	{ NULL, NULL, NULL },
 };
 
-static const struct out_schema *const bench_schemas[] = { &bench_schema, NULL };
-/* The domain's: /dev/vfio opens (DAC_OVERRIDE, SYS_RAWIO for no-IOMMU), pinning past the
- * memlock limit (IPC_LOCK), iommufd's per-process accounting mode (SYS_RESOURCE). */
-static const int bench_caps[] = {
-	/* CAP_SETPCAP: the drop to CAP_IPC_LOCK once set up clears the bounding set too */
-	CAP_SETPCAP, CAP_DAC_OVERRIDE, CAP_IPC_LOCK, CAP_SYS_RESOURCE, CAP_SYS_RAWIO,
-};
-
-static const struct vfc_cmd vfc_cmd_bench = {
-	.name = "bench",
-	.order = 90,
-	.args = "map [--backend B] [--size S] [--page-size 4K|2M] [--iterations N] TARGET...",
-	.summary = "benchmark map/unmap latency and throughput of a DMA domain",
-	.options = bench_options,
-	.subcommands = bench_verbs,
-	.opts_size = sizeof(struct bench_opts),
-	.schemas = bench_schemas,
-	.caps = bench_caps,
-	.ncaps = VFC_ARRAY_SIZE(bench_caps),
-	.main = cmd_bench,
-};
-VFC_COMMAND(vfc_cmd_bench);
+/*
+ * Capabilities: the domain's: /dev/vfio opens (DAC_OVERRIDE, SYS_RAWIO for no-IOMMU), pinning
+ * past the memlock limit (IPC_LOCK), iommufd's per-process accounting mode (SYS_RESOURCE).
+ * CAP_SETPCAP: the drop to CAP_IPC_LOCK once set up clears the bounding set too.
+ */
+VFC_DEFINE_COMMAND(bench, struct bench_opts, 90,
+		   "map [--backend B] [--size S] [--page-size 4K|2M] [--iterations N] TARGET...",
+		   "benchmark map/unmap latency and throughput of a DMA domain",
+		   .subcommands = bench_verbs, VFC_SCHEMAS(&bench_schema),
+		   VFC_CAPS(CAP_SETPCAP, CAP_DAC_OVERRIDE, CAP_IPC_LOCK, CAP_SYS_RESOURCE,
+			    CAP_SYS_RAWIO));

@@ -86,15 +86,6 @@ static int cmd_bind(struct vfc_cli *cli, void *opts, int argc, const char **argv
 	return bindrun_end(&r, bindrun_report(cli, &r));	/* a held signal ends the process */
 }
 
-static const struct vfc_cmd vfc_cmd_bind = {
-	.name = "bind",
-	.order = 30,
-	.args = "TARGET... [--group] [--dry-run]",
-	.summary = "bind devices (or whole groups) to vfio-pci, journalled",
-	.options = bind_options,
-	.opts_size = sizeof(struct bind_opts),
-	.opts_init = &bind_defaults,
-	BINDRUN_RECORD,
-	.main = cmd_bind,
-};
-VFC_COMMAND(vfc_cmd_bind);
+VFC_DEFINE_COMMAND(bind, struct bind_opts, 30, "TARGET... [--group] [--dry-run]",
+		   "bind devices (or whole groups) to vfio-pci, journalled",
+		   .opts_init = &bind_defaults, BINDRUN_RECORD);

@@ -190,10 +190,7 @@ struct out_table *bindrun_table(const struct vfc_bindplan *p, int *code)
 			out_set_strf(r, A_IDS, "%04x:%04x", (unsigned)s->vendor, (unsigned)s->device);
 		else
 			out_set_null(r, A_IDS);
-		if (s->group >= 0)
-			out_set_num(r, A_GROUP, s->group);
-		else
-			out_set_null(r, A_GROUP);
+		out_set_num_or_null(r, A_GROUP, s->group);
 		out_set_str(r, A_FROM, s->from[0] ? s->from : NULL);
 		out_set_str(r, A_TO, s->action == VFC_ACT_NONE ? (s->from[0] ? s->from : NULL)
 				     : s->to[0] ? s->to : NULL);

@@ -83,9 +83,6 @@ static const struct out_col regen_cols[] = {
 static const struct out_schema regen_schema = { "regenerate", regen_cols,
 						VFC_ARRAY_SIZE(regen_cols) };
 
-static const struct out_schema *const boot_schemas[] = { &boot_schema, &file_schema,
-							   &regen_schema, NULL };
-static const int boot_caps[] = { CAP_DAC_OVERRIDE };
 
 /* The arguments the host needs, a row each: the boot row's ARGS (JSON) and the table view's. */
 static void add_args(struct out_table *a, const struct vfc_boot_state *st)
@@ -130,25 +127,11 @@ static int show(struct vfc_cli *cli, const struct vfc_boot_state *st)
 {
 	struct out_opts o = cli->out;
 	struct out_doc *doc;
-	int rc;
+	int rc = vfc_print_one(cli, state_table(st), "boot");
 
-	if (o.format == OUT_FMT_JSON) {
-		doc = out_doc_new(&o);
-		out_doc_add_object(doc, "boot", state_table(st));
-		rc = vfc_print_doc(doc);
-		out_doc_free(doc);
-		return rc;
-	}
-	if (o.format == OUT_FMT_TABLE)
-		o.format = OUT_FMT_RECORD;
-	doc = out_doc_new(&o);
-	out_doc_add_table(doc, state_table(st));
-	rc = vfc_print_doc(doc);
-	out_doc_free(doc);
 	/* the arguments' table: in the table view only (-o names the boot row's columns) */
 	if (rc || !st->nargs || cli->out.format != OUT_FMT_TABLE || cli->out.columns)
 		return rc;
-	o = cli->out;
 	putchar('\n');
 	doc = out_doc_new(&o);
 	out_doc_add_table_titled(doc, args_table(st), "Kernel command line:");
@@ -295,17 +278,8 @@ static int cmd_boot(struct vfc_cli *cli, void *opts, int argc, const char **argv
 	return rc;
 }
 
-static const struct vfc_cmd vfc_cmd_boot = {
-	.name = "boot",
-	.order = 36,
-	.args = "[--write|--undo] [--dry-run]",
-	.summary = "the kernel command line vfio needs; write vfioctl's boot drop-ins",
-	.options = boot_options,
-	.exclusive = boot_exclusive,
-	.opts_size = sizeof(struct boot_opts),
-	.schemas = boot_schemas,
-	.caps = boot_caps,
-	.ncaps = VFC_ARRAY_SIZE(boot_caps),
-	.main = cmd_boot,
-};
-VFC_COMMAND(vfc_cmd_boot);
+VFC_DEFINE_COMMAND(boot, struct boot_opts, 36, "[--write|--undo] [--dry-run]",
+		   "the kernel command line vfio needs; write vfioctl's boot drop-ins",
+		   .exclusive = boot_exclusive,
+		   VFC_SCHEMAS(&boot_schema, &file_schema, &regen_schema),
+		   VFC_CAPS(CAP_DAC_OVERRIDE));

@@ -222,20 +222,9 @@ out:
 	return rc;
 }
 
-static const struct out_schema *const cdi_schemas[] = { &cdi_schema, NULL };
-/* Root-only /etc/cdi and the holders in other users' /proc/PID/fd. */
-static const int cdi_caps[] = { CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_SYS_PTRACE };
-
-static const struct vfc_cmd vfc_cmd_cdi = {
-	.name = "cdi",
-	.order = 36,
-	.args = "[TARGET...] [--backend B] [--output FILE|-] [--kind K]",
-	.summary = "CDI spec of the bound devices for container runtimes",
-	.options = cdi_options,
-	.opts_size = sizeof(struct cdi_opts),
-	.schemas = cdi_schemas,
-	.caps = cdi_caps,
-	.ncaps = VFC_ARRAY_SIZE(cdi_caps),
-	.main = cmd_cdi,
-};
-VFC_COMMAND(vfc_cmd_cdi);
+/* Capabilities: root-only /etc/cdi and the holders in other users' /proc/PID/fd. */
+VFC_DEFINE_COMMAND(cdi, struct cdi_opts, 36,
+		   "[TARGET...] [--backend B] [--output FILE|-] [--kind K]",
+		   "CDI spec of the bound devices for container runtimes",
+		   VFC_SCHEMAS(&cdi_schema),
+		   VFC_CAPS(CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_SYS_PTRACE));

@@ -351,26 +351,12 @@ out:
 	return rc;
 }
 
-static const struct out_schema *const check_schemas[] = { &check_schema, NULL };
-
 /*
- * What the checks read (holders in other users' /proc, config space past 64 bytes, root-only
- * files) and CAP_IPC_LOCK, whose presence the memlock item reports.
+ * Capabilities: what the checks read (holders in other users' /proc, config space past 64
+ * bytes, root-only files) and CAP_IPC_LOCK, whose presence the memlock item reports.
  */
-static const int check_caps[] = {
-	CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_SYS_PTRACE, CAP_SYS_ADMIN, CAP_IPC_LOCK,
-};
-
-static const struct vfc_cmd vfc_cmd_check = {
-	.name = "check",
-	.order = 25,
-	.args = "[--user USER] [TARGET...]",
-	.summary = "preflight: will passthrough work here, and what to fix",
-	.options = check_options,
-	.opts_size = sizeof(struct check_opts),
-	.schemas = check_schemas,
-	.caps = check_caps,
-	.ncaps = VFC_ARRAY_SIZE(check_caps),
-	.main = cmd_check,
-};
-VFC_COMMAND(vfc_cmd_check);
+VFC_DEFINE_COMMAND(check, struct check_opts, 25, "[--user USER] [TARGET...]",
+		   "preflight: will passthrough work here, and what to fix",
+		   VFC_SCHEMAS(&check_schema),
+		   VFC_CAPS(CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_SYS_PTRACE, CAP_SYS_ADMIN,
+			    CAP_IPC_LOCK));

@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/capability.h>
 
 #include "core/host.h"
 #include "core/names.h"
@@ -189,47 +188,12 @@ static void set_name(struct out_row *r, int col, const struct vfc_device *d)
 	free(alt);
 }
 
-/* "%0*llx" into buf (>= 20 bytes), without printf: this runs for every id of every row. */
-static const char *fmt_hex(char *buf, size_t len, uint64_t v, int width)
-{
-	char *p = buf + len;
-	int n = 0;
-
-	*--p = '\0';
-	do {
-		*--p = "0123456789abcdef"[v & 15];
-		v >>= 4;
-		n++;
-	} while (v);
-	while (n++ < width)
-		*--p = '0';
-	return p;
-}
-
-static void set_hex(struct out_row *r, int col, int64_t v, int width)
-{
-	char buf[24];
-
-	if (v < 0)
-		out_set_null(r, col);
-	else
-		out_set_str(r, col, fmt_hex(buf, sizeof(buf), (uint64_t)v, width));
-}
-
 static void set_tri(struct out_row *r, int col, enum vfc_tri v)
 {
 	if (v == VFC_UNKNOWN)
 		out_set_null(r, col);
 	else
 		out_set_bool(r, col, v == VFC_YES);
-}
-
-static void set_num_or_null(struct out_row *r, int col, int64_t v)
-{
-	if (v < 0)
-		out_set_null(r, col);
-	else
-		out_set_num(r, col, v);
 }
 
 /*
@@ -255,21 +219,21 @@ void disc_fill_device(struct out_row *r, const struct vfc_topology *t, const str
 	const struct vfc_group *g = d->group != VFC_NO_GROUP ? vfc_topology_group(t, d->group) : NULL;
 
 	out_set_str(r, D_BDF, d->name);
-	set_num_or_null(r, D_GROUP, d->group);
-	set_hex(r, D_CLASS, d->class_code, 6);
-	set_hex(r, D_VENDOR_ID, d->vendor, 4);
-	set_hex(r, D_DEVICE_ID, d->device, 4);
-	set_hex(r, D_SVENDOR_ID, d->subsys_vendor, 4);
-	set_hex(r, D_SDEVICE_ID, d->subsys_device, 4);
+	out_set_num_or_null(r, D_GROUP, d->group);
+	out_set_hex(r, D_CLASS, d->class_code, 6);
+	out_set_hex(r, D_VENDOR_ID, d->vendor, 4);
+	out_set_hex(r, D_DEVICE_ID, d->device, 4);
+	out_set_hex(r, D_SVENDOR_ID, d->subsys_vendor, 4);
+	out_set_hex(r, D_SDEVICE_ID, d->subsys_device, 4);
 	if (d->is_pci && text) {
 		char ven[24] = "????", dev[24] = "????", ids[48];
 		const char *v = ven, *dv = dev;
 		size_t vl;
 
 		if (d->vendor >= 0)
-			v = fmt_hex(ven, sizeof(ven), (uint64_t)d->vendor, 4);
+			v = out_fmt_hex(ven, sizeof(ven), (uint64_t)d->vendor, 4);
 		if (d->device >= 0)
-			dv = fmt_hex(dev, sizeof(dev), (uint64_t)d->device, 4);
+			dv = out_fmt_hex(dev, sizeof(dev), (uint64_t)d->device, 4);
 		vl = strlen(v);
 		memcpy(ids, v, vl);
 		ids[vl] = ':';
@@ -303,14 +267,14 @@ void disc_fill_device(struct out_row *r, const struct vfc_topology *t, const str
 			vfc_strv_free(u);
 		}
 	}
-	set_num_or_null(r, D_NUMA, d->numa_node);
+	out_set_num_or_null(r, D_NUMA, d->numa_node);
 	out_set_str(r, D_KIND, !d->is_pci ? "non-pci" : d->is_bridge ? "bridge"
 				     : d->is_host_bridge ? "host-bridge" : "endpoint");
 	out_set_str(r, D_PCIE, vfc_pcie_type_name(d->cfg.pcie_type));
 	out_set_str(r, D_PARENT, d->parent[0] ? d->parent : NULL);
 	out_set_str(r, D_PHYSFN, d->physfn[0] ? d->physfn : NULL);
-	set_num_or_null(r, D_TOTALVFS, d->sriov_totalvfs);
-	set_num_or_null(r, D_NUMVFS, d->sriov_numvfs);
+	out_set_num_or_null(r, D_TOTALVFS, d->sriov_totalvfs);
+	out_set_num_or_null(r, D_NUMVFS, d->sriov_numvfs);
 	set_tri(r, D_FLR, d->cfg.flr);
 	set_tri(r, D_PM_NOSOFTRST, d->cfg.pm_nosoftrst);
 	set_tri(r, D_ACS, d->cfg.acs);
@@ -490,14 +454,6 @@ int disc_iommu_state(struct vfc_cli *cli, struct vfc_topology *t, struct vfc_iom
 	return 0;
 }
 
-/*
- * What list and show read: other users' /proc/PID/fd (holders), root-only files, PCI config
- * space past 64 bytes (FLR, ACS, PM), /dev/iommu for the backends a group offers.
- */
-const int read_caps[VFC_READ_NCAPS] = {
-	CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_SYS_PTRACE, CAP_SYS_ADMIN,
-};
-
 /* ---- tree (list --tree, show --tree) ---- */
 
 
@@ -552,7 +508,7 @@ static void tree_row(struct disc_tree *tr, struct out_table *tab, size_t i, char
 		out_set_strf(r, T_TREE, "%.*s%s%s", (int)plen, prefix,
 			     root ? "" : last ? "`-" : "|-", d->name);
 	out_set_str(r, T_BDF, d->name);
-	set_num_or_null(r, T_GROUP, d->group);
+	out_set_num_or_null(r, T_GROUP, d->group);
 	if (g)
 		out_set_bool(r, T_VIABLE, g->viable);
 	out_set_str(r, T_DRIVER, d->driver);

@@ -31,9 +31,12 @@ extern const struct out_schema dev_schema, show_dev_schema, ungrouped_schema, gr
 extern const struct out_schema *const tree_schemas[];
 /* the columns a VFC_SCAN_BASIC snapshot fills (list scans only those when it shows no other) */
 extern const char *const basic_cols[];
-/* what list and show read with: other users' /proc/PID/fd, root-only files, config space */
-#define VFC_READ_NCAPS 4
-extern const int read_caps[VFC_READ_NCAPS];
+/*
+ * The capabilities in list's and show's records: what they read: other users' /proc/PID/fd
+ * (holders), root-only files, PCI config space past 64 bytes (FLR, ACS, PM), /dev/iommu for
+ * the backends a group offers.
+ */
+#define VFC_READ_CAPS VFC_CAPS(CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_SYS_PTRACE, CAP_SYS_ADMIN)
 
 void disc_fill_device_verdict(struct out_row *r, const struct vfc_topology *t,
 				const struct vfc_device *d);

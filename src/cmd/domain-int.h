@@ -116,13 +116,12 @@ void dom_map_rows(struct out_table *mt, const struct vfc_domain *d,
 		  const struct vfc_map_req *maps, size_t first);
 int dom_map_report(struct vfc_cli *cli, struct vfc_domain *d, struct vfc_map_req *maps,
 		   size_t nmaps, bool verify, struct out_row *row);
-int dom_print_one(struct vfc_cli *cli, struct out_table *tb, const char *object_key);
 
 /* ---- exec.c ---- */
 int dom_collect_fds(struct vfc_domain *d, char *const *bdfs, size_t nbdfs,
 		    const struct vfc_map_req *maps, struct dom_fdvars *fv);
+/* PROGRAM ARGS with placeholders replaced: free them with vfc_strv_free. */
 int dom_expand_args(const char **tail, int ntail, struct dom_fdvars *fv, char ***out);
-void dom_args_free(char **args);
 /* qemu-system-*, qemu-kvm*, cloud-hypervisor, crosvm: binds the devices itself. */
 bool dom_is_vmm(const char *prog);
 /* Check --user/--group/--memlock before anything is opened; 0 or an exit code. */

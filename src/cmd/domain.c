@@ -524,25 +524,6 @@ int dom_map_report(struct vfc_cli *cli, struct vfc_domain *d, struct vfc_map_req
 	return exit_rc;
 }
 
-/* A record (text) or JSON object under object_key for one-row tables; else a table. */
-int dom_print_one(struct vfc_cli *cli, struct out_table *tb, const char *object_key)
-{
-	struct out_opts o = cli->out;
-	struct out_doc *doc;
-	int rc;
-
-	if (object_key && o.format == OUT_FMT_TABLE)
-		o.format = OUT_FMT_RECORD;
-	doc = out_doc_new(&o);
-	if (object_key && o.format == OUT_FMT_JSON)
-		out_doc_add_object(doc, object_key, tb);
-	else
-		out_doc_add_table(doc, tb);
-	rc = vfc_print_doc(doc);
-	out_doc_free(doc);
-	return rc;
-}
-
 static int cmd_domain(struct vfc_cli *cli, void *opts, int argc, const char **argv)
 {
 	const struct dom_opts *o = opts;
@@ -582,30 +563,18 @@ static int cmd_domain(struct vfc_cli *cli, void *opts, int argc, const char **ar
 	if (rc && !exit_rc)
 		exit_rc = dom_fail(&e, rc);
 
-	rc = dom_print_one(cli, tb, "domain");
+	rc = vfc_print_one(cli, tb, "domain");
 	dom_prep_free(&p);
 	return exit_rc ? exit_rc : rc;
 }
 
-static const struct out_schema *const domain_schemas[] = { &dom_schema, NULL };
 /*
- * Opening /dev/vfio and the cdevs as a non-root admin, naming holders of other users' fds,
- * pinning past RLIMIT_MEMLOCK, iommufd's per-process accounting, a no-IOMMU group.
+ * Capabilities: opening /dev/vfio and the cdevs as a non-root admin, naming holders of other
+ * users' fds, pinning past RLIMIT_MEMLOCK, iommufd's per-process accounting, a no-IOMMU group.
+ * CAP_SETPCAP: the drop to CAP_IPC_LOCK once set up clears the bounding set too.
  */
-/* CAP_SETPCAP: the drop to CAP_IPC_LOCK once set up clears the bounding set too */
-static const int domain_caps[] = { CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_SYS_PTRACE,
-				   CAP_IPC_LOCK, CAP_SYS_RESOURCE, CAP_SYS_RAWIO, CAP_SETPCAP };
-
-static const struct vfc_cmd vfc_cmd_domain = {
-	.name = "domain",
-	.order = 40,
-	.args = "TARGET... [--window W] [--map M]...",
-	.summary = "create a DMA domain with a requested window; report what was granted; map",
-	.options = domain_options,
-	.opts_size = sizeof(struct dom_opts),
-	.schemas = domain_schemas,
-	.caps = domain_caps,
-	.ncaps = VFC_ARRAY_SIZE(domain_caps),
-	.main = cmd_domain,
-};
-VFC_COMMAND(vfc_cmd_domain);
+VFC_DEFINE_COMMAND(domain, struct dom_opts, 40, "TARGET... [--window W] [--map M]...",
+		   "create a DMA domain with a requested window; report what was granted; map",
+		   VFC_SCHEMAS(&dom_schema),
+		   VFC_CAPS(CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_SYS_PTRACE, CAP_IPC_LOCK,
+			    CAP_SYS_RESOURCE, CAP_SYS_RAWIO, CAP_SETPCAP));

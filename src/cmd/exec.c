@@ -24,6 +24,7 @@
 #include "core/domain.h"
 #include "core/pciaddr.h"
 #include "core/topology.h"
+#include "core/util.h"
 #include "cmd/domain-int.h"
 #include "vfioctl.h"
 
@@ -57,14 +58,11 @@ static int fdvar_add(struct dom_fdvars *fv, int fd, const char *key, const char 
 static int fdvar_add(struct dom_fdvars *fv, int fd, const char *key, const char *env, const char *fmt,
 		     ...)
 {
-	struct fdvar *n = reallocarray(fv->v, fv->n + 1, sizeof(*n));
+	struct fdvar *n = VFC_APPEND(fv->v, fv->n);
 	va_list ap;
 
 	if (!n)
 		return -ENOMEM;
-	fv->v = n;
-	n = &fv->v[fv->n++];
-	memset(n, 0, sizeof(*n));
 	n->fd = fd;
 	snprintf(n->key, sizeof(n->key), "%s", key);
 	snprintf(n->env, sizeof(n->env), "%s", env);
@@ -339,13 +337,6 @@ int dom_expand_args(const char **tail, int ntail, struct dom_fdvars *fv, char **
 	return 0;
 }
 
-void dom_args_free(char **args)
-{
-	for (size_t i = 0; args && args[i]; i++)
-		free(args[i]);
-	free(args);
-}
-
 /* Announce the fds, keep only them, set the memlock, drop to the user, exec. Returns only on failure. */
 int dom_exec_program(char **args, const struct dom_fdvars *fv, const struct dom_exec_as *as)
 {
@@ -587,31 +578,20 @@ out:
 	/* Only reached when PROGRAM did not start: tear down as domain would. */
 	if (d)
 		vfc_domain_destroy(d, NULL);
-	dom_args_free(args);
+	vfc_strv_free(args);
 	free(fv.v);
 	dom_prep_free(&p);
 	return rc;
 }
 
 /*
- * domain's (opens, holders, pinning, iommufd's per-process accounting, no-IOMMU) and what
- * --user and --memlock need: setuid/setgid with the user's groups, clearing the bounding set,
- * raising the hard RLIMIT_MEMLOCK.
+ * Capabilities: domain's (opens, holders, pinning, iommufd's per-process accounting, no-IOMMU)
+ * and what --user and --memlock need: setuid/setgid with the user's groups, clearing the
+ * bounding set, raising the hard RLIMIT_MEMLOCK.
  */
-static const int exec_caps[] = { CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_SYS_PTRACE,
-				 CAP_IPC_LOCK, CAP_SYS_RESOURCE, CAP_SYS_RAWIO, CAP_SETUID,
-				 CAP_SETGID, CAP_SETPCAP };
-
-static const struct vfc_cmd vfc_cmd_exec = {
-	.name = "exec",
-	.order = 45,
-	.args = "TARGET... [--handoff] [DOMAIN OPTIONS] [--user U [--group G]] [--memlock SIZE] -- PROGRAM ARGS...",
-	.summary = "build a domain and run PROGRAM with its file descriptors ({device:BDF}, ...)",
-	.options = exec_options,
-	.opts_size = sizeof(struct exec_opts),
-	.caps = exec_caps,
-	.ncaps = VFC_ARRAY_SIZE(exec_caps),
-	.main = cmd_exec,
-	.takes_tail = true,
-};
-VFC_COMMAND(vfc_cmd_exec);
+VFC_DEFINE_COMMAND(exec, struct exec_opts, 45,
+		   "TARGET... [--handoff] [DOMAIN OPTIONS] [--user U [--group G]] [--memlock SIZE] -- PROGRAM ARGS...",
+		   "build a domain and run PROGRAM with its file descriptors ({device:BDF}, ...)",
+		   .takes_tail = true,
+		   VFC_CAPS(CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_SYS_PTRACE, CAP_IPC_LOCK,
+			    CAP_SYS_RESOURCE, CAP_SYS_RAWIO, CAP_SETUID, CAP_SETGID, CAP_SETPCAP));

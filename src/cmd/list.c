@@ -312,19 +312,8 @@ static const struct out_schema *const *list_schemas(const void *opts)
 	return lo->tree ? tree_schemas : lo->devices ? device_schemas : group_schemas;
 }
 
-static const struct vfc_cmd vfc_cmd_list = {
-	.name = "list",
-	.order = 10,
-	.args = "[--devices|--tree] [FILTERS]",
-	.summary = "IOMMU groups (or devices) with viability and drivers",
-	.options = list_options,
-	.exclusive = list_exclusive,
-	.opts_size = sizeof(struct list_opts),
-	.schemas = group_schemas,
-	.schemas_for = list_schemas,
-	.caps = read_caps,
-	.ncaps = VFC_ARRAY_SIZE(read_caps),
-	.main = cmd_list,
-};
-VFC_COMMAND(vfc_cmd_list);
+VFC_DEFINE_COMMAND(list, struct list_opts, 10, "[--devices|--tree] [FILTERS]",
+		   "IOMMU groups (or devices) with viability and drivers",
+		   .exclusive = list_exclusive, .schemas = group_schemas,
+		   .schemas_for = list_schemas, VFC_READ_CAPS);
 

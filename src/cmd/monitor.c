@@ -168,10 +168,7 @@ static void fill_row(struct out_row *r, const struct vfc_event *ev)
 	out_set_str(r, E_DEVICE, ev->name);
 	out_set_str(r, E_ID, ev->id[0] ? ev->id : NULL);
 	out_set_str(r, E_DRIVER, ev->driver[0] ? ev->driver : NULL);
-	if (ev->group >= 0)
-		out_set_num(r, E_GROUP, ev->group);
-	else
-		out_set_null(r, E_GROUP);
+	out_set_num_or_null(r, E_GROUP, ev->group);
 	out_set_str(r, E_NODE, ev->node[0] ? ev->node : NULL);
 }
 
@@ -326,16 +323,8 @@ out:
 	return rc;
 }
 
-static const struct out_schema *const event_schemas[] = { &event_schema, NULL };
-
-static const struct vfc_cmd vfc_cmd_monitor = {
-	.name = "monitor",
-	.order = 38,
-	.args = "[--udev] [--action LIST] [--count N] [--timeout S] [TARGET...]",
-	.summary = "stream PCI and VFIO device events (add, remove, bind, unbind) as they happen",
-	.options = monitor_options,
-	.opts_size = sizeof(struct monitor_opts),
-	.schemas = event_schemas,
-	.main = cmd_monitor,	/* no capabilities: the uevent socket needs none */
-};
-VFC_COMMAND(vfc_cmd_monitor);
+/* No capabilities: the uevent socket needs none. */
+VFC_DEFINE_COMMAND(monitor, struct monitor_opts, 38,
+		   "[--udev] [--action LIST] [--count N] [--timeout S] [TARGET...]",
+		   "stream PCI and VFIO device events (add, remove, bind, unbind) as they happen",
+		   VFC_SCHEMAS(&event_schema));

@@ -354,7 +354,6 @@ static int cmd_reset(struct vfc_cli *cli, void *opts, int argc, const char **arg
 	char **usable = NULL, why[512] = "", action[512], reason[600] = "";
 	struct out_opts o = cli->out;
 	struct out_table *tb;
-	struct out_doc *doc;
 	struct out_row *row;
 	struct vfc_target tg;
 	const char *perr, *backend = NULL;
@@ -468,17 +467,8 @@ static int cmd_reset(struct vfc_cli *cli, void *opts, int argc, const char **arg
 	if (cli->quiet && o.format != OUT_FMT_JSON) {
 		out_table_free(tb);
 	} else {
-		if (o.format == OUT_FMT_TABLE)
-			o.format = OUT_FMT_RECORD;
-		doc = out_doc_new(&o);
-		if (o.format == OUT_FMT_JSON) {
-			out_doc_add_object(doc, "reset", tb);
-		} else {
-			/* The record shows the scope inline: every device, one line each. */
-			out_doc_add_table(doc, tb);
-		}
-		rc = vfc_print_doc(doc);
-		out_doc_free(doc);
+		/* The record shows the scope inline: every device, one line each. */
+		rc = vfc_print_one(cli, tb, "reset");
 		if (!ex)
 			ex = rc;
 	}
@@ -490,26 +480,12 @@ out:
 	return ex;
 }
 
-static const struct out_schema *const reset_schemas[] = { &reset_schema, NULL };
-
 /*
- * sysfs reset attributes and /dev/vfio nodes (DAC_OVERRIDE), a no-IOMMU group (SYS_RAWIO),
- * config space and holders as list reads them.
+ * Capabilities: sysfs reset attributes and /dev/vfio nodes (DAC_OVERRIDE), a no-IOMMU group
+ * (SYS_RAWIO), config space and holders as list reads them.
  */
-static const int reset_caps[] = {
-	CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_SYS_PTRACE, CAP_SYS_ADMIN, CAP_SYS_RAWIO,
-};
-
-static const struct vfc_cmd vfc_cmd_reset = {
-	.name = "reset",
-	.order = 45,
-	.args = "TARGET [--method M] [--dry-run]",
-	.summary = "reset a device (VFIO, PCI hot reset or sysfs); --dry-run shows a bus reset's scope",
-	.options = reset_options,
-	.opts_size = sizeof(struct reset_opts),
-	.schemas = reset_schemas,
-	.caps = reset_caps,
-	.ncaps = VFC_ARRAY_SIZE(reset_caps),
-	.main = cmd_reset,
-};
-VFC_COMMAND(vfc_cmd_reset);
+VFC_DEFINE_COMMAND(reset, struct reset_opts, 45, "TARGET [--method M] [--dry-run]",
+		   "reset a device (VFIO, PCI hot reset or sysfs); --dry-run shows a bus reset's scope",
+		   VFC_SCHEMAS(&reset_schema),
+		   VFC_CAPS(CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_SYS_PTRACE, CAP_SYS_ADMIN,
+			    CAP_SYS_RAWIO));

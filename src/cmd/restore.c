@@ -115,16 +115,7 @@ static int cmd_restore(struct vfc_cli *cli, void *opts, int argc, const char **a
 	return bindrun_end(&r, rc);
 }
 
-static const struct vfc_cmd vfc_cmd_restore = {
-	.name = "restore",
-	.order = 32,
-	.args = "TARGET...|--all [--default] [--persist] [--dry-run]",
-	.summary = "put devices back on the drivers the journal recorded",
-	.options = restore_options,
-	.exclusive = restore_exclusive,
-	.opts_size = sizeof(struct restore_opts),
-	.opts_init = &restore_defaults,
-	BINDRUN_RECORD,
-	.main = cmd_restore,
-};
-VFC_COMMAND(vfc_cmd_restore);
+VFC_DEFINE_COMMAND(restore, struct restore_opts, 32,
+		   "TARGET...|--all [--default] [--persist] [--dry-run]",
+		   "put devices back on the drivers the journal recorded",
+		   .exclusive = restore_exclusive, .opts_init = &restore_defaults, BINDRUN_RECORD);

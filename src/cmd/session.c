@@ -137,7 +137,7 @@ static int verb_create(struct vfc_cli *cli, struct vfc_session *s, int argc, con
 		vfc_domain_destroy(d, NULL);
 		out_table_free(tb);
 	} else {
-		rc = dom_print_one(cli, tb, "domain");
+		rc = vfc_print_one(cli, tb, "domain");
 	}
 	dom_prep_free(&p);
 	return rc;
@@ -217,7 +217,7 @@ static int verb_map(struct vfc_cli *cli, struct vfc_session *s, int argc, const 
 		out_table_free(mt);
 		return verb_fail(subject(subj, sizeof(subj), "map", argv[0]), &e, rc);
 	}
-	return dom_print_one(cli, mt, NULL);
+	return vfc_print_one(cli, mt, NULL);
 }
 
 static int verb_unmap(struct vfc_cli *cli, struct vfc_session *s, int argc, const char **argv)
@@ -269,7 +269,7 @@ static int verb_unmap(struct vfc_cli *cli, struct vfc_session *s, int argc, cons
 		out_table_free(ut);
 		return exit_rc;
 	}
-	return dom_print_one(cli, ut, NULL);
+	return vfc_print_one(cli, ut, NULL);
 }
 
 static int verb_show(struct vfc_cli *cli, struct vfc_session *s, int argc, const char **argv)
@@ -311,7 +311,7 @@ static int verb_show(struct vfc_cli *cli, struct vfc_session *s, int argc, const
 	out_set_num(row, C_KMAPS, (int64_t)sd->d->nmaps);
 	if (!vfc_domain_dma_avail(sd->d, &avail))
 		out_set_num(row, C_DMA_AVAIL_AFTER, avail);
-	return dom_print_one(cli, tb, "domain");
+	return vfc_print_one(cli, tb, "domain");
 }
 
 static int verb_reset(struct vfc_cli *cli, struct vfc_session *s, int argc, const char **argv)
@@ -371,7 +371,7 @@ static int verb_reset(struct vfc_cli *cli, struct vfc_session *s, int argc, cons
 		if (rc && !exit_rc)
 			exit_rc = verb_fail(subj, &e, rc);
 	}
-	rc = dom_print_one(cli, rt, NULL);
+	rc = vfc_print_one(cli, rt, NULL);
 	return exit_rc ? exit_rc : rc;
 }
 
@@ -435,7 +435,7 @@ static int verb_exec(struct vfc_cli *cli, struct vfc_session *s, int argc, const
 	/* As a shell reports it: the exit status, or 128 + the signal that ended it. */
 	rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 out:
-	dom_args_free(args);
+	vfc_strv_free(args);
 	free(fv.v);
 	return rc;
 }

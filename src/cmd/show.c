@@ -164,17 +164,6 @@ static const struct out_schema *const *show_schemas_for(const void *opts)
 	return ((const struct show_opts *)opts)->tree ? tree_schemas : show_schemas;
 }
 
-static const struct vfc_cmd vfc_cmd_show = {
-	.name = "show",
-	.order = 20,
-	.args = "TARGET... [--tree]",
-	.summary = "everything about a group or device, and why it is (not) viable",
-	.options = show_options,
-	.opts_size = sizeof(struct show_opts),
-	.schemas = show_schemas,
-	.schemas_for = show_schemas_for,
-	.caps = read_caps,
-	.ncaps = VFC_ARRAY_SIZE(read_caps),
-	.main = cmd_show,
-};
-VFC_COMMAND(vfc_cmd_show);
+VFC_DEFINE_COMMAND(show, struct show_opts, 20, "TARGET... [--tree]",
+		   "everything about a group or device, and why it is (not) viable",
+		   .schemas = show_schemas, .schemas_for = show_schemas_for, VFC_READ_CAPS);

@@ -88,10 +88,7 @@ static void fill_vfs(struct out_table *t, const struct vfc_sriov_info *s)
 		char **h = NULL;
 
 		out_set_str(r, V_BDF, v->dev->name);
-		if (v->index >= 0)
-			out_set_num(r, V_INDEX, v->index);
-		else
-			out_set_null(r, V_INDEX);
+		out_set_num_or_null(r, V_INDEX, v->index);
 		if (v->dev->vendor >= 0 && v->dev->device >= 0)
 			out_set_strf(r, V_IDS, "%04x:%04x", (unsigned)v->dev->vendor,
 				     (unsigned)v->dev->device);
@@ -175,15 +172,8 @@ static int print_state(struct vfc_cli *cli, const struct vfc_sriov_info *s, char
 		out_doc_free(doc);
 		return rc;
 	}
-	if (o.format == OUT_FMT_TABLE)
-		o.format = OUT_FMT_RECORD;
-	doc = out_doc_new(&o);
-	out_doc_add_table(doc, t);
-	rc = vfc_print_doc(doc);
-	out_doc_free(doc);
-	if (rc)
+	if ((rc = vfc_print_one(cli, t, "sriov")))
 		return rc;
-	o = cli->out;
 	doc = out_doc_new(&o);
 	if (s->nvfs) {
 		struct out_table *vt = out_table_new(&vf_schema);
@@ -411,29 +401,17 @@ out:
 	return bindrun_end(&r, rc);
 }
 
-static const struct out_schema *const sriov_schemas[] = { &sriov_schema, &vf_schema, NULL };
-
-/* sysfs writes (DAC_OVERRIDE), holders (DAC_READ_SEARCH, SYS_PTRACE), config space (SYS_ADMIN) */
-static const int sriov_caps[] = {
-	CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_SYS_PTRACE, CAP_SYS_ADMIN,
-};
-
 static const struct vfc_exclusive sriov_exclusive[] = {
 	{ { NULL } },
 };
 
-static const struct vfc_cmd vfc_cmd_sriov = {
-	.name = "sriov",
-	.order = 37,
-	.args = "PF [--vfs N] [--autoprobe=yes|no] [--bind] [--dry-run] [--force]",
-	.summary = "a PF's SR-IOV state and VFs; set the VF count (journalled), bind the VFs",
-	.options = sriov_options,
-	.exclusive = sriov_exclusive,
-	.opts_size = sizeof(struct sriov_opts),
-	.opts_init = &sriov_defaults,
-	.schemas = sriov_schemas,
-	.caps = sriov_caps,
-	.ncaps = VFC_ARRAY_SIZE(sriov_caps),
-	.main = cmd_sriov,
-};
-VFC_COMMAND(vfc_cmd_sriov);
+/*
+ * Capabilities: sysfs writes (DAC_OVERRIDE), holders (DAC_READ_SEARCH, SYS_PTRACE), config
+ * space (SYS_ADMIN).
+ */
+VFC_DEFINE_COMMAND(sriov, struct sriov_opts, 37,
+		   "PF [--vfs N] [--autoprobe=yes|no] [--bind] [--dry-run] [--force]",
+		   "a PF's SR-IOV state and VFs; set the VF count (journalled), bind the VFs",
+		   .exclusive = sriov_exclusive, .opts_init = &sriov_defaults,
+		   VFC_SCHEMAS(&sriov_schema, &vf_schema),
+		   VFC_CAPS(CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_SYS_PTRACE, CAP_SYS_ADMIN));

@@ -42,15 +42,6 @@ static int cmd_unbind(struct vfc_cli *cli, void *opts, int argc, const char **ar
 	return bindrun_end(&r, bindrun_report(cli, &r));
 }
 
-static const struct vfc_cmd vfc_cmd_unbind = {
-	.name = "unbind",
-	.order = 31,
-	.args = "TARGET... [--dry-run]",
-	.summary = "take devices off their driver (journalled; restore undoes it)",
-	.options = unbind_options,
-	.opts_size = sizeof(struct unbind_opts),
-	.opts_init = &unbind_defaults,
-	BINDRUN_RECORD,
-	.main = cmd_unbind,
-};
-VFC_COMMAND(vfc_cmd_unbind);
+VFC_DEFINE_COMMAND(unbind, struct unbind_opts, 31, "TARGET... [--dry-run]",
+		   "take devices off their driver (journalled; restore undoes it)",
+		   .opts_init = &unbind_defaults, BINDRUN_RECORD);

@@ -143,12 +143,9 @@ static struct vfc_bind_step *plan_add(struct vfc_bindplan *p, const struct vfc_d
 	for (size_t i = 0; i < p->n; i++)
 		if (!strcmp(p->v[i].bdf, d->name))
 			return NULL;	/* named twice (a BDF and its group): one step */
-	s = reallocarray(p->v, p->n + 1, sizeof(*s));
+	s = VFC_APPEND(p->v, p->n);
 	if (!s)
 		return NULL;
-	p->v = s;
-	s = &p->v[p->n++];
-	memset(s, 0, sizeof(*s));
 	snprintf(s->bdf, sizeof(s->bdf), "%.23s", d->name);
 	s->vendor = d->vendor;
 	s->device = d->device;

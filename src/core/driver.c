@@ -347,14 +347,19 @@ struct vfc_waiter *vfc_waiter_new(const struct vfc_ctx *ctx)
 	return w;
 }
 
+void vfc_udev_release(struct udev *udev, struct udev_monitor *mon)
+{
+	if (mon)
+		udev_monitor_unref(mon);
+	if (udev)
+		udev_unref(udev);
+}
+
 void vfc_waiter_free(struct vfc_waiter *w)
 {
 	if (!w)
 		return;
-	if (w->mon)
-		udev_monitor_unref(w->mon);
-	if (w->udev)
-		udev_unref(w->udev);
+	vfc_udev_release(w->udev, w->mon);
 	free(w);
 }
 

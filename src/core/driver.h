@@ -49,6 +49,10 @@ int vfc_driver_probe(const struct vfc_ctx *ctx, const char *bdf);
  * and the wait re-checks sysfs at short intervals instead.
  */
 struct vfc_waiter;
+struct udev;
+struct udev_monitor;
+/* Drop a uevent monitor, then its udev context (each may be NULL): waiters' and events'. */
+void vfc_udev_release(struct udev *udev, struct udev_monitor *mon);
 struct vfc_waiter *vfc_waiter_new(const struct vfc_ctx *ctx);
 void vfc_waiter_free(struct vfc_waiter *w);
 bool vfc_waiter_has_monitor(const struct vfc_waiter *w);

@@ -33,12 +33,9 @@ static struct known *known_find(struct vfc_events *e, const char *bdf, bool add)
 			return &e->k[i];
 	if (!add)
 		return NULL;
-	k = reallocarray(e->k, e->nk + 1, sizeof(*k));
+	k = VFC_APPEND(e->k, e->nk);
 	if (!k)
 		return NULL;
-	e->k = k;
-	k = &e->k[e->nk++];
-	memset(k, 0, sizeof(*k));
 	snprintf(k->bdf, sizeof(k->bdf), "%s", bdf);
 	return k;
 }
@@ -170,10 +167,7 @@ void vfc_events_close(struct vfc_events *e)
 {
 	if (!e)
 		return;
-	if (e->mon)
-		udev_monitor_unref(e->mon);
-	if (e->udev)
-		udev_unref(e->udev);
+	vfc_udev_release(e->udev, e->mon);
 	free(e->k);
 	free(e);
 }

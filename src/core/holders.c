@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "core/topology.h"
+#include "core/util.h"
 
 struct scan {
 	const struct vfc_ctx *ctx;
@@ -36,12 +37,9 @@ static int add_holder(struct vfc_group *g, pid_t pid, const char *comm, const ch
 	for (size_t i = 0; i < g->nholders; i++)
 		if (g->holders[i].pid == pid && !strcmp(g->holders[i].path, path))
 			return 0;	/* the same process with the node open twice */
-	h = reallocarray(g->holders, g->nholders + 1, sizeof(*h));
+	h = VFC_APPEND(g->holders, g->nholders);
 	if (!h)
 		return -ENOMEM;
-	g->holders = h;
-	h = &g->holders[g->nholders++];
-	memset(h, 0, sizeof(*h));
 	h->pid = pid;
 	snprintf(h->comm, sizeof(h->comm), "%s", comm);
 	snprintf(h->path, sizeof(h->path), "%s", path);

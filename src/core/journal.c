@@ -209,9 +209,7 @@ int vfc_journal_lock(const struct vfc_ctx *ctx, struct vfc_journal *j, int timeo
 
 void vfc_journal_unlock(struct vfc_journal *j)
 {
-	if (j->lockfd >= 0)
-		close(j->lockfd);
-	j->lockfd = -1;
+	vfc_close_fd(&j->lockfd);
 }
 
 static int read_entry(const struct vfc_ctx *ctx, const char *name, struct vfc_jentry *e)

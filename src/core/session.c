@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/session.h"
+#include "core/util.h"
 
 bool vfc_session_name_ok(const char *name)
 {
@@ -29,18 +30,15 @@ struct vfc_session_domain *vfc_session_find(struct vfc_session *s, const char *n
 int vfc_session_add(struct vfc_session *s, const char *name, struct vfc_domain *d,
 		    const struct vfc_domain_req *req, struct vfc_domain_targets *t)
 {
-	struct vfc_session_domain *nv, *sd;
+	struct vfc_session_domain *sd;
 
 	if (!vfc_session_name_ok(name))
 		return -EINVAL;
 	if (vfc_session_find(s, name))
 		return -EEXIST;
-	nv = reallocarray(s->v, s->n + 1, sizeof(*nv));
-	if (!nv)
+	sd = VFC_APPEND(s->v, s->n);
+	if (!sd)
 		return -ENOMEM;
-	s->v = nv;
-	sd = &s->v[s->n++];
-	memset(sd, 0, sizeof(*sd));
 	strcpy(sd->name, name);
 	sd->d = d;
 	sd->req = *req;

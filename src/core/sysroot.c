@@ -127,14 +127,18 @@ static ssize_t read_at(int dfd, const char *name, void *buf, size_t len)
 	return r;
 }
 
+/* r bytes read into buf (or -errno) as a string: buf is "" after an error. Returns r. */
+static ssize_t terminate(char *buf, ssize_t r)
+{
+	buf[r < 0 ? 0 : r] = '\0';
+	return r;
+}
+
 /* What vfc_read_attr keeps of r bytes read into buf: up to a NUL, without trailing blanks. */
 static ssize_t attr_finish(char *buf, ssize_t r)
 {
-	if (r < 0) {
-		buf[0] = '\0';
+	if (terminate(buf, r) < 0)
 		return r;
-	}
-	buf[r] = '\0';
 	/* An attribute with a NUL inside is garbage; keep what precedes it. */
 	r = (ssize_t)strlen(buf);
 	while (r > 0 && (buf[r - 1] == '\n' || buf[r - 1] == ' '))
@@ -142,16 +146,25 @@ static ssize_t attr_finish(char *buf, ssize_t r)
 	return r;
 }
 
-ssize_t vfc_read_attr(const struct vfc_ctx *ctx, char *buf, size_t len, const char *fmt, ...)
+/* The file at path read as an attribute (link false) or the link's target, as a string. */
+static ssize_t read_string(const char *path, char *buf, size_t len, bool link)
 {
-	char path[PATH_MAX];
 	ssize_t r;
 
 	if (len == 0)
 		return -EINVAL;
+	if (!link)
+		return attr_finish(buf, read_path(path, buf, len - 1));
+	r = readlink(path, buf, len - 1);
+	return terminate(buf, r < 0 ? -errno : r);
+}
+
+ssize_t vfc_read_attr(const struct vfc_ctx *ctx, char *buf, size_t len, const char *fmt, ...)
+{
+	char path[PATH_MAX];
+
 	VPATH_OR_RETURN(ctx, path, fmt);
-	r = read_path(path, buf, len - 1);
-	return attr_finish(buf, r);
+	return read_string(path, buf, len, false);
 }
 
 ssize_t vfc_read_bin(const struct vfc_ctx *ctx, void *buf, size_t len, const char *fmt, ...)
@@ -178,18 +191,9 @@ int vfc_read_s64(const struct vfc_ctx *ctx, int64_t *val, const char *fmt, ...)
 ssize_t vfc_read_link(const struct vfc_ctx *ctx, char *buf, size_t len, const char *fmt, ...)
 {
 	char path[PATH_MAX];
-	ssize_t r;
 
-	if (len == 0)
-		return -EINVAL;
 	VPATH_OR_RETURN(ctx, path, fmt);
-	r = readlink(path, buf, len - 1);
-	if (r < 0) {
-		buf[0] = '\0';
-		return -errno;
-	}
-	buf[r] = '\0';
-	return r;
+	return read_string(path, buf, len, true);
 }
 
 ssize_t vfc_read_link_base(const struct vfc_ctx *ctx, char *buf, size_t len, const char *fmt, ...)

@@ -10,9 +10,10 @@
 
 #include "core/util.h"
 
+/* Past the white space at s; NULL stays NULL (the number parsers refuse it). */
 static const char *skip_ws(const char *s)
 {
-	while (*s && isspace((unsigned char)*s))
+	while (s && *s && isspace((unsigned char)*s))
 		s++;
 	return s;
 }
@@ -42,64 +43,57 @@ static int strto_end(const char *s, const char *end)
 	return errno == ERANGE ? -ERANGE : 0;
 }
 
-int vfc_parse_u64(const char *s, uint64_t *val)
+/*
+ * The number at s in base, by strtoll (sign; *val holds the int64_t's bits) or strtoull, into
+ * *val (unchanged unless it returns 0): see strto_end.
+ */
+static int parse_num(const char *s, int base, bool sign, uint64_t *val)
 {
-	unsigned long long v;
+	uint64_t v;
 	char *end;
 	int rc;
 
-	if (!s)
-		return -EINVAL;
-	s = skip_ws(s);
-	if (*s == '-' || *s == '+' || *s == '\0')
-		return -EINVAL;
 	errno = 0;
-	v = strtoull(s, &end, num_base(s));
+	v = sign ? (uint64_t)strtoll(s, &end, base) : strtoull(s, &end, base);
 	rc = strto_end(s, end);
 	if (!rc)
 		*val = v;
 	return rc;
 }
 
+int vfc_parse_u64(const char *s, uint64_t *val)
+{
+	s = skip_ws(s);
+	if (!s || *s == '-' || *s == '+' || *s == '\0')
+		return -EINVAL;
+	return parse_num(s, num_base(s), false, val);
+}
+
 int vfc_parse_s64(const char *s, int64_t *val)
 {
-	long long v;
-	char *end;
+	uint64_t bits;
 	int rc;
 
-	if (!s)
-		return -EINVAL;
 	s = skip_ws(s);
-	if (*s == '\0')
+	if (!s || *s == '\0')
 		return -EINVAL;
-	errno = 0;
-	v = strtoll(s, &end, num_base(s + (*s == '-' || *s == '+')));
-	rc = strto_end(s, end);
+	rc = parse_num(s, num_base(s + (*s == '-' || *s == '+')), true, &bits);
 	if (!rc)
-		*val = v;
+		*val = (int64_t)bits;
 	return rc;
 }
 
 int vfc_parse_hex_u64(const char *s, uint64_t *val)
 {
-	unsigned long long v;
-	char *end;
-	int rc;
-
+	s = skip_ws(s);
 	if (!s)
 		return -EINVAL;
-	s = skip_ws(s);
 	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
 		s += 2;
 	/* strtoull(16) would take a second "0x": "0x0x10" is garbage, not 0x10. */
 	if (!isxdigit((unsigned char)*s) || (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')))
 		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 16);
-	rc = strto_end(s, end);
-	if (!rc)
-		*val = v;
-	return rc;
+	return parse_num(s, 16, false, val);
 }
 
 int vfc_parse_size(const char *s, uint64_t *val)
@@ -109,10 +103,8 @@ int vfc_parse_size(const char *s, uint64_t *val)
 	char *end;
 	int rc;
 
-	if (!s)
-		return -EINVAL;
 	s = skip_ws(s);
-	if (!isdigit((unsigned char)*s))
+	if (!s || !isdigit((unsigned char)*s))
 		return -EINVAL;
 	errno = 0;
 	v = strtoull(s, &end, num_base(s));
@@ -361,4 +353,26 @@ int vfc_write_atomic(const char *tmp, const char *path, const void *buf, size_t 
 	if (rc)
 		unlink(tmp);
 	return rc;
+}
+
+void vfc_close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+/* arrp: the address of the array's pointer, copied in and out (any object pointer type). */
+void *vfc_append_(void *arrp, size_t *n, size_t size)
+{
+	char *v;
+
+	memcpy(&v, arrp, sizeof(v));
+	v = reallocarray(v, *n + 1, size);
+	if (!v)
+		return NULL;
+	memcpy(arrp, &v, sizeof(v));
+	v += (*n)++ * size;
+	memset(v, 0, size);
+	return v;
 }

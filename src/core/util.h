@@ -58,5 +58,15 @@ bool vfc_name_is_sane(const char *s, size_t maxlen);
  * A short write is -EIO (it sets no errno: a stale one would lie). 0 or -errno.
  */
 int vfc_write_atomic(const char *tmp, const char *path, const void *buf, size_t len, mode_t mode);
+/*
+ * Append one zeroed element to the array arr of n elements (both lvalues, n a size_t): the
+ * new element's address, or NULL without memory (arr and n untouched then).
+ *	struct vfc_holder *h = VFC_APPEND(g->holders, g->nholders);
+ */
+#define VFC_APPEND(arr, n)                                                                 \
+	((__typeof__(&(arr)[0]))vfc_append_((void *)&(arr), &(n), sizeof((arr)[0])))
+void *vfc_append_(void *arrp, size_t *n, size_t size);
+/* Close *fd when it is open (>= 0) and mark it closed (-1): a second call does nothing. */
+void vfc_close_fd(int *fd);
 
 #endif

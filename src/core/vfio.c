@@ -115,9 +115,7 @@ int vfc_container_open(const struct vfc_ctx *ctx, struct vfc_container *c, struc
 
 void vfc_container_close(struct vfc_container *c)
 {
-	if (c->fd >= 0)
-		close(c->fd);
-	c->fd = -1;
+	vfc_close_fd(&c->fd);
 }
 
 int vfc_container_set_iommu(struct vfc_container *c, int type, struct vfc_err *e)
@@ -185,9 +183,7 @@ int vfc_vgroup_unset_container(struct vfc_vgroup *g, struct vfc_err *e)
 
 void vfc_vgroup_close(struct vfc_vgroup *g)
 {
-	if (g->fd >= 0)
-		close(g->fd);
-	g->fd = -1;
+	vfc_close_fd(&g->fd);
 }
 
 int vfc_vgroup_device_fd(struct vfc_vgroup *g, const char *bdf, struct vfc_err *e)
@@ -201,6 +197,21 @@ int vfc_vgroup_device_fd(struct vfc_vgroup *g, const char *bdf, struct vfc_err *
 
 /* ---- type1 ---- */
 
+/* The fixed part of a type1 info capability: what must fit in the buffer to read it. */
+static size_t cap_size(uint16_t id)
+{
+	switch (id) {
+	case VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE:
+		return sizeof(struct vfio_iommu_type1_info_cap_iova_range);
+	case VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL:
+		return sizeof(struct vfio_iommu_type1_info_dma_avail);
+	case VFIO_IOMMU_TYPE1_INFO_CAP_MIGRATION:
+		return sizeof(struct vfio_iommu_type1_info_cap_migration);
+	default:
+		return sizeof(struct vfio_info_cap_header);
+	}
+}
+
 static int parse_caps(const uint8_t *buf, size_t len, uint32_t off, struct vfc_type1_info *info)
 {
 	int hops = 0;
@@ -213,14 +224,13 @@ static int parse_caps(const uint8_t *buf, size_t len, uint32_t off, struct vfc_t
 		    hops++ > 64)
 			return -EPROTO;
 		h = (const void *)(buf + off);
+		if (off + cap_size(h->id) > len)
+			return -EPROTO;
 		switch (h->id) {
 		case VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE: {
 			const struct vfio_iommu_type1_info_cap_iova_range *r = (const void *)h;
-			size_t need = sizeof(*r);
+			size_t need = sizeof(*r) + (size_t)r->nr_iovas * sizeof(r->iova_ranges[0]);
 
-			if (off + need > len)
-				return -EPROTO;
-			need += (size_t)r->nr_iovas * sizeof(r->iova_ranges[0]);
 			if (off + need > len)
 				return -EPROTO;
 			free(info->ranges);
@@ -237,8 +247,6 @@ static int parse_caps(const uint8_t *buf, size_t len, uint32_t off, struct vfc_t
 		case VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL: {
 			const struct vfio_iommu_type1_info_dma_avail *d = (const void *)h;
 
-			if (off + sizeof(*d) > len)
-				return -EPROTO;
 			info->has_dma_avail = true;
 			info->dma_avail = d->avail;
 			break;
@@ -246,8 +254,6 @@ static int parse_caps(const uint8_t *buf, size_t len, uint32_t off, struct vfc_t
 		case VFIO_IOMMU_TYPE1_INFO_CAP_MIGRATION: {
 			const struct vfio_iommu_type1_info_cap_migration *m = (const void *)h;
 
-			if (off + sizeof(*m) > len)
-				return -EPROTO;
 			info->has_migration = true;
 			info->mig_pgsizes = m->pgsize_bitmap;
 			info->mig_max_dirty_bitmap = m->max_dirty_bitmap_size;
@@ -460,7 +466,7 @@ int vfc_cdev_open(const struct vfc_ctx *ctx, const char *bdf, int *fd, char *nod
 		  struct vfc_err *e)
 {
 	struct vfc_names names;
-	char devattr[32], path[PATH_MAX];
+	char devattr[32], what[64];
 	unsigned maj, min;
 	struct stat st;
 	int rc, f;
@@ -481,15 +487,10 @@ int vfc_cdev_open(const struct vfc_ctx *ctx, const char *bdf, int *fd, char *nod
 		vfc_err_set(e, bdf, "cannot read the vfio cdev's device number");
 		return rc < 0 ? (int)rc : -EPROTO;
 	}
-	rc = vfc_path(ctx, path, sizeof(path), "%s", node);
-	if (rc)
-		return rc;
-	f = open(path, O_RDWR | O_CLOEXEC);
-	if (f < 0) {
-		rc = -errno;
-		vfc_err_set(e, node, "cannot open the vfio cdev of %s", bdf);
-		return rc;
-	}
+	snprintf(what, sizeof(what), "cannot open the vfio cdev of %s", bdf);
+	f = open_node(ctx, node, O_RDWR, e, what);
+	if (f < 0)
+		return f;
 	/* A stale or foreign node with the right name must not be used. */
 	if (fstat(f, &st) || !S_ISCHR(st.st_mode) || major(st.st_rdev) != maj ||
 	    minor(st.st_rdev) != min) {

@@ -52,14 +52,22 @@ static void flush(struct jw *w)
 	w->n = 0;
 }
 
-static void put(struct jw *w, const char *s, size_t n)
+/* Room for n more bytes in the buffer, flushed first when that makes it; false: n never fits. */
+static bool room(struct jw *w, size_t n)
 {
 	if (n > sizeof(w->buf) - w->n) {
 		flush(w);
-		if (n > sizeof(w->buf)) {
-			fwrite_unlocked(s, 1, n, w->f);
-			return;
-		}
+		if (n > sizeof(w->buf))
+			return false;
+	}
+	return true;
+}
+
+static void put(struct jw *w, const char *s, size_t n)
+{
+	if (!room(w, n)) {
+		fwrite_unlocked(s, 1, n, w->f);
+		return;
 	}
 	memcpy(w->buf + w->n, s, n);
 	w->n += n;
@@ -94,25 +102,27 @@ static bool plain(unsigned char c)
 	return plain_byte[c];
 }
 
+/* Does s hold plain bytes only (no escaping)? Then *n is its length. */
+static bool plain_len(const char *s, size_t *n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (plain(*p))
+		p++;
+	*n = (size_t)(p - (const unsigned char *)s);
+	return !*p;
+}
+
 /*
  * A string of plain bytes only (keys, ids, names: nearly every string) goes out quoted in one
  * copy, with `tail` (": " after a key) appended; false when s needs escaping or does not fit.
  */
 static bool put_plain_quoted(struct jw *w, const char *s, const char *tail, size_t tlen)
 {
-	const unsigned char *p = (const unsigned char *)s;
 	size_t n;
 
-	while (plain(*p))
-		p++;
-	if (*p)
+	if (!plain_len(s, &n) || !room(w, n + tlen + 2))
 		return false;
-	n = (size_t)(p - (const unsigned char *)s);
-	if (n + tlen + 2 > sizeof(w->buf) - w->n) {
-		flush(w);
-		if (n + tlen + 2 > sizeof(w->buf))
-			return false;
-	}
 	w->buf[w->n++] = '"';
 	memcpy(w->buf + w->n, s, n);
 	w->n += n;
@@ -208,23 +218,13 @@ static void indent(struct jw *w)
  */
 static bool begin_keyed_fast(struct jw *w, const char *key)
 {
-	const unsigned char *p = (const unsigned char *)key;
-	size_t ind = 1 + 2 * (size_t)w->depth, klen, need;
+	size_t ind = 1 + 2 * (size_t)w->depth, klen;
 	char *d;
 
 	if (w->compact || w->depth <= 0 || ind > sizeof(nl_spaces) - 1)
 		return false;
-	while (plain(*p))
-		p++;
-	if (*p)
+	if (!plain_len(key, &klen) || !room(w, 1 + ind + klen + 4))
 		return false;
-	klen = (size_t)(p - (const unsigned char *)key);
-	need = 1 + ind + klen + 4;
-	if (need > sizeof(w->buf) - w->n) {
-		flush(w);
-		if (need > sizeof(w->buf))
-			return false;
-	}
 	d = w->buf + w->n;
 	if (w->need_comma)
 		*d++ = ',';

@@ -348,6 +348,40 @@ void out_set_num(struct out_row *r, int col, int64_t v)
 	c->set = true;
 }
 
+void out_set_num_or_null(struct out_row *r, int col, int64_t v)
+{
+	if (v < 0)
+		out_set_null(r, col);
+	else
+		out_set_num(r, col, v);
+}
+
+const char *out_fmt_hex(char *buf, size_t len, uint64_t v, int width)
+{
+	char *p = buf + len;
+	int n = 0;
+
+	*--p = '\0';
+	do {
+		*--p = "0123456789abcdef"[v & 15];
+		v >>= 4;
+		n++;
+	} while (v);
+	while (n++ < width)
+		*--p = '0';
+	return p;
+}
+
+void out_set_hex(struct out_row *r, int col, int64_t v, int width)
+{
+	char buf[24];
+
+	if (v < 0)
+		out_set_null(r, col);
+	else
+		out_set_str(r, col, out_fmt_hex(buf, sizeof(buf), (uint64_t)v, width));
+}
+
 void out_set_bool(struct out_row *r, int col, bool v)
 {
 	struct cell *c = cell_at(r, col, OUT_BOOL);

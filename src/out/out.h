@@ -83,6 +83,12 @@ void out_set_str_alt(struct out_row *r, int col, const char *s, const char *alt)
 void out_set_strf(struct out_row *r, int col, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void out_set_num(struct out_row *r, int col, int64_t v);
+/* A number a reader gives as -1 (or any negative) when it does not know: null then. */
+void out_set_num_or_null(struct out_row *r, int col, int64_t v);
+/* "%0*llx" into the end of buf (>= 20 bytes), without printf: it runs for every id of a scan. */
+const char *out_fmt_hex(char *buf, size_t len, uint64_t v, int width);
+/* v as width hex digits at least ("%0*llx": ids, classes), a string; negative: null. */
+void out_set_hex(struct out_row *r, int col, int64_t v, int width);
 void out_set_bool(struct out_row *r, int col, bool v);
 void out_set_null(struct out_row *r, int col);
 void out_set_strv(struct out_row *r, int col, char *const *v);

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Pure parsers: PCI addresses, targets, sizes, reserved_regions lines, word splitting. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
+#include <unistd.h>
 
 #include "core/pciaddr.h"
 #include "core/util.h"
@@ -170,6 +172,44 @@ static void test_numbers(void)
 	OK(vfc_parse_u64("-5", &u) == -EINVAL, "negative unsigned refused");
 }
 
+/* VFC_APPEND (core/util.h): the arrays that grow by one element at a time. */
+static void test_append(void)
+{
+	struct item {
+		int a;
+		char s[8];
+	} *v = NULL, *e;
+	size_t n = 0;
+	int ok = 1;
+
+	for (int i = 0; i < 100 && ok; i++) {
+		e = VFC_APPEND(v, n);
+		ok = e && e == &v[i] && n == (size_t)i + 1 && e->a == 0 && !e->s[0] && !e->s[7];
+		if (e) {
+			memset(e, 0xff, sizeof(*e));	/* the next element must be zeroed anew */
+			e->a = i;
+		}
+	}
+	OK(ok, "VFC_APPEND: each element is new, zeroed and counted");
+	for (size_t i = 0; i < n && ok; i++)
+		ok = v[i].a == (int)i;
+	OK(ok && n == 100, "VFC_APPEND: the elements before survive the moves");
+	free(v);
+}
+
+/* vfc_close_fd (core/util.h): closed once, marked, a second call does nothing. */
+static void test_close_fd(void)
+{
+	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC), again;
+
+	vfc_close_fd(&fd);
+	again = open("/dev/null", O_RDONLY | O_CLOEXEC);	/* takes the number closed */
+	OK(fd == -1 && again >= 0, "vfc_close_fd: the fd is closed and marked -1");
+	vfc_close_fd(&fd);
+	OK(fd == -1 && fcntl(again, F_GETFD) >= 0, "vfc_close_fd: a second call closes nothing");
+	close(again);
+}
+
 int main(void)
 {
 	test_pciaddr();
@@ -180,5 +220,7 @@ int main(void)
 	test_uevent();
 	test_words();
 	test_numbers();
+	test_append();
+	test_close_fd();
 	return tap_done();
 }
