@@ -12,6 +12,8 @@
 # untimed (vfioctl: `vfioctl restore --all`, keeping its journal right; the others: plain sysfs).
 # Tools run in rotating order per round. Results: $VFIOCTL_LAB_RESULTS/p3/p3.json.
 set -u
+# shellcheck source-path=SCRIPTDIR source=guest-lib.sh
+source "$(dirname "$0")/guest-lib.sh"
 out=${VFIOCTL_LAB_RESULTS:-/run/lab}/p3
 mkdir -p "$out"
 rounds=${BENCH_P3_ROUNDS:-3}
@@ -31,16 +33,7 @@ for b in "${devs[@]}"; do
 	case "$(cat "/sys/bus/pci/devices/$b/class")" in 0x02*) nics+=("$b") ;; esac
 done
 say "network devices (${#nics[@]}): ${nics[*]}"
-# driverctl runs /sbin/modprobe for a module it does not find as /sys/module/vfio-pci (the
-# directory is vfio_pci); the guest's modules come from its initramfs, so modprobe cannot
-# find them. A shim in the guest's tmpfs overlay says yes for modules already loaded.
-if ! /sbin/modprobe -q vfio-pci 2>/dev/null; then
-	kmod=$(readlink -f /sbin/modprobe)	# kmod: it acts on the name it is called by
-	rm -f /sbin/modprobe
-	# shellcheck disable=SC2016 # the shim's own expansions
-	printf '#!/bin/bash\nfor a; do case "$a" in -*) ;; *) [ -d "/sys/module/${a//-/_}" ] && exit 0 ;; esac; done\nexec -a modprobe %s "$@"\n' "$kmod" >/sbin/modprobe
-	chmod +x /sbin/modprobe
-fi
+guest_modprobe_shim
 declare -A orig=()
 for b in "${devs[@]}"; do
 	l=$(readlink "/sys/bus/pci/devices/$b/driver") && orig[$b]=${l##*/} || orig[$b]=-
@@ -97,12 +90,5 @@ for b in "${devs[@]}"; do
 	l=$(readlink "/sys/bus/pci/devices/$b/driver") && now=${l##*/} || now=-
 	[ "$now" = "${orig[$b]}" ] || say "warning: $b is on $now, was on ${orig[$b]}"
 done
-{
-	printf '{"devices": %d, "nics": %d' "${#devs[@]}" "${#nics[@]}"
-	for t in "${tools[@]}"; do
-		printf ', "%s": [%s]' "$t" "$(echo "${ms[$t]}" | xargs | tr ' ' ',')"
-	done
-	echo '}'
-} >"$out/p3.json"
-cat "$out/p3.json"
+guest_results "$out/p3.json" "$(printf '"devices": %d, "nics": %d' "${#devs[@]}" "${#nics[@]}")" "${tools[@]}"
 echo "BENCH-P3-DONE $rc"

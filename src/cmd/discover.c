@@ -14,6 +14,7 @@
 #include "core/reset.h"
 #include "core/topology.h"
 #include "core/vfio.h"
+#include "core/vftoken.h"
 #include "vfioctl.h"
 
 #include "cmd/discover.h"
@@ -42,8 +43,8 @@ static const struct out_schema holder_schema = { "holders", holder_cols,
 enum {
 	D_BDF, D_GROUP, D_CLASS, D_VENDOR_ID, D_DEVICE_ID, D_SVENDOR_ID, D_SDEVICE_ID, D_IDS,
 	D_VENDOR, D_DEVICE, D_NAME, D_DRIVER, D_OVERRIDE, D_RESET, D_RESET_TEXT, D_NUMA, D_KIND, D_PCIE,
-	D_PARENT, D_PHYSFN, D_TOTALVFS, D_NUMVFS, D_FLR, D_PM_NOSOFTRST, D_ACS, D_GROUP_VIABLE,
-	D_BLOCKS,
+	D_PARENT, D_SRIOV_ROLE, D_PHYSFN, D_VF_INDEX, D_TOTALVFS, D_NUMVFS, D_FLR, D_PM_NOSOFTRST,
+	D_ACS, D_GROUP_VIABLE, D_BLOCKS,
 	/* show only (show_dev_schema): the group's verdict carried to the device */
 	D_GROUP_DEVICES, D_GROUP_BLOCKERS, D_HOLDERS,
 };
@@ -71,7 +72,9 @@ static const struct out_col dev_cols[] = {
 	[D_KIND] = { "KIND", OUT_STR, 8, 0, "endpoint, bridge, host-bridge, or non-pci (group member)" },
 	[D_PCIE] = { "PCIE_TYPE", OUT_STR, 10, 0, "PCIe port type (null: conventional/unknown)" },
 	[D_PARENT] = { "PARENT", OUT_STR, 12, 0, "upstream bridge (null: on a root bus)" },
+	[D_SRIOV_ROLE] = { "SRIOV_ROLE", OUT_STR, 4, 0, "pf, vf or none (SR-IOV)" },
 	[D_PHYSFN] = { "PHYSFN", OUT_STR, 12, 0, "SR-IOV physical function of a VF" },
+	[D_VF_INDEX] = { "VF_INDEX", OUT_NUM, 3, OUT_RIGHT, "a VF's index on its PF (null: not a VF)" },
 	[D_TOTALVFS] = { "SRIOV_TOTALVFS", OUT_NUM, 3, OUT_RIGHT, "VFs the PF supports" },
 	[D_NUMVFS] = { "SRIOV_NUMVFS", OUT_NUM, 3, OUT_RIGHT, "VFs enabled on the PF" },
 	[D_FLR] = { "FLR", OUT_BOOL, 3, 0, "function level reset capable (config space)" },
@@ -272,7 +275,10 @@ void disc_fill_device(struct out_row *r, const struct vfc_topology *t, const str
 				     : d->is_host_bridge ? "host-bridge" : "endpoint");
 	out_set_str(r, D_PCIE, vfc_pcie_type_name(d->cfg.pcie_type));
 	out_set_str(r, D_PARENT, d->parent[0] ? d->parent : NULL);
+	if (d->is_pci)
+		out_set_str(r, D_SRIOV_ROLE, vfc_sriov_role_name(vfc_sriov_role_of(d)));
 	out_set_str(r, D_PHYSFN, d->physfn[0] ? d->physfn : NULL);
+	out_set_num_or_null(r, D_VF_INDEX, vfc_sriov_vf_index(t->ctx, d));
 	out_set_num_or_null(r, D_TOTALVFS, d->sriov_totalvfs);
 	out_set_num_or_null(r, D_NUMVFS, d->sriov_numvfs);
 	set_tri(r, D_FLR, d->cfg.flr);

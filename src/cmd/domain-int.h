@@ -17,7 +17,7 @@
 
 /* The options of domain (and exec, and batch's `domain create`), filled by popt. */
 struct dom_opts {
-	char *backend, *window, *page_size, *pin;
+	char *backend, *window, *page_size, *pin, *vf_token;
 	char **maps;
 	int verify, levels, replace_default, unsafe_noiommu;
 };
@@ -46,7 +46,10 @@ struct dom_opts {
 	{ "unsafe-noiommu", 0, POPT_ARG_NONE, ARG(unsafe_noiommu), 0,                           \
 	  "allow a no-IOMMU group (no isolation: the device can DMA anywhere)", NULL },         \
 	{ "verify", 0, POPT_ARG_NONE, ARG(verify), 0,                                           \
-	  "prove the first mapping carries DMA (needs an edu device in the domain)", NULL },
+	  "prove the first mapping carries DMA (needs an edu device in the domain)", NULL },    \
+	{ "vf-token", 0, POPT_ARG_STRING, ARG(vf_token), 0,                                     \
+	  "SR-IOV VF token: set on a target PF on vfio-pci, presented when opening its VFs",    \
+	  "UUID" },
 
 extern struct dom_opts dom_opt;
 extern const struct poptOption dom_options[];

@@ -21,6 +21,7 @@
 #include "core/domain.h"
 #include "core/pciaddr.h"
 #include "core/topology.h"
+#include "core/vftoken.h"
 #include "cmd/domain-int.h"
 #include "vfioctl.h"
 
@@ -364,6 +365,10 @@ int dom_prepare(struct vfc_cli *cli, const char *cmd, const struct dom_opts *o, 
 	p->req.levels = (unsigned)o->levels;
 	p->req.replace_default = o->replace_default;
 	p->req.allow_noiommu = o->unsafe_noiommu;
+	if (o->vf_token && vfc_uuid_parse(o->vf_token, p->req.vf_token))
+		return vfc_usage_error("--vf-token: '%s' is not a UUID "
+				       "(xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)", o->vf_token);
+	p->req.has_vf_token = o->vf_token != NULL;
 	if (o->page_size && (vfc_parse_size(o->page_size, &p->req.page_size) ||
 			       !p->req.page_size || (p->req.page_size & (p->req.page_size - 1))))
 		return vfc_usage_error("--page-size: '%s' is not a power of two size", o->page_size);

@@ -392,7 +392,7 @@ static const char *prepared_only(const struct dom_opts *o)
 	return o->maps ? "--map" : o->pin ? "--pin" : o->window ? "--window"
 	       : o->page_size ? "--page-size" : o->levels ? "--levels"
 	       : o->replace_default ? "--replace-default"
-	       : o->unsafe_noiommu ? "--unsafe-noiommu" : NULL;
+	       : o->unsafe_noiommu ? "--unsafe-noiommu" : o->vf_token ? "--vf-token" : NULL;
 }
 
 /*

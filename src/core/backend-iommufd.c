@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "core/backend.h"
+#include "core/vftoken.h"
 
 static int iommufd_create(struct vfc_domain *d, const int *groups, size_t ngroups,
 			  char *const *bdfs, size_t nbdfs, struct vfc_err *e)
@@ -36,9 +37,12 @@ static int iommufd_create(struct vfc_domain *d, const int *groups, size_t ngroup
 	for (size_t i = 0; i < d->ndevs; i++) {
 		struct vfc_domain_dev *dv = &d->devs[i];
 
-		rc = vfc_cdev_bind(dv->fd, d->iommufd, &dv->devid, dv->bdf, e);
-		if (rc)
+		rc = vfc_cdev_bind(dv->fd, d->iommufd, &dv->devid, dv->bdf,
+				   vfc_domain_vf_token(d, dv->bdf), e);
+		if (rc) {
+			vfc_vf_token_explain(d->ctx, dv->bdf, vfc_domain_vf_token(d, dv->bdf), rc, e);
 			return rc;
+		}
 		rc = vfc_cdev_attach(dv->fd, d->ioas, dv->bdf, e);
 		if (rc)
 			return rc;

@@ -11,6 +11,7 @@
 #include "core/caps.h"
 #include "core/check-int.h"
 #include "core/sriov.h"
+#include "core/vftoken.h"
 #include "core/reset.h"
 #include "core/safety.h"
 
@@ -478,6 +479,28 @@ static void check_resv(const struct vfc_device *d, const struct vfc_group *g,
 			      "gives it up", g->id);
 }
 
+/*
+ * vfio-pci as the PF driver: its VFs open only with the PF's VF token (core/vftoken.h). A VF
+ * of such a PF: warn before domain/exec fail with EACCES; the PF: say its user sets one.
+ */
+static void check_vf_token(const struct vfc_ctx *ctx, const struct vfc_device *d,
+			   struct vfc_check_report *r)
+{
+	char why[400], fix[300];
+
+	if (vfc_vf_token_needed(ctx, d->name, NULL, 0, why, sizeof(why))) {
+		snprintf(fix, sizeof(fix), "open it with the token the PF's user set: vfioctl "
+			 "domain %s --vf-token UUID (exec, QEMU vfio-pci,vf-token=UUID likewise)",
+			 d->name);
+		vfc_check_add(r, d->name, "vf-token", VFC_CHECK_WARN, fix, "%s", why);
+	} else if (vfc_sriov_role_of(d) == VFC_SRIOV_PF && vfc_driver_is_vfio(d->driver)) {
+		vfc_check_add(r, d->name, "vf-token", VFC_CHECK_OK, NULL,
+			      "PF on %s: its VFs open only with the VF token its user sets "
+			      "(vfioctl exec %s --vf-token UUID -- PROGRAM holds it open with one)",
+			      d->driver, d->name);
+	}
+}
+
 int vfc_check_device(const struct vfc_ctx *ctx, const struct vfc_topology *t,
 		     const struct vfc_iommu_state *st, const struct vfc_check_opts *o,
 		     const struct vfc_device *d, struct vfc_check_report *r)
@@ -503,5 +526,6 @@ int vfc_check_device(const struct vfc_ctx *ctx, const struct vfc_topology *t,
 	check_node_access(ctx, d, g, o, r);
 	check_driver(d, r);
 	check_sriov(t, d, r);
+	check_vf_token(ctx, d, r);
 	return 0;
 }

@@ -13,6 +13,7 @@
 #include "core/domain.h"
 #include "core/pciaddr.h"
 #include "core/util.h"
+#include "core/vftoken.h"
 
 #ifndef MFD_HUGE_SHIFT
 #define MFD_HUGE_SHIFT 26
@@ -286,6 +287,8 @@ int vfc_cdevs_open(struct vfc_domain *d, char *const *bdfs, size_t nbdfs, struct
 	return 0;
 }
 
+static int vf_token_open(struct vfc_domain *d, struct vfc_err *e);
+
 /* The end of a constructor: *out = d on success, d destroyed on rc < 0. */
 static int domain_done(struct vfc_domain *d, int rc, struct vfc_domain **out)
 {
@@ -319,7 +322,11 @@ int vfc_domain_create(const struct vfc_ctx *ctx, const int *groups, size_t ngrou
 	rc = choose_backend(d, req->backend, bdfs, nbdfs, e);
 	if (rc)
 		goto fail;
+	d->has_vf_token = req->has_vf_token;
+	memcpy(d->vf_token, req->vf_token, sizeof(d->vf_token));
 	rc = d->ops->create(d, groups, ngroups, bdfs, nbdfs, e);
+	if (!rc)
+		rc = vf_token_open(d, e);
 	if (rc)
 		goto fail;
 
@@ -668,6 +675,37 @@ int vfc_domain_dma_avail(struct vfc_domain *d, uint32_t *avail)
 	return d->ops->dma_avail ? d->ops->dma_avail(d, avail) : -EOPNOTSUPP;
 }
 
+const uint8_t *vfc_domain_vf_token(const struct vfc_domain *d, const char *bdf)
+{
+	return d->has_vf_token && vfc_vf_token_applies(d->ctx, bdf) ? d->vf_token : NULL;
+}
+
+/*
+ * The VF token at creation: a target PF gets it (VFIO_DEVICE_FEATURE), and the devices it
+ * concerns, or that need one (a VF of a PF on vfio-pci), are opened now (legacy opens on
+ * demand), so that a missing or wrong token fails here, explained, not in a later user.
+ */
+static int vf_token_open(struct vfc_domain *d, struct vfc_err *e)
+{
+	for (size_t i = 0; i < d->ndevs; i++) {
+		const char *bdf = d->devs[i].bdf;
+		const uint8_t *tok = vfc_domain_vf_token(d, bdf);
+		int fd, rc;
+
+		if (!tok && !vfc_vf_token_needed(d->ctx, bdf, NULL, 0, NULL, 0))
+			continue;
+		rc = vfc_domain_device_fd(d, bdf, &fd, e);
+		if (rc)
+			return rc;
+		if (tok && vfc_exists(d->ctx, "/sys/bus/pci/devices/%s/sriov_totalvfs", bdf) == 1) {
+			rc = vfc_device_set_vf_token(fd, bdf, tok, e);
+			if (rc)
+				return rc;
+		}
+	}
+	return 0;
+}
+
 int vfc_domain_device_fd(struct vfc_domain *d, const char *bdf, int *fd, struct vfc_err *e)
 {
 	for (size_t i = 0; i < d->ndevs; i++) {
@@ -689,11 +727,13 @@ int vfc_domain_device_fd(struct vfc_domain *d, const char *bdf, int *fd, struct 
 		for (size_t g = 0; g < d->ngroups; g++) {
 			if (d->groups[g].id != gid)
 				continue;
-			dv->fd = vfc_vgroup_device_fd(&d->groups[g], bdf, e);
+			dv->fd = vfc_vgroup_device_fd(&d->groups[g], bdf, vfc_domain_vf_token(d, bdf),
+						      e);
 			if (dv->fd < 0) {
 				int rc = dv->fd;
 
 				dv->fd = -1;
+				vfc_vf_token_explain(d->ctx, bdf, vfc_domain_vf_token(d, bdf), rc, e);
 				return rc;
 			}
 			*fd = dv->fd;

@@ -24,6 +24,8 @@ struct vfc_domain_req {
 	unsigned levels;		/* SPAPR v2 TCE table levels to start from (0: 1) */
 	bool replace_default;		/* SPAPR v2: remove the default window first */
 	bool allow_noiommu;		/* the caller said --unsafe-noiommu */
+	bool has_vf_token;		/* --vf-token: set on target PFs, presented by their VFs */
+	uint8_t vf_token[16];
 };
 
 struct vfc_domain_dev {
@@ -53,6 +55,8 @@ struct vfc_domain {
 	const struct vfc_backend_ops *ops;	/* core/backend.h: what differs per backend */
 	unsigned offered;		/* backends this kernel offers (bitmask) */
 	bool allow_noiommu;
+	bool has_vf_token;		/* vf_token goes to the opens of PFs and VFs (core/vftoken.h) */
+	uint8_t vf_token[16];
 	size_t noiommu_groups;		/* targets whose group is /dev/vfio/noiommu-N */
 	/* legacy container */
 	struct vfc_container c;
@@ -178,8 +182,13 @@ int vfc_domain_unmap_all(struct vfc_domain *d, uint64_t *unmapped, struct vfc_er
 int vfc_domain_unmap(struct vfc_domain *d, uint64_t iova, uint64_t *unmapped, struct vfc_err *e);
 /* Current DMA_AVAIL (type1), for reporting how much of the budget is used. */
 int vfc_domain_dma_avail(struct vfc_domain *d, uint32_t *avail);
-/* A device fd for a target device (legacy: from its group on first use). */
+/*
+ * A device fd for a target device (legacy: from its group on first use, named with the VF
+ * token when one was given and the device is a PF or VF).
+ */
 int vfc_domain_device_fd(struct vfc_domain *d, const char *bdf, int *fd, struct vfc_err *e);
+/* The VF token the opens of bdf present: d's, when bdf is a PF or a VF; else NULL. */
+const uint8_t *vfc_domain_vf_token(const struct vfc_domain *d, const char *bdf);
 /* Safe order: unmap everything, detach, close. Always frees d; returns the first error. */
 int vfc_domain_destroy(struct vfc_domain *d, struct vfc_err *e);
 

@@ -102,6 +102,12 @@ VFC_ABI_STRUCT(vfio_pci_dependent_device, 8, segment, 4, bus, 6, devfn, 7);
 VFC_ABI_STRUCT(vfio_pci_hot_reset_info, 12, devices, 12);
 VFC_ABI_STRUCT(vfio_pci_hot_reset, 12, group_fds, 12);
 VFC_ABI_STRUCT(vfio_device_bind_iommufd, 16, iommufd, 8, out_devid, 12);
+VFC_ABI_STRUCT(vfc_bind_iommufd_token, 24, iommufd, 8, out_devid, 12, token_uuid_ptr, 16);
+VFC_ABI_NR(VFIO_DEVICE_BIND_FLAG_TOKEN, 1);
+VFC_ABI_NR(VFIO_DEVICE_FEATURE_PCI_VF_TOKEN, 0);
+VFC_ABI_NR(VFIO_DEVICE_FEATURE_SET, 1 << 17);
+VFC_ABI_IO(VFIO_DEVICE_FEATURE, 100 + 17);
+VFC_ABI_SIZE(vfio_device_feature, 8);
 VFC_ABI_STRUCT(vfio_device_attach_iommufd_pt, 12, pt_id, 8);
 VFC_ABI_SIZE(vfio_device_detach_iommufd_pt, 8);
 

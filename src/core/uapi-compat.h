@@ -120,6 +120,19 @@ struct vfio_device_detach_iommufd_pt {
 #define VFIO_DEVICE_DETACH_IOMMUFD_PT	_IO(VFIO_TYPE, VFIO_BASE + 20)
 #endif
 
+#ifndef VFIO_DEVICE_BIND_FLAG_TOKEN
+/* Linux 6.17: a VF token on the cdev bind (the group path names it after the BDF). */
+#define VFIO_DEVICE_BIND_FLAG_TOKEN	(1u << 0)
+#endif
+/* vfio_device_bind_iommufd with 6.17's token_uuid_ptr, whichever header is older. */
+struct vfc_bind_iommufd_token {
+	__u32 argsz;
+	__u32 flags;
+	__s32 iommufd;
+	__u32 out_devid;
+	__aligned_u64 token_uuid_ptr;	/* with FLAG_TOKEN: 16 bytes, as PCI_VF_TOKEN takes */
+};
+
 #ifndef VFIO_PCI_HOT_RESET_FLAG_DEV_ID
 /* GET_PCI_HOT_RESET_INFO on a cdev-opened device reports device ids, not groups. */
 #define VFIO_PCI_HOT_RESET_FLAG_DEV_ID		(1u << 0)

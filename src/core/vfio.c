@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -186,12 +187,32 @@ void vfc_vgroup_close(struct vfc_vgroup *g)
 	vfc_close_fd(&g->fd);
 }
 
-int vfc_vgroup_device_fd(struct vfc_vgroup *g, const char *bdf, struct vfc_err *e)
+/* "BDF vf_token=UUID": vfio-pci's match() reads the token after the name. */
+static void vf_token_name(char *buf, size_t len, const char *bdf, const uint8_t *token)
 {
-	int fd = xioctl(g->fd, VFIO_GROUP_GET_DEVICE_FD, (void *)bdf);
+	const uint8_t *u = token;
 
+	if (!token) {
+		snprintf(buf, len, "%s", bdf);
+		return;
+	}
+	snprintf(buf, len,
+		 "%s vf_token=%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		 bdf, u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12],
+		 u[13], u[14], u[15]);
+}
+
+int vfc_vgroup_device_fd(struct vfc_vgroup *g, const char *bdf, const uint8_t *vf_token,
+			 struct vfc_err *e)
+{
+	char name[128];
+	int fd;
+
+	vf_token_name(name, sizeof(name), bdf, vf_token);
+	fd = xioctl(g->fd, VFIO_GROUP_GET_DEVICE_FD, name);
 	if (fd < 0)
-		vfc_err_set(e, bdf, "VFIO_GROUP_GET_DEVICE_FD on group %d", g->id);
+		vfc_err_set(e, bdf, "VFIO_GROUP_GET_DEVICE_FD on group %d%s", g->id,
+			    vf_token ? " with a VF token" : "");
 	return fd;
 }
 
@@ -502,12 +523,38 @@ int vfc_cdev_open(const struct vfc_ctx *ctx, const char *bdf, int *fd, char *nod
 	return 0;
 }
 
-int vfc_cdev_bind(int devfd, int iommufd, uint32_t *devid, const char *bdf, struct vfc_err *e)
+int vfc_cdev_bind(int devfd, int iommufd, uint32_t *devid, const char *bdf,
+		  const uint8_t *vf_token, struct vfc_err *e)
 {
-	struct vfio_device_bind_iommufd b = { .argsz = sizeof(b), .iommufd = iommufd };
+	/* The token's field is Linux 6.17's tail: without a token the argument stays 6.6's. */
+	struct vfc_bind_iommufd_token b = {
+		.argsz = vf_token ? sizeof(b) : offsetof(struct vfc_bind_iommufd_token, token_uuid_ptr),
+		.iommufd = iommufd,
+	};
+	uint8_t uuid[16];
 
-	IOCTL_OR_FAIL(devfd, VFIO_DEVICE_BIND_IOMMUFD, &b, e, bdf, "VFIO_DEVICE_BIND_IOMMUFD");
+	if (vf_token) {
+		memcpy(uuid, vf_token, sizeof(uuid));
+		b.flags = VFIO_DEVICE_BIND_FLAG_TOKEN;
+		b.token_uuid_ptr = (uintptr_t)uuid;
+	}
+	IOCTL_OR_FAIL(devfd, VFIO_DEVICE_BIND_IOMMUFD, &b, e, bdf, "VFIO_DEVICE_BIND_IOMMUFD%s",
+		      vf_token ? " with a VF token" : "");
 	*devid = b.out_devid;
+	return 0;
+}
+
+int vfc_device_set_vf_token(int devfd, const char *bdf, const uint8_t vf_token[16],
+			    struct vfc_err *e)
+{
+	uint64_t buf[(sizeof(struct vfio_device_feature) + 16 + 7) / 8] = { 0 };
+	struct vfio_device_feature *f = (struct vfio_device_feature *)buf;
+
+	f->argsz = sizeof(struct vfio_device_feature) + 16;
+	f->flags = VFIO_DEVICE_FEATURE_SET | VFIO_DEVICE_FEATURE_PCI_VF_TOKEN;
+	memcpy(f->data, vf_token, 16);
+	IOCTL_OR_FAIL(devfd, VFIO_DEVICE_FEATURE, f, e, bdf,
+		      "VFIO_DEVICE_FEATURE(SET PCI_VF_TOKEN)");
 	return 0;
 }
 

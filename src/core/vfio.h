@@ -51,7 +51,9 @@ int vfc_vgroup_open(const struct vfc_ctx *ctx, int id, bool noiommu, struct vfc_
 int vfc_vgroup_set_container(struct vfc_vgroup *g, struct vfc_container *c, struct vfc_err *e);
 int vfc_vgroup_unset_container(struct vfc_vgroup *g, struct vfc_err *e);
 void vfc_vgroup_close(struct vfc_vgroup *g);
-int vfc_vgroup_device_fd(struct vfc_vgroup *g, const char *bdf, struct vfc_err *e);
+/* The device's fd; vf_token (16 bytes, or NULL): name it "BDF vf_token=UUID" (core/vftoken.h). */
+int vfc_vgroup_device_fd(struct vfc_vgroup *g, const char *bdf, const uint8_t *vf_token,
+			 struct vfc_err *e);
 
 int vfc_container_set_iommu(struct vfc_container *c, int type, struct vfc_err *e);
 
@@ -107,7 +109,9 @@ int vfc_iommufd_open(const struct vfc_ctx *ctx, int *fd, struct vfc_err *e);
 /* Find vfioX under the device's vfio-dev/, open /dev/vfio/devices/vfioX, check dev_t. */
 int vfc_cdev_open(const struct vfc_ctx *ctx, const char *bdf, int *fd, char *node, size_t nodelen,
 		  struct vfc_err *e);
-int vfc_cdev_bind(int devfd, int iommufd, uint32_t *devid, const char *bdf, struct vfc_err *e);
+/* vf_token (16 bytes, or NULL): VFIO_DEVICE_BIND_FLAG_TOKEN (Linux 6.17+; older: EINVAL). */
+int vfc_cdev_bind(int devfd, int iommufd, uint32_t *devid, const char *bdf,
+		  const uint8_t *vf_token, struct vfc_err *e);
 int vfc_cdev_attach(int devfd, uint32_t pt_id, const char *bdf, struct vfc_err *e);
 int vfc_cdev_detach(int devfd, const char *bdf, struct vfc_err *e);
 int vfc_ioas_alloc(int iommufd, uint32_t *ioas, struct vfc_err *e);
@@ -137,6 +141,9 @@ int vfc_device_info(int devfd, const char *bdf, struct vfc_devinfo *info, struct
 int vfc_device_region(int devfd, const char *bdf, uint32_t index, uint64_t *size,
 		      uint64_t *offset, uint32_t *flags, struct vfc_err *e);
 int vfc_device_reset(int devfd, const char *bdf, struct vfc_err *e);
+/* VFIO_DEVICE_FEATURE SET PCI_VF_TOKEN on a PF on vfio-pci: its VFs open only with it. */
+int vfc_device_set_vf_token(int devfd, const char *bdf, const uint8_t vf_token[16],
+			    struct vfc_err *e);
 
 /* ---- what the running kernel offers ---- */
 
