@@ -74,15 +74,17 @@ static int sysroot_lookup(const struct vfc_ctx *ctx, struct vfc_kmod *k)
 /* The request to the tree's kernel (the fake kernel answers it inside the write). */
 static int sysroot_load(const struct vfc_ctx *ctx, const struct vfc_kmod *k)
 {
-	char path[PATH_MAX], dir[PATH_MAX], line[VFC_MODULE_NAME_MAX + 1];
+	char path[PATH_MAX], run[PATH_MAX], dir[PATH_MAX], line[VFC_MODULE_NAME_MAX + 1];
 	size_t n = (size_t)snprintf(line, sizeof(line), "%s\n", k->module);
 	ssize_t w;
 	int fd, rc = 0;
 
-	if (vfc_path(ctx, dir, sizeof(dir), "/run/vfioctl") ||
+	if (vfc_path(ctx, run, sizeof(run), "/run") ||
+	    vfc_path(ctx, dir, sizeof(dir), "/run/vfioctl") ||
 	    vfc_path(ctx, path, sizeof(path), VFC_KMOD_REQUEST))
 		return -ENAMETOOLONG;
-	if (mkdir(dir, 0755) && errno != EEXIST)
+	(void)mkdir(run, 0755);		/* a fixture tree may have no /run */
+	if (mkdir(dir, 0700) && errno != EEXIST)
 		return -errno;
 	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0)
