@@ -21,7 +21,7 @@ CROSS_COMPILE ?=
 CC         := $(if $(filter default,$(origin CC)),$(CROSS_COMPILE)gcc,$(CC))
 PKG_CONFIG ?= pkg-config
 
-PKGS := libudev libpci libcap-ng popt smartcols
+PKGS := libudev libpci libcap-ng popt smartcols libkmod
 
 ifneq ($(SYSROOT),)
   SYSROOT_TRIPLET := $(patsubst %-,%,$(CROSS_COMPILE))

@@ -5,7 +5,13 @@
  * sysfs write, and done under the writers' lock; `bind --group` is a transaction. The test
  * hooks and the signal rules are described in core/bindplan.h.
  */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "cmd/bindrun.h"
+#include "core/caps.h"
+#include "core/kmodload.h"
 #include "core/util.h"
 
 struct bind_opts {
@@ -17,7 +23,8 @@ struct bind_opts {
 static const struct bind_opts bind_defaults = { .timeout = 10.0 };
 
 static const struct poptOption bind_options[] = {
-	{ "driver", 0, POPT_ARG_STRING, VFC_OPT(struct bind_opts, driver), 0, "driver to bind to (default vfio-pci)",
+	{ "driver", 0, POPT_ARG_STRING, VFC_OPT(struct bind_opts, driver), 0,
+	  "driver to bind to (default auto: the device's vfio-pci variant driver, else vfio-pci)",
 	  "DRIVER" },
 	{ "group", 'g', POPT_ARG_NONE, VFC_OPT(struct bind_opts, group), 0,
 	  "bind every endpoint of the target's IOMMU group (all or nothing)", NULL },
@@ -45,10 +52,65 @@ static int parse_owner(const char *owner, uid_t *uid, gid_t *gid)
 	return 0;
 }
 
+/* The drivers bind uses, for r->drivers and r->notes; their modules loaded (or looked up). */
+struct bind_drivers {
+	struct vfc_driver_pick *picks;
+	const char **drivers, **notes;
+};
+
+static void bind_drivers_free(struct bind_drivers *bd)
+{
+	free(bd->picks);
+	free(bd->drivers);
+	free(bd->notes);
+}
+
+/* 0 or an exit code (printed): a driver whose module cannot be found or loaded. */
+static int bind_drivers(struct vfc_bindrun *r, const char *drv, bool dry_run,
+			struct bind_drivers *bd)
+{
+	const struct vfc_driver_pick *bad;
+	size_t n = r->n ? r->n : 1;
+	int rc;
+
+	bd->picks = calloc(n, sizeof(*bd->picks));
+	bd->drivers = calloc(n, sizeof(*bd->drivers));
+	bd->notes = calloc(n, sizeof(*bd->notes));
+	if (!bd->picks || !bd->drivers || !bd->notes) {
+		vfc_err("bind", -ENOMEM, "cannot plan");
+		return VFC_EXIT_FAILED;
+	}
+	rc = vfc_driver_pick(r->ctx, r->devs, r->n, drv, dry_run, bd->picks, &bad);
+	if (rc == -ENXIO) {
+		vfc_err(bad->driver, 0, "module %s loaded, but no PCI driver of this name came up",
+			bad->k.module);
+		return VFC_EXIT_UNSUPPORTED;
+	}
+	if (rc) {
+		vfc_err(bad->driver, rc, "cannot load module %s", bad->k.module);
+		return rc == -ENOENT ? VFC_EXIT_UNSUPPORTED : vfc_exit_for_errno(rc);
+	}
+	for (size_t i = 0; i < r->n; i++) {
+		const struct vfc_driver_pick *p = &bd->picks[i];
+
+		if (p->variant_err)
+			vfc_warn(r->devs[i]->name, "variant driver %s: cannot load module %s: %s; "
+				 "binding to %s", p->variant.driver, p->variant.module,
+				 strerror(-p->variant_err), p->driver);
+		bd->drivers[i] = p->driver;
+		bd->notes[i] = p->note;
+	}
+	r->drivers = bd->drivers;
+	r->notes = bd->notes;
+	return 0;
+}
+
 static int cmd_bind(struct vfc_cli *cli, void *opts, int argc, const char **argv)
 {
 	const struct bind_opts *bo = opts;
-	const char *drv = bo->driver ? bo->driver : "vfio-pci";
+	const char *drv = bo->driver ? bo->driver : VFC_DRIVER_AUTO;
+	bool autodrv = !strcmp(drv, VFC_DRIVER_AUTO);
+	struct bind_drivers bd = { 0 };
 	struct vfc_bindrun r;
 	bool group_mode;
 	int rc;
@@ -60,17 +122,18 @@ static int cmd_bind(struct vfc_cli *cli, void *opts, int argc, const char **argv
 	    (rc = parse_owner(bo->owner, &uid, &gid)))
 		return rc;
 	group_mode = bo->group || r.group_target;
-	if (!vfc_name_is_sane(drv, VFC_DRIVER_NAME_MAX - 1))
+	if (!autodrv && !vfc_name_is_sane(drv, VFC_DRIVER_NAME_MAX - 1))
 		return vfc_usage_error("--driver: '%s' is not a driver name", drv);
-	if (!vfc_driver_exists(&cli->ctx, drv)) {
-		vfc_err(drv, 0, "no such PCI driver (is its module loaded? modprobe %s)", drv);
-		return VFC_EXIT_UNSUPPORTED;
-	}
 	rc = bindrun_prepare("bind", argc, argv, group_mode, bo->dry_run, &r);
 	if (!rc)
-		rc = vfc_exit_for_errno(vfc_bindplan_noiommu(&r, drv, bo->unsafe_noiommu));
-	if (rc)
+		rc = bind_drivers(&r, drv, bo->dry_run, &bd);
+	if (!rc)
+		rc = vfc_exit_for_errno(vfc_bindplan_noiommu(&r, autodrv ? VFC_DRIVER_GENERIC : drv,
+							     bo->unsafe_noiommu));
+	if (rc) {
+		bind_drivers_free(&bd);
 		return bindrun_end(&r, rc);
+	}
 	vfc_bindplan_bind_targets(&r, group_mode, drv);
 	bindrun_refusals(&r.p);
 	if (bo->dry_run) {
@@ -79,13 +142,19 @@ static int cmd_bind(struct vfc_cli *cli, void *opts, int argc, const char **argv
 			vfc_bindplan_predict(&r);
 		if (bo->persist)
 			vfc_bindplan_persist(&r, drv, false);
-		return bindrun_end(&r, bindrun_report(cli, &r));
+		rc = bindrun_report(cli, &r);
+		bind_drivers_free(&bd);
+		return bindrun_end(&r, rc);
 	}
 	vfc_bindrun_start(&r);
 	vfc_bindrun_bind(&r, group_mode, uid, gid, bo->persist ? drv : NULL, bo->owner);
-	return bindrun_end(&r, bindrun_report(cli, &r));	/* a held signal ends the process */
+	rc = bindrun_report(cli, &r);	/* a held signal ends the process */
+	bind_drivers_free(&bd);
+	return bindrun_end(&r, rc);
 }
 
+/* bindrun's capabilities, and loading the driver's module */
 VFC_DEFINE_COMMAND(bind, struct bind_opts, 30, "TARGET... [--group] [--dry-run]",
-		   "bind devices (or whole groups) to vfio-pci, journalled",
-		   .opts_init = &bind_defaults, BINDRUN_RECORD);
+		   "bind devices (or whole groups) to vfio-pci or its variant, journalled",
+		   .opts_init = &bind_defaults, .schemas = bindrun_schemas,
+		   VFC_CAPS(BINDRUN_CAP_LIST, CAP_SYS_MODULE));

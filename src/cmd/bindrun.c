@@ -27,9 +27,7 @@ static const struct out_col act_cols[] = {
 };
 static const struct out_schema act_schema = { "actions", act_cols, VFC_ARRAY_SIZE(act_cols) };
 const struct out_schema *const bindrun_schemas[] = { &act_schema, NULL };
-const int bindrun_caps[VFC_BINDRUN_NCAPS] = {
-	CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_SYS_PTRACE, CAP_CHOWN, CAP_SYS_ADMIN,
-};
+const int bindrun_caps[VFC_BINDRUN_NCAPS] = { BINDRUN_CAP_LIST };
 
 int bindrun_list_columns(void)
 {

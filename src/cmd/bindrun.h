@@ -18,6 +18,7 @@ extern const struct out_schema *const bindrun_schemas[];
  * chown of /dev/vfio/N (bind --owner, apply owner=) and config space past 64 bytes
  * (SYS_ADMIN).
  */
+#define BINDRUN_CAP_LIST CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_SYS_PTRACE, CAP_CHOWN, CAP_SYS_ADMIN
 #define VFC_BINDRUN_NCAPS 5
 extern const int bindrun_caps[VFC_BINDRUN_NCAPS];
 /* The part of bind's, unbind's and restore's records they share: the table and the caps. */

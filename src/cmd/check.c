@@ -260,6 +260,7 @@ static int cmd_check(struct vfc_cli *cli, void *opts_, int argc, const char **ar
 	const struct check_opts *copt = opts_;
 	struct vfc_check_user user = { 0 };
 	struct vfc_check_opts opts = { 0 };
+	struct vfc_variants vs = { 0 };
 	struct vfc_check_report rep = { 0 };
 	const struct vfc_device **devs = NULL;
 	struct vfc_iommu_state st;
@@ -304,9 +305,12 @@ static int cmd_check(struct vfc_cli *cli, void *opts_, int argc, const char **ar
 			goto out_nomem;
 		opts.user = &user;
 	}
+	if (ndevs && !vfc_variants_load(&cli->ctx, &vs))
+		opts.variants = &vs;
 	vfc_check_host(&cli->ctx, t, &st, &opts, &rep);
 	for (size_t i = 0; i < ndevs; i++)
 		vfc_check_device(&cli->ctx, t, &st, &opts, devs[i], &rep);
+	vfc_variants_free(&vs);
 	if (rep.n == 0)
 		goto out_nomem;
 

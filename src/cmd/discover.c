@@ -46,7 +46,7 @@ enum {
 	D_PARENT, D_SRIOV_ROLE, D_PHYSFN, D_VF_INDEX, D_TOTALVFS, D_NUMVFS, D_FLR, D_PM_NOSOFTRST,
 	D_ACS, D_GROUP_VIABLE, D_BLOCKS,
 	/* show only (show_dev_schema): the group's verdict carried to the device */
-	D_GROUP_DEVICES, D_GROUP_BLOCKERS, D_HOLDERS,
+	D_VFIO_DRIVER, D_GROUP_DEVICES, D_GROUP_BLOCKERS, D_HOLDERS,
 };
 
 static const struct out_col dev_cols[] = {
@@ -83,6 +83,9 @@ static const struct out_col dev_cols[] = {
 	[D_ACS] = { "ACS", OUT_BOOL, 3, 0, "ACS capability present (config space)" },
 	[D_GROUP_VIABLE] = { "GROUP_VIABLE", OUT_BOOL, 3, 0, "the device's group is viable" },
 	[D_BLOCKS] = { "BLOCKS", OUT_BOOL, 3, 0, "this device keeps its group from being viable" },
+	[D_VFIO_DRIVER] = { "VFIO_DRIVER", OUT_STR, 10, 0,
+			    "the driver bind picks (--driver auto): its vfio-pci variant driver "
+			    "(modules.alias), else vfio-pci; null: not bound by vfioctl (show)" },
 	[D_GROUP_DEVICES] = { "GROUP_DEVICES", OUT_STRV, 12, 0,
 			      "every member of the device's group (show)" },
 	[D_GROUP_BLOCKERS] = { "GROUP_BLOCKERS", OUT_SUB, 0, 0,
@@ -382,6 +385,17 @@ void disc_fill_device_verdict(struct out_row *r, const struct vfc_topology *t,
 	free(v);
 	fill_blockers(out_sub(r, D_GROUP_BLOCKERS), g);
 	fill_holders(out_sub(r, D_HOLDERS), g);
+}
+
+void disc_fill_vfio_driver(struct out_row *r, const struct vfc_ctx *ctx,
+			   const struct vfc_variants *vs, const struct vfc_device *d)
+{
+	struct vfc_variant v;
+	char drv[VFC_DRIVER_NAME_MAX];
+
+	vfc_variant_for(ctx, vs, d, drv, sizeof(drv), &v);
+	if (drv[0])
+		out_set_str(r, D_VFIO_DRIVER, drv);
 }
 
 void disc_fill_group(struct out_row *r, const struct vfc_topology *t, const struct vfc_group *g,

@@ -5,6 +5,7 @@
 
 #include "core/host.h"
 #include "core/topology.h"
+#include "core/variant.h"
 #include "out/out.h"
 #include "vfioctl.h"
 
@@ -40,6 +41,9 @@ extern const char *const basic_cols[];
 
 void disc_fill_device_verdict(struct out_row *r, const struct vfc_topology *t,
 				const struct vfc_device *d);
+/* show's VFIO_DRIVER: what bind --driver auto picks (vs: modules.alias's; NULL: none) */
+void disc_fill_vfio_driver(struct out_row *r, const struct vfc_ctx *ctx,
+			   const struct vfc_variants *vs, const struct vfc_device *d);
 void disc_fill_device(struct out_row *r, const struct vfc_topology *t, const struct vfc_device *d,
 			unsigned fill);
 unsigned disc_fill_for(const struct vfc_cli *cli, bool basic);

@@ -74,6 +74,7 @@ static int cmd_show(struct vfc_cli *cli, void *opts, int argc, const char **argv
 	struct vfc_topology *t;
 	struct out_doc *doc;
 	struct out_opts o = cli->out;
+	struct vfc_variants vs = { 0 };
 	int rc, failed = 0;
 
 	if (argc < 1)
@@ -99,6 +100,7 @@ static int cmd_show(struct vfc_cli *cli, void *opts, int argc, const char **argv
 	}
 	if (o.format == OUT_FMT_TABLE)
 		o.format = OUT_FMT_RECORD;
+	(void)vfc_variants_load(&cli->ctx, &vs);	/* none: vfio-pci for every device */
 	doc = out_doc_new(&o);
 	gt = out_table_new(&group_schema);
 	dt = out_table_new(&show_dev_schema);
@@ -132,6 +134,7 @@ static int cmd_show(struct vfc_cli *cli, void *opts, int argc, const char **argv
 
 			disc_fill_device(dr, t, devs[k], disc_fill_for(cli, false));
 			disc_fill_device_verdict(dr, t, devs[k]);
+			disc_fill_vfio_driver(dr, &cli->ctx, &vs, devs[k]);
 		}
 		free(devs);
 	}
@@ -149,6 +152,7 @@ static int cmd_show(struct vfc_cli *cli, void *opts, int argc, const char **argv
 		rc = vfc_print_doc(doc);
 	out_doc_free(doc);
 	vfc_topology_free(t);
+	vfc_variants_free(&vs);
 	if (rc)
 		return rc;
 	if (failed)

@@ -18,6 +18,7 @@
 #include "core/safety.h"
 #include "core/sriov.h"
 #include "core/util.h"
+#include "core/variant.h"
 
 const char *const vfc_bind_action_name[] = { "none", "bind", "unbind", "restore" };
 const char *const vfc_bind_result_name[] = { "planned", "done", "already", "skipped", "refused",
@@ -456,7 +457,21 @@ void vfc_bindplan_bind_targets(struct vfc_bindrun *r, bool group_mode, const cha
 	struct vfc_bindplan *p = &r->p;
 
 	p->transaction = group_mode;
-	vfc_bindplan_bind(r, r->devs, r->n, group_mode, drv);
+	if (!r->drivers)
+		vfc_bindplan_bind(r, r->devs, r->n, group_mode, drv);
+	for (size_t i = 0; r->drivers && i < r->n; i++) {
+		size_t first = p->n;
+
+		/* one device at a time is the same plan: each device's checks are its own */
+		vfc_bindplan_bind(r, &r->devs[i], 1, group_mode, r->drivers[i]);
+		for (size_t k = first; k < p->n && r->notes && r->notes[i][0]; k++)
+			if (p->v[k].result == VFC_RES_PLANNED) {
+				size_t len = strlen(p->v[k].reason);
+
+				snprintf(p->v[k].reason + len, sizeof(p->v[k].reason) - len, "%s%s",
+					 len ? "; " : "", r->notes[i]);
+			}
+	}
 	if (p->transaction && vfc_bindplan_refused(p))
 		for (size_t i = 0; i < p->n; i++)
 			if (p->v[i].result == VFC_RES_PLANNED)
@@ -979,7 +994,7 @@ void vfc_bindplan_persist(struct vfc_bindrun *r, const char *drv, bool remove)
 
 		if ((s->result != VFC_RES_PLANNED && s->result != VFC_RES_ALREADY) || s->fault)
 			continue;
-		if (!remove && strcmp(s->to, drv))
+		if (!remove && strcmp(drv, VFC_DRIVER_AUTO) && strcmp(s->to, drv))
 			continue;
 		snprintf(s->reason + len, sizeof(s->reason) - len, "%s%s %s (--persist)",
 			 len ? "; " : "", remove ? "line dropped from" : "recorded in", VFC_CONF_PATH);
@@ -1000,12 +1015,12 @@ static void persist(struct vfc_bindrun *r, const char *drv, const char *owner, b
 
 		if ((s->result != VFC_RES_DONE && s->result != VFC_RES_ALREADY) || s->fault)
 			continue;
-		if (!remove && strcmp(s->to, drv))
+		if (!remove && strcmp(drv, VFC_DRIVER_AUTO) && strcmp(s->to, drv))
 			continue;
 		if (remove && s->action != VFC_ACT_UNBIND && s->action != VFC_ACT_RESTORE &&
 		    s->result != VFC_RES_ALREADY)
 			continue;
-		rc = vfc_conf_set(path, s->bdf, drv, owner, remove, &changed);
+		rc = vfc_conf_set(path, s->bdf, remove ? drv : s->to, owner, remove, &changed);
 		if (rc) {
 			say(r, VFC_BIND_ERR, path, rc, "cannot %s %s (--persist)",
 			    remove ? "remove" : "record", s->bdf);

@@ -104,6 +104,9 @@ struct vfc_bindrun {
 	struct vfc_device **devs;	/* the targets' devices (whole groups in group mode) */
 	size_t n;
 	bool group_target;		/* some target names a group (the caller's parse says) */
+	/* bind --driver auto: per r->devs the driver (vfc_driver_pick) and a note for the
+	   reason ("" none); NULL: the drv argument for every device */
+	const char *const *drivers, *const *notes;
 	struct vfc_waiter *w;
 	struct vfc_bindplan p;
 	bool holding;			/* termination signals are held */
@@ -137,7 +140,10 @@ int vfc_bindplan_noiommu(struct vfc_bindrun *r, const char *drv, bool allowed);
 /* Plan: fill r->p; refusals are steps (result VFC_RES_REFUSED), not errors. */
 void vfc_bindplan_bind(struct vfc_bindrun *r, struct vfc_device **devs, size_t n,
 		       bool group_mode, const char *drv);
-/* bind's whole plan over r->devs: in group mode all or nothing (a refusal skips the rest). */
+/*
+ * bind's whole plan over r->devs: in group mode all or nothing (a refusal skips the rest).
+ * With r->drivers each device goes to its own driver (drv is then VFC_DRIVER_AUTO).
+ */
 void vfc_bindplan_bind_targets(struct vfc_bindrun *r, bool group_mode, const char *drv);
 void vfc_bindplan_unbind(struct vfc_bindrun *r);
 /*
@@ -174,7 +180,8 @@ int vfc_bindplan_apply(struct vfc_bindrun *r, const struct vfc_conf_entry *ents,
 void vfc_bindplan_predict(struct vfc_bindrun *r);
 /*
  * --persist in the plan: the steps the real run records in (or, remove, drops from)
- * vfioctl.conf say so in their reason; bind's only for devices going to drv.
+ * vfioctl.conf say so in their reason; bind's only for devices going to drv (any, with
+ * VFC_DRIVER_AUTO: each is recorded with the driver it went to).
  */
 void vfc_bindplan_persist(struct vfc_bindrun *r, const char *drv, bool remove);
 

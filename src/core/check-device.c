@@ -367,6 +367,28 @@ static void check_driver(const struct vfc_device *d, struct vfc_check_report *r)
 		      o && *o ? o : "unset");
 }
 
+/* A vfio-pci variant driver for the device (modules.alias): said only when there is one. */
+static void check_variant(const struct vfc_ctx *ctx, const struct vfc_check_opts *o,
+			  const struct vfc_device *d, struct vfc_check_report *r)
+{
+	char drv[VFC_DRIVER_NAME_MAX], fix[160];
+	struct vfc_variant v;
+
+	if (!o->variants || !vfc_variant_for(ctx, o->variants, d, drv, sizeof(drv), &v))
+		return;
+	if (d->driver && vfc_driver_is_vfio(d->driver) && strcmp(d->driver, drv)) {
+		snprintf(fix, sizeof(fix), "vfioctl bind %s (moves it to %s)", d->name, drv);
+		vfc_check_add(r, d->name, "vfio-driver", VFC_CHECK_WARN, fix,
+			      "on %s, but its variant driver is %s (module %s, modules.alias)",
+			      d->driver, drv, v.module);
+		return;
+	}
+	vfc_check_add(r, d->name, "vfio-driver", VFC_CHECK_OK, NULL,
+		      "%s%s (module %s, modules.alias): vfioctl bind uses it; --driver vfio-pci "
+		      "forces the generic one", d->driver && !strcmp(d->driver, drv) ? "on its variant driver " : "variant driver ",
+		      drv, v.module);
+}
+
 static void check_sriov(const struct vfc_topology *t, const struct vfc_device *d,
 			struct vfc_check_report *r)
 {
@@ -525,6 +547,7 @@ int vfc_check_device(const struct vfc_ctx *ctx, const struct vfc_topology *t,
 	check_use(t, d, g, r);
 	check_node_access(ctx, d, g, o, r);
 	check_driver(d, r);
+	check_variant(ctx, o, d, r);
 	check_sriov(t, d, r);
 	check_vf_token(ctx, d, r);
 	return 0;

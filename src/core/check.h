@@ -15,6 +15,7 @@
 #include "core/host.h"
 #include "core/sysroot.h"
 #include "core/topology.h"
+#include "core/variant.h"
 
 enum vfc_check_status { VFC_CHECK_OK = 0, VFC_CHECK_WARN = 1, VFC_CHECK_FAIL = 2 };
 const char *vfc_check_status_name(enum vfc_check_status s);
@@ -106,6 +107,8 @@ void vfc_check_user_free(struct vfc_check_user *u);
 struct vfc_check_opts {
 	/* --user: judge its RLIMIT_MEMLOCK from limits.conf and its access to group nodes */
 	const struct vfc_check_user *user;
+	/* modules.alias's vfio_pci: lines: the "vfio-driver" item (NULL: not read) */
+	const struct vfc_variants *variants;
 };
 
 /* Host items. Problems are items, not return codes (0 or -ENOMEM). */

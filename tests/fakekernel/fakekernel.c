@@ -32,6 +32,14 @@
  *                             tables: the driver the tree first had it on, else the PF's
  *                             with "vf" appended, when such a driver exists)
  *
+ * Outside ROOT/sys, one more file: ROOT/run/vfioctl/modprobe, where vfioctl asks a sysroot's
+ * kernel to load a module (core/kmodload.h), one name a line. The module "loads": its
+ * ROOT/sys/module/NAME and the PCI driver it registers, ROOT/sys/bus/pci/drivers/DRV with
+ * bind, unbind, new_id, remove_id and uevent (DRV: vfio_pci registers "vfio-pci", any other
+ * module its own name, as the variant drivers' KBUILD_MODNAME does).
+ * VFIOCTL_FAKEKERNEL_FAIL_MODPROBE=NAME: loading NAME fails with ENOEXEC (a module the
+ * kernel refuses), and nothing is registered.
+ *
  * A bind to a vfio driver creates ROOT/dev/vfio/N for the device's group. Nothing else
  * changes: no uevents, no new_id/remove_id (vfioctl never writes them; they pass through).
  *
@@ -89,7 +97,8 @@ static void init(void)
 
 static bool is_vfio(const char *drv)
 {
-	return !strncmp(drv, "vfio", 4);
+	/* vfio-pci and the variant drivers (mlx5_vfio_pci, ...), as core/viability.c says */
+	return !strncmp(drv, "vfio", 4) || strstr(drv, "_vfio_pci") || strstr(drv, "-vfio-pci");
 }
 
 /* snprintf that says whether it fit: 0 or -1. */
@@ -677,6 +686,33 @@ static int react(int fd, const char *path, const char *val)
 	return 1;	/* not ours */
 }
 
+/* A module load asked of the tree's kernel: register its driver. */
+static int modprobe(const char *mod)
+{
+	static const char *const files[] = { "bind", "unbind", "new_id", "remove_id", "uevent" };
+	const char *fail = getenv("VFIOCTL_FAKEKERNEL_FAIL_MODPROBE");
+	char path[PATH_MAX], drv[NAME_MAX_DRV];
+
+	if (!mod[0] || strchr(mod, '/') || strlen(mod) >= sizeof(drv))
+		return -EINVAL;
+	if (fail && !strcmp(fail, mod))
+		return -ENOEXEC;
+	sfmt(drv, sizeof(drv), "%s", !strcmp(mod, "vfio_pci") ? "vfio-pci" : mod);
+	if (rpath(path, sizeof(path), "/sys/module/%s", mod))
+		return -ENAMETOOLONG;
+	mkdir(path, 0755);
+	if (rpath(path, sizeof(path), "/sys/bus/pci/drivers/%s", drv))
+		return -ENAMETOOLONG;
+	mkdir(path, 0755);
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		char f[PATH_MAX];
+
+		if (!sfmt(f, sizeof(f), "%s/%s", path, files[i]))
+			put_file(f, "");
+	}
+	return 0;
+}
+
 ssize_t write(int fd, const void *buf, size_t len)
 {
 	char link[64], path[PATH_MAX], val[256];
@@ -688,6 +724,19 @@ ssize_t write(int fd, const void *buf, size_t len)
 		return real_write()(fd, buf, len);
 	sfmt(link, sizeof(link), "/proc/self/fd/%d", fd);
 	n = readlink(link, path, sizeof(path) - 1);
+	if (n > 0 && (size_t)n == rootlen + strlen("/run/vfioctl/modprobe") &&
+	    !strncmp(path, root, rootlen) && !strncmp(path + rootlen, "/run/vfioctl/modprobe", (size_t)n - rootlen)) {
+		memcpy(val, buf, len);
+		val[len] = '\0';
+		if (len && val[len - 1] == '\n')
+			val[len - 1] = '\0';
+		rc = modprobe(val);
+		if (rc < 0) {
+			errno = -rc;
+			return -1;
+		}
+		return real_write()(fd, buf, len);
+	}
 	if (n <= 0 || (size_t)n <= rootlen + 5 || strncmp(path, root, rootlen) ||
 	    strncmp(path + rootlen, "/sys/", 5))
 		return real_write()(fd, buf, len);

@@ -23,6 +23,11 @@ teardown() {
 	[ -z "${holder:-}" ] || { kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null; } || true
 	"$VFIOCTL" restore --all >/dev/null 2>&1 || true
 	restore_drivers
+	if [ -n "${kmod_mounted:-}" ]; then	# bind kmod: vfio-pci back for the tests after it
+		grep -q '^vfio_pci ' /proc/modules || modprobe vfio-pci || true
+		umount "/lib/modules/$(uname -r)" || true
+		kmod_mounted=
+	fi
 }
 
 @test "bind/restore: e1000e goes to vfio-pci with its node, journal says e1000e, restore returns it" {
@@ -405,4 +410,40 @@ time.sleep(3600)
 	run "$VFIOCTL" restore --all
 	[ "$status" = 0 ]
 	journal_empty
+}
+
+# Issue 23 item 12: bind loads the driver's module itself (libkmod, as modprobe), here from the
+# lab's module tree: GUEST_UDEV_MODULES in x86-612.conf carries vfio-pci and vfio-pci-core.
+@test "bind kmod: vfio-pci unloaded: a dry run says it would load it; bind loads it and binds" {
+	need E1000E "e1000e alone in a group"
+	[ -n "${VFIOCTL_LAB_MODULES:-}" ] && compgen -G "$VFIOCTL_LAB_MODULES/kernel/vfio-pci.ko*" >/dev/null ||
+		skip "no vfio-pci module in this guest's GUEST_UDEV_MODULES tree (x86-612.conf has one)"
+	grep -q '^vfio_pci ' /proc/modules || skip "vfio_pci is not a loaded module here: nothing to unload"
+	expect_state "$E1000E" e1000e -
+	mkdir -p "/lib/modules/$(uname -r)"
+	mount --bind "$VFIOCTL_LAB_MODULES" "/lib/modules/$(uname -r)"
+	kmod_mounted=1
+	rmmod vfio_pci
+	! grep -q '^vfio_pci_core ' /proc/modules || rmmod vfio_pci_core
+	[ ! -e /sys/bus/pci/drivers/vfio-pci ]
+	run --separate-stderr "$VFIOCTL" bind --dry-run "$E1000E"
+	echo "$output"
+	echo "$stderr"
+	[ "$status" = 0 ]
+	[[ "$output" == *"vfio-pci"*"planned"*"module vfio_pci would be loaded first"* ]]
+	! grep -q '^vfio_pci ' /proc/modules
+	expect_state "$E1000E" e1000e -
+	run --separate-stderr "$VFIOCTL" -J bind "$E1000E"
+	echo "$output"
+	echo "$stderr"
+	[ "$status" = 0 ]
+	grep -q '^vfio_pci ' /proc/modules
+	[ -e /sys/bus/pci/drivers/vfio-pci ]
+	expect_state "$E1000E" vfio-pci vfio-pci
+	jq -e '.actions[0].result == "done" and (.actions[0].reason | contains("module vfio_pci loaded"))' \
+		<<<"$output"
+	[ -c "/dev/vfio/$(pci_group "$E1000E")" ]
+	run "$VFIOCTL" restore "$E1000E"
+	[ "$status" = 0 ]
+	expect_state "$E1000E" e1000e -
 }
