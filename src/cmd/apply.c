@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cmd/bindrun.h"
+#include "core/sriov.h"
 
 struct apply_opts {
 	int check, diff;
@@ -53,6 +54,19 @@ static int dry_exit(int code, int bad, bool differs)
 	return rc ? rc : differs ? VFC_EXIT_PROBLEMS : VFC_EXIT_OK;
 }
 
+/* The PF's count could not be applied (refused, failed): its row says why. */
+static bool pf_stuck(const struct vfc_bindplan *p, const struct vfc_pciaddr *pf)
+{
+	char bdf[VFC_BDF_LEN];
+
+	vfc_pciaddr_format(pf, bdf, sizeof(bdf));
+	for (size_t i = 0; i < p->n; i++)
+		if (!strcmp(p->v[i].bdf, bdf) && p->v[i].action == VFC_ACT_NONE &&
+		    (p->v[i].result == VFC_RES_REFUSED || p->v[i].result == VFC_RES_FAILED))
+			return true;
+	return false;
+}
+
 /*
  * The file's entries into a plan, line by line: a line that cannot be planned (it does not
  * parse, names a user or a driver that does not exist) is reported alone, subject FILE:LINE,
@@ -75,6 +89,8 @@ static int plan(struct vfc_bindrun *r, const char *path, const struct vfc_conf_e
 			worst = worse(worst, VFC_EXIT_USAGE);
 			continue;
 		}
+		if (e->match.kind == VFC_TARGET_VFS && pf_stuck(&r->p, &e->match.addr))
+			continue;	/* its VFs are not (yet) the ones the file wants */
 		rc = vfc_bindplan_apply(r, e, 1, only, &err);
 		if (rc == -EINVAL) {
 			vfc_err(subject, 0, "no such user or group '%s'", err.name);
@@ -88,6 +104,72 @@ static int plan(struct vfc_bindrun *r, const char *path, const struct vfc_conf_e
 		}
 	}
 	return worst;
+}
+
+/*
+ * The vfs= and autoprobe= lines first (only: that PF's), so that the VFs exist before the
+ * lines naming them are planned. A line that cannot be applied is reported alone, as in
+ * plan(); a refusal is its step's (bindrun_refusals says it). Returns the worst exit code
+ * of the bad lines; *wrote: sysfs changed.
+ */
+static int plan_sriov(struct vfc_bindrun *r, const char *path, const struct vfc_conf_entry *ents,
+		      size_t nent, const struct vfc_pciaddr *only, bool dry, bool *wrote)
+{
+	char subject[PATH_MAX + 16];
+	int worst = 0;
+
+	*wrote = false;
+	for (size_t i = 0; i < nent; i++) {
+		const struct vfc_conf_entry *e = &ents[i];
+		bool w;
+		int rc;
+
+		if (e->bad || e->binds || (only && vfc_pciaddr_cmp(&e->match.addr, only)))
+			continue;
+		snprintf(subject, sizeof(subject), "%s:%d", path, e->line);
+		rc = vfc_sriov_apply(r, e, dry, &w);
+		*wrote |= w;
+		if (rc == -EINVAL) {
+			vfc_err(subject, 0, "%s is not an SR-IOV PF (no sriov_totalvfs)", e->match_text);
+			worst = worse(worst, VFC_EXIT_UNSUPPORTED);
+		} else if (rc == -ERANGE) {
+			vfc_err(subject, 0, "vfs=%d is more than the VFs %s supports", e->vfs,
+				e->match_text);
+			worst = worse(worst, VFC_EXIT_USAGE);
+		} else if (rc && rc != -ENODEV) {
+			vfc_err(subject, rc, "cannot set the VF count of %s", e->match_text);
+		}
+	}
+	return worst;
+}
+
+/*
+ * A PF/vfs line that finds no VF: say where they would come from (a vfs= line, which a dry
+ * run has not applied yet), or that no line makes them.
+ */
+static void explain_vfs(struct vfc_bindrun *r, const char *path, const struct vfc_conf_entry *ents,
+			size_t nent, const struct vfc_pciaddr *only, bool dry)
+{
+	for (size_t i = 0; i < nent; i++) {
+		const struct vfc_conf_entry *e = &ents[i], *pfl = NULL;
+		const struct vfc_device *pf;
+		char subject[PATH_MAX + 16];
+
+		if (e->bad || e->match.kind != VFC_TARGET_VFS || only ||
+		    !(pf = vfc_topology_device(r->t, &e->match.addr)) || pf->sriov_numvfs > 0)
+			continue;
+		for (size_t k = 0; k < nent; k++)
+			if (!ents[k].bad && !ents[k].binds && ents[k].vfs > 0 &&
+			    !vfc_pciaddr_cmp(&ents[k].match.addr, &e->match.addr))
+				pfl = &ents[k];
+		snprintf(subject, sizeof(subject), "%s:%d", path, e->line);
+		if (!pfl)
+			vfc_warn(subject, "%s has no VFs, and no line gives it vfs=N: nothing to bind "
+				 "(add a line `%s vfs=N`)", pf->name, pf->name);
+		else if (dry)
+			vfc_warn(subject, "%s has no VFs yet: line %d (vfs=%d) makes them first, "
+				 "then this line binds them", pf->name, pfl->line, pfl->vfs);
+	}
 }
 
 /* A step whose owner= applies to its group node: on a vfio driver, with an owner. */
@@ -167,7 +249,7 @@ static int cmd_apply(struct vfc_cli *cli, void *opts, int argc, const char **arg
 	bool *drift = NULL;
 	size_t nent = 0;
 	int rc, bad;
-	bool dry = ao->check || ao->diff, differs;
+	bool dry = ao->check || ao->diff, differs, wrote = false;
 
 	if (argc > 1)
 		return vfc_usage_error("apply: one CONF file at most");
@@ -193,7 +275,16 @@ static int cmd_apply(struct vfc_cli *cli, void *opts, int argc, const char **arg
 	}
 	if ((!dry && (rc = bindrun_lock(&r))) || (rc = bindrun_scan(&r)))
 		goto out;
-	bad = plan(&r, path, ents, nent, ao->device ? &only : NULL);
+	bad = plan_sriov(&r, path, ents, nent, ao->device ? &only : NULL, dry, &wrote);
+	if (wrote) {
+		/* what the kernel made: the VFs the PF/vfs lines name */
+		vfc_topology_free(r.t);
+		r.t = NULL;
+		if ((rc = bindrun_scan(&r)))
+			goto out;
+	}
+	explain_vfs(&r, path, ents, nent, ao->device ? &only : NULL, dry);
+	bad = worse(bad, plan(&r, path, ents, nent, ao->device ? &only : NULL));
 	drift = calloc(r.p.n ? r.p.n : 1, sizeof(*drift));
 	if (!drift) {
 		vfc_err("apply", -ENOMEM, "cannot plan");

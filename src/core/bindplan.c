@@ -642,6 +642,8 @@ int vfc_bindplan_apply(struct vfc_bindrun *r, const struct vfc_conf_entry *ents,
 		gid_t gid = (gid_t)-1;
 		const char *bad;
 
+		if (!e->binds)
+			continue;	/* a PF's vfs=/autoprobe= line: vfc_sriov_apply's */
 		if (vfc_topology_resolve(r->t, &e->match, &devs, &nd))
 			continue;	/* not in this machine (now): nothing to do */
 		if (only) {

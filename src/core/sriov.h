@@ -107,4 +107,18 @@ int vfc_sriov_restore_targets(struct vfc_bindrun *r, bool all, char ***pfs);
  */
 int vfc_sriov_restore(struct vfc_bindrun *r, const char *pf, bool dry, char *what, size_t len);
 
+/*
+ * apply: a vfioctl.conf line with vfs= or autoprobe= (e), for its PF in r->t. Adds the PF's
+ * step to r->p (action none, the PF keeps its driver; reason: what changes, "(line N)"):
+ * in a dry run planned (or already), else autoprobe and then the count written as `sriov
+ * --vfs` does (journalled first, a change between two non-zero counts through 0): done,
+ * already, skipped (the PF has no driver yet: the udev rule applies it when one binds),
+ * refused (busy: a VF a process holds, or a host-critical one, would go) or failed (err).
+ * *wrote: sysfs changed (the caller scans again). Returns 0 (the step says how it went),
+ * -ENODEV (no such device here: no step), -EINVAL (not an SR-IOV PF: no step), -ERANGE
+ * (more than sriov_totalvfs: no step), or the -errno of a failed write (step failed).
+ */
+struct vfc_conf_entry;
+int vfc_sriov_apply(struct vfc_bindrun *r, const struct vfc_conf_entry *e, bool dry, bool *wrote);
+
 #endif
