@@ -586,3 +586,35 @@ int vfc_sriov_apply(struct vfc_bindrun *r, const struct vfc_conf_entry *e, bool 
 	s->result = VFC_RES_DONE;
 	return 0;
 }
+
+int vfc_sriov_persist(const struct vfc_ctx *ctx, const char *pf, int n, int autoprobe, bool bind,
+		      bool *changed)
+{
+	struct vfc_conf_entry e;
+	char path[PATH_MAX], line[VFC_BDF_LEN + 8];
+	const char *why;
+	bool c = false;
+	int rc;
+
+	*changed = false;
+	if (vfc_path(ctx, path, sizeof(path), VFC_CONF_PATH))
+		return -ENAMETOOLONG;
+	/* the PF's line first: a VF line without it is one apply explains */
+	snprintf(line, sizeof(line), "%s", pf);
+	if (vfc_conf_parse_line(line, &e, &why) != 1)
+		return -EINVAL;
+	e.vfs = n;
+	e.autoprobe = autoprobe;
+	e.binds = false;
+	if ((rc = vfc_conf_put(path, &e, n == 0, &c)))
+		return rc;
+	*changed = c;
+	if (!bind && n)
+		return 0;
+	snprintf(line, sizeof(line), "%s/vfs", pf);
+	if (vfc_conf_parse_line(line, &e, &why) != 1)
+		return -EINVAL;
+	rc = vfc_conf_put(path, &e, n == 0, &c);
+	*changed |= c;
+	return rc;
+}

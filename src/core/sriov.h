@@ -121,4 +121,14 @@ int vfc_sriov_restore(struct vfc_bindrun *r, const char *pf, bool dry, char *wha
 struct vfc_conf_entry;
 int vfc_sriov_apply(struct vfc_bindrun *r, const struct vfc_conf_entry *e, bool dry, bool *wrote);
 
+/*
+ * `sriov --persist`: ROOT/etc/vfioctl.conf gets the PF's line "PF vfs=N[ autoprobe=yes|no]"
+ * (autoprobe -1: an existing line's is kept, else none) and, with bind, "PF/vfs
+ * driver=vfio-pci", through the editor `bind --persist` uses (vfc_conf_put: other options of
+ * the lines kept, atomic, the file created when missing); n 0 drops both lines instead.
+ * Must hold the writers' lock. *changed: the file was written. 0 or -errno.
+ */
+int vfc_sriov_persist(const struct vfc_ctx *ctx, const char *pf, int n, int autoprobe, bool bind,
+		      bool *changed);
+
 #endif

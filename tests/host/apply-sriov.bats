@@ -202,3 +202,44 @@ EOF
 	[[ $stderr == *"$C:1: vfs=64 is more than the VFs $PF supports"* ]] || { dump; return 1; }
 	[ "$(nvfs)" = 8 ]
 }
+
+@test "sriov --vfs --persist: the PF line (and with --bind its PF/vfs line) in vfioctl.conf, which apply then finds done; --vfs 0 --persist drops them" {
+	unhold
+	printf '# mine\n0000:07:00.0 driver=vfio-pci\n' >"$C"
+	fk -J sriov $PF --vfs 4 --autoprobe=no --bind --persist --dry-run
+	expect_status 0
+	jqe '.sriov.plan[-1] == "record 0000:01:00.0'"'"'s lines in /etc/vfioctl.conf (--persist)"'
+	[ "$(cat "$C")" = "$(printf '# mine\n0000:07:00.0 driver=vfio-pci')" ]
+	fk -J sriov $PF --vfs 4 --autoprobe=no --bind --persist --timeout 2
+	expect_status 0
+	jqe '.sriov.plan[-1] == "recorded 0000:01:00.0'"'"'s lines in /etc/vfioctl.conf (--persist)"'
+	diff -u - "$C" <<EOF2
+# mine
+0000:07:00.0 driver=vfio-pci
+$PF vfs=4 autoprobe=no
+$PF/vfs driver=vfio-pci
+EOF2
+	# the file says what the host is: apply has nothing to do
+	fk apply --check
+	expect_status 0
+	# a new count keeps the line's other options (autoprobe), once
+	fk -J sriov $PF --vfs 2 --persist --timeout 2
+	expect_status 0
+	[ "$(grep -c "^$PF" "$C")" = 2 ]
+	grep -qx "$PF vfs=2 autoprobe=no" "$C"
+	fk -J sriov $PF --vfs 2 --persist --timeout 2
+	expect_status 0
+	jqe '.sriov.plan[-1] == "already had 0000:01:00.0'"'"'s lines in /etc/vfioctl.conf (--persist)"'
+	fk sriov $PF --vfs 0 --persist --timeout 2
+	expect_status 0
+	[ "$(cat "$C")" = "$(printf '# mine\n0000:07:00.0 driver=vfio-pci')" ]
+	fk sriov $PF --persist
+	expect_status 2
+	[[ $stderr == *"--persist: needs --vfs N"* ]]
+}
+
+@test "sriov --persist: a refused change records nothing" {
+	fk sriov $PF --vfs 2 --persist
+	expect_status 5
+	[ ! -e "$C" ]
+}
