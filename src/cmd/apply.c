@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cmd/bindrun.h"
+#include "core/devattr.h"
 #include "core/sriov.h"
 
 struct apply_opts {
@@ -238,6 +239,69 @@ static void owner_fix(struct vfc_bindrun *r, const bool *drift)
 	}
 }
 
+/*
+ * reset_method= and d3cold= (issue 22): a step whose line asks for values the device does not
+ * have says so in its reason (in a dry run it is planned); set[i] marks them. A device
+ * without the attribute fails its step (6). Returns the worst exit code of those.
+ */
+static int attr_drift(struct vfc_bindrun *r, bool dry, bool *set)
+{
+	int worst = 0;
+
+	for (size_t i = 0; i < r->p.n; i++) {
+		struct vfc_bind_step *s = &r->p.v[i];
+		char what[300];
+		size_t len = strlen(s->reason);
+		int rc;
+
+		if (!vfc_devattr_wanted(s->conf) || s->fault ||
+		    (s->result != VFC_RES_PLANNED && s->result != VFC_RES_ALREADY &&
+		     s->result != VFC_RES_DONE))
+			continue;
+		rc = vfc_devattr_drift(r->ctx, s->bdf, s->conf, what, sizeof(what));
+		if (rc < 0) {
+			vfc_err(s->bdf, rc, "cannot read reset_method or d3cold_allowed (line %d)",
+				s->conf->line);
+			s->result = VFC_RES_FAILED;
+			s->fault = VFC_FAULT_ERRNO;
+			s->err = rc;
+			/* no such attribute: this kernel or device does not have it (6) */
+			worst = worse(worst, rc == -ENOENT ? VFC_EXIT_UNSUPPORTED
+							   : vfc_exit_for_errno(rc));
+			continue;
+		}
+		if (!rc)
+			continue;
+		set[i] = true;
+		snprintf(s->reason + len, sizeof(s->reason) - len, "%s%s", len ? "; " : "", what);
+		if (dry && s->result == VFC_RES_ALREADY)
+			s->result = VFC_RES_PLANNED;
+	}
+	return worst;
+}
+
+/* Before the binds: the attributes attr_drift found, journalled first. */
+static void attr_fix(struct vfc_bindrun *r, const bool *set)
+{
+	for (size_t i = 0; i < r->p.n; i++) {
+		struct vfc_bind_step *s = &r->p.v[i];
+		int rc;
+
+		if (!set[i])
+			continue;
+		rc = vfc_devattr_set(&r->j, s->bdf, s->conf);
+		if (rc) {
+			vfc_err(s->bdf, rc, "cannot set reset_method or d3cold_allowed (line %d)",
+				s->conf->line);
+			s->result = VFC_RES_FAILED;
+			s->fault = VFC_FAULT_ERRNO;
+			s->err = rc;
+		} else if (s->result == VFC_RES_ALREADY) {
+			s->result = VFC_RES_DONE;
+		}
+	}
+}
+
 static int cmd_apply(struct vfc_cli *cli, void *opts, int argc, const char **argv)
 {
 	const struct apply_opts *ao = opts;
@@ -285,13 +349,15 @@ static int cmd_apply(struct vfc_cli *cli, void *opts, int argc, const char **arg
 	}
 	explain_vfs(&r, path, ents, nent, ao->device ? &only : NULL, dry);
 	bad = worse(bad, plan(&r, path, ents, nent, ao->device ? &only : NULL));
-	drift = calloc(r.p.n ? r.p.n : 1, sizeof(*drift));
+	/* drift[0..n): owner= drift; drift[n..2n): attributes to set */
+	drift = calloc(r.p.n ? 2 * r.p.n : 1, sizeof(*drift));
 	if (!drift) {
 		vfc_err("apply", -ENOMEM, "cannot plan");
 		rc = VFC_EXIT_FAILED;
 		goto out;
 	}
 	owner_drift(&r, dry, drift);
+	bad = worse(bad, attr_drift(&r, dry, drift + r.p.n));
 	differs = vfc_bindplan_differs(&r.p);
 	/* a dry run says why it fails as the real run would */
 	bindrun_refusals(&r.p);
@@ -307,6 +373,7 @@ static int cmd_apply(struct vfc_cli *cli, void *opts, int argc, const char **arg
 		goto out;
 	}
 	vfc_bindrun_start(&r);
+	attr_fix(&r, drift + r.p.n);
 	vfc_bindrun_apply(&r);
 	owner_fix(&r, drift);
 	rc = worse(bindrun_report(cli, &r), bad);

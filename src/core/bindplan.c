@@ -669,6 +669,7 @@ int vfc_bindplan_apply(struct vfc_bindrun *r, const struct vfc_conf_entry *ents,
 		for (size_t k = first; k < p->n; k++) {
 			struct vfc_bind_step *s = &p->v[k];
 
+			s->conf = e;
 			s->has_owner = e->owner[0] != '\0';
 			s->uid = uid;
 			s->gid = gid;

@@ -24,6 +24,30 @@ static bool yes_no(const char *s, int *v)
 	return true;
 }
 
+/* The kernel's reset methods (drivers/pci/pci.c pci_reset_fn_methods), joined by commas. */
+static bool reset_method_ok(const char *list, char *out, size_t len)
+{
+	static const char *const known[] = { "device_specific", "acpi", "flr", "af_flr",
+					     "pm", "bus", "cxl_bus" };
+	char buf[128], *tok, *save = NULL;
+	size_t used = 0;
+
+	if (!*list || strlen(list) >= sizeof(buf) || strlen(list) >= len)
+		return false;
+	snprintf(buf, sizeof(buf), "%s", list);
+	out[0] = '\0';
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		bool ok = false;
+
+		for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+			ok |= !strcmp(tok, known[i]);
+		if (!ok || strlen(tok) + 1 >= len - used)
+			return false;
+		used += (size_t)snprintf(out + used, len - used, "%s%s", used ? " " : "", tok);
+	}
+	return used > 0;
+}
+
 int vfc_conf_parse_line(const char *line, struct vfc_conf_entry *e, const char **why)
 {
 	char buf[512], *tok, *save = NULL, *hash;
@@ -85,9 +109,20 @@ int vfc_conf_parse_line(const char *line, struct vfc_conf_entry *e, const char *
 				*why = "autoprobe= takes yes or no";
 				return -EINVAL;
 			}
+		} else if (!strncmp(tok, "d3cold=", 7)) {
+			if (!yes_no(tok + 7, &e->d3cold)) {
+				*why = "d3cold= takes yes or no";
+				return -EINVAL;
+			}
+		} else if (!strncmp(tok, "reset_method=", 13)) {
+			if (!reset_method_ok(tok + 13, e->reset_method, sizeof(e->reset_method))) {
+				*why = "reset_method= takes methods joined by commas (device_specific, "
+				       "acpi, flr, af_flr, pm, bus, cxl_bus)";
+				return -EINVAL;
+			}
 		} else {
 			*why = "unknown option (driver=DRIVER, owner=USER[:GROUP], vfs=N, "
-			       "autoprobe=yes|no)";
+			       "autoprobe=yes|no, reset_method=M[,M...], d3cold=yes|no)";
 			return -EINVAL;
 		}
 	}

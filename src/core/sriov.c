@@ -388,12 +388,8 @@ int vfc_sriov_restore_targets(struct vfc_bindrun *r, bool all, char ***pfs)
 	return 0;
 }
 
-/*
- * The PF's row in the action table (its driver stays): reuse, with reuse, a row of its with
- * no action (a target without a binding to restore), else a new one. NULL: -ENOMEM.
- */
-static struct vfc_bind_step *pf_step(struct vfc_bindrun *r, const char *pf,
-				     const struct vfc_device *d, bool reuse)
+struct vfc_bind_step *vfc_sriov_row(struct vfc_bindrun *r, const char *pf,
+				    const struct vfc_device *d, bool reuse)
 {
 	struct vfc_bind_step *s = NULL;
 
@@ -478,7 +474,7 @@ int vfc_sriov_restore(struct vfc_bindrun *r, const char *pf, bool dry, char *wha
 	 * takes the place of the PF's "no journal entry" row (a target without a binding to
 	 * restore); a binding restored keeps its own row.
 	 */
-	s = pf_step(r, pf, d, true);
+	s = vfc_sriov_row(r, pf, d, true);
 	if (!s)
 		return rc ? rc : -ENOMEM;
 	s->action = VFC_ACT_RESTORE;
@@ -537,8 +533,9 @@ int vfc_sriov_apply(struct vfc_bindrun *r, const struct vfc_conf_entry *e, bool 
 	set_ap = e->autoprobe >= 0 && e->autoprobe != ap ? e->autoprobe : -1;
 	if (n > d->sriov_totalvfs)
 		return -ERANGE;
-	if (!(s = pf_step(r, d->name, d, false)))
+	if (!(s = vfc_sriov_row(r, d->name, d, false)))
 		return -ENOMEM;
+	s->conf = e;
 	plan[0] = '\0';
 	if (set_ap >= 0)
 		join(plan, sizeof(plan), &used, "sriov_drivers_autoprobe %d -> %d", ap, set_ap);

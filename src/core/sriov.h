@@ -97,6 +97,13 @@ int vfc_sriov_journal_list(const struct vfc_ctx *ctx, char ***pfs);
  * before the count. 0 or -errno.
  */
 struct vfc_bindrun;
+/*
+ * A row of the action table for a device whose driver stays (a PF's count, a device's
+ * attributes): with reuse, its row with no action (a target without a binding to restore),
+ * else a new one. NULL: -ENOMEM.
+ */
+struct vfc_bind_step *vfc_sriov_row(struct vfc_bindrun *r, const char *pf,
+				    const struct vfc_device *d, bool reuse);
 int vfc_sriov_restore_targets(struct vfc_bindrun *r, bool all, char ***pfs);
 /*
  * Put the PF's journalled autoprobe and count back (dry: only say what), then drop the
