@@ -16,7 +16,7 @@
 #include "core/util.h"
 
 #define ATTR_JPREFIX "attr."
-#define DEV "/sys/bus/pci/devices/%s/"
+#define DEV	     "/sys/bus/pci/devices/%s/"
 
 bool vfc_devattr_wanted(const struct vfc_conf_entry *e)
 {
@@ -62,14 +62,15 @@ int vfc_devattr_drift(const struct vfc_ctx *ctx, const char *bdf, const struct v
 static int jpath(const struct vfc_ctx *ctx, char *buf, size_t len, const char *bdf)
 {
 	return vfc_path(ctx, buf, len, VFC_JOURNAL_DIR "/" ATTR_JPREFIX "%s", bdf) ? -ENAMETOOLONG
-										    : 0;
+										   : 0;
 }
 
 /* The journalled values: "reset_method LIST|-" and "d3cold_allowed N" (-1: not journalled). */
 static int jget(const struct vfc_ctx *ctx, const char *bdf, char *method, size_t len, int *d3)
 {
 	char buf[512], m[128];
-	ssize_t n = vfc_read_attr(ctx, buf, sizeof(buf), VFC_JOURNAL_DIR "/" ATTR_JPREFIX "%s", bdf);
+	ssize_t n =
+		vfc_read_attr(ctx, buf, sizeof(buf), VFC_JOURNAL_DIR "/" ATTR_JPREFIX "%s", bdf);
 
 	if (n < 0)
 		return (int)n;
@@ -93,11 +94,11 @@ int vfc_devattr_set(struct vfc_journal *j, const char *bdf, const struct vfc_con
 	/* the first values vfioctl saw stay the ones to restore */
 	if (jget(j->ctx, bdf, jm, sizeof(jm), &jd3)) {
 		if ((rc = jpath(j->ctx, path, sizeof(path), bdf)) ||
-		    vfc_path(j->ctx, tmp, sizeof(tmp), VFC_JOURNAL_DIR "/." ATTR_JPREFIX "%s.tmp.%d",
-			     bdf, (int)getpid()))
+		    vfc_path(j->ctx, tmp, sizeof(tmp),
+			     VFC_JOURNAL_DIR "/." ATTR_JPREFIX "%s.tmp.%d", bdf, (int)getpid()))
 			return rc ? rc : -ENAMETOOLONG;
-		n = snprintf(buf, sizeof(buf), "version 1\nd3cold_allowed %d\nreset_method %s\n", d3,
-			     method[0] ? method : "-");
+		n = snprintf(buf, sizeof(buf), "version 1\nd3cold_allowed %d\nreset_method %s\n",
+			     d3, method[0] ? method : "-");
 		if ((rc = vfc_write_atomic(tmp, path, buf, (size_t)n, 0600)))
 			return rc;
 	}

@@ -505,8 +505,8 @@ static int apply_may_remove(struct vfc_bindrun *r, const struct vfc_device *d,
 		return rc;
 	if (vfc_sriov_held_reason(&info, why, sizeof(why)) ||
 	    vfc_sriov_critical_reason(&info, why, sizeof(why))) {
-		snprintf(s->reason, sizeof(s->reason), "%s would remove its VFs: %.300s (line %d)",
-			 plan, why, line);
+		snprintf(s->reason, sizeof(s->reason),
+			 "%.100s would remove its VFs: %.250s (line %d)", plan, why, line);
 		s->result = VFC_RES_REFUSED;
 		s->fault = VFC_FAULT_BUSY;
 	}
