@@ -103,6 +103,19 @@ never_igbvf() {
 	! grep -q '^DRIVER=igbvf' "$1" || { echo "a VF met igbvf:"; cat "$1"; return 1; }
 }
 
+# restore_7_to_0 PF: `vfioctl restore PF` after 7 VFs: count 0, autoprobe 1, PF on igb, no journal
+restore_7_to_0() {
+	run --separate-stderr "$VFIOCTL" restore "$1"
+	echo "$output"
+	echo "$stderr"
+	[ "$status" -eq 0 ]
+	[[ $output == *"restore done"*"sriov_numvfs 7 -> 0; sriov_drivers_autoprobe 0 -> 1"* ]]
+	[ "$(cat "/sys/bus/pci/devices/$1/sriov_numvfs")" = 0 ]
+	[ "$(cat "/sys/bus/pci/devices/$1/sriov_drivers_autoprobe")" = 1 ]
+	[ "$(pci_driver "$1")" = igb ]
+	journal_empty
+}
+
 @test "sriov: igb PF on its own root port, driven by igb, 7 VFs possible, none enabled" {
 	local pf
 	pf=$(pf_of "$IGB_PF")
@@ -214,15 +227,7 @@ vfs_of() {
 	run --separate-stderr "$VFIOCTL" -J show "$pf/vfs"
 	[ "$status" -eq 0 ]
 	[ "$(jq '.devices | length' <<<"$output")" = 7 ]
-	run --separate-stderr "$VFIOCTL" restore "$pf"
-	echo "$output"
-	echo "$stderr"
-	[ "$status" -eq 0 ]
-	[[ $output == *"restore done"*"sriov_numvfs 7 -> 0; sriov_drivers_autoprobe 0 -> 1"* ]]
-	[ "$(cat "/sys/bus/pci/devices/$pf/sriov_numvfs")" = 0 ]
-	[ "$(cat "/sys/bus/pci/devices/$pf/sriov_drivers_autoprobe")" = 1 ]
-	[ "$(pci_driver "$pf")" = igb ]
-	journal_empty
+	restore_7_to_0 "$pf"
 }
 
 @test "sriov: a process holding an igb VF's group blocks vfioctl sriov --vfs 0 (exit 5, naming VF and holder); PF unbind refused too" {
@@ -342,15 +347,7 @@ write_conf() { # PF
 	[ "$status" -eq 0 ]
 	jq -e '([.actions[] | .result] | unique) == ["already"] and (.actions | length) == 8' <<<"$output"
 	! grep -q 'trace: write' <<<"$stderr" || { echo "$stderr"; return 1; }
-	run --separate-stderr "$VFIOCTL" restore "$pf"
-	echo "$output"
-	echo "$stderr"
-	[ "$status" -eq 0 ]
-	[[ $output == *"restore done"*"sriov_numvfs 7 -> 0; sriov_drivers_autoprobe 0 -> 1"* ]]
-	[ "$(cat "/sys/bus/pci/devices/$pf/sriov_numvfs")" = 0 ]
-	[ "$(cat "/sys/bus/pci/devices/$pf/sriov_drivers_autoprobe")" = 1 ]
-	[ "$(pci_driver "$pf")" = igb ]
-	journal_empty
+	restore_7_to_0 "$pf"
 }
 
 # The PF appears late (removed and found again by a rescan; igb is loaded, so the kernel binds
