@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "cmd/bindrun.h"
+#include "core/devattr.h"
+#include "core/sriov.h"
 
 struct apply_opts {
 	int check, diff;
@@ -53,6 +55,19 @@ static int dry_exit(int code, int bad, bool differs)
 	return rc ? rc : differs ? VFC_EXIT_PROBLEMS : VFC_EXIT_OK;
 }
 
+/* The PF's count could not be applied (refused, failed): its row says why. */
+static bool pf_stuck(const struct vfc_bindplan *p, const struct vfc_pciaddr *pf)
+{
+	char bdf[VFC_BDF_LEN];
+
+	vfc_pciaddr_format(pf, bdf, sizeof(bdf));
+	for (size_t i = 0; i < p->n; i++)
+		if (!strcmp(p->v[i].bdf, bdf) && p->v[i].action == VFC_ACT_NONE &&
+		    (p->v[i].result == VFC_RES_REFUSED || p->v[i].result == VFC_RES_FAILED))
+			return true;
+	return false;
+}
+
 /*
  * The file's entries into a plan, line by line: a line that cannot be planned (it does not
  * parse, names a user or a driver that does not exist) is reported alone, subject FILE:LINE,
@@ -75,6 +90,8 @@ static int plan(struct vfc_bindrun *r, const char *path, const struct vfc_conf_e
 			worst = worse(worst, VFC_EXIT_USAGE);
 			continue;
 		}
+		if (e->match.kind == VFC_TARGET_VFS && pf_stuck(&r->p, &e->match.addr))
+			continue;	/* its VFs are not (yet) the ones the file wants */
 		rc = vfc_bindplan_apply(r, e, 1, only, &err);
 		if (rc == -EINVAL) {
 			vfc_err(subject, 0, "no such user or group '%s'", err.name);
@@ -88,6 +105,72 @@ static int plan(struct vfc_bindrun *r, const char *path, const struct vfc_conf_e
 		}
 	}
 	return worst;
+}
+
+/*
+ * The vfs= and autoprobe= lines first (only: that PF's), so that the VFs exist before the
+ * lines naming them are planned. A line that cannot be applied is reported alone, as in
+ * plan(); a refusal is its step's (bindrun_refusals says it). Returns the worst exit code
+ * of the bad lines; *wrote: sysfs changed.
+ */
+static int plan_sriov(struct vfc_bindrun *r, const char *path, const struct vfc_conf_entry *ents,
+		      size_t nent, const struct vfc_pciaddr *only, bool dry, bool *wrote)
+{
+	char subject[PATH_MAX + 16];
+	int worst = 0;
+
+	*wrote = false;
+	for (size_t i = 0; i < nent; i++) {
+		const struct vfc_conf_entry *e = &ents[i];
+		bool w;
+		int rc;
+
+		if (e->bad || e->binds || (only && vfc_pciaddr_cmp(&e->match.addr, only)))
+			continue;
+		snprintf(subject, sizeof(subject), "%s:%d", path, e->line);
+		rc = vfc_sriov_apply(r, e, dry, &w);
+		*wrote |= w;
+		if (rc == -EINVAL) {
+			vfc_err(subject, 0, "%s is not an SR-IOV PF (no sriov_totalvfs)", e->match_text);
+			worst = worse(worst, VFC_EXIT_UNSUPPORTED);
+		} else if (rc == -ERANGE) {
+			vfc_err(subject, 0, "vfs=%d is more than the VFs %s supports", e->vfs,
+				e->match_text);
+			worst = worse(worst, VFC_EXIT_USAGE);
+		} else if (rc && rc != -ENODEV) {
+			vfc_err(subject, rc, "cannot set the VF count of %s", e->match_text);
+		}
+	}
+	return worst;
+}
+
+/*
+ * A PF/vfs line that finds no VF: say where they would come from (a vfs= line, which a dry
+ * run has not applied yet), or that no line makes them.
+ */
+static void explain_vfs(struct vfc_bindrun *r, const char *path, const struct vfc_conf_entry *ents,
+			size_t nent, const struct vfc_pciaddr *only, bool dry)
+{
+	for (size_t i = 0; i < nent; i++) {
+		const struct vfc_conf_entry *e = &ents[i], *pfl = NULL;
+		const struct vfc_device *pf;
+		char subject[PATH_MAX + 16];
+
+		if (e->bad || e->match.kind != VFC_TARGET_VFS || only ||
+		    !(pf = vfc_topology_device(r->t, &e->match.addr)) || pf->sriov_numvfs > 0)
+			continue;
+		for (size_t k = 0; k < nent; k++)
+			if (!ents[k].bad && !ents[k].binds && ents[k].vfs > 0 &&
+			    !vfc_pciaddr_cmp(&ents[k].match.addr, &e->match.addr))
+				pfl = &ents[k];
+		snprintf(subject, sizeof(subject), "%s:%d", path, e->line);
+		if (!pfl)
+			vfc_warn(subject, "%s has no VFs, and no line gives it vfs=N: nothing to bind "
+				 "(add a line `%s vfs=N`)", pf->name, pf->name);
+		else if (dry)
+			vfc_warn(subject, "%s has no VFs yet: line %d (vfs=%d) makes them first, "
+				 "then this line binds them", pf->name, pfl->line, pfl->vfs);
+	}
 }
 
 /* A step whose owner= applies to its group node: on a vfio driver, with an owner. */
@@ -166,6 +249,69 @@ static void owner_fix(struct vfc_bindrun *r, const bool *drift)
 	}
 }
 
+/*
+ * reset_method= and d3cold= (issue 22): a step whose line asks for values the device does not
+ * have says so in its reason (in a dry run it is planned); set[i] marks them. A device
+ * without the attribute fails its step (6). Returns the worst exit code of those.
+ */
+static int attr_drift(struct vfc_bindrun *r, bool dry, bool *set)
+{
+	int worst = 0;
+
+	for (size_t i = 0; i < r->p.n; i++) {
+		struct vfc_bind_step *s = &r->p.v[i];
+		char what[300];
+		size_t len = strlen(s->reason);
+		int rc;
+
+		if (!vfc_devattr_wanted(s->conf) || s->fault ||
+		    (s->result != VFC_RES_PLANNED && s->result != VFC_RES_ALREADY &&
+		     s->result != VFC_RES_DONE))
+			continue;
+		rc = vfc_devattr_drift(r->ctx, s->bdf, s->conf, what, sizeof(what));
+		if (rc < 0) {
+			vfc_err(s->bdf, rc, "cannot read reset_method or d3cold_allowed (line %d)",
+				s->conf->line);
+			s->result = VFC_RES_FAILED;
+			s->fault = VFC_FAULT_ERRNO;
+			s->err = rc;
+			/* no such attribute: this kernel or device does not have it (6) */
+			worst = worse(worst, rc == -ENOENT ? VFC_EXIT_UNSUPPORTED
+							   : vfc_exit_for_errno(rc));
+			continue;
+		}
+		if (!rc)
+			continue;
+		set[i] = true;
+		snprintf(s->reason + len, sizeof(s->reason) - len, "%s%s", len ? "; " : "", what);
+		if (dry && s->result == VFC_RES_ALREADY)
+			s->result = VFC_RES_PLANNED;
+	}
+	return worst;
+}
+
+/* Before the binds: the attributes attr_drift found, journalled first. */
+static void attr_fix(struct vfc_bindrun *r, const bool *set)
+{
+	for (size_t i = 0; i < r->p.n; i++) {
+		struct vfc_bind_step *s = &r->p.v[i];
+		int rc;
+
+		if (!set[i])
+			continue;
+		rc = vfc_devattr_set(&r->j, s->bdf, s->conf);
+		if (rc) {
+			vfc_err(s->bdf, rc, "cannot set reset_method or d3cold_allowed (line %d)",
+				s->conf->line);
+			s->result = VFC_RES_FAILED;
+			s->fault = VFC_FAULT_ERRNO;
+			s->err = rc;
+		} else if (s->result == VFC_RES_ALREADY) {
+			s->result = VFC_RES_DONE;
+		}
+	}
+}
+
 static int cmd_apply(struct vfc_cli *cli, void *opts, int argc, const char **argv)
 {
 	const struct apply_opts *ao = opts;
@@ -177,7 +323,7 @@ static int cmd_apply(struct vfc_cli *cli, void *opts, int argc, const char **arg
 	bool *drift = NULL;
 	size_t nent = 0;
 	int rc, bad;
-	bool dry = ao->check || ao->diff, differs;
+	bool dry = ao->check || ao->diff, differs, wrote = false;
 
 	if (argc > 1)
 		return vfc_usage_error("apply: one CONF file at most");
@@ -203,14 +349,25 @@ static int cmd_apply(struct vfc_cli *cli, void *opts, int argc, const char **arg
 	}
 	if ((!dry && (rc = bindrun_lock(&r))) || (rc = bindrun_scan(&r)))
 		goto out;
-	bad = plan(&r, path, ents, nent, ao->device ? &only : NULL);
-	drift = calloc(r.p.n ? r.p.n : 1, sizeof(*drift));
+	bad = plan_sriov(&r, path, ents, nent, ao->device ? &only : NULL, dry, &wrote);
+	if (wrote) {
+		/* what the kernel made: the VFs the PF/vfs lines name */
+		vfc_topology_free(r.t);
+		r.t = NULL;
+		if ((rc = bindrun_scan(&r)))
+			goto out;
+	}
+	explain_vfs(&r, path, ents, nent, ao->device ? &only : NULL, dry);
+	bad = worse(bad, plan(&r, path, ents, nent, ao->device ? &only : NULL));
+	/* drift[0..n): owner= drift; drift[n..2n): attributes to set */
+	drift = calloc(r.p.n ? 2 * r.p.n : 1, sizeof(*drift));
 	if (!drift) {
 		vfc_err("apply", -ENOMEM, "cannot plan");
 		rc = VFC_EXIT_FAILED;
 		goto out;
 	}
 	owner_drift(&r, dry, drift);
+	bad = worse(bad, attr_drift(&r, dry, drift + r.p.n));
 	differs = vfc_bindplan_differs(&r.p);
 	/* a dry run says why it fails as the real run would */
 	bindrun_refusals(&r.p);
@@ -226,6 +383,7 @@ static int cmd_apply(struct vfc_cli *cli, void *opts, int argc, const char **arg
 		goto out;
 	}
 	vfc_bindrun_start(&r);
+	attr_fix(&r, drift + r.p.n);
 	vfc_bindrun_apply(&r);
 	owner_fix(&r, drift);
 	rc = worse(bindrun_report(cli, &r), bad);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cmd/bindrun.h"
+#include "core/devattr.h"
 #include "core/sriov.h"
 #include "core/util.h"
 
@@ -105,6 +106,11 @@ static int cmd_restore(struct vfc_cli *cli, void *opts, int argc, const char **a
 		bad_binding |= r.p.v[i].fault != VFC_FAULT_NONE;
 	src = restore_sriov(&r, pfs, ro->dry_run);
 	vfc_strv_free(pfs);
+	/* reset_method and d3cold_allowed apply wrote (vfioctl.conf(5)) */
+	if (!ro->kernel_default && (rc = vfc_devattr_restore(&r, ro->all, ro->dry_run))) {
+		vfc_err(VFC_JOURNAL_DIR, rc, "cannot restore reset_method or d3cold_allowed");
+		src = src ? src : vfc_exit_for_errno(rc);
+	}
 	rc = bindrun_report(cli, &r);
 	/*
 	 * The bindings' code first, then the count's: a refused count beside VFs with nothing

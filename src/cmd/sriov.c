@@ -19,7 +19,7 @@
 struct sriov_opts {
 	int vfs;			/* -1: not given */
 	char *autoprobe;
-	int bind, dry_run, force;
+	int bind, dry_run, force, persist;
 	double timeout;
 };
 
@@ -35,6 +35,8 @@ static const struct poptOption sriov_options[] = {
 	  "bind the new VFs to vfio-pci, all or nothing", NULL },
 	{ "dry-run", 0, POPT_ARG_NONE, VFC_OPT(struct sriov_opts, dry_run), 0,
 	  "print the plan, change nothing", NULL },
+	{ "persist", 0, POPT_ARG_NONE, VFC_OPT(struct sriov_opts, persist), 0,
+	  "also record the count (and, with --bind, the VFs' driver) in /etc/vfioctl.conf", NULL },
 	{ "force", 'f', POPT_ARG_NONE, VFC_OPT(struct sriov_opts, force), 0,
 	  "remove host-critical VFs too (never VFs a process holds)", NULL },
 	{ "timeout", 't', POPT_ARG_DOUBLE, VFC_OPT(struct sriov_opts, timeout), 0,
@@ -285,9 +287,10 @@ static int cmd_sriov(struct vfc_cli *cli, void *opts, int argc, const char **arg
 			return vfc_usage_error("--autoprobe: '%s' is not yes or no", o->autoprobe);
 		}
 	}
-	if ((o->bind || o->force) && o->vfs < 0) {
+	if ((o->bind || o->force || o->persist) && o->vfs < 0) {
 		free(plan);
-		return vfc_usage_error("--%s: needs --vfs N", o->bind ? "bind" : "force");
+		return vfc_usage_error("--%s: needs --vfs N",
+				       o->bind ? "bind" : o->force ? "force" : "persist");
 	}
 	if (o->bind && o->vfs == 0) {
 		free(plan);
@@ -339,6 +342,9 @@ static int cmd_sriov(struct vfc_cli *cli, void *opts, int argc, const char **arg
 			plan_add(&plan, "bind %s to vfio-pci (all or nothing)", target);
 		if (!plan[0])
 			plan_add(&plan, "nothing to do: %d VFs, autoprobe %d already", cur, prev_auto);
+		if (o->persist && o->dry_run)
+			plan_add(&plan, "%s %s's lines in %s (--persist)", n ? "record" : "drop",
+				 pfname, VFC_CONF_PATH);
 		if (!o->dry_run && (n != cur || (autoprobe >= 0 && autoprobe != prev_auto))) {
 			rc = vfc_sriov_journal_put(&r.j, pfname, cur, prev_auto);
 			if (rc) {
@@ -387,6 +393,21 @@ static int cmd_sriov(struct vfc_cli *cli, void *opts, int argc, const char **arg
 			    (rc = vfc_exit_for_errno(vfc_sriov_get(r.t, pf, false, &s))))
 				goto out;
 		}
+		/* only what worked is recorded: a bind that failed (rolled back) is not */
+		if (o->persist && !o->dry_run && !vfc_bindplan_failed(&r.p) &&
+		    !vfc_bindplan_refused(&r.p)) {
+			bool changed;
+
+			rc = vfc_sriov_persist(&cli->ctx, pfname, n, autoprobe, o->bind, &changed);
+			if (rc) {
+				vfc_error(VFC_CONF_PATH, rc, "cannot record %s (--persist)", pfname);
+				rc = vfc_exit_for_errno(rc);
+				goto out;
+			}
+			plan_add(&plan, "%s %s's lines in %s (--persist)",
+				 !changed ? "already had" : n ? "recorded" : "dropped", pfname,
+				 VFC_CONF_PATH);
+		}
 	}
 	code = print_state(cli, &s, plan, &r.p, &bind_code);
 	rc = code ? code : bind_code;
@@ -410,7 +431,7 @@ static const struct vfc_exclusive sriov_exclusive[] = {
  * space (SYS_ADMIN).
  */
 VFC_DEFINE_COMMAND(sriov, struct sriov_opts, 37,
-		   "PF [--vfs N] [--autoprobe=yes|no] [--bind] [--dry-run] [--force]",
+		   "PF [--vfs N] [--autoprobe=yes|no] [--bind] [--persist] [--dry-run] [--force]",
 		   "a PF's SR-IOV state and VFs; set the VF count (journalled), bind the VFs",
 		   .exclusive = sriov_exclusive, .opts_init = &sriov_defaults,
 		   VFC_SCHEMAS(&sriov_schema, &vf_schema),

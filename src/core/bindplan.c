@@ -654,6 +654,8 @@ int vfc_bindplan_apply(struct vfc_bindrun *r, const struct vfc_conf_entry *ents,
 		gid_t gid = (gid_t)-1;
 		const char *bad;
 
+		if (!e->binds)
+			continue;	/* a PF's vfs=/autoprobe= line: vfc_sriov_apply's */
 		if (vfc_topology_resolve(r->t, &e->match, &devs, &nd))
 			continue;	/* not in this machine (now): nothing to do */
 		if (only) {
@@ -679,6 +681,7 @@ int vfc_bindplan_apply(struct vfc_bindrun *r, const struct vfc_conf_entry *ents,
 		for (size_t k = first; k < p->n; k++) {
 			struct vfc_bind_step *s = &p->v[k];
 
+			s->conf = e;
 			s->has_owner = e->owner[0] != '\0';
 			s->uid = uid;
 			s->gid = gid;

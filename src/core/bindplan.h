@@ -77,6 +77,7 @@ struct vfc_bind_step {
 	bool gone;			/* restore: the device no longer exists */
 	bool touched;			/* a sysfs write happened */
 	int removes_vfs;		/* a PF: moving it removes this many VFs (with --force) */
+	const struct vfc_conf_entry *conf;	/* apply: the line of the step (NULL: none) */
 };
 
 struct vfc_bindplan {

@@ -2,7 +2,9 @@
 /*
  * vfioctl.conf: the devices `vfioctl apply` binds (at boot, from the udev rule and the
  * systemd unit in etc/). One device per line:
- *	MATCH [driver=DRIVER] [owner=USER[:GROUP]]	# comment
+ *	MATCH [driver=DRIVER] [owner=USER[:GROUP]] [reset_method=M[,M...]] [d3cold=yes|no]
+ *	PF vfs=N [autoprobe=yes|no] [reset_method=...] [d3cold=...]	# the PF keeps its driver
+ *	PF/vfs [driver=DRIVER] ...					# every VF of PF
  * MATCH is a PCI address or vendor:device ids, never a group number (groups are renumbered
  * across boots and kernels).
  */
@@ -23,6 +25,11 @@ struct vfc_conf_entry {
 	char match_text[32];		/* as canonicalised: "0000:01:00.0" or "10de:2204" */
 	char driver[64];		/* default vfio-pci */
 	char owner[128];		/* "" = leave the node alone */
+	int vfs;			/* vfs=N: the PF's VF count (-1: not set) */
+	int autoprobe;			/* autoprobe=yes|no: 1 or 0 (-1: not set) */
+	char reset_method[128];		/* reset_method=a,b as sysfs takes it: "a b" ("": not set) */
+	int d3cold;			/* d3cold=yes|no: d3cold_allowed 1 or 0 (-1: not set) */
+	bool binds;			/* the line binds (not a PF's vfs=/autoprobe= line) */
 	int line;
 	const char *bad;		/* vfc_conf_read_all: why the line does not parse */
 };
@@ -63,5 +70,15 @@ int vfc_conf_node_owner(const struct vfc_ctx *ctx, const char *node, uid_t uid, 
  */
 int vfc_conf_set(const char *path, const char *bdf, const char *driver, const char *owner,
 		 bool remove, bool *changed);
+
+/* The line e says, canonical ("0000:01:00.0 vfs=7 autoprobe=no"), with its newline. */
+void vfc_conf_format(const struct vfc_conf_entry *e, char *buf, size_t len);
+
+/*
+ * `sriov --persist`: make the lines matching e->match_text (a PF's address, or PF/vfs) say
+ * what e says, keeping the options of an existing line that e leaves unset (merge), or with
+ * remove drop them. Atomic and *changed as vfc_conf_set. 0 or -errno.
+ */
+int vfc_conf_put(const char *path, const struct vfc_conf_entry *e, bool remove, bool *changed);
 
 #endif

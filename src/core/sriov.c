@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "core/bindplan.h"
+#include "core/conf.h"
 #include "core/driver.h"
 #include "core/safety.h"
 #include "core/sriov.h"
@@ -387,6 +388,31 @@ int vfc_sriov_restore_targets(struct vfc_bindrun *r, bool all, char ***pfs)
 	return 0;
 }
 
+struct vfc_bind_step *vfc_sriov_row(struct vfc_bindrun *r, const char *pf,
+				    const struct vfc_device *d, bool reuse)
+{
+	struct vfc_bind_step *s = NULL;
+
+	for (size_t i = 0; reuse && i < r->p.n && !s; i++)
+		if (!strcmp(r->p.v[i].bdf, pf) && r->p.v[i].action == VFC_ACT_NONE)
+			s = &r->p.v[i];
+	if (!s) {
+		s = reallocarray(r->p.v, r->p.n + 1, sizeof(*s));
+		if (!s)
+			return NULL;
+		r->p.v = s;
+		s = &r->p.v[r->p.n++];
+	}
+	memset(s, 0, sizeof(*s));
+	snprintf(s->bdf, sizeof(s->bdf), "%.23s", pf);
+	s->vendor = d ? d->vendor : -1;
+	s->device = d ? d->device : -1;
+	s->group = d ? d->group : -1;
+	snprintf(s->from, sizeof(s->from), "%s", d && d->driver ? d->driver : "");
+	snprintf(s->to, sizeof(s->to), "%s", s->from);
+	return s;
+}
+
 /* The put-back itself; *changed: something differed from the journal. */
 static int restore_one(struct vfc_bindrun *r, const char *pf, const struct vfc_device *d,
 		       bool dry, char *what, size_t len, bool *changed)
@@ -448,24 +474,9 @@ int vfc_sriov_restore(struct vfc_bindrun *r, const char *pf, bool dry, char *wha
 	 * takes the place of the PF's "no journal entry" row (a target without a binding to
 	 * restore); a binding restored keeps its own row.
 	 */
-	s = NULL;
-	for (size_t i = 0; i < r->p.n && !s; i++)
-		if (!strcmp(r->p.v[i].bdf, pf) && r->p.v[i].action == VFC_ACT_NONE)
-			s = &r->p.v[i];
-	if (!s) {
-		s = reallocarray(r->p.v, r->p.n + 1, sizeof(*s));
-		if (!s)
-			return rc ? rc : -ENOMEM;
-		r->p.v = s;
-		s = &r->p.v[r->p.n++];
-	}
-	memset(s, 0, sizeof(*s));
-	snprintf(s->bdf, sizeof(s->bdf), "%.23s", pf);
-	s->vendor = d ? d->vendor : -1;
-	s->device = d ? d->device : -1;
-	s->group = d ? d->group : -1;
-	snprintf(s->from, sizeof(s->from), "%s", d && d->driver ? d->driver : "");
-	snprintf(s->to, sizeof(s->to), "%s", s->from);
+	s = vfc_sriov_row(r, pf, d, true);
+	if (!s)
+		return rc ? rc : -ENOMEM;
 	s->action = VFC_ACT_RESTORE;
 	s->gone = !d;
 	snprintf(s->reason, sizeof(s->reason), "%s", what);
@@ -479,5 +490,128 @@ int vfc_sriov_restore(struct vfc_bindrun *r, const char *pf, bool dry, char *wha
 	} else {
 		s->result = dry ? VFC_RES_PLANNED : changed ? VFC_RES_DONE : VFC_RES_ALREADY;
 	}
+	return rc;
+}
+
+/* May the PF's VFs go? 0, or the step refused (busy) with every holder or critical VF named. */
+static int apply_may_remove(struct vfc_bindrun *r, const struct vfc_device *d,
+			    struct vfc_bind_step *s, const char *plan, int line)
+{
+	struct vfc_sriov_info info;
+	char why[1200];
+	int rc = vfc_sriov_get(r->t, d, true, &info);
+
+	if (rc)
+		return rc;
+	if (vfc_sriov_held_reason(&info, why, sizeof(why)) ||
+	    vfc_sriov_critical_reason(&info, why, sizeof(why))) {
+		snprintf(s->reason, sizeof(s->reason),
+			 "%.100s would remove its VFs: %.250s (line %d)", plan, why, line);
+		s->result = VFC_RES_REFUSED;
+		s->fault = VFC_FAULT_BUSY;
+	}
+	vfc_sriov_free(&info);
+	return 0;
+}
+
+int vfc_sriov_apply(struct vfc_bindrun *r, const struct vfc_conf_entry *e, bool dry, bool *wrote)
+{
+	const struct vfc_device *d = vfc_topology_device(r->t, &e->match.addr);
+	struct vfc_bind_step *s;
+	char plan[200];
+	size_t used = 0;
+	int cur, ap, n, set_ap, rc;
+
+	*wrote = false;
+	if (!d || !d->is_pci)
+		return -ENODEV;
+	if (!vfc_sriov_is_pf(d))
+		return -EINVAL;
+	cur = d->sriov_numvfs;
+	ap = read_num(r->ctx, d->name, "sriov_drivers_autoprobe");
+	n = e->vfs >= 0 ? e->vfs : cur;
+	set_ap = e->autoprobe >= 0 && e->autoprobe != ap ? e->autoprobe : -1;
+	if (n > d->sriov_totalvfs)
+		return -ERANGE;
+	if (!(s = vfc_sriov_row(r, d->name, d, false)))
+		return -ENOMEM;
+	s->conf = e;
+	plan[0] = '\0';
+	if (set_ap >= 0)
+		join(plan, sizeof(plan), &used, "sriov_drivers_autoprobe %d -> %d", ap, set_ap);
+	if (n != cur && cur > 0 && n > 0)
+		join(plan, sizeof(plan), &used, "sriov_numvfs %d -> 0 -> %d", cur, n);
+	else if (n != cur)
+		join(plan, sizeof(plan), &used, "sriov_numvfs %d -> %d", cur, n);
+	if (!used) {
+		s->result = VFC_RES_ALREADY;
+		snprintf(s->reason, sizeof(s->reason), "already as configured: %d VFs%s (line %d)",
+			 cur, e->autoprobe < 0 ? "" : e->autoprobe ? ", autoprobe 1" : ", autoprobe 0",
+			 e->line);
+		return 0;
+	}
+	s->result = VFC_RES_PLANNED;
+	snprintf(s->reason, sizeof(s->reason), "%s (line %d)", plan, e->line);
+	if (n != cur && cur > 0 && ((rc = apply_may_remove(r, d, s, plan, e->line)) || s->fault)) {
+		if (rc) {
+			s->result = VFC_RES_FAILED;
+			s->fault = VFC_FAULT_ERRNO;
+			s->err = rc;
+		}
+		return rc;
+	}
+	if (n != cur && !d->driver) {
+		snprintf(s->reason, sizeof(s->reason), "%s (line %d): the PF has no driver yet; the "
+			 "udev rule applies the line when one binds it", plan, e->line);
+		if (!dry)
+			s->result = VFC_RES_SKIPPED;
+		return 0;
+	}
+	if (dry)
+		return 0;
+	rc = vfc_sriov_journal_put(&r->j, d->name, cur, ap);
+	if (!rc) {
+		*wrote = true;
+		rc = vfc_sriov_set(r->ctx, d->name, cur, n, set_ap, r->timeout_ms);
+	}
+	if (rc) {
+		s->result = VFC_RES_FAILED;
+		s->fault = VFC_FAULT_ERRNO;
+		s->err = rc;
+		return rc;
+	}
+	s->result = VFC_RES_DONE;
+	return 0;
+}
+
+int vfc_sriov_persist(const struct vfc_ctx *ctx, const char *pf, int n, int autoprobe, bool bind,
+		      bool *changed)
+{
+	struct vfc_conf_entry e;
+	char path[PATH_MAX], line[VFC_BDF_LEN + 8];
+	const char *why;
+	bool c = false;
+	int rc;
+
+	*changed = false;
+	if (vfc_path(ctx, path, sizeof(path), VFC_CONF_PATH))
+		return -ENAMETOOLONG;
+	/* the PF's line first: a VF line without it is one apply explains */
+	snprintf(line, sizeof(line), "%s", pf);
+	if (vfc_conf_parse_line(line, &e, &why) != 1)
+		return -EINVAL;
+	e.vfs = n;
+	e.autoprobe = autoprobe;
+	e.binds = false;
+	if ((rc = vfc_conf_put(path, &e, n == 0, &c)))
+		return rc;
+	*changed = c;
+	if (!bind && n)
+		return 0;
+	snprintf(line, sizeof(line), "%s/vfs", pf);
+	if (vfc_conf_parse_line(line, &e, &why) != 1)
+		return -EINVAL;
+	rc = vfc_conf_put(path, &e, n == 0, &c);
+	*changed |= c;
 	return rc;
 }

@@ -97,6 +97,13 @@ int vfc_sriov_journal_list(const struct vfc_ctx *ctx, char ***pfs);
  * before the count. 0 or -errno.
  */
 struct vfc_bindrun;
+/*
+ * A row of the action table for a device whose driver stays (a PF's count, a device's
+ * attributes): with reuse, its row with no action (a target without a binding to restore),
+ * else a new one. NULL: -ENOMEM.
+ */
+struct vfc_bind_step *vfc_sriov_row(struct vfc_bindrun *r, const char *pf,
+				    const struct vfc_device *d, bool reuse);
 int vfc_sriov_restore_targets(struct vfc_bindrun *r, bool all, char ***pfs);
 /*
  * Put the PF's journalled autoprobe and count back (dry: only say what), then drop the
@@ -106,5 +113,29 @@ int vfc_sriov_restore_targets(struct vfc_bindrun *r, bool all, char ***pfs);
  * already, refused or failed; reason: what), so that the action table shows it.
  */
 int vfc_sriov_restore(struct vfc_bindrun *r, const char *pf, bool dry, char *what, size_t len);
+
+/*
+ * apply: a vfioctl.conf line with vfs= or autoprobe= (e), for its PF in r->t. Adds the PF's
+ * step to r->p (action none, the PF keeps its driver; reason: what changes, "(line N)"):
+ * in a dry run planned (or already), else autoprobe and then the count written as `sriov
+ * --vfs` does (journalled first, a change between two non-zero counts through 0): done,
+ * already, skipped (the PF has no driver yet: the udev rule applies it when one binds),
+ * refused (busy: a VF a process holds, or a host-critical one, would go) or failed (err).
+ * *wrote: sysfs changed (the caller scans again). Returns 0 (the step says how it went),
+ * -ENODEV (no such device here: no step), -EINVAL (not an SR-IOV PF: no step), -ERANGE
+ * (more than sriov_totalvfs: no step), or the -errno of a failed write (step failed).
+ */
+struct vfc_conf_entry;
+int vfc_sriov_apply(struct vfc_bindrun *r, const struct vfc_conf_entry *e, bool dry, bool *wrote);
+
+/*
+ * `sriov --persist`: ROOT/etc/vfioctl.conf gets the PF's line "PF vfs=N[ autoprobe=yes|no]"
+ * (autoprobe -1: an existing line's is kept, else none) and, with bind, "PF/vfs
+ * driver=vfio-pci", through the editor `bind --persist` uses (vfc_conf_put: other options of
+ * the lines kept, atomic, the file created when missing); n 0 drops both lines instead.
+ * Must hold the writers' lock. *changed: the file was written. 0 or -errno.
+ */
+int vfc_sriov_persist(const struct vfc_ctx *ctx, const char *pf, int n, int autoprobe, bool bind,
+		      bool *changed);
 
 #endif

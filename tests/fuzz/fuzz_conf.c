@@ -2,7 +2,7 @@
 /*
  * vfioctl.conf (src/core/conf.h): the input is a whole file. Checked: every line alone
  * (vfc_conf_parse_line) and the file (vfc_conf_read) agree; an accepted entry is a device or
- * ids match whose canonical text parses back to the same target, with sane driver/owner
+ * ids match (or PF/vfs) whose canonical text parses back to the same target, with sane driver/owner
  * names; and `bind --persist` editing (vfc_conf_set) of a valid file keeps it valid, keeps
  * every other entry, leaves exactly one line for the device, is idempotent, and removes it.
  */
@@ -32,8 +32,11 @@ static void check_entry(const struct vfc_conf_entry *e)
 {
 	struct vfc_target t;
 
-	FUZZ_CHECK(e->match.kind == VFC_TARGET_DEVICE || e->match.kind == VFC_TARGET_ID,
-		   "match kind %d", e->match.kind);
+	FUZZ_CHECK(e->match.kind == VFC_TARGET_DEVICE || e->match.kind == VFC_TARGET_ID ||
+		   e->match.kind == VFC_TARGET_VFS, "match kind %d", e->match.kind);
+	FUZZ_CHECK(e->binds || e->match.kind == VFC_TARGET_DEVICE, "vfs= on '%s'", e->match_text);
+	FUZZ_CHECK(e->vfs >= -1 && e->autoprobe >= -1 && e->autoprobe <= 1 && e->d3cold >= -1 &&
+		   e->d3cold <= 1, "vfs %d autoprobe %d d3cold %d", e->vfs, e->autoprobe, e->d3cold);
 	FUZZ_CHECK(!vfc_target_parse(e->match_text, &t) && t.kind == e->match.kind,
 		   "match_text '%s'", e->match_text);
 	FUZZ_CHECK(vfc_name_is_sane(e->driver, sizeof(e->driver) - 1), "driver '%s'", e->driver);

@@ -123,7 +123,7 @@ stage_nvme_root() { # 0000:03:00.0 backs the mounted / (as bind.bats stages it)
 }
 
 @test "apply: a line's parse error never says a group number is expected (vfioctl.conf(5))" {
-	for l in 12 group:3 nvme0 01:00 '0000:01:00.0/vfs' 'pci-slot-7'; do
+	for l in 12 group:3 nvme0 01:00 '0000:01:00.0/vf' 'pci-slot-7'; do
 		printf '%s\n' "$l" >"$C"
 		fk apply --check
 		expect_status 2

@@ -315,3 +315,36 @@ for c in sys.argv[2:]:
     print(json.dumps(cmd(c).get("return")))
 PY
 }
+
+# wait_for SECONDS COMMAND...: until COMMAND succeeds (0.1 s steps); fails on timeout.
+wait_for() {
+	local n=$(($1 * 10))
+	shift
+	while ! "$@"; do
+		n=$((n - 1))
+		[ "$n" -gt 0 ] || { echo "timed out waiting for: $*"; return 1; }
+		sleep 0.1
+	done
+}
+
+# start_udevd: Debian's udevd with every rule of the host root plus the shipped vfioctl rule
+# (its template, etc/udev/rules.d/60-vfioctl.rules.in), pointing at the binary under test (the
+# only difference, checked).
+start_udevd() {
+	local rule=/etc/udev/rules.d/60-vfioctl.rules
+	[ -x /lib/systemd/systemd-udevd ] || { echo "no systemd-udevd: install udev (.ci/packages)"; return 1; }
+	mkdir -p /etc/udev/rules.d
+	sed "s|@SBINDIR@/vfioctl|$VFIOCTL|" "$TOP/etc/udev/rules.d/60-vfioctl.rules.in" >"$rule"
+	diff "$TOP/etc/udev/rules.d/60-vfioctl.rules.in" "$rule" | grep -c '^>' | grep -qx 1
+	# Its own stdio, and not bats' fd 3: a daemon holding that would keep bats waiting.
+	/lib/systemd/systemd-udevd --daemon </dev/null >/dev/null 2>&1 3>&-
+	udevd_started=1
+	wait_for 30 udevadm control --ping
+}
+
+# stop_udevd: ask it to exit, wait until it has; later suites must not see it renaming NICs.
+stop_udevd() {
+	udevadm control --exit 2>/dev/null || true
+	wait_for 20 eval '! pgrep -x systemd-udevd >/dev/null' || pkill -9 -x systemd-udevd || true
+	wait_for 10 eval '! pgrep -x systemd-udevd >/dev/null'
+}

@@ -15,6 +15,13 @@ teardown() {
 	local pf
 	# a holder left by a failed test would block the VFs' removal (vfio-pci waits for it)
 	[ -z "${HOLDER:-}" ] || kill "$HOLDER" 2>/dev/null || true
+	[ -z "${UEVENT_MON:-}" ] || uevents_stop
+	if [ -n "${udevd_started:-}" ]; then
+		stop_udevd
+		rm -f /etc/udev/rules.d/60-vfioctl.rules
+		udevd_started=
+	fi
+	rm -f /etc/vfioctl.conf
 	# what vfioctl journalled (the sriov tests below), then what the sysfs helpers changed
 	"$VFIOCTL" restore --all >/dev/null 2>&1 || true
 	# drivers first (the journal names VFs), then the VFs go
@@ -61,6 +68,52 @@ own_groups() {
 		[ "$(group_members "$g")" = "$vf" ] || { echo "group $g of $vf: $(group_members "$g")"; return 1; }
 		seen+="$g "
 	done
+}
+
+# uevents_start FILE: the kernel's own uevents, read from the netlink socket (udevadm refuses
+# in the guest's chroot root), into FILE, one KEY=VALUE per line; uevents_stop ends it.
+uevents_start() {
+	python3 -u -c '
+import socket, sys
+s = socket.socket(socket.AF_NETLINK, socket.SOCK_DGRAM, 15)  # NETLINK_KOBJECT_UEVENT
+s.bind((0, 1))
+print("READY", flush=True)
+while True:
+    for f in s.recv(65536).split(b"\0")[1:]:
+        print(f.decode(errors="replace"), flush=True)
+    print("", flush=True)
+' >"$1" 2>&1 &
+	UEVENT_MON=$!
+	for _ in $(seq 50); do grep -q READY "$1" && break; sleep 0.1; done
+	grep -q READY "$1" || { cat "$1"; return 1; }
+}
+
+uevents_stop() {
+	kill "$UEVENT_MON" 2>/dev/null || true
+	wait "$UEVENT_MON" 2>/dev/null || true
+	UEVENT_MON=
+}
+
+# never_igbvf FILE N: the proof that no VF met igbvf: N VF adds and N vfio-pci binds seen in
+# the uevents of FILE, no igbvf bind
+never_igbvf() {
+	[ "$(grep -A3 '^ACTION=add' "$1" | grep -c '^DEVPATH=.*/0000:..:..\..$')" -ge "$2" ] ||
+		{ cat "$1"; return 1; }
+	[ "$(grep -A12 '^ACTION=bind' "$1" | grep -c '^DRIVER=vfio-pci')" -ge "$2" ] || { cat "$1"; return 1; }
+	! grep -q '^DRIVER=igbvf' "$1" || { echo "a VF met igbvf:"; cat "$1"; return 1; }
+}
+
+# restore_7_to_0 PF: `vfioctl restore PF` after 7 VFs: count 0, autoprobe 1, PF on igb, no journal
+restore_7_to_0() {
+	run --separate-stderr "$VFIOCTL" restore "$1"
+	echo "$output"
+	echo "$stderr"
+	[ "$status" -eq 0 ]
+	[[ $output == *"restore done"*"sriov_numvfs 7 -> 0; sriov_drivers_autoprobe 0 -> 1"* ]]
+	[ "$(cat "/sys/bus/pci/devices/$1/sriov_numvfs")" = 0 ]
+	[ "$(cat "/sys/bus/pci/devices/$1/sriov_drivers_autoprobe")" = 1 ]
+	[ "$(pci_driver "$1")" = igb ]
+	journal_empty
 }
 
 @test "sriov: igb PF on its own root port, driven by igb, 7 VFs possible, none enabled" {
@@ -151,29 +204,14 @@ vfs_of() {
 }
 
 @test "sriov: vfioctl sriov igb --vfs 7 --autoprobe=no --bind: 7 VFs on vfio-pci that never met igbvf (kernel uevents), own groups; restore: 0 VFs, autoprobe 1, PF on igb" {
-	local pf ev mon vf
+	local pf ev vf
 	pf=$(pf_of "$IGB_PF")
 	PFS_TOUCHED="$pf"
 	ev=$BATS_TEST_TMPDIR/uevents
-	# the kernel's own uevents, read from the netlink socket (udevadm refuses in the guest's
-	# chroot root): every add and bind of the VFs, one KEY=VALUE per line
-	python3 -u -c '
-import socket, sys
-s = socket.socket(socket.AF_NETLINK, socket.SOCK_DGRAM, 15)  # NETLINK_KOBJECT_UEVENT
-s.bind((0, 1))
-print("READY", flush=True)
-while True:
-    for f in s.recv(65536).split(b"\0")[1:]:
-        print(f.decode(errors="replace"), flush=True)
-    print("", flush=True)
-' >"$ev" 2>&1 &
-	mon=$!
-	for _ in $(seq 50); do grep -q READY "$ev" && break; sleep 0.1; done
-	grep -q READY "$ev" || { cat "$ev"; return 1; }
+	uevents_start "$ev"
 	run --separate-stderr "$VFIOCTL" -J sriov "$pf" --vfs 7 --autoprobe=no --bind
 	sleep 1
-	kill "$mon" 2>/dev/null || true
-	wait "$mon" 2>/dev/null || true
+	uevents_stop
 	echo "$output"
 	echo "$stderr"
 	[ "$status" -eq 0 ]
@@ -184,24 +222,12 @@ while True:
 	[ "${#VFS[@]}" = 7 ]
 	own_groups "$pf" "${VFS[@]}"
 	vfio_nodes "${VFS[@]}"
-	# the proof that none met igbvf: 7 VF adds and 7 vfio-pci binds seen, no igbvf bind
-	[ "$(grep -A3 '^ACTION=add' "$ev" | grep -c '^DEVPATH=.*/0000:..:..\..$')" -ge 7 ] ||
-		{ cat "$ev"; return 1; }
-	[ "$(grep -A12 '^ACTION=bind' "$ev" | grep -c '^DRIVER=vfio-pci')" -ge 7 ] || { cat "$ev"; return 1; }
-	! grep -q '^DRIVER=igbvf' "$ev" || { echo "a VF met igbvf:"; cat "$ev"; return 1; }
+	never_igbvf "$ev" 7
 	# the tool's own view and the PF/vfs target
 	run --separate-stderr "$VFIOCTL" -J show "$pf/vfs"
 	[ "$status" -eq 0 ]
 	[ "$(jq '.devices | length' <<<"$output")" = 7 ]
-	run --separate-stderr "$VFIOCTL" restore "$pf"
-	echo "$output"
-	echo "$stderr"
-	[ "$status" -eq 0 ]
-	[[ $output == *"restore done"*"sriov_numvfs 7 -> 0; sriov_drivers_autoprobe 0 -> 1"* ]]
-	[ "$(cat "/sys/bus/pci/devices/$pf/sriov_numvfs")" = 0 ]
-	[ "$(cat "/sys/bus/pci/devices/$pf/sriov_drivers_autoprobe")" = 1 ]
-	[ "$(pci_driver "$pf")" = igb ]
-	journal_empty
+	restore_7_to_0 "$pf"
 }
 
 @test "sriov: a process holding an igb VF's group blocks vfioctl sriov --vfs 0 (exit 5, naming VF and holder); PF unbind refused too" {
@@ -280,4 +306,98 @@ while True:
 	[ "$status" -eq 0 ]
 	journal_empty
 	[ -n "$testpmd" ] || skip "dpdk-devbind.py saw the VF on vfio-pci; no dpdk-testpmd (VFIOCTL_LAB_TESTPMD unset: tests/vm/fetch-dpdk failed in the preparation), so no PMD probe"
+}
+
+# Persistence (issue 21): vfioctl.conf's `PF vfs=7 autoprobe=no` and `PF/vfs driver=vfio-pci`.
+write_conf() { # PF
+	printf '%s vfs=7 autoprobe=no\n%s/vfs driver=vfio-pci\n' "$1" "$1" >/etc/vfioctl.conf
+}
+
+@test "sriov: vfioctl.conf vfs=7 autoprobe=no + PF/vfs: apply gives 7 VFs on vfio-pci that never met igbvf; a second apply changes nothing; restore: count 0" {
+	local pf ev
+	pf=$(pf_of "$IGB_PF")
+	PFS_TOUCHED="$pf"
+	write_conf "$pf"
+	run --separate-stderr "$VFIOCTL" apply --check
+	echo "$stderr"
+	[ "$status" -eq 8 ]
+	ev=$BATS_TEST_TMPDIR/uevents
+	uevents_start "$ev"
+	run --separate-stderr "$VFIOCTL" -J apply
+	sleep 1
+	uevents_stop
+	echo "$output"
+	echo "$stderr"
+	[ "$status" -eq 0 ]
+	jq -e '.actions[0].bdf == "'"$pf"'" and .actions[0].result == "done" and
+		.actions[0].reason == "sriov_drivers_autoprobe 1 -> 0; sriov_numvfs 0 -> 7 (line 1)" and
+		(.actions | length) == 8 and
+		([.actions[1:][] | [.action, .result, .from, .to]] | unique) == [["bind","done",null,"vfio-pci"]]' <<<"$output"
+	vfs_of "$pf"
+	[ "${#VFS[@]}" = 7 ]
+	own_groups "$pf" "${VFS[@]}"
+	vfio_nodes "${VFS[@]}"
+	never_igbvf "$ev" 7
+	[ "$(pci_driver "$pf")" = igb ]
+	# idempotent: nothing to do, nothing written
+	run --separate-stderr "$VFIOCTL" apply --check
+	[ "$status" -eq 0 ]
+	run --separate-stderr "$VFIOCTL" -vv -J apply
+	echo "$output"
+	[ "$status" -eq 0 ]
+	jq -e '([.actions[] | .result] | unique) == ["already"] and (.actions | length) == 8' <<<"$output"
+	! grep -q 'trace: write' <<<"$stderr" || { echo "$stderr"; return 1; }
+	restore_7_to_0 "$pf"
+}
+
+# The PF appears late (removed and found again by a rescan; igb is loaded, so the kernel binds
+# it right after its add event): the shipped udev rule runs apply for the PF's add and bind
+# events (whichever finds it on igb makes the VFs: the kernel makes them only through the PF's
+# driver), and each VF's add event binds that VF.
+on_vfio() { # PF N: N VFs, every one on vfio-pci
+	local d=/sys/bus/pci/devices/$1 i
+	for ((i = 0; i < $2; i++)); do
+		[ -L "$d/virtfn$i" ] || return 1
+		[ "$(pci_driver "$(basename "$(readlink "$d/virtfn$i")")")" = vfio-pci ] || return 1
+	done
+}
+
+@test "sriov: udev rule + vfioctl.conf vfs=7: a PF that appears late gets 7 VFs on vfio-pci (never igbvf) from its own and its VFs' events" {
+	local pf ev
+	pf=$(pf_of "$IGB_PF")
+	PFS_TOUCHED="$pf"
+	write_conf "$pf"
+	start_udevd
+	ev=$BATS_TEST_TMPDIR/uevents
+	uevents_start "$ev"
+	echo 1 >"/sys/bus/pci/devices/$pf/remove"
+	wait_for 30 eval '[ ! -e "/sys/bus/pci/devices/$pf" ]'
+	echo 1 >/sys/bus/pci/rescan
+	wait_for 30 eval '[ -e "/sys/bus/pci/devices/$pf" ]'
+	wait_for 120 on_vfio "$pf" 7 || {
+		udevadm settle --timeout=30 || true
+		"$VFIOCTL" sriov "$pf"
+		return 1
+	}
+	udevadm settle --timeout=60
+	sleep 1
+	uevents_stop
+	[ "$(cat "/sys/bus/pci/devices/$pf/sriov_numvfs")" = 7 ]
+	[ "$(cat "/sys/bus/pci/devices/$pf/sriov_drivers_autoprobe")" = 0 ]
+	[ "$(pci_driver "$pf")" = igb ]
+	never_igbvf "$ev" 7
+	vfs_of "$pf"
+	own_groups "$pf" "${VFS[@]}"
+	run --separate-stderr "$VFIOCTL" apply --check
+	echo "$stderr"
+	[ "$status" -eq 0 ]
+	stop_udevd
+	udevd_started=
+	rm -f /etc/udev/rules.d/60-vfioctl.rules
+	run --separate-stderr "$VFIOCTL" restore "$pf"
+	echo "$output"
+	echo "$stderr"
+	[ "$status" -eq 0 ]
+	[ "$(cat "/sys/bus/pci/devices/$pf/sriov_numvfs")" = 0 ]
+	journal_empty
 }
