@@ -115,7 +115,9 @@ def p1(a, doc):
                        ("dpdk-devbind.py --status", ["dpdk-devbind.py", "--status"]),
                        ("dpdk-devbind.py --status-dev net", ["dpdk-devbind.py", "--status-dev",
                                                              "net"])):
-        if shutil.which(argv[0]):
+        if argv[0] in a.skip:
+            missing.append(peer + " (skipped)")
+        elif shutil.which(argv[0]):
             # Minutes per run under load: no warm-up run; the first timed one is checked.
             cmds.append({"id": peer, "argv": in_tree(t, argv), "runs": a.peer_runs, "warmup": 0})
         else:
@@ -269,6 +271,8 @@ def main():
                     help="a tree with a bench/mkproc /proc for P6 (repeatable: sizes)")
     ap.add_argument("--out", default="build/bench")
     ap.add_argument("--base", help="an older vfioctl binary, run interleaved (before/after)")
+    ap.add_argument("--skip", action="append", default=[],
+                    help="a P1 peer program to leave out (driverctl: minutes a run)")
     a = ap.parse_args()
     a.vfioctl = os.path.abspath(a.vfioctl)
     if a.base:
