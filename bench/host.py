@@ -213,6 +213,10 @@ def p6(a, doc):
             {"id": "vfioctl show %s" % group, "argv": [a.vfioctl, "--sysroot", t, "show",
                                                        group]},
             {"id": "floor-walk --holders", "argv": [a.floor, "--holders", t]},
+            # the floor's parts: no link read (open and list every fd directory), and only
+            # an fstat of each fd directory (what a per-process skip test costs)
+            {"id": "floor-walk --holders-list", "argv": [a.floor, "--holders-list", t]},
+            {"id": "floor-walk --holders-stat", "argv": [a.floor, "--holders-stat", t]},
         ]
         peers = []
         if shutil.which("fuser"):
@@ -236,7 +240,9 @@ def p6(a, doc):
                      row(res, "vfioctl show %s" % group, fast, 0.5)]
             rows += [row(res, "floor-walk --holders", p, 0.5) for p in peers]
         rows += [row(res, "vfioctl -J list", "floor-walk --holders", float("inf")),
-                 row(res, "vfioctl show %s" % group, "floor-walk --holders", float("inf"))]
+                 row(res, "vfioctl show %s" % group, "floor-walk --holders", float("inf")),
+                 row(res, "floor-walk --holders-list", "floor-walk --holders", float("inf")),
+                 row(res, "floor-walk --holders-stat", "floor-walk --holders", float("inf"))]
         doc["trees"].append({"tree": t, "processes": len(procs), "fds": nfds, "nodes": nodes,
                              "results": res, "ratios": rows})
         print_table("P6 holders: %d processes, %d fds (%s)" % (len(procs), nfds, t), rows, res)
