@@ -19,6 +19,11 @@
  *   --holders what the holder scan reads (P6): every /proc/PID/fd link under ROOT/proc
  *            (getdents64 of /proc and of each PID/fd, one readlinkat per fd relative to the
  *            fd directory), printing the ones that name /dev/vfio/; no sysfs.
+ *   --holders-list  the same walk without the readlinkat: what a scan that read no link
+ *            would still pay (opening and listing every fd directory), to part the floor's
+ *            cost into per-process and per-fd work (bench/README.md, P6 fourth pass).
+ *   --holders-stat  only an openat, fstat and close of every PID/fd: the cost of a check
+ *            per process that reads no fd at all (what a "skip this process" test pays).
  *
  * Every read is as cheap as the kernel allows: each device directory opened once (O_PATH),
  * attributes by openat and one read(2), group files by "N/name" from the groups directory,
@@ -32,6 +37,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static char out[1 << 16];
@@ -174,7 +180,9 @@ static void walk_group(int groups_fd, const char *g)
 }
 
 /* Every fd link of every process under ROOT/proc; prints those on /dev/vfio/. */
-static void walk_holders(const char *root)
+enum holders_mode { HOLDERS_LINKS, HOLDERS_LIST, HOLDERS_STAT };
+
+static void walk_holders(const char *root, enum holders_mode mode)
 {
 	char path[PATH_MAX], buf[16384] __attribute__((aligned(8)));
 	int proc_fd, fd;
@@ -199,6 +207,14 @@ static void walk_holders(const char *root)
 			fd = openat(proc_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 			if (fd < 0)
 				continue;
+			if (mode == HOLDERS_STAT) {
+				struct stat st;
+
+				if (!fstat(fd, &st) && st.st_nlink == 0)
+					emit("?\n", 2);	/* keeps the fstat */
+				close(fd);
+				continue;
+			}
 			while ((n = getdents64(fd, fdbuf, sizeof(fdbuf))) > 0)
 				for (ssize_t o = 0; o < n;) {
 					const struct dirent64 *fe = (const void *)(fdbuf + o);
@@ -206,7 +222,7 @@ static void walk_holders(const char *root)
 					ssize_t k;
 
 					o += fe->d_reclen;
-					if (fe->d_name[0] == '.')
+					if (fe->d_name[0] == '.' || mode == HOLDERS_LIST)
 						continue;
 					k = readlinkat(fd, fe->d_name, target, sizeof(target) - 1);
 					if (k < 10 || memcmp(target, "/dev/vfio/", 10))
@@ -234,15 +250,17 @@ int main(int argc, char **argv)
 	} else if (argc == 3 && !strcmp(argv[1], "--groups")) {
 		groups_resv = 1;
 		root = argv[2];
-	} else if (argc == 3 && !strcmp(argv[1], "--holders")) {
-		walk_holders(argv[2]);
+	} else if (argc == 3 && !strncmp(argv[1], "--holders", 9) &&
+		   (!argv[1][9] || !strcmp(argv[1] + 9, "-list") || !strcmp(argv[1] + 9, "-stat"))) {
+		walk_holders(argv[2], !argv[1][9] ? HOLDERS_LINKS :
+			     argv[1][10] == 'l' ? HOLDERS_LIST : HOLDERS_STAT);
 		if (outn && write(1, out, outn) < 0)
 			return 1;
 		return 0;
 	} else if (argc == 2) {
 		root = argv[1];
 	} else {
-		fprintf(stderr, "usage: floor-walk [--basic|--groups|--holders] ROOT\n");
+		fprintf(stderr, "usage: floor-walk [--basic|--groups|--holders[-list|-stat]] ROOT\n");
 		return 2;
 	}
 	snprintf(path, sizeof(path), "%s/sys/kernel/iommu_groups", root);
@@ -308,7 +326,7 @@ int main(int argc, char **argv)
 	}
 	close(fd);
 	if (groups_resv)
-		walk_holders(root);
+		walk_holders(root, HOLDERS_LINKS);
 	if (outn && write(1, out, outn) < 0)
 		return 1;
 	return 0;

@@ -3,7 +3,10 @@
 """bench/host.py: P1 (discovery at scale on a fixture tree) and P4 (cold start on this host).
 
     bench/host.py --vfioctl build/vfioctl --floor build/bench/floor-walk --tree TREE \
-        [--rounds N] [--peer-runs K] [--only p1|p4] [--out build/bench]
+        [--rounds N] [--peer-runs K] [--only p1|p4] [--out build/bench] [--base OLD-VFIOCTL]
+
+--base adds every vfioctl command again run by OLD-VFIOCTL (a build of the commit before),
+interleaved in the same rounds, and a table of new/old ratios: a before/after of one run.
 
 Writes OUT/p1-discovery.json and OUT/p4-coldstart.json and prints a markdown table of ratios.
 Peers that cannot take a root option (driverctl, dpdk-devbind.py) see the tree as /sys through a
@@ -61,6 +64,39 @@ def print_table(title, rows, res):
                                                v["cpu_median_s"], v["rss_max_kib"]))
 
 
+BASE = "base: "
+
+
+def with_base(a, cmds):
+    """--base: each vfioctl command twice, the old binary's right after the new one's."""
+    if not a.base:
+        return cmds
+    out = []
+    for c in cmds:
+        out.append(c)
+        if c["argv"][0] == a.vfioctl:
+            b = dict(c)
+            b["id"] = BASE + c["id"]
+            b["argv"] = [a.base] + c["argv"][1:]
+            out.append(b)
+    return out
+
+
+def print_ab(res, doc):
+    """New against old, per vfioctl command of the same rounds (< 1: the new one is faster)."""
+    ab = [row(res, k[len(BASE):], k, 1.0) for k in res if k.startswith(BASE)]
+    if not ab:
+        return
+    doc["ab_ratios"] = ab
+    print("\nBefore/after (new / base, same rounds):\n")
+    print("| vfioctl command | wall ratio | cpu ratio | cpu median new / base (s) |")
+    print("|---|---|---|---|")
+    for r in ab:
+        print("| %s | %.3f | %.3f | %.3f / %.3f |" % (
+            r["what"], r["ratio_wall"], r["ratio_cpu"], res[r["what"]]["cpu_median_s"],
+            res[r["against"]]["cpu_median_s"]))
+
+
 def p1(a, doc):
     t = os.path.abspath(a.tree)
     cmds = [
@@ -79,12 +115,14 @@ def p1(a, doc):
                        ("dpdk-devbind.py --status", ["dpdk-devbind.py", "--status"]),
                        ("dpdk-devbind.py --status-dev net", ["dpdk-devbind.py", "--status-dev",
                                                              "net"])):
-        if shutil.which(argv[0]):
+        if argv[0] in a.skip:
+            missing.append(peer + " (skipped)")
+        elif shutil.which(argv[0]):
             # Minutes per run under load: no warm-up run; the first timed one is checked.
             cmds.append({"id": peer, "argv": in_tree(t, argv), "runs": a.peer_runs, "warmup": 0})
         else:
             missing.append(peer)
-    res = measure.measure(cmds, a.rounds)
+    res = measure.measure(with_base(a, cmds), a.rounds)
     rows = [row(res, "vfioctl list", "lspci -D -k", 1.0),
             row(res, "vfioctl list --devices -J", "lspci -D -k", 1.0),
             row(res, "vfioctl -J list", "lspci -D -k", 0.8)]
@@ -119,6 +157,7 @@ def p1(a, doc):
     for r in floors:
         print("| %s | %s | %.3f | %.3f | <= %s |" % (r["what"], r["against"], r["ratio_wall"],
                                                    r["ratio_cpu"], r["target"]))
+    print_ab(res, doc)
     if missing:
         print("\nnot installed, left out: %s (apt-get install driverctl dpdk)" % ", ".join(missing))
 
@@ -142,7 +181,7 @@ def p1b(a, doc):
             cmds.append({"id": "dpdk-devbind.py --status-dev net",
                          "argv": in_tree(t, ["dpdk-devbind.py", "--status-dev", "net"]),
                          "runs": a.peer_runs, "warmup": 0})
-        res = measure.measure(cmds, a.rounds)
+        res = measure.measure(with_base(a, cmds), a.rounds)
         rows = [row(res, "vfioctl list --devices -J", "lspci -D -k", 1.0),
                 row(res, "vfioctl -J list", "lspci -D -k", 0.8),
                 row(res, "vfioctl list --devices -J", "floor-walk", float("inf"))]
@@ -154,6 +193,7 @@ def p1b(a, doc):
         doc["shapes"].append({"shape": name, "tree": t, "devices": ndev, "results": res,
                               "ratios": rows})
         print_table("P1b shape %s: %d devices (%s)" % (name, ndev, t), rows, res)
+        print_ab(res, doc["shapes"][-1])
 
 
 def p6(a, doc):
@@ -173,6 +213,10 @@ def p6(a, doc):
             {"id": "vfioctl show %s" % group, "argv": [a.vfioctl, "--sysroot", t, "show",
                                                        group]},
             {"id": "floor-walk --holders", "argv": [a.floor, "--holders", t]},
+            # the floor's parts: no link read (open and list every fd directory), and only
+            # an fstat of each fd directory (what a per-process skip test costs)
+            {"id": "floor-walk --holders-list", "argv": [a.floor, "--holders-list", t]},
+            {"id": "floor-walk --holders-stat", "argv": [a.floor, "--holders-stat", t]},
         ]
         peers = []
         if shutil.which("fuser"):
@@ -188,7 +232,7 @@ def p6(a, doc):
                          "argv": in_proc_tree(t, ["lsof", "+D", "/dev/vfio"]),
                          "runs": a.peer_runs, "ok_rc": (0, 1)})
             peers.append("lsof +D /dev/vfio")
-        res = measure.measure(cmds, a.rounds)
+        res = measure.measure(with_base(a, cmds), a.rounds)
         rows = []
         if peers:
             fast = min(peers, key=lambda p: res[p]["wall_median_s"])
@@ -196,10 +240,13 @@ def p6(a, doc):
                      row(res, "vfioctl show %s" % group, fast, 0.5)]
             rows += [row(res, "floor-walk --holders", p, 0.5) for p in peers]
         rows += [row(res, "vfioctl -J list", "floor-walk --holders", float("inf")),
-                 row(res, "vfioctl show %s" % group, "floor-walk --holders", float("inf"))]
+                 row(res, "vfioctl show %s" % group, "floor-walk --holders", float("inf")),
+                 row(res, "floor-walk --holders-list", "floor-walk --holders", float("inf")),
+                 row(res, "floor-walk --holders-stat", "floor-walk --holders", float("inf"))]
         doc["trees"].append({"tree": t, "processes": len(procs), "fds": nfds, "nodes": nodes,
                              "results": res, "ratios": rows})
         print_table("P6 holders: %d processes, %d fds (%s)" % (len(procs), nfds, t), rows, res)
+        print_ab(res, doc["trees"][-1])
 
 
 def p4(a, doc):
@@ -208,11 +255,12 @@ def p4(a, doc):
         {"id": "vfioctl list", "argv": [a.vfioctl, "list"], "ok_rc": (0, 8)},
         {"id": "lspci -k", "argv": ["lspci", "-k"]},
     ]
-    res = measure.measure(cmds, a.rounds * 3)
+    res = measure.measure(with_base(a, cmds), a.rounds * 3)
     rows = [row(res, "vfioctl --version", "lspci -k", 1.5),
             row(res, "vfioctl list", "lspci -k", 1.5)]
     doc.update({"bench": "p4-coldstart", "rounds": a.rounds * 3, "results": res, "ratios": rows})
     print_table("P4 cold start on this host (its own /sys)", rows, res)
+    print_ab(res, doc)
 
 
 def main():
@@ -228,8 +276,13 @@ def main():
     ap.add_argument("--p6-tree", action="append", default=[],
                     help="a tree with a bench/mkproc /proc for P6 (repeatable: sizes)")
     ap.add_argument("--out", default="build/bench")
+    ap.add_argument("--base", help="an older vfioctl binary, run interleaved (before/after)")
+    ap.add_argument("--skip", action="append", default=[],
+                    help="a P1 peer program to leave out (driverctl: minutes a run)")
     a = ap.parse_args()
     a.vfioctl = os.path.abspath(a.vfioctl)
+    if a.base:
+        a.base = os.path.abspath(a.base)
     a.floor = os.path.abspath(a.floor)
     m = measure.machine()
     print("started %s, load %.1f %.1f %.1f" % (m["date_utc"], *m["loadavg_at_start"]))
