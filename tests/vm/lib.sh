@@ -165,37 +165,45 @@ lab_apt_prepare() {
 	local st="$LAB_CACHE/apt-$state" rel arch main sec
 	rel=$(lab_apt_release "$state")
 	arch=${state#"$rel"-}
-	mkdir -p "$st/state" "$st/lists/partial" "$st/cache/archives/partial"
-	[ -e "$st/status" ] || : >"$st/status"
-	if [ ! -s "$st/sources.list" ]; then
-		# The host is a bookworm machine: its sources name the bookworm suites; a newer release
-		# comes from the same archive (and the same security archive).
-		main=${VFIOCTL_LAB_MIRROR:-$(lab_archive_uri bookworm || true)}
-		[ -n "$main" ] || lab_die "the host's apt configuration has no bookworm source (set VFIOCTL_LAB_MIRROR)"
-		sec=$(lab_archive_uri bookworm-security || true)
-		{
-			echo "deb [arch=$arch] $main $rel main"
-			echo "deb [arch=$arch] $main $rel-updates main"
-			echo "deb [arch=$arch] $main $rel-backports main"
-			if [ -n "$sec" ]; then
-				echo "deb [arch=$arch] $sec $rel-security main"
-			else
-				lab_log "warning: the host's apt configuration has no bookworm-security source; $state goes without $rel-security"
-			fi
-		} >"$st/sources.list.tmp"
-		mv "$st/sources.list.tmp" "$st/sources.list"
-	fi
-	if [ -z "$(find "$st/lists" -maxdepth 1 -name '*Packages*' -mmin -1440 2>/dev/null)" ]; then
-		lab_log "apt-get update for $state (private state $st)"
-		# One suite's index can be broken on the mirror for hours (seen: bookworm-security
-		# ppc64el Packages.xz of the wrong size) while the others, backports with the 6.12
-		# kernels among them, are fine: carry on with the lists that did arrive.
-		if ! lab_apt "$state" apt-get -q update >/dev/null; then
-			[ -n "$(find "$st/lists" -maxdepth 1 -name '*Packages*' 2>/dev/null)" ] ||
-				lab_die "apt-get update for $state failed"
-			lab_log "warning: apt-get update for $state partly failed; using the lists it got"
+	# One preparation at a time per state: the two preparation lanes (and .ci/run's early
+	# build-kernel) can reach the same state at once; measured with two at once on an empty
+	# cache: one's `mv sources.list.tmp` failed, the other's apt-get update failed on the
+	# first one's files and went on with 1 of the 4 suites' Packages lists.
+	mkdir -p "$LAB_CACHE/locks"
+	(
+		flock 9
+		mkdir -p "$st/state" "$st/lists/partial" "$st/cache/archives/partial"
+		[ -e "$st/status" ] || : >"$st/status"
+		if [ ! -s "$st/sources.list" ]; then
+			# The host is a bookworm machine: its sources name the bookworm suites; a newer
+			# release comes from the same archive (and the same security archive).
+			main=${VFIOCTL_LAB_MIRROR:-$(lab_archive_uri bookworm || true)}
+			[ -n "$main" ] || lab_die "the host's apt configuration has no bookworm source (set VFIOCTL_LAB_MIRROR)"
+			sec=$(lab_archive_uri bookworm-security || true)
+			{
+				echo "deb [arch=$arch] $main $rel main"
+				echo "deb [arch=$arch] $main $rel-updates main"
+				echo "deb [arch=$arch] $main $rel-backports main"
+				if [ -n "$sec" ]; then
+					echo "deb [arch=$arch] $sec $rel-security main"
+				else
+					lab_log "warning: the host's apt configuration has no bookworm-security source; $state goes without $rel-security"
+				fi
+			} >"$st/sources.list.tmp"
+			mv "$st/sources.list.tmp" "$st/sources.list"
 		fi
-	fi
+		if [ -z "$(find "$st/lists" -maxdepth 1 -name '*Packages*' -mmin -1440 2>/dev/null)" ]; then
+			lab_log "apt-get update for $state (private state $st)"
+			# One suite's index can be broken on the mirror for hours (seen: bookworm-security
+			# ppc64el Packages.xz of the wrong size) while the others, backports with the 6.12
+			# kernels among them, are fine: carry on with the lists that did arrive.
+			if ! lab_apt "$state" apt-get -q update >/dev/null; then
+				[ -n "$(find "$st/lists" -maxdepth 1 -name '*Packages*' 2>/dev/null)" ] ||
+					lab_die "apt-get update for $state failed"
+				lab_log "warning: apt-get update for $state partly failed; using the lists it got"
+			fi
+		fi
+	) 9>"$LAB_CACHE/locks/apt-prepare-$state.lock" || exit 1
 }
 
 # Highest-versioned package name matching the extended regex $2 for Debian arch $1.
@@ -256,7 +264,7 @@ lab_guest_load() {
 		GUEST_ARCH='' GUEST_KERNEL='' GUEST_APPEND='' GUEST_CONSOLE=ttyS0 GUEST_9P_BUS=''
 		GUEST_ROOT=host GUEST_TESTS='' GUEST_TIMEOUT=600 GUEST_MODULES='' GUEST_HUGEPAGES=''
 		GUEST_BUSYBOX='' GUEST_QMP_SERIAL='' GUEST_QEMU=() GUEST_QEMU_RELEASE=''
-		GUEST_NESTED_QEMU='' GUEST_INITRD_TOOL=''
+		GUEST_NESTED_QEMU='' GUEST_INITRD_TOOL='' GUEST_COST=''
 	}
 	# shellcheck disable=SC1090
 	source "$conf"
@@ -280,6 +288,16 @@ lab_guest_load() {
 # GUEST_NESTED_QEMU (QEMUs the suites start inside the guest).
 lab_guest_prepare() {
 	local t busybox r
+	# The kernel first: in a cold run the custom kernel's compile is the longest lane of the
+	# preparation, and the QEMU and DPDK downloads below would otherwise delay its start
+	# (~2 min from an empty cache: fetch-dpdk alone took 95 s).
+	t=$(lab_now)
+	LAB_KDIR=$("$LAB_DIR/fetch-kernel" "$GUEST_KERNEL")
+	case "$GUEST_KERNEL" in
+	custom-*) lab_log "$GUEST_NAME: stage kernel build/lookup $GUEST_KERNEL: $(lab_elapsed "$t")s" ;;
+	*) lab_log "$GUEST_NAME: stage fetch $GUEST_KERNEL: $(lab_elapsed "$t")s" ;;
+	esac
+
 	t=$(lab_now)
 	LAB_QEMU=${GUEST_QEMU[0]}
 	if [ -n "${GUEST_QEMU_RELEASE:-}" ]; then
@@ -300,13 +318,6 @@ lab_guest_prepare() {
 			{ LAB_TESTPMD=''; lab_log "warning: $GUEST_NAME: fetch-dpdk failed: no testpmd in the guest"; }
 		lab_log "$GUEST_NAME: stage dpdk-testpmd: $(lab_elapsed "$t")s"
 	fi
-	t=$(lab_now)
-	LAB_KDIR=$("$LAB_DIR/fetch-kernel" "$GUEST_KERNEL")
-	case "$GUEST_KERNEL" in
-	custom-*) lab_log "$GUEST_NAME: stage kernel build/lookup $GUEST_KERNEL: $(lab_elapsed "$t")s" ;;
-	*) lab_log "$GUEST_NAME: stage fetch $GUEST_KERNEL: $(lab_elapsed "$t")s" ;;
-	esac
-
 	t=$(lab_now)
 	case "$GUEST_ROOT" in
 	host)
