@@ -10,6 +10,7 @@
 
 #include "core/caps.h"
 #include "core/check-int.h"
+#include "core/framebuffer.h"
 #include "core/power.h"
 #include "core/sriov.h"
 #include "core/reset.h"
@@ -277,11 +278,6 @@ static void check_reset(const struct vfc_topology *t, const struct vfc_device *d
 			      note[0] ? "; " : "", note);
 }
 
-static int tri(enum vfc_tri t)
-{
-	return t == VFC_YES ? 1 : t == VFC_NO ? 0 : -1;
-}
-
 /*
  * power: power_state, d3cold_allowed and vfio-pci's disable_idle_d3. D3cold is normal for an
  * idle device a driver has runtime-suspended (vfio-pci >= 6.0 does so; a host driver wakes it
@@ -332,12 +328,7 @@ static void check_reset_method(const struct vfc_device *d, const struct vfc_powe
 	struct vfc_reset_verdict v;
 	char list[160] = "", fix[200];
 
-	vfc_power_reset_eval(p, tri(d->cfg.flr),
-			     d->cfg.pm == VFC_YES ? (d->cfg.pm_nosoftrst == VFC_NO ? 1
-						     : d->cfg.pm_nosoftrst == VFC_YES ? 0 : -1)
-						  : tri(d->cfg.pm),
-			     d->vendor < 0 ? 0 : (unsigned)d->vendor,
-			     d->class_code < 0 ? 0 : (unsigned)d->class_code, &v);
+	vfc_power_reset_eval(p, d, &v);
 	for (char **m = p->reset_methods; m && *m; m++)
 		vfc_check_cat(list, sizeof(list), " ", "%s", *m);
 	if (v.vendor_reset_unused) {
@@ -360,6 +351,62 @@ static void check_reset_method(const struct vfc_device *d, const struct vfc_powe
 		vfc_check_add(r, d->name, "reset-method", VFC_CHECK_OK, NULL,
 			      "device_specific first in \"%s\": a kernel quirk%s resets it", list,
 			      p->vendor_reset ? " or vendor-reset" : "");
+}
+
+/*
+ * framebuffer: a boot framebuffer (efifb, vesafb, BOOTFB/simpledrm) reserved inside one of the
+ * device's BARs makes vfio-pci's BAR request fail ("BAR N: can't reserve"). Said for display
+ * devices, and for any other device only when one is found.
+ */
+static void check_framebuffer(const struct vfc_ctx *ctx, const struct vfc_device *d,
+			      struct vfc_check_report *r)
+{
+	bool display = d->class_code >= 0 && (d->class_code >> 16) == 0x03;
+	struct vfc_fb_state s;
+	char detail[512] = "", fix[512] = "", names[200] = "";
+
+	if (vfc_fb_read(ctx, d->name, &s))
+		return;
+	if (!s.nhits) {
+		if (!display)
+			return;
+		for (size_t i = 0; i < s.nfbs; i++)
+			vfc_check_cat(names, sizeof(names), ", ", "%s", s.fbs[i].name);
+		if (s.err)
+			vfc_check_add(r, d->name, "framebuffer", VFC_CHECK_WARN,
+				      "make /proc/iomem readable",
+				      "unknown: /proc/iomem is unreadable (%s)", strerror(-s.err));
+		else if (s.hidden)
+			vfc_check_add(r, d->name, "framebuffer", VFC_CHECK_WARN,
+				      "run vfioctl check as root",
+				      "unknown: /proc/iomem shows every address as 0 to non-root "
+				      "users%s%s%s", names[0] ? " (it lists " : "", names,
+				      names[0] ? ")" : "");
+		else
+			vfc_check_add(r, d->name, "framebuffer", VFC_CHECK_OK, NULL,
+				      "no boot framebuffer in its BARs%s%s%s",
+				      names[0] ? " (" : "", names, names[0] ? " lies elsewhere)" : "");
+		return;
+	}
+	for (size_t i = 0; i < s.nhits; i++) {
+		const struct vfc_fb_hit *h = &s.hits[i];
+		const char *drv = vfc_fb_driver(h->fb.name);
+
+		char one[200];
+
+		vfc_fb_hit_str(h, one, sizeof(one));
+		vfc_check_cat(detail, sizeof(detail), "; ", "%s", one);
+		if (!strstr(fix, vfc_fb_cmdline_fix(h->fb.name)))
+			vfc_check_cat(fix, sizeof(fix), "; ", "boot with %s (vfioctl boot shows where "
+				      "arguments go)%s%s%s%s%s", vfc_fb_cmdline_fix(h->fb.name),
+				      drv ? ", or unbind it now: echo " : "", drv ? drv : "",
+				      drv ? ".0 > /sys/bus/platform/drivers/" : "", drv ? drv : "",
+				      drv ? "/unbind" : "");
+	}
+	vfc_check_add(r, d->name, "framebuffer", VFC_CHECK_FAIL, fix,
+		      "%s: the boot framebuffer keeps it reserved, vfio-pci cannot claim the BAR "
+		      "(\"BAR %d: can't reserve\") and the guest gets no display", detail,
+		      s.hits[0].bar);
 }
 
 /* Can uid/gids open a node of this mode and ownership read-write? */
@@ -584,6 +631,7 @@ int vfc_check_device(const struct vfc_ctx *ctx, const struct vfc_topology *t,
 		return 0;
 	}
 	check_acs(t, d, g, r);
+	check_framebuffer(ctx, d, r);
 	check_reset(t, d, r);
 	if (d->is_pci) {
 		struct vfc_power p;

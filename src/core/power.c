@@ -60,9 +60,11 @@ static bool listed(char **v, const char *m)
 	return false;
 }
 
-void vfc_power_reset_eval(const struct vfc_power *p, int flr, int pm, unsigned vendor,
-			  unsigned class_code, struct vfc_reset_verdict *v)
+void vfc_power_reset_eval(const struct vfc_power *p, const struct vfc_device *d,
+			  struct vfc_reset_verdict *v)
 {
+	bool flr = d->cfg.flr == VFC_YES;
+	bool pm = d->cfg.pm == VFC_YES && d->cfg.pm_nosoftrst == VFC_NO;
 	int last = -1;
 
 	memset(v, 0, sizeof(*v));
@@ -79,18 +81,18 @@ void vfc_power_reset_eval(const struct vfc_power *p, int flr, int pm, unsigned v
 		if (k > last)
 			last = k;
 	}
-	if (flr == 1 && !listed(p->reset_methods, "flr")) {
+	if (flr && !listed(p->reset_methods, "flr")) {
 		v->overridden = true;
 		vfc_check_cat(v->why, sizeof(v->why), "; ", "the device has FLR, the list leaves "
 			      "flr out");
 	}
-	if (pm == 1 && !listed(p->reset_methods, "pm")) {
+	if (pm && !listed(p->reset_methods, "pm")) {
 		v->overridden = true;
 		vfc_check_cat(v->why, sizeof(v->why), "; ", "the device has a PM reset, the list "
 			      "leaves pm out");
 	}
 	v->device_specific = listed(p->reset_methods, "device_specific");
 	/* vendor-reset's AMD GPUs: since 5.15 its method must be chosen in reset_method */
-	v->vendor_reset_unused = p->vendor_reset && !v->device_specific && vendor == 0x1002 &&
-				 (class_code >> 16) == 0x03;
+	v->vendor_reset_unused = p->vendor_reset && !v->device_specific && d->vendor == 0x1002 &&
+				 d->class_code >= 0 && (d->class_code >> 16) == 0x03;
 }

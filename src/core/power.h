@@ -11,6 +11,7 @@
 #include <stdbool.h>
 
 #include "core/sysroot.h"
+#include "core/topology.h"
 
 /* The kernel's reset methods in its own order (pci_reset_fn_methods[]): its default list. */
 extern const char *const vfc_reset_kernel_order[];
@@ -37,10 +38,10 @@ struct vfc_reset_verdict {
 	char why[160];			/* why it looks overridden ("" when not) */
 };
 /*
- * flr/pm: what config space says the device supports (1 yes, 0 no, -1 unknown). A list in
- * another order than the kernel's, or without flr/pm the device has, was written by someone.
+ * A list in another order than the kernel's, or without the flr or pm method that d's config
+ * space offers, was written by someone (pure).
  */
-void vfc_power_reset_eval(const struct vfc_power *p, int flr, int pm, unsigned vendor,
-			  unsigned class_code, struct vfc_reset_verdict *v);
+void vfc_power_reset_eval(const struct vfc_power *p, const struct vfc_device *d,
+			  struct vfc_reset_verdict *v);
 
 #endif

@@ -72,3 +72,61 @@ item() {
 	vf vendor-reset -J check 0000:01:00.0
 	jqe '.checks[] | select(.item == "reset-method") | .status == "ok" and (.detail | test("device_specific first") and test("vendor-reset"))'
 }
+
+# fb NAME START END: a copy of desktop-gpu whose /proc/iomem holds framebuffer NAME at START-END
+# (hex), nested as the kernel nests it under the BAR containing it
+fb() {
+	tree "fb-$1"
+	awk -v s="$2" -v e="$3" -v n="$1" '
+		{ print }
+		/^  f0[0-9a-f]*-f0[0-9a-f]* : 0000:01:00.0$/ {
+			split($1, r, "-")	# 8 hex digits each: string order is numeric order
+			if (r[1] <= s && s <= r[2])
+				printf "    %s-%s : %s\n", s, e, n
+		}' "$BATS_FILE_TMPDIR/desktop-gpu/proc/iomem" >"$T/proc/iomem"
+}
+
+@test "framebuffer: none in the GPU's BARs is ok; a non-display device gets no item" {
+	vf desktop-gpu -J check 0000:01:00.0 0000:01:00.1
+	jqe '.checks[] | select(.target == "0000:01:00.0" and .item == "framebuffer") | .status == "ok" and (.detail | test("no boot framebuffer"))'
+	jqe '[.checks[] | select(.target == "0000:01:00.1" and .item == "framebuffer")] | length == 0'
+}
+
+@test "framebuffer: efifb inside BAR 0 fails, naming the BAR and the range, with video=efifb:off" {
+	fb efifb f0100000 f01007ff
+	vf fb-efifb -J check 0000:01:00.0
+	expect_status 8
+	jqe '.checks[] | select(.target == "0000:01:00.0" and .item == "framebuffer") | .status == "fail" and (.detail | test("efifb 0xf0100000-0xf01007ff lies in BAR 0 \\(0xf0100000-0xf0103fff\\)")) and (.fix | test("video=efifb:off") and test("echo efi-framebuffer.0 > /sys/bus/platform/drivers/efi-framebuffer/unbind"))'
+}
+
+@test "framebuffer: sysfb's BOOTFB in BAR 1 fails with initcall_blacklist=sysfb_init" {
+	fb BOOTFB f0104000 f0105fff
+	vf fb-BOOTFB check -r -o TARGET,ITEM,STATUS 0000:01:00.0
+	expect_status 8
+	grep -qx '0000:01:00.0 framebuffer fail' <<<"$output" || { dump; false; }
+	vf fb-BOOTFB -J check 0000:01:00.0
+	jqe '.checks[] | select(.item == "framebuffer") | (.detail | test("BOOTFB .* lies in BAR 1") and test("can.t reserve")) and (.fix | test("initcall_blacklist=sysfb_init") and test("simple-framebuffer"))'
+}
+
+@test "framebuffer: a framebuffer elsewhere (the iGPU) is ok and named" {
+	tree fb-elsewhere
+	echo "d0000000-d07fffff : simple-framebuffer.0" >>"$T/proc/iomem"
+	vf fb-elsewhere -J check 0000:01:00.0
+	jqe '.checks[] | select(.item == "framebuffer") | .status == "ok" and (.detail | test("simple-framebuffer.0 lies elsewhere"))'
+}
+
+@test "framebuffer: /proc/iomem as non-root sees it (all zeros) is a warning, not a pass" {
+	fb BOOTFB f0104000 f0105fff
+	sed -i -E 's/[0-9a-f]+-[0-9a-f]+ :/00000000-00000000 :/' "$T/proc/iomem"
+	vf fb-BOOTFB -J check 0000:01:00.0
+	expect_status 0
+	jqe '.checks[] | select(.item == "framebuffer") | .status == "warn" and (.detail | test("every address as 0 to non-root")) and (.detail | test("BOOTFB")) and (.fix | test("as root"))'
+}
+
+@test "framebuffer: no /proc/iomem at all is a warning" {
+	tree fb-none
+	rm "$T/proc/iomem"
+	vf fb-none -J check 0000:01:00.0
+	jqe '.checks[] | select(.item == "framebuffer") | .status == "warn" and (.detail | test("unreadable"))'
+}
+
