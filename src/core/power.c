@@ -25,7 +25,7 @@ int vfc_power_read(const struct vfc_ctx *ctx, const char *bdf, struct vfc_power 
 		p->d3cold_allowed = v != 0;
 	if (vfc_read_attr(ctx, buf, sizeof(buf), "/sys/bus/pci/devices/%s/power_state", bdf) > 0 &&
 	    strlen(buf) < sizeof(p->power_state) && !strchr(buf, ' '))
-		snprintf(p->power_state, sizeof(p->power_state), "%s", buf);
+		snprintf(p->power_state, sizeof(p->power_state), "%.15s", buf);
 	p->disable_idle_d3 =
 		vfc_check_read_yn(ctx, "/sys/module/vfio_pci/parameters/disable_idle_d3");
 	p->vfio_pci_loaded = vfc_exists(ctx, "/sys/module/vfio_pci") > 0;

@@ -130,3 +130,65 @@ fb() {
 	jqe '.checks[] | select(.item == "framebuffer") | .status == "warn" and (.detail | test("unreadable"))'
 }
 
+# initrd NAME FILE...: a copy of desktop-gpu with vfioctl.conf naming the GPU and an
+# uncompressed newc initrd for the running kernel (6.1.0-18-amd64, from BOOT_IMAGE) holding FILE...
+initrd() {
+	local name=$1 d
+	shift
+	tree "$name"
+	echo 0000:01:00.0 >"$T/etc/vfioctl.conf"
+	mkdir -p "$T/boot"
+	d=$BATS_TEST_TMPDIR/initrd-$name
+	mkdir -p "$d"
+	for f in "$@"; do
+		mkdir -p "$d/$(dirname "$f")"
+		: >"$d/$f"
+	done
+	(cd "$d" && find . | cpio -o -H newc --quiet) >"$T/boot/initrd.img-6.1.0-18-amd64"
+}
+
+@test "initramfs: no item without a configured device (the listing is not paid for)" {
+	initrd noconf usr/lib/modules/6.1.0-18-amd64/kernel/drivers/video/nvidia.ko
+	rm "$T/etc/vfioctl.conf"
+	vf noconf -J check
+	jqe '[.checks[] | select(.item == "initramfs")] == []'
+}
+
+@test "initramfs: the configured GPU's driver in the image without vfioctl's hook fails with update-initramfs -u" {
+	initrd nohook usr/lib/modules/6.1.0-18-amd64/kernel/drivers/video/nvidia.ko usr/lib/modules/6.1.0-18-amd64/kernel/sound/pci/hda/snd-hda-intel.ko.zst
+	vf nohook -J check
+	expect_status 8
+	jqe '.checks[] | select(.target == "host" and .item == "initramfs") | .status == "fail" and (.detail | test("/boot/initrd.img-6.1.0-18-amd64 holds nvidia, the host driver of a device in vfioctl.conf, but not vfioctl.s hook")) and (.fix | test("install vfioctl.s initramfs hook") and test("update-initramfs -u"))'
+	# the hook installed on the host but the image older than it: regenerate only
+	mkdir -p "$T/usr/share/initramfs-tools/hooks"
+	: >"$T/usr/share/initramfs-tools/hooks/vfioctl"
+	vf nohook -J check
+	jqe '.checks[] | select(.item == "initramfs") | .status == "fail" and (.fix | startswith("update-initramfs -u"))'
+}
+
+@test "initramfs: with vfioctl's hook in the image it is ok; a driver not in it is ok; dracut's name" {
+	initrd hook usr/lib/modules/6.1.0-18-amd64/kernel/drivers/video/nvidia.ko usr/lib/udev/rules.d/05-vfioctl-initramfs.rules
+	vf hook -J check
+	jqe '.checks[] | select(.item == "initramfs") | .status == "ok" and (.detail | test("holds vfioctl.s hook"))'
+	initrd nodrv usr/lib/modules/6.1.0-18-amd64/kernel/drivers/nvme/host/nvme.ko
+	mv "$T/boot/initrd.img-6.1.0-18-amd64" "$T/boot/initramfs-6.1.0-18-amd64.img"
+	vf nodrv -J check
+	jqe '.checks[] | select(.item == "initramfs") | .status == "ok" and (.detail | test("initramfs-6.1.0-18-amd64.img \\(listed by cpio\\) holds no host driver of the configured devices \\(nvidia\\)"))'
+	initrd dracut usr/lib/modules/6.1.0-18-amd64/kernel/drivers/video/nvidia.ko.xz
+	mv "$T/boot/initrd.img-6.1.0-18-amd64" "$T/boot/initramfs-6.1.0-18-amd64.img"
+	vf dracut -J check
+	jqe '.checks[] | select(.item == "initramfs") | .status == "fail" and (.fix | test("dracut -f"))'
+}
+
+@test "initramfs: no image for the running kernel is ok and says where it looked" {
+	initrd noimg usr/lib/modules/6.1.0-18-amd64/kernel/drivers/video/nvidia.ko
+	rm "$T/boot/initrd.img-6.1.0-18-amd64"
+	vf noimg -J check
+	jqe '.checks[] | select(.item == "initramfs") | .status == "ok" and (.detail | test("no initramfs image for 6.1.0-18-amd64"))'
+}
+
+@test "group: the GPU's audio function and the USB-C controller in its group are named, with bind --group" {
+	vf desktop-gpu -J check 0000:01:00.0
+	jqe '.checks[] | select(.target == "0000:01:00.0" and .item == "group") | .status == "warn" and (.detail | test("0000:01:00.1 device is bound to host driver snd_hda_intel") and test("0000:02:00.0 device is bound to host driver xhci_hcd")) and .fix == "vfioctl bind --group 0000:01:00.0"'
+	jqe '.checks[] | select(.target == "0000:01:00.0" and .item == "acs") | .detail | test("shares group 1 with 0000:00:01.1, 0000:01:00.1, 0000:02:00.0")'
+}
