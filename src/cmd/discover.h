@@ -37,6 +37,9 @@ extern const int read_caps[VFC_READ_NCAPS];
 
 void disc_fill_device_verdict(struct out_row *r, const struct vfc_topology *t,
 				const struct vfc_device *d);
+/* show DEVICE: power_state, d3cold_allowed, reset_method overridden, boot framebuffer */
+void disc_fill_device_power(struct out_row *r, const struct vfc_ctx *ctx,
+			    const struct vfc_device *d);
 void disc_fill_device(struct out_row *r, const struct vfc_topology *t, const struct vfc_device *d,
 			unsigned fill);
 unsigned disc_fill_for(const struct vfc_cli *cli, bool basic);

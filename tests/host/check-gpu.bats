@@ -192,3 +192,20 @@ initrd() {
 	jqe '.checks[] | select(.target == "0000:01:00.0" and .item == "group") | .status == "warn" and (.detail | test("0000:01:00.1 device is bound to host driver snd_hda_intel") and test("0000:02:00.0 device is bound to host driver xhci_hcd")) and .fix == "vfioctl bind --group 0000:01:00.0"'
 	jqe '.checks[] | select(.target == "0000:01:00.0" and .item == "acs") | .detail | test("shares group 1 with 0000:00:01.1, 0000:01:00.1, 0000:02:00.0")'
 }
+
+@test "show: power_state, d3cold_allowed, reset_overridden and boot_framebuffer of a device" {
+	vf desktop-gpu -J show 0000:04:00.0
+	expect_status 0
+	jqe '.devices[0] | .power_state == "D0" and .d3cold_allowed == true and .reset_overridden == false and .boot_framebuffer == null'
+	tree show-gpu
+	echo D3cold >"$P/0000:04:00.0/power_state"
+	echo 0 >"$P/0000:04:00.0/d3cold_allowed"
+	echo "bus flr" >"$P/0000:04:00.0/reset_method"
+	vf show-gpu -J show 0000:04:00.0
+	jqe '.devices[0] | .power_state == "D3cold" and .d3cold_allowed == false and .reset_overridden == true'
+	fb BOOTFB f0104000 f0105fff
+	vf fb-BOOTFB -J show 0000:01:00.0
+	jqe '.devices[0].boot_framebuffer | test("^BOOTFB 0xf0104000-0xf0105fff lies in BAR 1")'
+	vf desktop-gpu -J show 0000:01:00.0
+	jqe '.devices[0] | .reset_overridden == null and .boot_framebuffer == null'
+}
