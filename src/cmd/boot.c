@@ -45,8 +45,14 @@ static const struct out_col arg_cols[] = {
 };
 static const struct out_schema arg_schema = { "args", arg_cols, VFC_ARRAY_SIZE(arg_cols) };
 
+enum { N_NOTE };
+static const struct out_col note_cols[] = {
+	[N_NOTE] = { "NOTE", OUT_STR, 0.9, OUT_DEFAULT, "what to know about this host's boot" },
+};
+static const struct out_schema note_schema = { "notes", note_cols, VFC_ARRAY_SIZE(note_cols) };
+
 enum { B_CMDLINE, B_VENDOR, B_VENDOR_FROM, B_BOOTLOADER, B_ARGS_FILE, B_HOOK, B_CONF_DEVICES,
-       B_HOST_DRIVERS, B_ARGS };
+       B_HOST_DRIVERS, B_NOTES, B_ARGS };
 static const struct out_col boot_cols[] = {
 	[B_CMDLINE] = { "CMDLINE", OUT_STR, 0.5, OUT_DEFAULT, "the running kernel command line" },
 	[B_VENDOR] = { "VENDOR", OUT_STR, 6, OUT_DEFAULT, "IOMMU vendor: intel, amd or null" },
@@ -62,6 +68,9 @@ static const struct out_col boot_cols[] = {
 			     "entries in vfioctl.conf" },
 	[B_HOST_DRIVERS] = { "HOST_DRIVERS", OUT_STRV, 10, OUT_DEFAULT,
 			     "host drivers of configured devices (softdep ... pre: vfio-pci)" },
+	[B_NOTES] = { "NOTES", OUT_STRV, 0, OUT_JSON,
+		      "what to know: why amd_iommu=on is not suggested, where the arguments go "
+		      "when no known bootloader is found" },
 	[B_ARGS] = { "ARGS", OUT_SUB, 0, OUT_JSON, "what the command line needs", &arg_schema },
 };
 static const struct out_schema boot_schema = { "boot", boot_cols, VFC_ARRAY_SIZE(boot_cols) };
@@ -111,6 +120,13 @@ static struct out_table *state_table(const struct vfc_boot_state *st)
 	out_set_str(r, B_HOOK, st->hook ? st->hook_path : NULL);
 	out_set_num(r, B_CONF_DEVICES, (int64_t)st->nconf);
 	out_set_strv(r, B_HOST_DRIVERS, st->drivers);
+	{
+		char *notes[VFC_BOOT_MAXNOTES + 1] = { NULL };
+
+		for (size_t i = 0; i < st->nnotes; i++)
+			notes[i] = (char *)st->notes[i];
+		out_set_strv(r, B_NOTES, notes);
+	}
 	add_args(a, st);
 	return t;
 }
@@ -130,13 +146,31 @@ static int show(struct vfc_cli *cli, const struct vfc_boot_state *st)
 	int rc = vfc_print_one(cli, state_table(st), "boot");
 
 	/* the arguments' table: in the table view only (-o names the boot row's columns) */
-	if (rc || !st->nargs || cli->out.format != OUT_FMT_TABLE || cli->out.columns)
+	if (rc || cli->out.format != OUT_FMT_TABLE || cli->out.columns)
 		return rc;
-	putchar('\n');
-	doc = out_doc_new(&o);
-	out_doc_add_table_titled(doc, args_table(st), "Kernel command line:");
-	rc = vfc_print_doc(doc);
-	out_doc_free(doc);
+	if (st->nargs) {
+		o = cli->out;
+		putchar('\n');
+		doc = out_doc_new(&o);
+		out_doc_add_table_titled(doc, args_table(st), "Kernel command line:");
+		rc = vfc_print_doc(doc);
+		out_doc_free(doc);
+	}
+	if (rc || !st->nnotes)
+		return rc;
+	{
+		struct out_table *nt = out_table_new(&note_schema);
+
+		for (size_t i = 0; i < st->nnotes; i++)
+			out_set_str(out_row_add(nt), N_NOTE, st->notes[i]);
+		o = cli->out;
+		o.noheadings = true;
+		putchar('\n');
+		doc = out_doc_new(&o);
+		out_doc_add_table_titled(doc, nt, "Notes:");
+		rc = vfc_print_doc(doc);
+		out_doc_free(doc);
+	}
 	return rc;
 }
 

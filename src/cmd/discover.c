@@ -8,9 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/framebuffer.h"
 #include "core/host.h"
 #include "core/names.h"
 #include "core/pciaddr.h"
+#include "core/power.h"
 #include "core/reset.h"
 #include "core/topology.h"
 #include "core/vfio.h"
@@ -47,6 +49,8 @@ enum {
 	D_ACS, D_GROUP_VIABLE, D_BLOCKS,
 	/* show only (show_dev_schema): the group's verdict carried to the device */
 	D_VFIO_DRIVER, D_GROUP_DEVICES, D_GROUP_BLOCKERS, D_HOLDERS,
+	/* show only: power and reset settings, a boot framebuffer in a BAR (check's items) */
+	D_POWER_STATE, D_D3COLD_ALLOWED, D_RESET_OVERRIDDEN, D_BOOT_FRAMEBUFFER,
 };
 
 static const struct out_col dev_cols[] = {
@@ -93,6 +97,12 @@ static const struct out_col dev_cols[] = {
 			       &blocker_schema },
 	[D_HOLDERS] = { "HOLDERS", OUT_SUB, 0, 0,
 			"processes that have its group or device open (show)", &holder_schema },
+	[D_POWER_STATE] = { "POWER_STATE", OUT_STR, 6, 0, "D0, D3hot, D3cold (null: Linux < 5.19)" },
+	[D_D3COLD_ALLOWED] = { "D3COLD_ALLOWED", OUT_BOOL, 3, 0, "D3cold allowed (null: unsaid)" },
+	[D_RESET_OVERRIDDEN] = { "RESET_OVERRIDDEN", OUT_BOOL, 3, 0, "reset_method rewritten" },
+	[D_BOOT_FRAMEBUFFER] = { "BOOT_FRAMEBUFFER", OUT_STR, 0.3, 0,
+				 "a boot framebuffer inside one of its BARs (show; null: none "
+				 "found)" },
 };
 
 /*
@@ -396,6 +406,37 @@ void disc_fill_vfio_driver(struct out_row *r, const struct vfc_ctx *ctx,
 	vfc_variant_for(ctx, vs, d, drv, sizeof(drv), &v);
 	if (drv[0])
 		out_set_str(r, D_VFIO_DRIVER, drv);
+}
+
+void disc_fill_device_power(struct out_row *r, const struct vfc_ctx *ctx,
+			    const struct vfc_device *d)
+{
+	struct vfc_power p;
+	struct vfc_fb_state fb;
+
+	if (!d->is_pci)
+		return;
+	if (!vfc_power_read(ctx, d->name, &p)) {
+		struct vfc_reset_verdict v;
+
+		out_set_str(r, D_POWER_STATE, p.power_state[0] ? p.power_state : NULL);
+		if (p.d3cold_allowed >= 0)
+			out_set_bool(r, D_D3COLD_ALLOWED, p.d3cold_allowed);
+		vfc_power_reset_eval(&p, d, &v);
+		if (p.has_reset_method)
+			out_set_bool(r, D_RESET_OVERRIDDEN, v.overridden);
+	}
+	vfc_power_free(&p);
+	if (vfc_fb_read(ctx, d->name, &fb))
+		return;
+	if (fb.nhits) {
+		char one[200];
+
+		vfc_fb_hit_str(&fb.hits[0], one, sizeof(one));
+		out_set_str(r, D_BOOT_FRAMEBUFFER, one);
+	} else if (fb.hidden && fb.nfbs) {
+		out_set_str(r, D_BOOT_FRAMEBUFFER, "unknown: /proc/iomem shows addresses to root only");
+	}
 }
 
 void disc_fill_group(struct out_row *r, const struct vfc_topology *t, const struct vfc_group *g,

@@ -44,6 +44,9 @@ void disc_fill_device_verdict(struct out_row *r, const struct vfc_topology *t,
 /* show's VFIO_DRIVER: what bind --driver auto picks (vs: modules.alias's; NULL: none) */
 void disc_fill_vfio_driver(struct out_row *r, const struct vfc_ctx *ctx,
 			   const struct vfc_variants *vs, const struct vfc_device *d);
+/* show DEVICE: power_state, d3cold_allowed, reset_method overridden, boot framebuffer */
+void disc_fill_device_power(struct out_row *r, const struct vfc_ctx *ctx,
+			    const struct vfc_device *d);
 void disc_fill_device(struct out_row *r, const struct vfc_topology *t, const struct vfc_device *d,
 			unsigned fill);
 unsigned disc_fill_for(const struct vfc_cli *cli, bool basic);

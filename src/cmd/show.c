@@ -135,6 +135,7 @@ static int cmd_show(struct vfc_cli *cli, void *opts, int argc, const char **argv
 			disc_fill_device(dr, t, devs[k], disc_fill_for(cli, false));
 			disc_fill_device_verdict(dr, t, devs[k]);
 			disc_fill_vfio_driver(dr, &cli->ctx, &vs, devs[k]);
+			disc_fill_device_power(dr, &cli->ctx, devs[k]);
 		}
 		free(devs);
 	}

@@ -15,6 +15,13 @@
 #define GRUB_DROPIN "/etc/default/grub.d/vfioctl.cfg"
 #define BOOTC_DROPIN "/usr/lib/bootc/kargs.d/vfioctl.toml"
 #define MODPROBE_DROPIN "/etc/modprobe.d/vfioctl.conf"
+/* where the arguments go when no bootloader vfioctl knows is found */
+#define VFC_BOOT_BY_HAND                                                                      \
+	"no GRUB (/etc/default/grub), systemd-boot or kernel-install (/etc/kernel/cmdline) or "  \
+	"bootc (/usr/lib/bootc/kargs.d) found: vfioctl writes no bootloader drop-in; add the "    \
+	"required words by hand where this host's bootloader keeps the kernel command line (the " \
+	"options line of /boot/loader/entries/*.conf, APPEND in syslinux/extlinux.conf, "        \
+	"refind_linux.conf, or the EFI boot entry), then reboot"
 
 const char *vfc_bootloader_name(enum vfc_bootloader b)
 {
@@ -127,6 +134,12 @@ static struct vfc_boot_arg *add_arg(struct vfc_boot_state *st, const char *word,
 	return a;
 }
 
+static void add_note(struct vfc_boot_state *st, const char *note)
+{
+	if (st->nnotes < VFC_BOOT_MAXNOTES)
+		snprintf(st->notes[st->nnotes++], sizeof(st->notes[0]), "%s", note);
+}
+
 static void add_driver(struct vfc_boot_state *st, const char *drv)
 {
 	for (size_t i = 0; i < st->ndrivers; i++)
@@ -215,9 +228,10 @@ int vfc_boot_read(const struct vfc_ctx *ctx, struct vfc_boot_state *st)
 			"Intel VT-d is off unless the kernel is told (or built with "
 			"CONFIG_INTEL_IOMMU_DEFAULT_ON): no IOMMU groups, no vfio");
 	else if (!strcmp(st->vendor, "amd"))
-		add_arg(st, "amd_iommu=on", true,
-			"AMD-Vi: states the IOMMU is wanted, so a distribution or firmware default "
-			"that turns it off does not leave vfio without groups");
+		add_note(st, "AMD-Vi is on by default: amd_iommu=on is not needed (the kernel "
+			 "knows no such value and ignores it), so vfioctl neither suggests nor "
+			 "writes it; only iommu=pt is an option. If there are no IOMMU groups, "
+			 "enable the IOMMU (AMD-Vi, SVM/IOMMU) in the firmware setup");
 	if (st->vendor[0])
 		add_arg(st, "iommu=pt", false,
 			"optional: devices the host keeps skip DMA translation (faster host I/O); "
@@ -250,6 +264,8 @@ int vfc_boot_read(const struct vfc_ctx *ctx, struct vfc_boot_state *st)
 		   exists(ctx, "/boot/loader/entries") || exists(ctx, "/boot/efi/loader")) {
 		st->bl = VFC_BL_KERNEL_INSTALL;
 		snprintf(st->bl_file, sizeof(st->bl_file), "/etc/kernel/cmdline");
+	} else {
+		add_note(st, VFC_BOOT_BY_HAND);
 	}
 	return 0;
 }
@@ -370,6 +386,9 @@ int vfc_boot_plan(const struct vfc_ctx *ctx, const struct vfc_boot_state *st, bo
 			modp = buf;
 		}
 	}
+	if (!undo && st->bl == VFC_BL_UNKNOWN && words)
+		snprintf(p->advice, sizeof(p->advice), "add '%s' to the kernel command line by "
+			 "hand: %s", words, VFC_BOOT_BY_HAND);
 	if (!undo && st->bl == VFC_BL_KERNEL_INSTALL && words)
 		snprintf(p->advice, sizeof(p->advice),
 			 "add '%s' to /etc/kernel/cmdline (the user's file: vfioctl does not edit "
@@ -394,7 +413,7 @@ int vfc_boot_plan(const struct vfc_ctx *ctx, const struct vfc_boot_state *st, bo
 			p->regen[nr++] = "bootc upgrade (or rebuild the image: kargs.d is read "
 					 "when a deployment is made)";
 	}
-	if (p->advice[0] && nr < 3)
+	if (p->advice[0] && st->bl == VFC_BL_KERNEL_INSTALL && nr < 3)
 		p->regen[nr++] = "kernel-install add $(uname -r) /lib/modules/$(uname -r)/vmlinuz";
 	return 0;
 fail_bootc:

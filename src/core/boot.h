@@ -28,6 +28,7 @@ struct vfc_boot_arg {
 
 #define VFC_BOOT_MAXARGS 4
 #define VFC_BOOT_MAXDRV 16
+#define VFC_BOOT_MAXNOTES 3
 
 struct vfc_boot_state {
 	char cmdline[4096];		/* /proc/cmdline, "" when unreadable */
@@ -42,6 +43,8 @@ struct vfc_boot_state {
 	size_t ndrivers;
 	enum vfc_bootloader bl;
 	char bl_file[128];		/* where this bootloader keeps arguments */
+	char notes[VFC_BOOT_MAXNOTES][400];	/* what the user should know (AMD, no bootloader) */
+	size_t nnotes;
 };
 
 /* Fill st from ROOT (/proc/cmdline, /proc/cpuinfo, ACPI tables, /etc, vfioctl.conf). */
@@ -62,7 +65,7 @@ struct vfc_boot_plan {
 	struct vfc_boot_file files[VFC_BOOT_MAXFILES];
 	size_t nfiles;
 	const char *regen[4];		/* commands to run after writing, NULL-terminated */
-	char advice[512];		/* kernel-install: what to add to /etc/kernel/cmdline */
+	char advice[768];		/* kernel-install or no known bootloader: what to add */
 };
 
 /*

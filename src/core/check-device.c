@@ -10,6 +10,8 @@
 
 #include "core/caps.h"
 #include "core/check-int.h"
+#include "core/framebuffer.h"
+#include "core/power.h"
 #include "core/sriov.h"
 #include "core/vftoken.h"
 #include "core/reset.h"
@@ -275,6 +277,137 @@ static void check_reset(const struct vfc_topology *t, const struct vfc_device *d
 			      d->cfg.pm_nosoftrst == VFC_YES ? "PM NoSoftRst set" : "no PM reset",
 			      d->parent[0] ? "not alone on its bus" : "on a root bus",
 			      note[0] ? "; " : "", note);
+}
+
+/*
+ * power: power_state, d3cold_allowed and vfio-pci's disable_idle_d3. D3cold is normal for an
+ * idle device a driver has runtime-suspended (vfio-pci >= 6.0 does so; a host driver wakes it
+ * when vfioctl unbinds it); without a driver nothing will wake it: stuck.
+ */
+static void check_power(const struct vfc_device *d, const struct vfc_power *p, struct vfc_check_report *r)
+{
+	char detail[400] = "", fix[400];
+	const char *drv = d->driver;
+
+	vfc_check_cat(detail, sizeof(detail), ", ", "power_state %s",
+		      p->power_state[0] ? p->power_state : "unknown (no power_state: kernel < 5.19)");
+	vfc_check_cat(detail, sizeof(detail), ", ", "d3cold_allowed %s",
+		      p->d3cold_allowed < 0 ? "absent" : p->d3cold_allowed ? "1" : "0");
+	vfc_check_cat(detail, sizeof(detail), ", ", "vfio-pci disable_idle_d3 %s",
+		      p->disable_idle_d3 < 0 ? p->vfio_pci_loaded ? "unknown (no such parameter)"
+							      : "unknown (vfio_pci not loaded)"
+		      : p->disable_idle_d3 ? "Y (idle devices stay in D0)"
+					   : "N (idle devices go to D3)");
+	if (strcmp(p->power_state, "D3cold")) {
+		vfc_check_add(r, d->name, "power", VFC_CHECK_OK, NULL, "%s", detail);
+		return;
+	}
+	if (!drv) {
+		snprintf(fix, sizeof(fix), "echo 0 > /sys/bus/pci/devices/%s/d3cold_allowed; echo 1 > "
+			 "/sys/bus/pci/devices/%s/remove; echo 1 > /sys/bus/pci/rescan (if it stays "
+			 "off: a cold boot, or d3cold=no in vfioctl.conf)", d->name, d->name);
+		vfc_check_add(r, d->name, "power", VFC_CHECK_FAIL, fix,
+			      "stuck in D3cold: no driver is bound to power it up, its config space "
+			      "reads as all ones and a guest cannot use it; %s", detail);
+		return;
+	}
+	if (vfc_driver_is_vfio(drv))
+		vfc_check_add(r, d->name, "power", VFC_CHECK_OK,
+			      NULL, "in D3cold while idle: %s powered it off (runtime PM) and powers "
+			      "it up when a user opens it; if it fails to come back, set vfio-pci "
+			      "disable_idle_d3=1 or d3cold_allowed 0; %s", drv, detail);
+	else
+		vfc_check_add(r, d->name, "power", VFC_CHECK_OK, NULL,
+			      "in D3cold: %s runtime-suspended it; unbinding wakes it; %s", drv,
+			      detail);
+}
+
+/* reset-method: said only when the list is not the kernel's own, or device_specific matters. */
+static void check_reset_method(const struct vfc_device *d, const struct vfc_power *p,
+			       struct vfc_check_report *r)
+{
+	struct vfc_reset_verdict v;
+	char list[160] = "", fix[200];
+
+	vfc_power_reset_eval(p, d, &v);
+	for (char **m = p->reset_methods; m && *m; m++)
+		vfc_check_cat(list, sizeof(list), " ", "%s", *m);
+	if (v.vendor_reset_unused) {
+		snprintf(fix, sizeof(fix), "echo device_specific > /sys/bus/pci/devices/%s/"
+			 "reset_method (vendor-reset #52)", d->name);
+		vfc_check_add(r, d->name, "reset-method", VFC_CHECK_WARN, fix,
+			      "vendor-reset is loaded but reset_method is \"%s\": since Linux 5.15 "
+			      "its reset is used only when device_specific is chosen", list);
+		return;
+	}
+	/* an empty list: the reset item already says every method is disabled */
+	if (v.overridden && list[0]) {
+		snprintf(fix, sizeof(fix), "if nobody meant to: echo default > "
+			 "/sys/bus/pci/devices/%s/reset_method", d->name);
+		vfc_check_add(r, d->name, "reset-method", VFC_CHECK_WARN, fix,
+			      "overridden: reset_method is \"%s\" (%s)", list, v.why);
+		return;
+	}
+	if (v.device_specific)
+		vfc_check_add(r, d->name, "reset-method", VFC_CHECK_OK, NULL,
+			      "device_specific first in \"%s\": a kernel quirk%s resets it", list,
+			      p->vendor_reset ? " or vendor-reset" : "");
+}
+
+/*
+ * framebuffer: a boot framebuffer (efifb, vesafb, BOOTFB/simpledrm) reserved inside one of the
+ * device's BARs makes vfio-pci's BAR request fail ("BAR N: can't reserve"). Said for display
+ * devices, and for any other device only when one is found.
+ */
+static void check_framebuffer(const struct vfc_ctx *ctx, const struct vfc_device *d,
+			      struct vfc_check_report *r)
+{
+	bool display = d->class_code >= 0 && (d->class_code >> 16) == 0x03;
+	struct vfc_fb_state s;
+	char detail[512] = "", fix[512] = "", names[200] = "";
+
+	if (vfc_fb_read(ctx, d->name, &s))
+		return;
+	if (!s.nhits) {
+		if (!display)
+			return;
+		for (size_t i = 0; i < s.nfbs; i++)
+			vfc_check_cat(names, sizeof(names), ", ", "%s", s.fbs[i].name);
+		if (s.err)
+			vfc_check_add(r, d->name, "framebuffer", VFC_CHECK_WARN,
+				      "make /proc/iomem readable",
+				      "unknown: /proc/iomem is unreadable (%s)", strerror(-s.err));
+		else if (s.hidden)
+			vfc_check_add(r, d->name, "framebuffer", VFC_CHECK_WARN,
+				      "run vfioctl check as root",
+				      "unknown: /proc/iomem shows every address as 0 to non-root "
+				      "users%s%s%s", names[0] ? " (it lists " : "", names,
+				      names[0] ? ")" : "");
+		else
+			vfc_check_add(r, d->name, "framebuffer", VFC_CHECK_OK, NULL,
+				      "no boot framebuffer in its BARs%s%s%s",
+				      names[0] ? " (" : "", names, names[0] ? " lies elsewhere)" : "");
+		return;
+	}
+	for (size_t i = 0; i < s.nhits; i++) {
+		const struct vfc_fb_hit *h = &s.hits[i];
+		const char *drv = vfc_fb_driver(h->fb.name);
+
+		char one[200];
+
+		vfc_fb_hit_str(h, one, sizeof(one));
+		vfc_check_cat(detail, sizeof(detail), "; ", "%s", one);
+		if (!strstr(fix, vfc_fb_cmdline_fix(h->fb.name)))
+			vfc_check_cat(fix, sizeof(fix), "; ", "boot with %s (vfioctl boot shows where "
+				      "arguments go)%s%s%s%s%s", vfc_fb_cmdline_fix(h->fb.name),
+				      drv ? ", or unbind it now: echo " : "", drv ? drv : "",
+				      drv ? ".0 > /sys/bus/platform/drivers/" : "", drv ? drv : "",
+				      drv ? "/unbind" : "");
+	}
+	vfc_check_add(r, d->name, "framebuffer", VFC_CHECK_FAIL, fix,
+		      "%s: the boot framebuffer keeps it reserved, vfio-pci cannot claim the BAR "
+		      "(\"BAR %d: can't reserve\") and the guest gets no display", detail,
+		      s.hits[0].bar);
 }
 
 /* Can uid/gids open a node of this mode and ownership read-write? */
@@ -543,7 +676,17 @@ int vfc_check_device(const struct vfc_ctx *ctx, const struct vfc_topology *t,
 		return 0;
 	}
 	check_acs(t, d, g, r);
+	check_framebuffer(ctx, d, r);
 	check_reset(t, d, r);
+	if (d->is_pci) {
+		struct vfc_power p;
+
+		if (!vfc_power_read(ctx, d->name, &p)) {
+			check_reset_method(d, &p, r);
+			check_power(d, &p, r);
+		}
+		vfc_power_free(&p);
+	}
 	check_use(t, d, g, r);
 	check_node_access(ctx, d, g, o, r);
 	check_driver(d, r);

@@ -23,5 +23,7 @@ void vfc_irq_facts_read(const struct vfc_ctx *ctx, const struct vfc_iommu_state 
 /* The memlock(USER) item: RLIMIT_MEMLOCK a login session of user gets from limits.conf. */
 void vfc_check_memlock_user(const struct vfc_ctx *ctx, const char *user, char **groups,
 			    struct vfc_check_report *r);
+/* The initramfs item (check-initramfs.c): only when vfioctl.conf names devices. */
+void vfc_check_initramfs(const struct vfc_ctx *ctx, struct vfc_check_report *r);
 
 #endif

@@ -308,6 +308,7 @@ int vfc_check_host(const struct vfc_ctx *ctx, const struct vfc_topology *t,
 	if (o && o->user)
 		vfc_check_memlock_user(ctx, o->user->name, o->user->groups, r);
 	check_hugepages(ctx, r);
+	vfc_check_initramfs(ctx, r);
 	vfc_cdi_check(ctx, t, r);
 	return 0;
 }

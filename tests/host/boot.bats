@@ -6,7 +6,7 @@
 
 load helpers
 
-# host intel|amd grub|sdboot|bootc: this test's tree in $R
+# host intel|amd grub|sdboot|bootc|none: this test's tree in $R
 host() {
 	local vendor=$1 bl=$2 topo
 	R=$BATS_TEST_TMPDIR/t
@@ -40,6 +40,10 @@ host() {
 		mkdir -p "$R/etc/kernel" "$R/boot/loader/entries"
 		printf 'root=UUID=1234 rw quiet\n' >"$R/etc/kernel/cmdline"
 		USERFILE=$R/etc/kernel/cmdline
+		OURS=
+		;;
+	none) # no bootloader vfioctl knows (syslinux, rEFInd, an EFI stub entry)
+		USERFILE=$R/etc/vfioctl.conf
 		OURS=
 		;;
 	bootc)
@@ -77,7 +81,7 @@ user_untouched() {
 	host intel grub
 	b -J boot
 	expect_status 0
-	jqe '.schema == 1 and (.boot | keys) == (["args","args_file","bootloader","cmdline","conf_devices","hook","host_drivers","vendor","vendor_from"])'
+	jqe '.schema == 1 and (.boot | keys) == (["args","args_file","bootloader","cmdline","conf_devices","hook","host_drivers","notes","vendor","vendor_from"])'
 	jqe '.boot.vendor == "intel" and .boot.vendor_from == "/proc/cpuinfo GenuineIntel"'
 	jqe '.boot.bootloader == "grub" and .boot.args_file == "/etc/default/grub, /etc/default/grub.d"'
 	jqe '.boot.conf_devices == 2 and .boot.host_drivers == ["nvidia","snd_hda_intel"] and .boot.hook == null'
@@ -95,12 +99,16 @@ user_untouched() {
 	jqe '[.boot.args[].word] == ["intel_iommu=on","iommu=pt"]'
 }
 
-@test "boot: AMD host: amd_iommu=on and iommu=pt present; vendor from ACPI IVRS without cpuinfo" {
+@test "boot: AMD host: no amd_iommu=on (on by default; the note says why), iommu=pt optional; vendor from ACPI IVRS without cpuinfo" {
 	host amd bootc
 	b -J boot
 	expect_status 0
 	jqe '.boot.vendor == "amd" and .boot.bootloader == "bootc" and .boot.host_drivers == ["ixgbe"]'
-	jqe '[.boot.args[] | select(.word == "amd_iommu=on" or .word == "iommu=pt") | .present] == [true,true]'
+	jqe '[.boot.args[] | select(.word | startswith("amd_iommu"))] == []'
+	jqe '[.boot.args[] | select(.word == "iommu=pt") | [.needed, .present]] == [["optional",true]]'
+	jqe '.boot.notes | length == 1 and (.[0] | test("AMD-Vi is on by default: amd_iommu=on is not needed") and test("only iommu=pt is an option"))'
+	b boot
+	grep -q "amd_iommu=on is not needed" <<<"$output" || { dump; false; }
 	rm "$R/proc/cpuinfo"
 	mkdir -p "$R/sys/firmware/acpi/tables"
 	: >"$R/sys/firmware/acpi/tables/IVRS"
@@ -163,7 +171,7 @@ write_cycle() {
 }
 
 @test "boot --write/--undo: AMD GRUB" {
-	write_cycle amd grub 'GRUB_CMDLINE_LINUX="${GRUB_CMDLINE_LINUX} amd_iommu=on vfio-pci.ids=8086:10fb"' ixgbe
+	write_cycle amd grub 'GRUB_CMDLINE_LINUX="${GRUB_CMDLINE_LINUX} vfio-pci.ids=8086:10fb"' ixgbe
 }
 
 @test "boot --write/--undo: Intel bootc" {
@@ -171,7 +179,7 @@ write_cycle() {
 }
 
 @test "boot --write/--undo: AMD bootc" {
-	write_cycle amd bootc 'kargs = \["amd_iommu=on", "vfio-pci.ids=8086:10fb"\]' ixgbe
+	write_cycle amd bootc 'kargs = \["vfio-pci.ids=8086:10fb"\]' ixgbe
 }
 
 @test "boot --write/--undo: Intel systemd-boot: says what to add to /etc/kernel/cmdline" {
@@ -185,6 +193,25 @@ write_cycle() {
 
 @test "boot --write/--undo: AMD systemd-boot" {
 	write_cycle amd sdboot unused ixgbe
+}
+
+@test "boot: Intel host: intel_iommu=on stays required; no notes" {
+	host intel grub
+	b -J boot
+	jqe '[.boot.args[] | select(.word == "intel_iommu=on") | .needed] == ["required"] and .boot.notes == []'
+}
+
+@test "boot: no known bootloader: a note says where to put the arguments by hand" {
+	host intel none
+	b -J boot
+	expect_status 0
+	jqe '.boot.bootloader == "unknown" and .boot.args_file == null'
+	jqe '.boot.notes | length == 1 and (.[0] | test("no GRUB .* found") and test("by hand") and test("/boot/loader/entries") and test("extlinux.conf"))'
+	b boot --write --dry-run
+	expect_status 0
+	grep -q "add 'intel_iommu=on vfio-pci.ids=10de:2204,10de:1aef' to the kernel command line by hand" <<<"$stderr" || { dump; false; }
+	if grep -q "kernel-install add\|update-grub" <<<"$output"; then dump; false; fi
+	write_cycle intel none unused nvidia
 }
 
 @test "boot --write: the GRUB snippet regenerates with update-grub" {
