@@ -101,7 +101,11 @@ VFC_ABI_STRUCT(vfio_iommu_spapr_tce_remove, 16, start_addr, 8);
 VFC_ABI_STRUCT(vfio_pci_dependent_device, 8, segment, 4, bus, 6, devfn, 7);
 VFC_ABI_STRUCT(vfio_pci_hot_reset_info, 12, devices, 12);
 VFC_ABI_STRUCT(vfio_pci_hot_reset, 12, group_fds, 12);
-VFC_ABI_STRUCT(vfio_device_bind_iommufd, 16, iommufd, 8, out_devid, 12);
+/* 16 bytes to Linux 6.16; 6.17 appends token_uuid_ptr (24): either header is right */
+VFC_ABI_OFF(vfio_device_bind_iommufd, iommufd, 8);
+VFC_ABI_OFF(vfio_device_bind_iommufd, out_devid, 12);
+_Static_assert(sizeof(struct vfio_device_bind_iommufd) == 16 ||
+	       sizeof(struct vfio_device_bind_iommufd) == 24, "sizeof vfio_device_bind_iommufd");
 VFC_ABI_STRUCT(vfc_bind_iommufd_token, 24, iommufd, 8, out_devid, 12, token_uuid_ptr, 16);
 VFC_ABI_NR(VFIO_DEVICE_BIND_FLAG_TOKEN, 1);
 VFC_ABI_NR(VFIO_DEVICE_FEATURE_PCI_VF_TOKEN, 0);
