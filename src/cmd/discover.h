@@ -39,6 +39,8 @@ extern const char *const basic_cols[];
  */
 #define VFC_READ_CAPS VFC_CAPS(CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_SYS_PTRACE, CAP_SYS_ADMIN)
 
+/* NAME: "VENDOR DEVICE", with the short vendor as the form a too narrow table shows */
+void disc_set_name(struct out_row *r, int col, const struct vfc_device *d);
 void disc_fill_device_verdict(struct out_row *r, const struct vfc_topology *t,
 				const struct vfc_device *d);
 /* show's VFIO_DRIVER: what bind --driver auto picks (vs: modules.alias's; NULL: none) */
