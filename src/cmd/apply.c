@@ -9,7 +9,9 @@
 #include <string.h>
 
 #include "cmd/bindrun.h"
+#include "core/caps.h"
 #include "core/devattr.h"
+#include "core/kmodload.h"
 #include "core/sriov.h"
 
 struct apply_opts {
@@ -69,12 +71,33 @@ static bool pf_stuck(const struct vfc_bindplan *p, const struct vfc_pciaddr *pf)
 }
 
 /*
+ * A line's driver is not registered: load its module as bind does (a dry run looks it up and
+ * says it would). 0, or -ENOEXEC when it cannot (reported, subject FILE:LINE).
+ */
+static int need_module(struct vfc_bindrun *r, const char *subject, const struct vfc_conf_entry *e,
+		       bool dry)
+{
+	struct vfc_kmod k;
+	int rc = vfc_kmod_need_driver(r->ctx, e->driver, dry, &k);
+
+	if (rc == -ENXIO)
+		vfc_err(subject, 0, "driver %s: module %s loaded, but no PCI driver of this name "
+			"came up", e->driver, k.module);
+	else if (rc)
+		vfc_err(subject, rc, "driver %s: cannot load module %s", e->driver,
+			k.module[0] ? k.module : e->driver);
+	else if (dry && k.needed)
+		vfc_msg(subject, "driver %s: module %s would be loaded first", e->driver, k.module);
+	return rc ? -ENOEXEC : 0;
+}
+
+/*
  * The file's entries into a plan, line by line: a line that cannot be planned (it does not
  * parse, names a user or a driver that does not exist) is reported alone, subject FILE:LINE,
  * and the others still are. Returns the worst exit code of the bad lines (0: none).
  */
 static int plan(struct vfc_bindrun *r, const char *path, const struct vfc_conf_entry *ents,
-		size_t nent, const struct vfc_pciaddr *only)
+		size_t nent, const struct vfc_pciaddr *only, bool dry)
 {
 	char subject[PATH_MAX + 16];
 	int worst = 0;
@@ -93,7 +116,15 @@ static int plan(struct vfc_bindrun *r, const char *path, const struct vfc_conf_e
 		if (e->match.kind == VFC_TARGET_VFS && pf_stuck(&r->p, &e->match.addr))
 			continue;	/* its VFs are not (yet) the ones the file wants */
 		rc = vfc_bindplan_apply(r, e, 1, only, &err);
-		if (rc == -EINVAL) {
+		if (rc == -EOPNOTSUPP && (rc = need_module(r, subject, e, dry)) == 0) {
+			/* its module is loaded now (a dry run: would be): plan the line again */
+			r->loadable_driver = dry ? e->driver : NULL;
+			rc = vfc_bindplan_apply(r, e, 1, only, &err);
+			r->loadable_driver = NULL;
+		}
+		if (rc == -ENOEXEC) {
+			worst = worse(worst, VFC_EXIT_UNSUPPORTED);	/* need_module said why */
+		} else if (rc == -EINVAL) {
 			vfc_err(subject, 0, "no such user or group '%s'", err.name);
 			worst = worse(worst, VFC_EXIT_USAGE);
 		} else if (rc == -EOPNOTSUPP) {
@@ -358,7 +389,7 @@ static int cmd_apply(struct vfc_cli *cli, void *opts, int argc, const char **arg
 			goto out;
 	}
 	explain_vfs(&r, path, ents, nent, ao->device ? &only : NULL, dry);
-	bad = worse(bad, plan(&r, path, ents, nent, ao->device ? &only : NULL));
+	bad = worse(bad, plan(&r, path, ents, nent, ao->device ? &only : NULL, dry));
 	/* drift[0..n): owner= drift; drift[n..2n): attributes to set */
 	drift = calloc(r.p.n ? 2 * r.p.n : 1, sizeof(*drift));
 	if (!drift) {
@@ -395,4 +426,6 @@ out:
 
 VFC_DEFINE_COMMAND(apply, struct apply_opts, 33, "[--check|--diff] [CONF]",
 		   "make the bindings match vfioctl.conf (idempotent; run at boot)",
-		   .exclusive = apply_exclusive, .opts_init = &apply_defaults, BINDRUN_RECORD);
+		   .exclusive = apply_exclusive, .opts_init = &apply_defaults,
+		   /* bindrun's, and loading a configured driver's module */
+		   .schemas = bindrun_schemas, VFC_CAPS(BINDRUN_CAP_LIST, CAP_SYS_MODULE));

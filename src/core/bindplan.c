@@ -671,7 +671,8 @@ int vfc_bindplan_apply(struct vfc_bindrun *r, const struct vfc_conf_entry *ents,
 			*err = (struct vfc_apply_error){ VFC_APPLY_OWNER, e, bad };
 			return -EINVAL;
 		}
-		if (nd && !vfc_driver_exists(r->ctx, e->driver)) {
+		if (nd && !vfc_driver_exists(r->ctx, e->driver) &&
+		    !(r->loadable_driver && !strcmp(r->loadable_driver, e->driver))) {
 			free(devs);
 			*err = (struct vfc_apply_error){ VFC_APPLY_DRIVER, e, NULL };
 			return -EOPNOTSUPP;

@@ -108,6 +108,8 @@ struct vfc_bindrun {
 	/* bind --driver auto: per r->devs the driver (vfc_driver_pick) and a note for the
 	   reason ("" none); NULL: the drv argument for every device */
 	const char *const *drivers, *const *notes;
+	/* apply's dry run: a driver not registered yet whose module would be loaded first */
+	const char *loadable_driver;
 	struct vfc_waiter *w;
 	struct vfc_bindplan p;
 	bool holding;			/* termination signals are held */

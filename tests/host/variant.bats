@@ -153,3 +153,36 @@ no_vfio_pci() {
 	[ "$status" -eq 0 ] || { dump; false; }
 	grep -q '^0000:05:00.0 .*rtl_vfio_pci' "$R/etc/vfioctl.conf" || { cat "$R/etc/vfioctl.conf"; false; }
 }
+
+# apply binds what vfioctl.conf names, at boot too, where nothing has loaded vfio-pci yet
+@test "apply without vfio-pci loaded: --check says the module would be loaded; apply loads it and binds" {
+	no_vfio_pci
+	mkdir -p "$R/etc"
+	printf '0000:05:00.0 driver=vfio-pci\n' >"$R/etc/vfioctl.conf"
+	fk apply --check
+	expect_status 8
+	[[ "$stderr" == *"vfioctl.conf:1: driver vfio-pci: module vfio_pci would be loaded first"* ]] ||
+		{ dump; false; }
+	[ ! -e "$R/run/vfioctl/modprobe" ]
+	[ "$(drv 0000:05:00.0)" = pci-stub ]
+	fk apply
+	expect_status 0
+	[ "$(cat "$R/run/vfioctl/modprobe")" = vfio_pci ]
+	[ "$(drv 0000:05:00.0)" = vfio-pci ]
+	fk apply --check
+	expect_status 0
+}
+
+@test "apply: a line whose driver's module does not exist fails alone, exit 6; the others are applied" {
+	no_vfio_pci
+	mkdir -p "$R/etc"
+	printf '0000:04:00.0 driver=nosuch-vfio-pci\n0000:05:00.0 driver=vfio-pci\n' \
+		>"$R/etc/vfioctl.conf"
+	fk apply
+	expect_status 6
+	[[ "$stderr" == *"vfioctl.conf:1: driver nosuch-vfio-pci: cannot load module nosuch_vfio_pci"* ||
+	   "$stderr" == *"vfioctl.conf:1: driver nosuch-vfio-pci: cannot load module nosuch-vfio-pci"* ]] ||
+		{ dump; false; }
+	[ ! -e "$D/0000:04:00.0/driver" ]
+	[ "$(drv 0000:05:00.0)" = vfio-pci ] || { dump; false; }
+}
