@@ -299,11 +299,11 @@ static void merge(struct vfc_conf_entry *old, const struct vfc_conf_entry *put)
 }
 
 /*
- * Rewrite path: the lines matching match (a BDF or PF/vfs) become want (or, with put, the
- * old line merged with put), the first only; with remove they go. Added when missing.
+ * Rewrite path: the first line matching match (a BDF or PF/vfs) becomes that line merged with
+ * put (put itself when there is none: added); with remove every matching line goes.
  */
-static int rewrite(const char *path, const char *match, const char *want0,
-		   const struct vfc_conf_entry *put, bool remove, bool *changed)
+static int rewrite(const char *path, const char *match, const struct vfc_conf_entry *put,
+		   bool remove, bool *changed)
 {
 	char want[512], tmp[PATH_MAX], *line = NULL, *out = NULL;
 	size_t cap = 0, outlen = 0;
@@ -312,10 +312,7 @@ static int rewrite(const char *path, const char *match, const char *want0,
 	int rc = 0;
 
 	*changed = false;
-	if (put)
-		vfc_conf_format(put, want, sizeof(want));
-	else
-		snprintf(want, sizeof(want), "%s", want0);
+	vfc_conf_format(put, want, sizeof(want));
 	mem = open_memstream(&out, &outlen);
 	if (!mem)
 		return -ENOMEM;
@@ -341,10 +338,8 @@ static int rewrite(const char *path, const char *match, const char *want0,
 				continue;
 			}
 			found = true;
-			if (put) {
-				merge(&e, put);
-				vfc_conf_format(&e, want, sizeof(want));
-			}
+			merge(&e, put);
+			vfc_conf_format(&e, want, sizeof(want));
 			if (strcmp(line, want))
 				*changed = true;
 			fputs(want, mem);
@@ -380,14 +375,16 @@ static int rewrite(const char *path, const char *match, const char *want0,
 int vfc_conf_set(const char *path, const char *bdf, const char *driver, const char *owner,
 		 bool remove, bool *changed)
 {
-	char want[256];
+	struct vfc_conf_entry e = { .vfs = -1, .autoprobe = -1, .d3cold = -1, .binds = true };
 
-	snprintf(want, sizeof(want), "%s driver=%s%s%s\n", bdf, driver ? driver : "vfio-pci",
-		 owner && *owner ? " owner=" : "", owner && *owner ? owner : "");
-	return rewrite(path, bdf, want, NULL, remove, changed);
+	/* merged into the line there is: its reset_method=, d3cold= (and owner=) stay */
+	snprintf(e.match_text, sizeof(e.match_text), "%s", bdf);
+	snprintf(e.driver, sizeof(e.driver), "%s", driver ? driver : "vfio-pci");
+	snprintf(e.owner, sizeof(e.owner), "%s", owner ? owner : "");
+	return rewrite(path, bdf, &e, remove, changed);
 }
 
 int vfc_conf_put(const char *path, const struct vfc_conf_entry *e, bool remove, bool *changed)
 {
-	return rewrite(path, e->match_text, NULL, e, remove, changed);
+	return rewrite(path, e->match_text, e, remove, changed);
 }

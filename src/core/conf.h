@@ -63,7 +63,8 @@ int vfc_conf_node_owner(const struct vfc_ctx *ctx, const char *node, uid_t uid, 
 
 /*
  * Edit the file for `bind --persist` / `unbind --persist`: make the line naming bdf say
- * "BDF driver=DRIVER[ owner=OWNER]" (added when missing, replaced when different), or with
+ * "BDF driver=DRIVER[ owner=OWNER]" (added when missing; an existing line keeps its other
+ * options: owner= when none is given, reset_method=, d3cold=, vfs=), or with
  * remove drop every line naming bdf. Lines matching by ids are never touched. The file is
  * rewritten atomically (temp file in the same directory, fsync, rename) and created when
  * missing. *changed says whether anything was written. Returns 0 or -errno.

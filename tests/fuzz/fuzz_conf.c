@@ -66,7 +66,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const char bdf[] = "0000:01:00.0";
 	struct vfc_conf_entry *v = NULL, *w = NULL, e;
 	size_t n = 0, m = 0, before;
-	const char *why = NULL;
+	const char *why = NULL, *old_owner = NULL;
 	int bad = 0, rc;
 	bool changed;
 	char *s;
@@ -105,6 +105,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		goto out;
 
 	before = count_bdf(v, n, bdf);
+	/* the line set keeps the first old line's owner= (a merge: bind --persist without --owner) */
+	for (size_t i = 0; i < n && !old_owner; i++)
+		if (v[i].match.kind == VFC_TARGET_DEVICE && !strcmp(v[i].match_text, bdf))
+			old_owner = v[i].owner;
 	rc = vfc_conf_set(path, bdf, "vfio-pci", "", false, &changed);
 	FUZZ_CHECK(!rc, "set: %d", rc);
 	rc = vfc_conf_read(path, &w, &m, &bad, &why);
@@ -114,7 +118,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		   before);
 	for (size_t i = 0; i < m; i++)
 		if (w[i].match.kind == VFC_TARGET_DEVICE && !strcmp(w[i].match_text, bdf))
-			FUZZ_CHECK(!strcmp(w[i].driver, "vfio-pci") && !*w[i].owner, "set entry");
+			FUZZ_CHECK(!strcmp(w[i].driver, "vfio-pci") &&
+				   !strcmp(w[i].owner, old_owner ? old_owner : ""), "set entry");
 	free(w);
 	w = NULL;
 	rc = vfc_conf_set(path, bdf, "vfio-pci", "", false, &changed);

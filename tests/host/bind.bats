@@ -405,6 +405,16 @@ stage_nvme_root() {
 	expect_status 0
 }
 
+@test "bind --persist keeps the line's other options (reset_method=, d3cold=, owner=)" {
+	mkdir -p "$R/etc"
+	printf '0000:04:00.0 driver=pci-stub owner=0:0 reset_method=bus d3cold=no\n' >"$R/etc/vfioctl.conf"
+	vfr bind --persist 04:00.0
+	expect_status 0
+	[ "$(grep -v '^#' "$R/etc/vfioctl.conf")" = \
+	  "0000:04:00.0 driver=vfio-pci owner=0:0 reset_method=bus d3cold=no" ] ||
+		{ cat "$R/etc/vfioctl.conf"; false; }
+}
+
 @test "bind --dry-run predicts: a non-viable group exits 8 as the real run does; --persist is in the plan" {
 	# issue 23 item 3: 01:00.1 (snd_hda_intel) keeps group 1 not viable without --group
 	vfr bind --dry-run 01:00.0
