@@ -9,6 +9,7 @@
 
 #include "core/boot.h"
 #include "core/conf.h"
+#include "core/journal.h"
 #include "core/topology.h"
 #include "core/util.h"
 
@@ -149,6 +150,26 @@ static void add_driver(struct vfc_boot_state *st, const char *drv)
 		st->ndrivers++;
 }
 
+static bool is_host_driver(const char *drv)
+{
+	return drv && drv[0] && !vfc_driver_is_vfio(drv) && strcmp(drv, "pci-stub");
+}
+
+/*
+ * A configured device's host driver: the one bound now, or, once vfioctl has moved it to
+ * vfio-pci (bind --persist, then boot --write), the one its journal entry recorded.
+ */
+static void add_host_driver(const struct vfc_ctx *ctx, struct vfc_boot_state *st,
+			    const struct vfc_device *d)
+{
+	struct vfc_jentry je;
+
+	if (is_host_driver(d->driver))
+		add_driver(st, d->driver);
+	else if (d->is_pci && !vfc_journal_get(ctx, d->name, &je) && is_host_driver(je.driver))
+		add_driver(st, je.driver);
+}
+
 /* vfioctl.conf's devices: their host drivers, and their ids when the hook cannot bind them. */
 static int read_conf(const struct vfc_ctx *ctx, struct vfc_boot_state *st, char *ids,
 		     size_t idslen)
@@ -189,9 +210,7 @@ static int read_conf(const struct vfc_ctx *ctx, struct vfc_boot_state *st, char 
 		for (size_t k = 0; k < nd; k++) {
 			char id[24];
 
-			if (devs[k]->driver && !vfc_driver_is_vfio(devs[k]->driver) &&
-			    strcmp(devs[k]->driver, "pci-stub"))
-				add_driver(st, devs[k]->driver);
+			add_host_driver(ctx, st, devs[k]);
 			if (devs[k]->vendor < 0 || devs[k]->device < 0)
 				continue;
 			snprintf(id, sizeof(id), "%04x:%04x", (unsigned)devs[k]->vendor & 0xffff,

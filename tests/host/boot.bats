@@ -231,6 +231,20 @@ write_cycle() {
 	[ ! -e "$OURS" ]
 }
 
+@test "boot --write after bind --group: the softdep names the journalled host driver (nvidia)" {
+	host intel grub
+	D=$R/sys/bus/pci/devices J=$R/run/vfioctl
+	FK=${FAKEKERNEL:-$(dirname "$VFIOCTL")/tests/fakekernel.so}
+	[ "$(id -u)" = 0 ] || skip "needs root: bind refuses to run without it (uid $(id -u))"
+	fk bind --group --timeout 2 01:00.0
+	expect_status 0
+	[ "$(drv 0000:01:00.0)" = vfio-pci ] || { dump; false; }
+	b -J boot --write --dry-run
+	expect_status 0
+	jqe '.files[1].diff | index("+softdep nvidia pre: vfio-pci") != null'
+	jqe '.files[1].diff | index("+softdep snd_hda_intel pre: vfio-pci") != null'
+}
+
 @test "boot --write and --undo leave a same-named file without vfioctl's header alone" {
 	host intel grub
 	echo 'GRUB_CMDLINE_LINUX="$GRUB_CMDLINE_LINUX mine"' >"$OURS"
