@@ -531,11 +531,14 @@ static void check_sriov(const struct vfc_topology *t, const struct vfc_device *d
 
 		if (!vfc_pciaddr_parse(d->physfn, &a))
 			pf = vfc_topology_device(t, &a);
+		/* a PF on vfio-pci (enable_sriov) is its user's: the VF token item says the rest */
 		vfc_check_add(r, d->name, "sriov", VFC_CHECK_OK, NULL,
-			      "VF of %s (on %s, group %d): keep the PF on its host driver; "
-			      "disabling its VFs removes this device",
+			      "VF of %s (on %s, group %d): %s; disabling its VFs removes this device",
 			      d->physfn, pf && pf->driver ? pf->driver : "no driver",
-			      pf ? pf->group : -1);
+			      pf ? pf->group : -1,
+			      pf && pf->driver && vfc_driver_is_vfio(pf->driver)
+			      ? "the PF's own user (its VMM or driver) manages the VFs"
+			      : "keep the PF on its host driver");
 		return;
 	}
 	if (d->sriov_totalvfs < 0)

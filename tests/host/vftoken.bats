@@ -92,9 +92,16 @@ pf_on_vfio() {
 	run --separate-stderr "$VFIOCTL" --sysroot "$R" -J check 01:00.0
 	jqe '.checks[] | select(.target == "0000:01:00.0" and .item == "vf-token") |
 	     .status == "ok" and (.detail | contains("PF on vfio-pci"))'
+	# the sriov item no longer tells the user to keep the PF on a host driver
+	run --separate-stderr "$VFIOCTL" --sysroot "$R" -J check 01:10.0
+	jqe '.checks[] | select(.target == "0000:01:10.0" and .item == "sriov") |
+	     (.detail | contains("keep the PF on its host driver") | not) and
+	     (.detail | contains("manages the VFs"))'
 }
 
 @test "vftoken: no vf-token item while the PF is on its host driver" {
 	vf $T -J check 01:10.0 01:00.0
 	jqe '[.checks[] | select(.item == "vf-token")] == []'
+	jqe '.checks[] | select(.target == "0000:01:10.0" and .item == "sriov") |
+	     .detail | contains("keep the PF on its host driver")'
 }
