@@ -180,6 +180,22 @@ initrd() {
 	jqe '.checks[] | select(.item == "initramfs") | .status == "fail" and (.fix | test("dracut -f"))'
 }
 
+@test "initramfs: a compressed image is listed by lsinitramfs (on PATH); without a lister, a warning" {
+	initrd gz usr/lib/modules/6.1.0-18-amd64/kernel/drivers/video/nvidia.ko
+	gzip -9 <"$T/boot/initrd.img-6.1.0-18-amd64" >"$T/boot/gz" && mv "$T/boot/gz" "$T/boot/initrd.img-6.1.0-18-amd64"
+	# neither lister installed: the check cannot read the image and says what to install
+	PATH=/usr/bin:/bin vf gz -J check
+	jqe '.checks[] | select(.item == "initramfs") | .status == "warn" and
+	     (.detail | test("compressed, and neither lsinitramfs nor lsinitrd")) and (.fix | test("install lsinitramfs"))'
+	# lsinitramfs as initramfs-tools prints it: one path a line, relative to the image's root
+	mkdir -p "$BATS_TEST_TMPDIR/bin"
+	printf '#!/bin/sh\ngzip -dc "$1" | cpio -t --quiet | sed "s|^\\./||"\n' >"$BATS_TEST_TMPDIR/bin/lsinitramfs"
+	chmod +x "$BATS_TEST_TMPDIR/bin/lsinitramfs"
+	PATH=$BATS_TEST_TMPDIR/bin:/usr/bin:/bin vf gz -J check
+	jqe '.checks[] | select(.item == "initramfs") | .status == "fail" and
+	     (.detail | test("holds nvidia")) and (.fix | test("update-initramfs -u"))'
+}
+
 @test "initramfs: no image for the running kernel is ok and says where it looked" {
 	initrd noimg usr/lib/modules/6.1.0-18-amd64/kernel/drivers/video/nvidia.ko
 	rm "$T/boot/initrd.img-6.1.0-18-amd64"
