@@ -16,17 +16,6 @@ node() { # N: "UID:GID MODE" of ROOT/dev/vfio/N
 	stat -c '%u:%g %a' "$R/dev/vfio/$1"
 }
 
-stage_nvme_root() { # 0000:03:00.0 backs the mounted / (as bind.bats stages it)
-	local dev=$R/sys/devices/pci0000:00/0000:00:1b.0/0000:03:00.0
-	mkdir -p "$dev/nvme/nvme0/nvme0n1/nvme0n1p2" "$R/sys/dev/block" "$R/proc/self" "$R/sys/class/block"
-	echo 259:2 >"$dev/nvme/nvme0/nvme0n1/nvme0n1p2/dev"
-	ln -s ../../devices/pci0000:00/0000:00:1b.0/0000:03:00.0/nvme/nvme0/nvme0n1/nvme0n1p2 \
-		"$R/sys/dev/block/259:2"
-	ln -s ../../devices/pci0000:00/0000:00:1b.0/0000:03:00.0/nvme/nvme0/nvme0n1/nvme0n1p2 \
-		"$R/sys/class/block/nvme0n1p2"
-	echo '25 1 259:2 / / rw,relatime shared:1 - ext4 /dev/nvme0n1p2 rw' >"$R/proc/self/mountinfo"
-}
-
 @test "apply: owner= drift on /dev/vfio/N is counted by --check and --diff, fixed by apply, once" {
 	[ "$(id -u)" = 0 ] || skip "needs root: apply refuses to run without it, and chown (uid $(id -u))"
 	id nobody >/dev/null 2>&1 || skip "no user nobody on this host"

@@ -27,18 +27,6 @@ entry() { # BDF DRIVER(-) OVERRIDE(-) [VENDOR DEVICE]: a journal entry as vfioct
 	chmod 600 "$J/$1"
 }
 
-# a tree where the NVMe (03:00.0) holds the mounted root filesystem
-stage_nvme_root() {
-	local dev=$R/sys/devices/pci0000:00/0000:00:1b.0/0000:03:00.0
-	mkdir -p "$dev/nvme/nvme0/nvme0n1/nvme0n1p2" "$R/sys/dev/block" "$R/proc/self" "$R/sys/class/block"
-	echo 259:2 >"$dev/nvme/nvme0/nvme0n1/nvme0n1p2/dev"
-	ln -s ../../devices/pci0000:00/0000:00:1b.0/0000:03:00.0/nvme/nvme0/nvme0n1/nvme0n1p2 \
-		"$R/sys/dev/block/259:2"
-	ln -s ../../devices/pci0000:00/0000:00:1b.0/0000:03:00.0/nvme/nvme0/nvme0n1/nvme0n1p2 \
-		"$R/sys/class/block/nvme0n1p2"
-	echo '25 1 259:2 / / rw,relatime shared:1 - ext4 /dev/nvme0n1p2 rw' >"$R/proc/self/mountinfo"
-}
-
 @test "bind --dry-run --group: the plan names every device, from, to and why; nothing changes" {
 	before=$(cd "$R" && find . -printf '%p %y %s %l\n' | LC_ALL=C sort)
 	vfr bind --dry-run --group 01:00.0

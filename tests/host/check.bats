@@ -216,14 +216,7 @@ open(sys.argv[1], "wb").write(b)
 
 @test "check: host-critical group member fails the group item" {
 	private_tree desktop-gpu
-	local dev=$R/sys/devices/pci0000:00/0000:00:1b.0/0000:03:00.0
-	mkdir -p "$dev/nvme/nvme0/nvme0n1/nvme0n1p2" "$R/sys/dev/block" "$R/proc/self" "$R/sys/class/block"
-	echo 259:2 >"$dev/nvme/nvme0/nvme0n1/nvme0n1p2/dev"
-	ln -s ../../devices/pci0000:00/0000:00:1b.0/0000:03:00.0/nvme/nvme0/nvme0n1/nvme0n1p2 \
-		"$R/sys/dev/block/259:2"
-	ln -s ../../devices/pci0000:00/0000:00:1b.0/0000:03:00.0/nvme/nvme0/nvme0n1/nvme0n1p2 \
-		"$R/sys/class/block/nvme0n1p2"
-	echo '25 1 259:2 / / rw,relatime shared:1 - ext4 /dev/nvme0n1p2 rw' >"$R/proc/self/mountinfo"
+	stage_nvme_root
 	vfr -J check 03:00.0
 	expect_status 8
 	status_is 0000:03:00.0 host-critical fail "backs the mounted filesystem / (259:2)" \

@@ -35,6 +35,19 @@ fakekernel_setup() {
 	fi
 }
 
+# stage_nvme_root: in the desktop-gpu tree $R, the NVMe (0000:03:00.0) holds the mounted root
+# filesystem (a block device below it, /proc/self/mountinfo naming it): host-critical
+stage_nvme_root() {
+	local dev=$R/sys/devices/pci0000:00/0000:00:1b.0/0000:03:00.0
+	mkdir -p "$dev/nvme/nvme0/nvme0n1/nvme0n1p2" "$R/sys/dev/block" "$R/proc/self" "$R/sys/class/block"
+	echo 259:2 >"$dev/nvme/nvme0/nvme0n1/nvme0n1p2/dev"
+	ln -s ../../devices/pci0000:00/0000:00:1b.0/0000:03:00.0/nvme/nvme0/nvme0n1/nvme0n1p2 \
+		"$R/sys/dev/block/259:2"
+	ln -s ../../devices/pci0000:00/0000:00:1b.0/0000:03:00.0/nvme/nvme0/nvme0n1/nvme0n1p2 \
+		"$R/sys/class/block/nvme0n1p2"
+	echo '25 1 259:2 / / rw,relatime shared:1 - ext4 /dev/nvme0n1p2 rw' >"$R/proc/self/mountinfo"
+}
+
 # fk ARGS...: run the binary on fakekernel_setup's tree under the fake kernel (FAKEKERNEL_DISABLE=1:
 # on the bare sysroot, to see a test fail without it); drv BDF: the device's driver ("" for none)
 fk() {
