@@ -76,7 +76,7 @@ static int kconfig_has(const struct vfc_ctx *ctx, const char *opt)
 	FILE *f;
 	int found = 0;
 
-	if (vfc_read_attr(ctx, rel, sizeof(rel), "/proc/sys/kernel/osrelease") < 0 || !rel[0])
+	if (vfc_os_release(ctx, rel, sizeof(rel)))
 		return -1;
 	if (vfc_path(ctx, path, sizeof(path), "/boot/config-%s", rel))
 		return -1;

@@ -78,9 +78,8 @@ static void read_release(const struct vfc_ctx *ctx, struct vfc_initramfs *ir)
 	char buf[4096], *p;
 	struct utsname u;
 
-	if (vfc_read_attr(ctx, ir->release, sizeof(ir->release), "/proc/sys/kernel/osrelease") > 0)
+	if (!vfc_os_release(ctx, ir->release, sizeof(ir->release)))
 		return;
-	ir->release[0] = '\0';
 	/* BOOT_IMAGE=/boot/vmlinuz-RELEASE (GRUB) names it on fixture and real roots alike */
 	if (vfc_read_attr(ctx, buf, sizeof(buf), "/proc/cmdline") > 0 &&
 	    (p = strstr(buf, "vmlinuz-"))) {

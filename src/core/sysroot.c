@@ -167,6 +167,17 @@ ssize_t vfc_read_attr(const struct vfc_ctx *ctx, char *buf, size_t len, const ch
 	return read_string(path, buf, len, false);
 }
 
+int vfc_os_release(const struct vfc_ctx *ctx, char *buf, size_t len)
+{
+	ssize_t n = vfc_read_attr(ctx, buf, len, "/proc/sys/kernel/osrelease");
+
+	if (n > 0 && !strchr(buf, '/') && strcmp(buf, ".") && strcmp(buf, ".."))
+		return 0;
+	if (len)
+		buf[0] = '\0';
+	return n < 0 ? (int)n : -ENOENT;
+}
+
 ssize_t vfc_read_bin(const struct vfc_ctx *ctx, void *buf, size_t len, const char *fmt, ...)
 {
 	char path[PATH_MAX];

@@ -30,6 +30,12 @@ int vfc_path(const struct vfc_ctx *ctx, char *buf, size_t len, const char *fmt, 
  */
 ssize_t vfc_read_attr(const struct vfc_ctx *ctx, char *buf, size_t len, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/*
+ * The running kernel's release (/proc/sys/kernel/osrelease below the root), usable as one
+ * path component (/lib/modules/RELEASE, /boot/config-RELEASE): 0; -ENOENT when it is empty or
+ * not a name ("", ".", "..", a slash); the read's -errno. buf is "" on failure.
+ */
+int vfc_os_release(const struct vfc_ctx *ctx, char *buf, size_t len);
 /* Read raw bytes (config space). Returns bytes read or -errno. */
 ssize_t vfc_read_bin(const struct vfc_ctx *ctx, void *buf, size_t len, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));

@@ -18,13 +18,9 @@
 int vfc_modules_dir(const struct vfc_ctx *ctx, char *buf, size_t len)
 {
 	char rel[128];
-	ssize_t n = vfc_read_attr(ctx, rel, sizeof(rel), "/proc/sys/kernel/osrelease");
+	int rc = vfc_os_release(ctx, rel, sizeof(rel));
 
-	if (n < 0)
-		return (int)n;
-	if (!n || strchr(rel, '/') || !strcmp(rel, "..") || !strcmp(rel, "."))
-		return -ENOENT;
-	return vfc_path(ctx, buf, len, "/lib/modules/%s", rel);
+	return rc ? rc : vfc_path(ctx, buf, len, "/lib/modules/%s", rel);
 }
 
 static int count_wildcards(const char *p)

@@ -112,6 +112,24 @@ int main(void)
 	   "list_dir_at: a file is -ENOTDIR");
 	close(dfd);
 
+	{
+		char rel[64];
+
+		OK(vfc_os_release(&ctx, rel, sizeof(rel)) == -ENOENT && !rel[0],
+		   "os_release: no proc/sys/kernel/osrelease is -ENOENT, \"\"");
+		dir("proc");
+		dir("proc/sys");
+		dir("proc/sys/kernel");
+		put("proc/sys/kernel/osrelease", "6.12.0-1-amd64\n", 15);
+		OK(vfc_os_release(&ctx, rel, sizeof(rel)) == 0 && !strcmp(rel, "6.12.0-1-amd64"),
+		   "os_release: the release, newline stripped");
+		put("proc/sys/kernel/osrelease", "../../etc\n", 10);
+		OK(vfc_os_release(&ctx, rel, sizeof(rel)) == -ENOENT && !rel[0],
+		   "os_release: a release with a slash is not a name");
+		put("proc/sys/kernel/osrelease", "..\n", 3);
+		OK(vfc_os_release(&ctx, rel, sizeof(rel)) == -ENOENT, "os_release: '..' is not a name");
+	}
+
 	snprintf(big, sizeof(big), "rm -rf '%s'", root);
 	if (system(big))
 		return 1;
