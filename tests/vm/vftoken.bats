@@ -1,16 +1,18 @@
 #!/usr/bin/env bats
-# vfio-pci as the PF driver (guest x86-sriov, QEMU 10 igb, Linux 7.3): vfio_pci with
-# enable_sriov=Y, the igb PF bound to vfio-pci and held open by `vfioctl exec PF --vf-token U`
+# vfio-pci as the PF driver (guests x86-sriov: QEMU 10 igb, Debian's Linux 7.3; x86-custom:
+# QEMU 7.2 nvme with sriov_max_vfs, the custom 7.3 with IOMMUFD): vfio_pci with
+# enable_sriov=Y, the SR-IOV PF (igb first, else nvme) bound to vfio-pci and held open by `vfioctl exec PF --vf-token U`
 # (which sets the token with VFIO_DEVICE_FEATURE PCI_VF_TOKEN), VFs made through the PF's
 # sriov_numvfs, one bound to vfio-pci: `domain VF` without the token is refused with the
 # explanation, with another token refused too, with the PF's token granted; on the group
 # path (type1v2: "BDF vf_token=UUID") and on the cdev path (iommufd: BIND_FLAG_TOKEN), which
-# skips where the kernel has no IOMMUFD/VFIO_DEVICE_CDEV (Debian 7.3, the x86-sriov kernel).
+# skips where the kernel has no IOMMUFD/VFIO_DEVICE_CDEV (Debian 7.3, the x86-sriov kernel)
+# and runs in x86-custom.
 
 bats_require_minimum_version 1.5.0
 load helpers
 
-IGB_PF=8086:10c9
+IGB_PF=8086:10c9 NVME=1b36:0010
 U=4b9bd6c5-8f5a-4e0b-9d6e-0123456789ab
 W=11111111-2222-3333-4444-555555555555
 P=/sys/module/vfio_pci/parameters/enable_sriov
@@ -18,10 +20,10 @@ P=/sys/module/vfio_pci/parameters/enable_sriov
 setup() {
 	local b
 	PF=
-	for b in $(pci_find "$IGB_PF"); do
+	for b in $(pci_find "$NVME") $(pci_find "$IGB_PF"); do	# igb wins where both are
 		[ -e "/sys/bus/pci/devices/$b/sriov_totalvfs" ] && PF=$b
 	done
-	[ -n "$PF" ] || { echo "no SR-IOV igb in this guest (tests/vm/guests/x86-sriov.conf)"; return 1; }
+	[ -n "$PF" ] || { echo "no SR-IOV igb or nvme PF in this guest (tests/vm/guests/x86-sriov.conf, x86-custom.conf)"; return 1; }
 	[ -w "$P" ] || { echo "$P is missing or read-only (vfio_pci without SR-IOV support?)"; return 1; }
 	OLD_SRIOV=$(cat "$P")
 	echo Y >"$P"
@@ -43,7 +45,9 @@ hold_pf() {
 	HOLDER=$!
 	local i
 	for ((i = 0; i < 50; i++)); do
-		ls -l "/proc/$HOLDER/fd" 2>/dev/null | grep -q '/dev/vfio\|/dev/iommu' && break
+		# exec opens the fds first and becomes sleep after: wait for both
+		[ "$(cat "/proc/$HOLDER/comm" 2>/dev/null)" = sleep ] &&
+			ls -l "/proc/$HOLDER/fd" 2>/dev/null | grep -q '/dev/vfio\|/dev/iommu' && break
 		kill -0 "$HOLDER" 2>/dev/null || { echo "exec on the PF ended"; return 1; }
 		sleep 0.2
 	done
